@@ -1,0 +1,44 @@
+/**
+ * `coredelta inspect CORE [--format text|json]`: explains one core file.
+ *
+ * @module
+ */
+
+import { parseCore } from "../lib/elf/core.ts";
+import { renderInspectJson, renderInspectText } from "../lib/report/inspect.ts";
+import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
+import { openCore } from "./io.ts";
+
+/** Help text of `inspect`. */
+export const INSPECT_HELP = `Usage: coredelta inspect CORE [--format text|json]
+
+Explains one Linux ELF core file (plain, gzip, zstd or xz): header, producer (kernel or gdb) with
+the layout evidence, process and threads, every segment with its NT_FILE name, and the notes.
+
+Options:
+  --format text|json   output format (default text)
+  -h, --help           this help
+`;
+
+/** Runs `inspect`; returns the exit code. */
+export async function inspectCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    format: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout(INSPECT_HELP);
+    return 0;
+  }
+  const format = oneOf("format", values.format, ["text", "json"] as const, "text");
+  if (positionals.length !== 1) throw new UsageError("inspect takes exactly one CORE path");
+  const path = positionals[0]!;
+  const src = await openCore(path);
+  try {
+    const core = await parseCore(src);
+    io.stdout(format === "json" ? renderInspectJson(core) : renderInspectText(core, path));
+  } finally {
+    await src.close();
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+/**
+ * Section headers of a core. The kernel writes none (or only section 0 under extended numbering);
+ * GDB's BFD writer names them `note0`, `load` and `.shstrtab` (spec §2.6). They are read only as
+ * layout evidence; nothing else in a core depends on them.
+ *
+ * @module
+ */
+
+import { ByteReader, cString, toSafeNumber } from "../bytes/reader.ts";
+import type { ElfHeader } from "./header.ts";
+
+/** One section header, as far as coredelta uses it. */
+export interface Section {
+  /** Name from the section header string table ("" when unavailable). */
+  readonly name: string;
+  /** `sh_type`. */
+  readonly type: number;
+  /** `sh_addr`. */
+  readonly addr: bigint;
+  /** `sh_offset`. */
+  readonly offset: bigint;
+  /** `sh_size`. */
+  readonly size: bigint;
+}
+
+/** Decoded raw section header fields plus the name offset, before names are resolved. */
+interface RawSection extends Omit<Section, "name"> {
+  readonly nameOffset: number;
+}
+
+/** Decodes `h.shnum` section headers from the table bytes read at `h.shoff`. */
+export function parseSectionTable(table: Uint8Array, h: ElfHeader): RawSection[] {
+  const w = h.bits === 64 ? 8 : 4;
+  const out: RawSection[] = [];
+  for (let i = 0; i < h.shnum; i++) {
+    const at = i * h.shentsize;
+    const r = new ByteReader(table.subarray(at, at + h.shentsize), h.byteOrder, h.shoff + at);
+    const nameOffset = r.u32("sh_name");
+    const type = r.u32("sh_type");
+    r.word(w, "sh_flags");
+    const addr = r.word(w, "sh_addr");
+    const offset = r.word(w, "sh_offset");
+    const size = r.word(w, "sh_size");
+    out.push({ nameOffset, type, addr, offset, size });
+  }
+  return out;
+}
+
+/** Where the section name string table lies, if it is usable. */
+export function stringTableExtent(
+  raw: RawSection[],
+  h: ElfHeader,
+  fileSize: number,
+): { offset: number; size: number } | undefined {
+  const s = raw[h.shstrndx];
+  if (!s || h.shstrndx === 0) return undefined;
+  const offset = toSafeNumber(s.offset, h.shoff, "sh_offset");
+  const size = toSafeNumber(s.size, h.shoff, "sh_size");
+  if (offset + size > fileSize) return undefined;
+  return { offset, size };
+}
+
+/** Attaches names from the string table bytes (missing or out-of-range names become ""). */
+export function nameSections(raw: RawSection[], strtab: Uint8Array | undefined): Section[] {
+  return raw.map(({ nameOffset, ...rest }) => ({
+    ...rest,
+    name: strtab && nameOffset < strtab.length ? cString(strtab.subarray(nameOffset)) : "",
+  }));
+}

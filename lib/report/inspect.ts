@@ -1,0 +1,117 @@
+/**
+ * The `inspect` view of one core: header, producer with evidence, process and threads, segments with
+ * NT_FILE names attached, and notes. A pure function of a parsed {@link CoreFile}.
+ *
+ * @module
+ */
+
+import type { CoreFile } from "../elf/core.ts";
+import { flagString } from "../elf/constants.ts";
+import type { FileEntry } from "../elf/nt_file.ts";
+import { pcRegister } from "../elf/registers.ts";
+import { signalName } from "../elf/signals.ts";
+import { hex, toJson } from "./json.ts";
+import { textTable } from "./table.ts";
+
+/** Version of the inspect JSON shape. */
+export const INSPECT_SCHEMA_VERSION = 1;
+
+/** Finds the NT_FILE entry that covers `vaddr`, if any. */
+export function fileFor(files: readonly FileEntry[] | undefined, vaddr: bigint): FileEntry | undefined {
+  return files?.find((f) => f.start <= vaddr && vaddr < f.end);
+}
+
+/** The inspect model: the parsed core plus NT_FILE names attached to segments. */
+export function inspectModel(core: CoreFile): Record<string, unknown> {
+  return {
+    schemaVersion: INSPECT_SCHEMA_VERSION,
+    size: core.size,
+    header: core.header,
+    producer: core.producer,
+    truncated: core.truncated,
+    warnings: core.warnings,
+    process: core.process,
+    siginfo: core.siginfo,
+    threads: core.threads,
+    segments: core.segments.map((s) => ({ ...s, file: fileFor(core.files?.entries, s.vaddr)?.name ?? null })),
+    sections: core.sections.length,
+    notes: core.notes,
+    auxv: core.auxv,
+    files: core.files,
+  };
+}
+
+/** Renders the inspect view as JSON (bigints as hex strings). */
+export function renderInspectJson(core: CoreFile): string {
+  return toJson(inspectModel(core));
+}
+
+/** Renders the inspect view as text for a terminal. */
+export function renderInspectText(core: CoreFile, label = "core"): string {
+  const h = core.header;
+  const out: string[] = [];
+  out.push(`${label}: ${core.size} bytes, ELF${h.bits} ${h.byteOrder}-endian ${h.machineName}`);
+  out.push(
+    `program headers: ${h.phnum}${h.extendedNumbering ? " (PN_XNUM)" : ""}, PT_LOAD: ${core.loads.length}, ` +
+      `section headers: ${h.shnum}, notes: ${core.notes.length}`,
+  );
+  const p = core.producer;
+  out.push(`producer: ${p.producer}`);
+  for (const e of p.kernelEvidence) out.push(`  kernel: ${e}`);
+  for (const e of p.gdbEvidence) out.push(`  gdb:    ${e}`);
+  if (core.truncated) out.push("TRUNCATED: the file ends before the data its headers describe");
+  for (const w of core.warnings) out.push(`warning: ${w}`);
+  if (core.process) {
+    const ps = core.process;
+    out.push(
+      `process: pid ${ps.pid} ppid ${ps.ppid} uid ${ps.uid} gid ${ps.gid} state ${ps.sname} ` +
+        `fname ${JSON.stringify(ps.fname)} psargs ${JSON.stringify(ps.psargs)}`,
+    );
+  }
+  if (core.siginfo) {
+    const s = core.siginfo;
+    out.push(
+      `signal: ${signalName(s.signo)} (${s.signo}) code ${s.code}` +
+        (s.addr !== undefined ? ` addr ${hex(s.addr)}` : "") +
+        (s.senderPid !== undefined ? ` from pid ${s.senderPid}` : ""),
+    );
+  }
+  const pc = pcRegister(h.machine, h.bits);
+  out.push(`threads: ${core.threads.length}`);
+  out.push(textTable(core.threads.map((t) => [
+    `tid ${t.tid}`,
+    `cursig ${signalName(t.status.cursig)}`,
+    pc && t.status.registers[pc] !== undefined ? `${pc} ${hex(t.status.registers[pc]!)}` : "",
+    t.siginfo ? `siginfo ${signalName(t.siginfo.signo)}` : "",
+    t.regsets.join(", "),
+  ]), "  ").trimEnd());
+  out.push("segments:");
+  const w = h.bits === 64 ? 16 : 8;
+  const rows = [["#", "type", "vaddr", "memsz", "filesz", "offset", "flags", "align", "file"]];
+  for (const s of core.segments) {
+    rows.push([
+      String(s.index),
+      s.typeName,
+      hex(s.vaddr, w),
+      hex(s.memsz),
+      hex(s.filesz) + (s.truncated ? ` (only ${hex(s.available)} in file)` : ""),
+      hex(s.offset),
+      flagString(s.flags),
+      hex(s.align),
+      fileFor(core.files?.entries, s.vaddr)?.name ?? "",
+    ]);
+  }
+  out.push(textTable(rows, "  ").trimEnd());
+  out.push("notes:");
+  out.push(textTable([["owner", "type", "size", "offset", "thread"], ...core.notes.map((n) => [
+    n.owner,
+    n.typeName,
+    String(n.size),
+    hex(n.offset),
+    n.thread === undefined ? "" : String(core.threads[n.thread]?.tid ?? ""),
+  ])], "  ").trimEnd());
+  if (core.files) {
+    out.push(`files: ${core.files.entries.length} (page_size ${core.files.pageSize})`);
+  }
+  return out.join("\n") + "\n";
+}

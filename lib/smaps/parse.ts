@@ -1,0 +1,398 @@
+/**
+ * Parser for `/proc/PID/smaps` and `/proc/PID/maps` text (`fs/proc/task_mmu.c: show_map_vma`,
+ * `__show_smap`, `show_smap_vma_flags`; `proc(5)`). Pure: takes the text, returns plain data.
+ *
+ * Header line: `START-END PERMS OFFSET MAJ:MIN INODE [padding] NAME`. Addresses and the offset are
+ * lower-case hex of at least 8 digits (16 at most: 32- and 64-bit kernels); the device is `MAJ:MIN` in
+ * hex; the inode is decimal. The kernel pads the line to column 73 (64-bit) before the name.
+ *
+ * # Names
+ * The name is the rest of the line after the inode and the run of spaces that follows it, kept
+ * verbatim: spaces inside it, a ` (deleted)` suffix, `[heap]`, `[anon:NAME]`, `/memfd:NAME (deleted)`
+ * and the kernel's `\012` escape for a newline all stay as printed. A name that really starts with
+ * blanks cannot be told from the padding and loses them — GDB's `read_mapping` behaves the same
+ * (spec dump-policies §5.6). A name ending in ` (deleted)` may be an unlinked file or a file whose
+ * real name ends so; the text cannot tell.
+ *
+ * # Attributes (smaps only)
+ * `Key: value` lines follow each header. Sizes printed in `kB` are converted to bytes; `THPeligible`
+ * and `ProtectionKey` are bare numbers; `VmFlags` becomes a set of two-letter codes (unknown codes,
+ * including `??`, are kept). Keys this parser does not know are kept: a `N kB` value in bytes, a bare
+ * number as is, anything else as text.
+ *
+ * `smaps_rollup` is rejected: it sums every mapping into one synthetic `[rollup]` entry.
+ *
+ * @module
+ */
+
+import { SmapsSyntaxError } from "../errors.ts";
+import { BARE_FIELDS, KB_FIELDS, VM_FLAG_NAMES } from "./fields.ts";
+
+/** What a `/proc` mappings text is. */
+export type MapsFormat = "smaps" | "maps";
+
+/**
+ * One mapping (VMA) of `/proc/PID/smaps` or `/proc/PID/maps`.
+ *
+ * Byte counts are `number`s (exact below 2^53 bytes, far above any x86-64 mapping); addresses and the
+ * file offset are `bigint`.
+ */
+export interface SmapsMapping {
+  /** 1-based line number of the header line. */
+  readonly line: number;
+  /** First address (`vm_start`). */
+  readonly start: bigint;
+  /** Address just past the end (`vm_end`). */
+  readonly end: bigint;
+  /** `end - start` in bytes. */
+  readonly size: number;
+  /** The 4-character permission field as printed, e.g. `rw-p`. */
+  readonly perms: string;
+  /** `r`: `VM_READ`. */
+  readonly read: boolean;
+  /** `w`: `VM_WRITE`. */
+  readonly write: boolean;
+  /** `x`: `VM_EXEC`. */
+  readonly exec: boolean;
+  /** `s` rather than `p`: `VM_MAYSHARE` (not `VM_SHARED`: that is the `sh` VmFlag). */
+  readonly mayShare: boolean;
+  /** File offset in bytes (`vm_pgoff << PAGE_SHIFT`). */
+  readonly offset: bigint;
+  /** Device as printed, `MAJ:MIN` in hex (`00:00` without a file). */
+  readonly dev: string;
+  /** Inode number (decimal in the text; 0 without a file). */
+  readonly inode: bigint;
+  /** Pathname or pseudo-name, verbatim (see the module doc); `""` when there is none. */
+  readonly name: string;
+  /**
+   * Numeric attributes by key as printed (`Rss`, `Anonymous`, `THPeligible`, ...): `kB` values in
+   * bytes, bare numbers as is. Empty for `maps`.
+   */
+  readonly fields: Readonly<Record<string, number>>;
+  /** Attributes of unknown keys whose value is not a number, verbatim (trimmed). */
+  readonly textFields: Readonly<Record<string, string>>;
+  /** `VmFlags` codes, or `null` when the mapping has no `VmFlags` line (maps; kernels < 3.8). */
+  readonly vmFlags: ReadonlySet<string> | null;
+  /** `VmFlags` codes not in {@link VM_FLAG_NAMES} (including `??`), in printed order. */
+  readonly unknownVmFlags: readonly string[];
+}
+
+/** A parsed mappings text. */
+export interface SmapsDocument {
+  /** `smaps` when attribute lines are present, else `maps`. */
+  readonly format: MapsFormat;
+  /** The mappings in text order (ascending addresses). */
+  readonly mappings: readonly SmapsMapping[];
+}
+
+const KB = new Set(KB_FIELDS);
+const BARE = new Set(BARE_FIELDS);
+const HEX = /^[0-9a-fA-F]+$/;
+
+/** Splits text into lines, dropping one final newline; a CRLF text loses its `\r`s. */
+function splitLines(text: string): string[] {
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  if (lines.length > 0 && lines.every((l) => l.endsWith("\r"))) {
+    return lines.map((l) => l.slice(0, -1));
+  }
+  return lines;
+}
+
+/** True when a line is an attribute line (`Key:` with a letter first, as GDB's `A`–`Z` test). */
+function isAttributeLine(line: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_]*:/.test(line);
+}
+
+/**
+ * Tells what a mappings text is without parsing it fully: `smaps_rollup` when the first header names
+ * `[rollup]`, `smaps` when any attribute line is present, else `maps`.
+ *
+ * @param text the text of `/proc/PID/smaps`, `maps` or `smaps_rollup`
+ * @returns the detected format
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(detectMapsFormat("00400000-00401000 r-xp 00000000 08:01 12 /bin/x\n"), "maps");
+ * assert.equal(detectMapsFormat("00400000-00401000 r-xp 00000000 08:01 12 /bin/x\nRss: 4 kB\n"), "smaps");
+ * ```
+ */
+export function detectMapsFormat(text: string): MapsFormat | "smaps_rollup" {
+  const lines = splitLines(text);
+  const first = lines.find((l) => l !== "");
+  if (first !== undefined && /\s\[rollup\]$/.test(first)) return "smaps_rollup";
+  return lines.some(isAttributeLine) ? "smaps" : "maps";
+}
+
+/** A cursor over one header line that reports 1-based columns in errors. */
+class LineCursor {
+  pos = 0;
+  constructor(readonly text: string, readonly lineNo: number) {}
+
+  fail(field: string, problem: string, at = this.pos): never {
+    throw new SmapsSyntaxError(this.lineNo, at + 1, field, problem);
+  }
+
+  /** Takes characters up to (not including) `stop` or the end of the line. */
+  take(stop: string): string {
+    const i = this.text.indexOf(stop, this.pos);
+    const end = i < 0 ? this.text.length : i;
+    const s = this.text.slice(this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  expect(ch: string, field: string): void {
+    if (this.text[this.pos] !== ch) {
+      const seen = this.pos < this.text.length
+        ? JSON.stringify(this.text[this.pos])
+        : "end of line";
+      this.fail(field, `Expected ${JSON.stringify(ch)} after ${field}, found ${seen}`);
+    }
+    this.pos++;
+  }
+
+  hex(stop: string, field: string, minDigits: number, maxDigits: number): bigint {
+    const at = this.pos;
+    const s = this.take(stop);
+    if (s === "" || !HEX.test(s)) {
+      this.fail(field, `Expected hex digits, found ${JSON.stringify(s)}`, at);
+    }
+    if (s.length < minDigits || s.length > maxDigits) {
+      this.fail(field, `Expected ${minDigits} to ${maxDigits} hex digits, found ${s.length}`, at);
+    }
+    return BigInt(`0x${s}`);
+  }
+}
+
+/** Parses one header line. */
+function parseHeader(text: string, lineNo: number) {
+  const c = new LineCursor(text, lineNo);
+  const start = c.hex("-", "start", 8, 16);
+  c.expect("-", "start");
+  const end = c.hex(" ", "end", 8, 16);
+  c.expect(" ", "end");
+  if (end <= start) c.fail("end", "End address is not above start address", c.pos - 1);
+  const permsAt = c.pos;
+  const perms = c.take(" ");
+  if (!/^[r-][w-][x-][ps]$/.test(perms)) {
+    c.fail("perms", `Expected permissions like "rw-p", found ${JSON.stringify(perms)}`, permsAt);
+  }
+  c.expect(" ", "perms");
+  const offset = c.hex(" ", "offset", 8, 16);
+  c.expect(" ", "offset");
+  const devAt = c.pos;
+  const dev = c.take(" ");
+  if (!/^[0-9a-fA-F]{2,}:[0-9a-fA-F]{2,}$/.test(dev)) {
+    c.fail("dev", `Expected a device like "fd:01", found ${JSON.stringify(dev)}`, devAt);
+  }
+  if (c.pos < text.length) c.expect(" ", "dev");
+  else c.fail("inode", "Line ends before the inode");
+  const inodeAt = c.pos;
+  const inodeText = c.take(" ");
+  if (!/^\d+$/.test(inodeText)) {
+    c.fail("inode", `Expected a decimal inode, found ${JSON.stringify(inodeText)}`, inodeAt);
+  }
+  // The rest, after the run of padding spaces, is the name (leading blanks of a name are lost).
+  const name = text.slice(c.pos).replace(/^ +/, "");
+  const size = end - start;
+  return {
+    line: lineNo,
+    start,
+    end,
+    size: Number(size),
+    perms,
+    read: perms[0] === "r",
+    write: perms[1] === "w",
+    exec: perms[2] === "x",
+    mayShare: perms[3] === "s",
+    offset,
+    dev,
+    inode: BigInt(inodeText),
+    name,
+  };
+}
+
+type Header = ReturnType<typeof parseHeader>;
+
+/** Mutable attributes collected for one mapping while parsing. */
+interface Attributes {
+  fields: Record<string, number>;
+  textFields: Record<string, string>;
+  vmFlags: Set<string> | null;
+  unknownVmFlags: string[];
+  count: number;
+}
+
+/** Parses one `Key: value` line into `attrs`. */
+function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
+  const colon = text.indexOf(":");
+  const key = text.slice(0, colon);
+  const rest = text.slice(colon + 1);
+  const valueAt = colon + 1 + (rest.length - rest.trimStart().length);
+  const value = rest.trim();
+  function fail(problem: string, at = valueAt): never {
+    throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
+  }
+  if (key in attrs.fields || key in attrs.textFields || (key === "VmFlags" && attrs.vmFlags)) {
+    fail(`Duplicate field ${key} in one mapping`, 0);
+  }
+  attrs.count++;
+  if (key === "VmFlags") {
+    attrs.vmFlags = new Set();
+    let at = valueAt;
+    for (const code of value.split(/ +/)) {
+      if (code === "") continue;
+      if (!/^[a-z?]{2}$/.test(code)) {
+        fail(`Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`, at);
+      }
+      attrs.vmFlags.add(code);
+      if (!(code in VM_FLAG_NAMES)) attrs.unknownVmFlags.push(code);
+      at += code.length + 1;
+    }
+    return;
+  }
+  const kb = /^(\d+) kB$/.exec(value);
+  const bare = /^\d+$/.test(value);
+  if (KB.has(key)) {
+    if (!kb) fail(`Expected "N kB", found ${JSON.stringify(value)}`);
+    attrs.fields[key] = Number(kb[1]) * 1024;
+  } else if (BARE.has(key)) {
+    if (!bare) fail(`Expected a bare number, found ${JSON.stringify(value)}`);
+    attrs.fields[key] = Number(value);
+  } else if (kb) {
+    attrs.fields[key] = Number(kb[1]) * 1024;
+  } else if (bare) {
+    attrs.fields[key] = Number(value);
+  } else {
+    attrs.textFields[key] = value;
+  }
+}
+
+/**
+ * Parses `/proc/PID/smaps` or `/proc/PID/maps` text (detected from the content).
+ *
+ * Checks: every header field's syntax, `start < end`, ascending non-overlapping mappings, `Size`
+ * equal to `end - start`, known `kB` and bare-number fields well formed, no duplicate key within a
+ * mapping, and in smaps every mapping followed by at least one attribute line.
+ *
+ * @param text the whole file text
+ * @returns the format and the mappings
+ * @throws {SmapsSyntaxError} on malformed text, with 1-based line and column and the field; also for
+ *   `smaps_rollup`, which has no per-mapping data
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const doc = parseSmaps(
+ *   "7ffd1000-7ffd3000 rw-p 00000000 00:00 0                          [stack]\n" +
+ *     "Size:                  8 kB\nAnonymous:             4 kB\nVmFlags: rd wr mr mw me gd ac \n",
+ * );
+ * assert.equal(doc.format, "smaps");
+ * const m = doc.mappings[0]!;
+ * assert.equal(m.name, "[stack]");
+ * assert.equal(m.start, 0x7ffd1000n);
+ * assert.equal(m.fields.Anonymous, 4096);
+ * assert.ok(m.vmFlags?.has("gd"));
+ * ```
+ */
+export function parseSmaps(text: string): SmapsDocument {
+  const lines = splitLines(text);
+  const format: MapsFormat = lines.some(isAttributeLine) ? "smaps" : "maps";
+  const mappings: SmapsMapping[] = [];
+  let header: Header | undefined;
+  let attrs: Attributes | undefined;
+  let prevEnd = -1n;
+
+  const finish = () => {
+    if (!header || !attrs) return;
+    if (format === "smaps" && attrs.count === 0) {
+      throw new SmapsSyntaxError(
+        header.line,
+        1,
+        "Size",
+        "Mapping has no attribute lines although the text is smaps (maps and smaps mixed?)",
+      );
+    }
+    const size = attrs.fields.Size;
+    if (size !== undefined && size !== header.size) {
+      throw new SmapsSyntaxError(
+        header.line,
+        1,
+        "Size",
+        `Size ${size} bytes does not match end - start = ${header.size} bytes`,
+      );
+    }
+    const { fields, textFields, vmFlags, unknownVmFlags } = attrs;
+    mappings.push({ ...header, fields, textFields, vmFlags, unknownVmFlags });
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const lineNo = i + 1;
+    if (line === "") {
+      throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
+    }
+    if (isAttributeLine(line)) {
+      if (!attrs) {
+        throw new SmapsSyntaxError(
+          lineNo,
+          1,
+          line.slice(0, line.indexOf(":")),
+          "Attribute line before any mapping header",
+        );
+      }
+      parseAttribute(line, lineNo, attrs);
+      continue;
+    }
+    if (!/^[0-9a-fA-F]/.test(line)) {
+      throw new SmapsSyntaxError(
+        lineNo,
+        1,
+        "start",
+        `Expected a mapping header or "Key: value", found ${JSON.stringify(line.slice(0, 20))}`,
+      );
+    }
+    finish();
+    header = parseHeader(line, lineNo);
+    if (header.name === "[rollup]") {
+      throw new SmapsSyntaxError(
+        lineNo,
+        line.length - header.name.length + 1,
+        "name",
+        "This is smaps_rollup: it sums every mapping into one and has no per-mapping data; give /proc/PID/smaps",
+      );
+    }
+    if (header.start < prevEnd) {
+      throw new SmapsSyntaxError(
+        lineNo,
+        1,
+        "start",
+        "Mapping overlaps or precedes the previous one",
+      );
+    }
+    prevEnd = header.end;
+    attrs = { fields: {}, textFields: {}, vmFlags: null, unknownVmFlags: [], count: 0 };
+  }
+  finish();
+  return { format, mappings };
+}
+
+/**
+ * Undoes the kernel's only escape in mapping names (`\n` printed as `\012` by `seq_path`), giving the
+ * name as the kernel's `NT_FILE` note stores it. A literal backslash sequence `\012` in a real name
+ * is not escaped by the kernel, so it is ambiguous and gets converted too.
+ *
+ * @param name a name as printed in maps/smaps
+ * @returns the name with `\012` replaced by a newline
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(unescapeName("/tmp/new\\012line.bin"), "/tmp/new\nline.bin");
+ * ```
+ */
+export function unescapeName(name: string): string {
+  return name.replaceAll("\\012", "\n");
+}

@@ -1,0 +1,61 @@
+/**
+ * The coredelta command line: `inspect`, `digest`, `predict`, `diff`, `serve`.
+ *
+ * Exit codes: 0 success (diff: parity), 1 diff found unexpected differences, 2 usage or input error.
+ *
+ * @module
+ */
+
+import { InputError } from "./lib/errors.ts";
+import { type CommandIO, processIO, UsageError } from "./cli/args.ts";
+import { inspectCommand } from "./cli/inspect.ts";
+
+/** Help text of the whole program. */
+export const MAIN_HELP = `Usage: coredelta COMMAND [options]
+
+Tells exactly how two Linux ELF core dumps of the same process differ, and why.
+
+Commands:
+  inspect CORE      explain one core: header, producer, threads, segments, notes
+  -h, --help        this help
+
+Run 'coredelta COMMAND --help' for a command's options.
+`;
+
+type Command = (args: string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  inspect: inspectCommand,
+};
+
+/** Runs the CLI with `args`; returns the exit code (never throws for bad input). */
+export async function main(args: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout(MAIN_HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)} (try --help)`);
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`coredelta ${name}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`coredelta ${name}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+      io.stderr(`coredelta ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
