@@ -29,10 +29,17 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(
 }
 
 /** Returns `value` if it is one of `allowed`, else throws a {@link UsageError}. */
-export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`);
+  throw new UsageError(
+    `--${name} must be one of ${allowed.join(", ")} (got ${JSON.stringify(value)})`,
+  );
 }
 
 /** The streams a command writes to (injected so tests can capture them). */

@@ -128,7 +128,16 @@ export function buildCore(spec: CoreSpec = {}): BuiltCore {
   w.u16(afterOffs + 10, 0);
   w.u16(afterOffs + 12, 0);
   w.u16(afterOffs + 14, 0);
-  const phdr = (i: number, type: number, flags: number, off: bigint | number, vaddr: bigint, filesz: bigint | number, memsz: bigint | number, align: bigint | number) => {
+  const phdr = (
+    i: number,
+    type: number,
+    flags: number,
+    off: bigint | number,
+    vaddr: bigint,
+    filesz: bigint | number,
+    memsz: bigint | number,
+    align: bigint | number,
+  ) => {
     const at = phoff + i * phentsize;
     w.u32(at, type);
     if (bits === 64) {

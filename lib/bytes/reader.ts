@@ -55,7 +55,9 @@ export class ByteReader {
       throw new CoreFormatError(
         this.offset,
         field,
-        `Cannot read ${n} bytes of ${field}: only ${Math.max(0, this.remaining)} left in the record`,
+        `Cannot read ${n} bytes of ${field}: only ${
+          Math.max(0, this.remaining)
+        } left in the record`,
       );
     }
     const at = this.pos;

@@ -56,7 +56,9 @@ export function detectCompression(head: Uint8Array): Compression {
   const b = (i: number) => head[i] ?? -1;
   if (b(0) === 0x1f && b(1) === 0x8b) return "gzip";
   if (b(0) === 0x28 && b(1) === 0xb5 && b(2) === 0x2f && b(3) === 0xfd) return "zstd";
-  if (b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58 && b(4) === 0x5a && b(5) === 0) {
+  if (
+    b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58 && b(4) === 0x5a && b(5) === 0
+  ) {
     return "xz";
   }
   return "none";
@@ -136,7 +138,9 @@ function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Arr
 }
 
 /** A decompression transform for `format` (`none` passes bytes through). */
-export async function decompressor(format: Compression): Promise<TransformStream<Uint8Array, Uint8Array>> {
+export async function decompressor(
+  format: Compression,
+): Promise<TransformStream<Uint8Array, Uint8Array>> {
   switch (format) {
     case "gzip":
       return nodeTransform(createGunzip(), format);

@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { rejectsWith } from "../../test/_assert.ts";
-import { byteLimit, decompressed, DecompressionError, detectCompression, TooLargeError } from "./streams.ts";
+import {
+  byteLimit,
+  decompressed,
+  DecompressionError,
+  detectCompression,
+  TooLargeError,
+} from "./streams.ts";
 
 const body = (b: Uint8Array) => ReadableStream.from([b.subarray(0, 3), b.subarray(3)]);
-const bytesOf = async (s: ReadableStream<Uint8Array>) => new Uint8Array(await new Response(s).arrayBuffer());
+const bytesOf = async (s: ReadableStream<Uint8Array>) =>
+  new Uint8Array(await new Response(s).arrayBuffer());
 
 Deno.test("detectCompression recognises gzip, zstd and xz magic", () => {
   assert.equal(detectCompression(new Uint8Array([0x1f, 0x8b, 8])), "gzip");
@@ -16,7 +23,12 @@ Deno.test("detectCompression recognises gzip, zstd and xz magic", () => {
 
 Deno.test("decompressed passes plain bytes and inflates gzip and zstd", async () => {
   const plain = new TextEncoder().encode("\x7fELF and some more bytes to be sure");
-  for (const [packed, format] of [[plain, "none"], [gzipSync(plain), "gzip"], [zstdCompressSync(plain), "zstd"]] as const) {
+  for (
+    const [packed, format] of [[plain, "none"], [gzipSync(plain), "gzip"], [
+      zstdCompressSync(plain),
+      "zstd",
+    ]] as const
+  ) {
     const d = await decompressed(body(new Uint8Array(packed)), 1 << 20);
     assert.equal(d.format, format);
     assert.deepEqual(await bytesOf(d.stream), plain);
@@ -51,6 +63,8 @@ Deno.test("decompressed reports corrupt gzip as a DecompressionError", async () 
 });
 
 Deno.test("byteLimit passes streams within the limit", async () => {
-  const out = await bytesOf(ReadableStream.from([new Uint8Array(4)]).pipeThrough(byteLimit(4, "x")));
+  const out = await bytesOf(
+    ReadableStream.from([new Uint8Array(4)]).pipeThrough(byteLimit(4, "x")),
+  );
   assert.equal(out.length, 4);
 });

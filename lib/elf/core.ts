@@ -8,7 +8,15 @@
 
 import type { ByteSource } from "../bytes/source.ts";
 import { CoreFormatError } from "../errors.ts";
-import { NT_AUXV, NT_FILE, NT_PRPSINFO, NT_PRSTATUS, NT_SIGINFO, PT_LOAD, PT_NOTE } from "./constants.ts";
+import {
+  NT_AUXV,
+  NT_FILE,
+  NT_PRPSINFO,
+  NT_PRSTATUS,
+  NT_SIGINFO,
+  PT_LOAD,
+  PT_NOTE,
+} from "./constants.ts";
 import {
   EHDR_SIZE_64,
   type ElfHeader,
@@ -100,10 +108,19 @@ export interface CoreFile {
   readonly warnings: string[];
 }
 
-async function readExact(src: ByteSource, offset: number, length: number, field: string): Promise<Uint8Array> {
+async function readExact(
+  src: ByteSource,
+  offset: number,
+  length: number,
+  field: string,
+): Promise<Uint8Array> {
   const bytes = await src.read(offset, length);
   if (bytes.length < length) {
-    throw new CoreFormatError(offset, field, `File ends inside ${field}: needed ${length} bytes at this offset, found ${bytes.length}`);
+    throw new CoreFormatError(
+      offset,
+      field,
+      `File ends inside ${field}: needed ${length} bytes at this offset, found ${bytes.length}`,
+    );
   }
   return bytes;
 }
@@ -201,11 +218,21 @@ export async function readHeader(src: ByteSource): Promise<ElfHeader> {
 export async function parseCore(src: ByteSource): Promise<CoreFile> {
   const header = await readHeader(src);
   if (header.phnum > MAX_PROGRAM_HEADERS) {
-    throw new CoreFormatError(header.bits === 64 ? 56 : 44, "e_phnum", `More than ${MAX_PROGRAM_HEADERS} program headers`, header.phnum);
+    throw new CoreFormatError(
+      header.bits === 64 ? 56 : 44,
+      "e_phnum",
+      `More than ${MAX_PROGRAM_HEADERS} program headers`,
+      header.phnum,
+    );
   }
   const tableSize = header.phnum * header.phentsize;
   if (header.phoff + tableSize > src.size) {
-    throw new CoreFormatError(header.phoff, "e_phnum", `Program header table (${header.phnum} entries of ${header.phentsize} bytes) runs past end of file`, header.phnum);
+    throw new CoreFormatError(
+      header.phoff,
+      "e_phnum",
+      `Program header table (${header.phnum} entries of ${header.phentsize} bytes) runs past end of file`,
+      header.phnum,
+    );
   }
   const table = await readExact(src, header.phoff, tableSize, "program header table");
   const segments = parseProgramHeaders(table, header, src.size);
@@ -217,9 +244,14 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     if (bytes > MAX_SECTION_BYTES || header.shoff + bytes > src.size) {
       warnings.push(`Section header table (${header.shnum} entries) is out of bounds; ignored`);
     } else {
-      const rawSections = parseSectionTable(await readExact(src, header.shoff, bytes, "section header table"), header);
+      const rawSections = parseSectionTable(
+        await readExact(src, header.shoff, bytes, "section header table"),
+        header,
+      );
       const ext = stringTableExtent(rawSections, header, src.size);
-      const strtab = ext && ext.size <= MAX_SECTION_BYTES ? await src.read(ext.offset, ext.size) : undefined;
+      const strtab = ext && ext.size <= MAX_SECTION_BYTES
+        ? await src.read(ext.offset, ext.size)
+        : undefined;
       sections = nameSections(rawSections, strtab);
     }
   }
@@ -229,22 +261,33 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
   for (const s of segments) {
     if (s.type !== PT_NOTE || s.filesz === 0n) continue;
     if (s.filesz > BigInt(MAX_NOTES_BYTES)) {
-      throw new CoreFormatError(s.headerOffset, "p_filesz", `PT_NOTE segment is larger than ${MAX_NOTES_BYTES} bytes`, s.filesz);
+      throw new CoreFormatError(
+        s.headerOffset,
+        "p_filesz",
+        `PT_NOTE segment is larger than ${MAX_NOTES_BYTES} bytes`,
+        s.filesz,
+      );
     }
     const available = Number(s.available);
-    const bytes = available > 0 ? await readExact(src, Number(s.offset), available, "PT_NOTE") : new Uint8Array();
+    const bytes = available > 0
+      ? await readExact(src, Number(s.offset), available, "PT_NOTE")
+      : new Uint8Array();
     const list = parseNotes(bytes, Number(s.filesz), Number(s.offset), header.byteOrder, s.align);
     raw.push(...list.notes);
     if (list.truncated) {
       notesTruncated = true;
-      warnings.push(`PT_NOTE segment ${s.index} is cut off by the end of the file; later notes are missing`);
+      warnings.push(
+        `PT_NOTE segment ${s.index} is cut off by the end of the file; later notes are missing`,
+      );
     }
   }
   const decoded = decodeNotes(raw, header);
   const loads = segments.filter((s) => s.type === PT_LOAD);
   const cut = loads.filter((s) => s.truncated);
   if (cut.length > 0) {
-    warnings.push(`${cut.length} PT_LOAD segment(s) extend past the end of the file (truncated core)`);
+    warnings.push(
+      `${cut.length} PT_LOAD segment(s) extend past the end of the file (truncated core)`,
+    );
   }
   const producer = detectProducer({
     header,

@@ -12,7 +12,11 @@ function sampleCore() {
   return buildCore({
     notes: [
       { owner: "CORE", type: 1, desc: prstatusX86_64(100, 11, 0x401000n) },
-      { owner: "CORE", type: 0x46494c45, desc: ntFile([{ start: 0x400000n, end: 0x401000n, ofs: 0n, name: "/bin/x" }]) },
+      {
+        owner: "CORE",
+        type: 0x46494c45,
+        desc: ntFile([{ start: 0x400000n, end: 0x401000n, ofs: 0n, name: "/bin/x" }]),
+      },
       { owner: "CORE", type: 2, desc: new Uint8Array(512) },
       { owner: "CORE", type: 1, desc: prstatusX86_64(101, 11, 0x402000n) },
     ],
@@ -50,7 +54,10 @@ Deno.test("parseCore rejects a file too short for an ELF header", async () => {
 });
 
 Deno.test("parseCore rejects non-ELF input and ELF files that are not cores", async () => {
-  const err = await rejectsWith(parse(new TextEncoder().encode("#!/bin/sh\necho hello world, this is not elf\n")), CoreFormatError);
+  const err = await rejectsWith(
+    parse(new TextEncoder().encode("#!/bin/sh\necho hello world, this is not elf\n")),
+    CoreFormatError,
+  );
   assert.equal(err.field, "EI_MAG");
   const exe = buildCore({ type: 3 }).bytes;
   const e2 = await rejectsWith(parse(exe), CoreFormatError);
@@ -89,13 +96,15 @@ Deno.test("parseCore rejects trailing bytes too short for a note header (bad ali
 });
 
 Deno.test("parseCore honours 8-byte note alignment when p_align is 8", async () => {
-  const core = await parse(buildCore({
-    noteAlign: 8n,
-    notes: [
-      { owner: "CORE", type: 6, desc: new Uint8Array(4) },
-      { owner: "LINUX", type: 0x202, desc: new Uint8Array(12) },
-    ],
-  }).bytes);
+  const core = await parse(
+    buildCore({
+      noteAlign: 8n,
+      notes: [
+        { owner: "CORE", type: 6, desc: new Uint8Array(4) },
+        { owner: "LINUX", type: 0x202, desc: new Uint8Array(12) },
+      ],
+    }).bytes,
+  );
   assert.deepEqual(core.notes.map((n) => [n.owner, n.typeName, n.size]), [
     ["CORE", "NT_AUXV", 4],
     ["LINUX", "NT_X86_XSTATE", 12],
@@ -111,16 +120,27 @@ Deno.test("parseCore reads a big-endian ELF32 core with 16-bit ids in NT_PRPSINF
   v.setInt32(12, 4242, false); // pr_pid
   ps.set(new TextEncoder().encode("ppcprog"), 28);
   ps.set(new TextEncoder().encode("ppcprog -v"), 44);
-  const core = await parse(buildCore({
-    bits: 32,
-    order: "big",
-    machine: 20,
-    notes: [
-      { owner: "CORE", type: 3, desc: ps },
-      { owner: "CORE", type: 0x46494c45, desc: ntFile([{ start: 0x10000000n, end: 0x10010000n, ofs: 2n, name: "/usr/bin/ppcprog" }], 4096n, 32, false) },
-    ],
-    loads: [{ vaddr: 0x10000000n, memsz: 0x10000n, flags: 5, data: new Uint8Array(0x1000) }],
-  }).bytes);
+  const core = await parse(
+    buildCore({
+      bits: 32,
+      order: "big",
+      machine: 20,
+      notes: [
+        { owner: "CORE", type: 3, desc: ps },
+        {
+          owner: "CORE",
+          type: 0x46494c45,
+          desc: ntFile(
+            [{ start: 0x10000000n, end: 0x10010000n, ofs: 2n, name: "/usr/bin/ppcprog" }],
+            4096n,
+            32,
+            false,
+          ),
+        },
+      ],
+      loads: [{ vaddr: 0x10000000n, memsz: 0x10000n, flags: 5, data: new Uint8Array(0x1000) }],
+    }).bytes,
+  );
   assert.equal(core.header.bits, 32);
   assert.equal(core.header.byteOrder, "big");
   assert.equal(core.header.machineName, "EM_PPC");
@@ -134,10 +154,12 @@ Deno.test("parseCore reads a big-endian ELF32 core with 16-bit ids in NT_PRPSINF
 });
 
 Deno.test("parseCore resolves PN_XNUM through sh_info of section header 0", async () => {
-  const core = await parse(buildCore({
-    extendedNumbering: true,
-    loads: [{ vaddr: 0x1000n, memsz: 0x1000n }, { vaddr: 0x3000n, memsz: 0x1000n }],
-  }).bytes);
+  const core = await parse(
+    buildCore({
+      extendedNumbering: true,
+      loads: [{ vaddr: 0x1000n, memsz: 0x1000n }, { vaddr: 0x3000n, memsz: 0x1000n }],
+    }).bytes,
+  );
   assert.equal(core.header.extendedNumbering, true);
   assert.equal(core.header.rawPhnum, 0xffff);
   assert.equal(core.header.phnum, 3);

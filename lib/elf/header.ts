@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ByteReader, type ByteOrder, toSafeNumber } from "../bytes/reader.ts";
+import { type ByteOrder, ByteReader, toSafeNumber } from "../bytes/reader.ts";
 import { CoreFormatError } from "../errors.ts";
 import {
   E_TYPE_NAMES,
@@ -109,13 +109,22 @@ export function parseRawHeader(bytes: Uint8Array, fileSize: number): RawHeader {
   const byteOrder: ByteOrder = data === ELFDATA2LSB ? "little" : "big";
   const size = bits === 64 ? EHDR_SIZE_64 : EHDR_SIZE_32;
   if (bytes.length < size) {
-    throw new CoreFormatError(0, "e_ident", `File is too short for an ELF${bits} header`, bytes.length);
+    throw new CoreFormatError(
+      0,
+      "e_ident",
+      `File is too short for an ELF${bits} header`,
+      bytes.length,
+    );
   }
   const r = new ByteReader(bytes.subarray(0, size), byteOrder);
   r.seek(16, "e_type");
   const type = r.u16("e_type");
   if (type !== ET_CORE) {
-    throw new CoreFormatError(16, "e_type", `Not a core file: e_type is ${nameOf(E_TYPE_NAMES, type)}`);
+    throw new CoreFormatError(
+      16,
+      "e_type",
+      `Not a core file: e_type is ${nameOf(E_TYPE_NAMES, type)}`,
+    );
   }
   const machine = r.u16("e_machine");
   r.u32("e_version");
@@ -136,14 +145,29 @@ export function parseRawHeader(bytes: Uint8Array, fileSize: number): RawHeader {
   const rawShstrndx = r.u16("e_shstrndx");
   const minPhent = bits === 64 ? 56 : 32;
   if (rawPhnum > 0 && phentsize < minPhent) {
-    throw new CoreFormatError(phentAt, "e_phentsize", `Program header entries are smaller than ${minPhent} bytes`, phentsize);
+    throw new CoreFormatError(
+      phentAt,
+      "e_phentsize",
+      `Program header entries are smaller than ${minPhent} bytes`,
+      phentsize,
+    );
   }
   if (phoff > fileSize) {
-    throw new CoreFormatError(phoffAt, "e_phoff", "Program header table starts past end of file", phoff);
+    throw new CoreFormatError(
+      phoffAt,
+      "e_phoff",
+      "Program header table starts past end of file",
+      phoff,
+    );
   }
   const minShent = bits === 64 ? 64 : 40;
   if (shoff !== 0 && shentsize < minShent && (rawShnum !== 0 || rawPhnum === PN_XNUM)) {
-    throw new CoreFormatError(shentAt, "e_shentsize", `Section header entries are smaller than ${minShent} bytes`, shentsize);
+    throw new CoreFormatError(
+      shentAt,
+      "e_shentsize",
+      `Section header entries are smaller than ${minShent} bytes`,
+      shentsize,
+    );
   }
   return {
     bits,
@@ -198,7 +222,11 @@ export function resolveHeader(raw: RawHeader, zero: SectionZero | undefined): El
   let shstrndx = rawShstrndx;
   if (raw.rawPhnum === PN_XNUM) {
     if (!zero) {
-      throw new CoreFormatError(raw.bits === 64 ? 40 : 32, "e_shoff", "e_phnum is PN_XNUM but there is no section header 0 to hold the real count");
+      throw new CoreFormatError(
+        raw.bits === 64 ? 40 : 32,
+        "e_shoff",
+        "e_phnum is PN_XNUM but there is no section header 0 to hold the real count",
+      );
     }
     phnum = zero.info;
   }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ByteReader, type ByteOrder, cString } from "../bytes/reader.ts";
+import { type ByteOrder, ByteReader, cString } from "../bytes/reader.ts";
 import { CoreFormatError } from "../errors.ts";
 import { CORE_NOTE_NAMES, GDB_NOTE_NAMES, nameOf } from "./constants.ts";
 
@@ -70,7 +70,12 @@ export function parseNotes(
     const start = r.pos;
     if (r.remaining < 12) {
       if (start + 12 > declared) {
-        throw new CoreFormatError(base + start, "n_namesz", "Trailing bytes in the notes segment are too short for a note header", r.remaining);
+        throw new CoreFormatError(
+          base + start,
+          "n_namesz",
+          "Trailing bytes in the notes segment are too short for a note header",
+          r.remaining,
+        );
       }
       return { notes, truncated: true };
     }
@@ -83,7 +88,12 @@ export function parseNotes(
     if (descEnd > declared || nameEnd > declared) {
       const field = nameEnd > declared ? "n_namesz" : "n_descsz";
       const value = field === "n_namesz" ? namesz : descsz;
-      throw new CoreFormatError(base + start + (field === "n_namesz" ? 0 : 4), field, "Note runs past the end of its PT_NOTE segment", value);
+      throw new CoreFormatError(
+        base + start + (field === "n_namesz" ? 0 : 4),
+        field,
+        "Note runs past the end of its PT_NOTE segment",
+        value,
+      );
     }
     if (descEnd > bytes.length) return { notes, truncated: true };
     const owner = cString(bytes.subarray(start + 12, start + 12 + namesz));

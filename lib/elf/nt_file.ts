@@ -59,10 +59,21 @@ export function decodeNtFile(note: RawNote, h: ElfHeader): FileTable {
   for (let i = 0; i < n; i++) {
     const nul = names.indexOf(0, pos);
     if (nul < 0) {
-      throw new CoreFormatError(note.descOffset + r.pos + pos, "names", `NT_FILE has ${n} entries but only ${i} names`, i);
+      throw new CoreFormatError(
+        note.descOffset + r.pos + pos,
+        "names",
+        `NT_FILE has ${n} entries but only ${i} names`,
+        i,
+      );
     }
     const [start, end, fileOfs] = ranges[i]!;
-    entries.push({ start, end, fileOfs, offset: fileOfs * pageSize, name: decoder.decode(names.subarray(pos, nul)) });
+    entries.push({
+      start,
+      end,
+      fileOfs,
+      offset: fileOfs * pageSize,
+      name: decoder.decode(names.subarray(pos, nul)),
+    });
     pos = nul + 1;
   }
   return { pageSize, entries };

@@ -66,7 +66,12 @@ export function decodePrStatus(note: RawNote, h: ElfHeader): PrStatus {
   // pr_reg runs to pr_fpvalid (an int, padded to the word size at the end of the struct).
   const registerBytes = note.desc.length - regStart - w;
   if (registerBytes < 0) {
-    throw new CoreFormatError(note.offset + 4, "n_descsz", "NT_PRSTATUS is too short for its header", note.desc.length);
+    throw new CoreFormatError(
+      note.offset + 4,
+      "n_descsz",
+      "NT_PRSTATUS is too short for its header",
+      note.desc.length,
+    );
   }
   const names = registerNames(h.machine, h.bits);
   const registers: Record<string, bigint> = {};
@@ -75,7 +80,21 @@ export function decodePrStatus(note: RawNote, h: ElfHeader): PrStatus {
   }
   r.seek(regStart + registerBytes, "pr_fpvalid");
   const fpvalid = r.i32("pr_fpvalid");
-  return { signo, code, errno, cursig, sigpend, sighold, pid, ppid, pgrp, sid, registers, registerBytes, fpvalid };
+  return {
+    signo,
+    code,
+    errno,
+    cursig,
+    sigpend,
+    sighold,
+    pid,
+    ppid,
+    pgrp,
+    sid,
+    registers,
+    registerBytes,
+    fpvalid,
+  };
 }
 
 /** Decoded `struct elf_prpsinfo`. */

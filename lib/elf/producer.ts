@@ -55,7 +55,10 @@ export function detectProducer(f: LayoutFacts): ProducerGuess {
     if (note.index === 0 && note.offset === tableEnd) {
       k.push("PT_NOTE is the first segment and starts right after the program headers");
     }
-    const lastData = loads.reduce((m, s) => (s.offset + s.filesz > m ? s.offset + s.filesz : m), 0n);
+    const lastData = loads.reduce(
+      (m, s) => (s.offset + s.filesz > m ? s.offset + s.filesz : m),
+      0n,
+    );
     if (loads.some((s) => s.filesz > 0n) && note.offset >= lastData) {
       g.push("PT_NOTE data lies after all memory data");
     }
@@ -70,7 +73,9 @@ export function detectProducer(f: LayoutFacts): ProducerGuess {
     if (loads.some((s) => s.filesz === 0n && s.memsz > 0n)) {
       k.push("zero-size PT_LOADs for mappings that were not dumped");
     }
-    if (loads.some((s) => (s.flags & PF_R) === 0)) k.push("a PT_LOAD without PF_R (real VMA permissions)");
+    if (loads.some((s) => (s.flags & PF_R) === 0)) {
+      k.push("a PT_LOAD without PF_R (real VMA permissions)");
+    }
   }
   if (f.notes.some((n) => n.owner === "GDB")) g.push("a note owned by GDB (NT_GDB_TDESC)");
   if (f.notes.some((n) => n.owner === "LINUX" && n.type === 0x205)) {

@@ -86,7 +86,12 @@ export function parseProgramHeaders(table: Uint8Array, h: ElfHeader, fileSize: n
     const align = r.word(w, "p_align");
     const available = offset >= end ? 0n : (offset + filesz > end ? end - offset : filesz);
     if (type === PT_LOAD && vaddr + memsz > (1n << BigInt(h.bits))) {
-      throw new CoreFormatError(h.phoff + at, "p_memsz", `Segment ${i} wraps around the address space`, memsz);
+      throw new CoreFormatError(
+        h.phoff + at,
+        "p_memsz",
+        `Segment ${i} wraps around the address space`,
+        memsz,
+      );
     }
     out.push({
       index: i,

@@ -8,8 +8,33 @@
 
 /** x86-64 `struct user_regs_struct` (27 registers). */
 export const X86_64_REGS: readonly string[] = [
-  "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
-  "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+  "r15",
+  "r14",
+  "r13",
+  "r12",
+  "rbp",
+  "rbx",
+  "r11",
+  "r10",
+  "r9",
+  "r8",
+  "rax",
+  "rcx",
+  "rdx",
+  "rsi",
+  "rdi",
+  "orig_rax",
+  "rip",
+  "cs",
+  "eflags",
+  "rsp",
+  "ss",
+  "fs_base",
+  "gs_base",
+  "ds",
+  "es",
+  "fs",
+  "gs",
 ];
 
 /** AArch64 `struct user_pt_regs` (x0-x30, sp, pc, pstate). */
@@ -22,8 +47,23 @@ export const AARCH64_REGS: readonly string[] = [
 
 /** i386 `struct user_regs_struct` (17 registers). */
 export const I386_REGS: readonly string[] = [
-  "ebx", "ecx", "edx", "esi", "edi", "ebp", "eax", "xds", "xes", "xfs", "xgs", "orig_eax", "eip",
-  "xcs", "eflags", "esp", "xss",
+  "ebx",
+  "ecx",
+  "edx",
+  "esi",
+  "edi",
+  "ebp",
+  "eax",
+  "xds",
+  "xes",
+  "xfs",
+  "xgs",
+  "orig_eax",
+  "eip",
+  "xcs",
+  "eflags",
+  "esp",
+  "xss",
 ];
 
 /** Register names for `e_machine` and word size, or undefined when registers stay raw bytes. */

@@ -17,7 +17,10 @@ import { textTable } from "./table.ts";
 export const INSPECT_SCHEMA_VERSION = 1;
 
 /** Finds the NT_FILE entry that covers `vaddr`, if any. */
-export function fileFor(files: readonly FileEntry[] | undefined, vaddr: bigint): FileEntry | undefined {
+export function fileFor(
+  files: readonly FileEntry[] | undefined,
+  vaddr: bigint,
+): FileEntry | undefined {
   return files?.find((f) => f.start <= vaddr && vaddr < f.end);
 }
 
@@ -33,7 +36,10 @@ export function inspectModel(core: CoreFile): Record<string, unknown> {
     process: core.process,
     siginfo: core.siginfo,
     threads: core.threads,
-    segments: core.segments.map((s) => ({ ...s, file: fileFor(core.files?.entries, s.vaddr)?.name ?? null })),
+    segments: core.segments.map((s) => ({
+      ...s,
+      file: fileFor(core.files?.entries, s.vaddr)?.name ?? null,
+    })),
     sections: core.sections.length,
     notes: core.notes,
     auxv: core.auxv,
@@ -52,7 +58,9 @@ export function renderInspectText(core: CoreFile, label = "core"): string {
   const out: string[] = [];
   out.push(`${label}: ${core.size} bytes, ELF${h.bits} ${h.byteOrder}-endian ${h.machineName}`);
   out.push(
-    `program headers: ${h.phnum}${h.extendedNumbering ? " (PN_XNUM)" : ""}, PT_LOAD: ${core.loads.length}, ` +
+    `program headers: ${h.phnum}${
+      h.extendedNumbering ? " (PN_XNUM)" : ""
+    }, PT_LOAD: ${core.loads.length}, ` +
       `section headers: ${h.shnum}, notes: ${core.notes.length}`,
   );
   const p = core.producer;
@@ -78,13 +86,18 @@ export function renderInspectText(core: CoreFile, label = "core"): string {
   }
   const pc = pcRegister(h.machine, h.bits);
   out.push(`threads: ${core.threads.length}`);
-  out.push(textTable(core.threads.map((t) => [
-    `tid ${t.tid}`,
-    `cursig ${signalName(t.status.cursig)}`,
-    pc && t.status.registers[pc] !== undefined ? `${pc} ${hex(t.status.registers[pc]!)}` : "",
-    t.siginfo ? `siginfo ${signalName(t.siginfo.signo)}` : "",
-    t.regsets.join(", "),
-  ]), "  ").trimEnd());
+  out.push(
+    textTable(
+      core.threads.map((t) => [
+        `tid ${t.tid}`,
+        `cursig ${signalName(t.status.cursig)}`,
+        pc && t.status.registers[pc] !== undefined ? `${pc} ${hex(t.status.registers[pc]!)}` : "",
+        t.siginfo ? `siginfo ${signalName(t.siginfo.signo)}` : "",
+        t.regsets.join(", "),
+      ]),
+      "  ",
+    ).trimEnd(),
+  );
   out.push("segments:");
   const w = h.bits === 64 ? 16 : 8;
   const rows = [["#", "type", "vaddr", "memsz", "filesz", "offset", "flags", "align", "file"]];
@@ -103,13 +116,18 @@ export function renderInspectText(core: CoreFile, label = "core"): string {
   }
   out.push(textTable(rows, "  ").trimEnd());
   out.push("notes:");
-  out.push(textTable([["owner", "type", "size", "offset", "thread"], ...core.notes.map((n) => [
-    n.owner,
-    n.typeName,
-    String(n.size),
-    hex(n.offset),
-    n.thread === undefined ? "" : String(core.threads[n.thread]?.tid ?? ""),
-  ])], "  ").trimEnd());
+  out.push(
+    textTable([
+      ["owner", "type", "size", "offset", "thread"],
+      ...core.notes.map((n) => [
+        n.owner,
+        n.typeName,
+        String(n.size),
+        hex(n.offset),
+        n.thread === undefined ? "" : String(core.threads[n.thread]?.tid ?? ""),
+      ]),
+    ], "  ").trimEnd(),
+  );
   if (core.files) {
     out.push(`files: ${core.files.entries.length} (page_size ${core.files.pageSize})`);
   }
