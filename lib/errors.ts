@@ -15,6 +15,8 @@ export class InputError extends SyntaxError {
   readonly code: string;
 
   /**
+   * Creates the error.
+   *
    * @param code stable identifier of the error kind
    * @param message sentence-case description, no trailing period
    */
@@ -52,6 +54,8 @@ export class CoreFormatError extends InputError {
   readonly value: FieldValue | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param offset absolute byte offset of the field
    * @param field field name as spelled in the ELF specification
    * @param problem what is wrong, in sentence case
@@ -78,6 +82,8 @@ export class SmapsSyntaxError extends InputError {
   readonly field: string;
 
   /**
+   * Creates the error.
+   *
    * @param line 1-based line number
    * @param column 1-based column number
    * @param field field being parsed
@@ -99,6 +105,8 @@ export class DigestFormatError extends InputError {
   readonly field: string;
 
   /**
+   * Creates the error.
+   *
    * @param offset byte offset in the serialized digest
    * @param field field being read
    * @param problem what is wrong, in sentence case
@@ -116,6 +124,8 @@ export class OptionError extends InputError {
   readonly option: string;
 
   /**
+   * Creates the error.
+   *
    * @param option name of the option
    * @param problem what is wrong, in sentence case
    */

@@ -17,6 +17,8 @@ export class TooLargeError extends InputError {
   readonly what: string;
 
   /**
+   * Creates the error.
+   *
    * @param what what was being counted
    * @param limit the limit in bytes
    */
@@ -67,6 +69,8 @@ export function detectCompression(head: Uint8Array): Compression {
 /** Thrown when compressed input is corrupt. */
 export class DecompressionError extends InputError {
   /**
+   * Creates the error.
+   *
    * @param format the compression format
    * @param detail what the decompressor said
    */
