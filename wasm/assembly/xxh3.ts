@@ -41,6 +41,7 @@ const LASTACC_OFFSET: usize = 121;
 export const MIDSIZE_MAX: usize = 240;
 
 /** XXH3_kSecret: the 192-byte default secret. */
+// deno-fmt-ignore
 const SECRET: usize = memory.data<u8>([
   0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad, 0x1c,
   0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3, 0x67, 0x1f,
@@ -122,32 +123,32 @@ function len0to16(p: usize, len: usize): u64 {
     const bitflip2 = load<u64>(SECRET, 40) ^ load<u64>(SECRET, 48);
     const lo = load<u64>(p) ^ bitflip1;
     const hi = load<u64>(p + len - 8) ^ bitflip2;
-    const acc = <u64>len + bswap<u64>(lo) + hi + mul128Fold64(lo, hi);
+    const acc = <u64> len + bswap<u64>(lo) + hi + mul128Fold64(lo, hi);
     return avalanche(acc);
   }
   if (len >= 4) {
     // XXH3_len_4to8_64b
-    const in1 = <u64>load<u32>(p);
-    const in2 = <u64>load<u32>(p + len - 4);
+    const in1 = <u64> load<u32>(p);
+    const in2 = <u64> load<u32>(p + len - 4);
     const bitflip = load<u64>(SECRET, 8) ^ load<u64>(SECRET, 16);
     const keyed = (in2 + (in1 << 32)) ^ bitflip;
-    return rrmxmx(keyed, <u64>len);
+    return rrmxmx(keyed, <u64> len);
   }
   if (len > 0) {
     // XXH3_len_1to3_64b
-    const c1 = <u32>load<u8>(p);
-    const c2 = <u32>load<u8>(p + (len >> 1));
-    const c3 = <u32>load<u8>(p + len - 1);
-    const combined = (c1 << 16) | (c2 << 24) | c3 | (<u32>len << 8);
-    const bitflip = <u64>(load<u32>(SECRET) ^ load<u32>(SECRET, 4));
-    return xxh64Avalanche(<u64>combined ^ bitflip);
+    const c1 = <u32> load<u8>(p);
+    const c2 = <u32> load<u8>(p + (len >> 1));
+    const c3 = <u32> load<u8>(p + len - 1);
+    const combined = (c1 << 16) | (c2 << 24) | c3 | (<u32> len << 8);
+    const bitflip = <u64> (load<u32>(SECRET) ^ load<u32>(SECRET, 4));
+    return xxh64Avalanche(<u64> combined ^ bitflip);
   }
   return xxh64Avalanche(load<u64>(SECRET, 56) ^ load<u64>(SECRET, 64));
 }
 
 /** XXH3_len_17to128_64b. */
 function len17to128(p: usize, len: usize): u64 {
-  let acc = <u64>len * PRIME64_1;
+  let acc = <u64> len * PRIME64_1;
   if (len > 32) {
     if (len > 64) {
       if (len > 96) {
@@ -167,7 +168,7 @@ function len17to128(p: usize, len: usize): u64 {
 
 /** XXH3_len_129to240_64b. */
 function len129to240(p: usize, len: usize): u64 {
-  let acc = <u64>len * PRIME64_1;
+  let acc = <u64> len * PRIME64_1;
   for (let i: usize = 0; i < 8; i++) acc += mix16B(p + 16 * i, SECRET + 16 * i);
   acc = avalanche(acc);
   const rounds = len >> 4;
@@ -262,6 +263,12 @@ export function accumulateSimd(acc: usize, p: usize, s: usize, n: u32): void {
   let a1 = v128.load(acc, 16);
   let a2 = v128.load(acc, 32);
   let a3 = v128.load(acc, 48);
+  // Sums of the raw data, added lane-swapped once at the end (acc[i ^ 1] += data[i]); addition
+  // mod 2^64 commutes, so this equals swapping every stripe and saves four shuffles per stripe.
+  let s0 = i64x2.splat(0);
+  let s1 = i64x2.splat(0);
+  let s2 = i64x2.splat(0);
+  let s3 = i64x2.splat(0);
   for (let i: u32 = 0; i < n; i++) {
     const d0 = v128.load(p, 0);
     const d1 = v128.load(p, 16);
@@ -276,34 +283,34 @@ export function accumulateSimd(acc: usize, p: usize, s: usize, n: u32): void {
     const hi01 = i32x4.shuffle(k0, k1, 1, 3, 5, 7);
     const lo23 = i32x4.shuffle(k2, k3, 0, 2, 4, 6);
     const hi23 = i32x4.shuffle(k2, k3, 1, 3, 5, 7);
-    // acc[i ^ 1] += data[i]: swap the two u64 lanes of each data vector.
-    a0 = i64x2.add(
-      a0,
-      i64x2.add(i64x2.extmul_low_i32x4_u(lo01, hi01), i64x2.shuffle(d0, d0, 1, 0)),
-    );
-    a1 = i64x2.add(
-      a1,
-      i64x2.add(i64x2.extmul_high_i32x4_u(lo01, hi01), i64x2.shuffle(d1, d1, 1, 0)),
-    );
-    a2 = i64x2.add(
-      a2,
-      i64x2.add(i64x2.extmul_low_i32x4_u(lo23, hi23), i64x2.shuffle(d2, d2, 1, 0)),
-    );
-    a3 = i64x2.add(
-      a3,
-      i64x2.add(i64x2.extmul_high_i32x4_u(lo23, hi23), i64x2.shuffle(d3, d3, 1, 0)),
-    );
+    a0 = i64x2.add(a0, i64x2.extmul_low_i32x4_u(lo01, hi01));
+    a1 = i64x2.add(a1, i64x2.extmul_high_i32x4_u(lo01, hi01));
+    a2 = i64x2.add(a2, i64x2.extmul_low_i32x4_u(lo23, hi23));
+    a3 = i64x2.add(a3, i64x2.extmul_high_i32x4_u(lo23, hi23));
+    s0 = i64x2.add(s0, d0);
+    s1 = i64x2.add(s1, d1);
+    s2 = i64x2.add(s2, d2);
+    s3 = i64x2.add(s3, d3);
     p += STRIPE_LEN;
     s += CONSUME_RATE;
   }
-  v128.store(acc, a0, 0);
-  v128.store(acc, a1, 16);
-  v128.store(acc, a2, 32);
-  v128.store(acc, a3, 48);
+  v128.store(acc, i64x2.add(a0, i64x2.shuffle(s0, s0, 1, 0)), 0);
+  v128.store(acc, i64x2.add(a1, i64x2.shuffle(s1, s1, 1, 0)), 16);
+  v128.store(acc, i64x2.add(a2, i64x2.shuffle(s2, s2, 1, 0)), 32);
+  v128.store(acc, i64x2.add(a3, i64x2.shuffle(s3, s3, 1, 0)), 48);
 }
 
 /** XXH3_scrambleAcc: acc = (acc ^ (acc >> 47) ^ key) * PRIME32_1, key at secret + 128. */
 export function scramble(acc: usize): void {
+  const s = SECRET + SCRAMBLE_OFFSET;
+  v128.store(acc, scrambleLanes(v128.load(acc, 0), v128.load(s, 0)), 0);
+  v128.store(acc, scrambleLanes(v128.load(acc, 16), v128.load(s, 16)), 16);
+  v128.store(acc, scrambleLanes(v128.load(acc, 32), v128.load(s, 32)), 32);
+  v128.store(acc, scrambleLanes(v128.load(acc, 48), v128.load(s, 48)), 48);
+}
+
+/** XXH3_scrambleAcc, scalar reference of {@link scramble}. */
+export function scrambleScalar(acc: usize): void {
   const s = SECRET + SCRAMBLE_OFFSET;
   for (let i: usize = 0; i < 64; i += 8) {
     let a = load<u64>(acc + i);
@@ -313,6 +320,21 @@ export function scramble(acc: usize): void {
   }
 }
 
+/**
+ * Two lanes of XXH3_scrambleAcc. The multiplier fits in 32 bits, so a * P (mod 2^64) is
+ * lo32(a) * P + (hi32(a) * P << 32): two `extmul_low_i32x4_u` instead of an emulated `i64x2.mul`.
+ */
+function scrambleLanes(a: v128, key: v128): v128 {
+  a = v128.xor(v128.xor(a, i64x2.shr_u(a, 47)), key);
+  const prime = i32x4.splat(<i32> PRIME32_1);
+  const lo = i32x4.shuffle(a, a, 0, 2, 0, 2);
+  const hi = i32x4.shuffle(a, a, 1, 3, 1, 3);
+  return i64x2.add(
+    i64x2.extmul_low_i32x4_u(lo, prime),
+    i64x2.shl(i64x2.extmul_low_i32x4_u(hi, prime), 32),
+  );
+}
+
 /** The key of the last stripe, secret + 121. */
 export function lastStripeKey(): usize {
   return SECRET + LASTACC_OFFSET;
@@ -320,7 +342,7 @@ export function lastStripeKey(): usize {
 
 /** The key of stripe `n` (0..15) of a block. */
 export function stripeKey(n: u32): usize {
-  return SECRET + <usize>n * CONSUME_RATE;
+  return SECRET + <usize> n * CONSUME_RATE;
 }
 
 /** XXH3_mergeAccs with the keys at secret + 11 (XXH_SECRET_MERGEACCS_START) and len * PRIME64_1. */
@@ -343,10 +365,10 @@ export function hashLongSimd(p: usize, len: usize): u64 {
     scramble(ACC);
   }
   const tail = p + blocks * BLOCK_LEN;
-  const stripes = <u32>(((len - 1) - blocks * BLOCK_LEN) / STRIPE_LEN);
+  const stripes = <u32> (((len - 1) - blocks * BLOCK_LEN) / STRIPE_LEN);
   accumulateSimd(ACC, tail, SECRET, stripes);
   accumulateSimd(ACC, p + len - STRIPE_LEN, SECRET + LASTACC_OFFSET, 1);
-  return mergeAccs(ACC, <u64>len);
+  return mergeAccs(ACC, <u64> len);
 }
 
 /** XXH3_hashLong_64b (scalar accumulate), `len` > 240. */
@@ -355,13 +377,13 @@ export function hashLongScalar(p: usize, len: usize): u64 {
   const blocks = (len - 1) / BLOCK_LEN;
   for (let b: usize = 0; b < blocks; b++) {
     accumulateScalar(ACC, p + b * BLOCK_LEN, SECRET, STRIPES_PER_BLOCK);
-    scramble(ACC);
+    scrambleScalar(ACC);
   }
   const tail = p + blocks * BLOCK_LEN;
-  const stripes = <u32>(((len - 1) - blocks * BLOCK_LEN) / STRIPE_LEN);
+  const stripes = <u32> (((len - 1) - blocks * BLOCK_LEN) / STRIPE_LEN);
   accumulateScalar(ACC, tail, SECRET, stripes);
   accumulateScalar(ACC, p + len - STRIPE_LEN, SECRET + LASTACC_OFFSET, 1);
-  return mergeAccs(ACC, <u64>len);
+  return mergeAccs(ACC, <u64> len);
 }
 
 /** XXH3_64bits(p, len) with the SIMD long path. */
