@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { buildCore, prstatusX86_64 } from "../../test/_elf_writer.ts";
+import { rejectsWith } from "../../test/_assert.ts";
+import { CoreFormatError } from "../errors.ts";
+import { digestStream } from "./digest.ts";
+import { fakeHasher, fnv64 } from "./_fake_hasher.ts";
+import { pageCounts } from "./model.ts";
+import { memorySpill } from "./spill.ts";
+
+function chunks(bytes: Uint8Array, sizes: () => number): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(ctl) {
+      if (at >= bytes.length) return ctl.close();
+      const n = Math.max(1, sizes());
+      ctl.enqueue(bytes.slice(at, at + n));
+      at += n;
+    },
+  });
+}
+const whole = (b: Uint8Array) => chunks(b, () => b.length);
+
+function sample(extendedNumbering = false) {
+  const data = new Uint8Array(3 * 4096 + 100);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
+  data.fill(0, 4096, 8192); // page 1 is zero
+  return buildCore({
+    extendedNumbering,
+    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(7, 11, 0x1000n) }],
+    loads: [
+      { vaddr: 0x10000n, memsz: 0x5000n, data },
+      { vaddr: 0x20000n, memsz: 0x2000n },
+      { vaddr: 0x30000n, memsz: 0x1000n, data: new Uint8Array(4096).fill(1) },
+    ],
+  });
+}
+
+Deno.test("digestStream hashes every saved page and classifies zero and unsaved pages", async () => {
+  const { bytes, dataOffset } = sample();
+  const d = await digestStream(whole(bytes), fakeHasher());
+  assert.equal(d.meta.spilled, false);
+  assert.equal(d.size, bytes.length);
+  assert.equal(d.fileHash, fnv64(bytes));
+  assert.equal(d.segments.length, 3);
+  const s0 = d.segments[0]!;
+  assert.equal(s0.hashes.length, 4);
+  assert.equal(s0.hashes[0], fnv64(bytes.subarray(dataOffset, dataOffset + 4096)));
+  assert.equal(s0.hashes[3], fnv64(bytes.subarray(dataOffset + 3 * 4096, dataOffset + 3 * 4096 + 100)));
+  assert.deepEqual([...s0.zero], [0, 1, 0, 0]);
+  const load0 = d.core.loads[0]!;
+  assert.deepEqual(pageCounts(s0, load0.filesz, load0.memsz), { saved: 4, hashed: 4, truncated: 0, unsaved: 1, zero: 1 });
+  assert.equal(d.segments[1]!.hashes.length, 0);
+  assert.equal(d.core.threads[0]!.tid, 7);
+});
+
+Deno.test("digestStream gives identical digests for any chunking", async () => {
+  const { bytes } = sample();
+  const ref = await digestStream(whole(bytes), fakeHasher());
+  let seed = 17;
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 9000;
+  for (const sizes of [() => 1, () => 4095, rand]) {
+    const d = await digestStream(chunks(bytes, sizes), fakeHasher());
+    assert.deepEqual(d.segments, ref.segments);
+    assert.equal(d.fileHash, ref.fileHash);
+    assert.deepEqual(d.core, ref.core);
+  }
+});
+
+Deno.test("digestStream spills for extended numbering and says why", async () => {
+  const { bytes } = sample(true);
+  await rejectsWith(digestStream(whole(bytes), fakeHasher()), CoreFormatError);
+  const d = await digestStream(chunks(bytes, () => 1000), fakeHasher(), { spill: memorySpill() });
+  assert.equal(d.meta.spilled, true);
+  assert.match(d.meta.spillReason!, /extended numbering/);
+  const ref = await digestStream(whole(sample(false).bytes), fakeHasher());
+  assert.deepEqual(d.segments.map((s) => [...s.hashes]), ref.segments.map((s) => [...s.hashes]));
+});
+
+Deno.test("digestStream spills when PT_LOAD file ranges overlap", async () => {
+  const built = sample();
+  const v = new DataView(built.bytes.buffer);
+  // Point PT_LOAD 3 at the data of PT_LOAD 1.
+  v.setBigUint64(built.phoff + 3 * 56 + 8, BigInt(built.dataOffset), true);
+  const d = await digestStream(whole(built.bytes), fakeHasher(), { spill: memorySpill() });
+  assert.equal(d.meta.spilled, true);
+  assert.match(d.meta.spillReason!, /overlaps/);
+  assert.equal(d.segments[2]!.hashes[0], d.segments[0]!.hashes[0]);
+});
+
+Deno.test("digestStream marks pages of a truncated core and hashes what is there", async () => {
+  const { bytes, dataOffset } = sample();
+  const cut = bytes.slice(0, dataOffset + 4096 + 10);
+  const d = await digestStream(whole(cut), fakeHasher());
+  assert.equal(d.core.truncated, true);
+  const c = pageCounts(d.segments[0]!, d.core.loads[0]!.filesz, d.core.loads[0]!.memsz);
+  assert.deepEqual([c.hashed, c.truncated], [1, 3]);
+  assert.equal(d.segments[2]!.hashes.length, 0);
+});
+
+Deno.test("digestStream reports malformed input with the parser's error", async () => {
+  const err = await rejectsWith(digestStream(whole(new TextEncoder().encode("tiny")), fakeHasher()), CoreFormatError);
+  assert.equal(err.field, "e_ident");
+  const e2 = await rejectsWith(digestStream(whole(new Uint8Array(100).fill(0x7f)), fakeHasher()), CoreFormatError);
+  assert.equal(e2.field, "EI_MAG");
+});

@@ -1,0 +1,89 @@
+/**
+ * The digest of a core: everything coredelta needs to compare two cores without keeping either —
+ * the parsed header, program headers and notes, and per `PT_LOAD` one XXH3-64 hash and a zero flag
+ * per saved 4 KiB page.
+ *
+ * Page accounting per segment (see `lib/elf/program_header.ts`):
+ * - saved pages: `ceil(p_filesz / 4096)`; the hashed ones are those fully present in the file;
+ * - truncated pages: saved pages the file does not contain (RLIMIT_CORE, a cut copy);
+ * - unsaved pages: `ceil(p_memsz / 4096) - saved`: memory the producer chose not to write.
+ *
+ * @module
+ */
+
+import type { CoreFile } from "../elf/core.ts";
+import type { StoredRange } from "./sparse.ts";
+import { PAGE_SIZE } from "./page_hasher.ts";
+
+/** Current version of the digest format (binary and model). */
+export const DIGEST_FORMAT_VERSION = 1;
+
+/** Page hashes of one `PT_LOAD`. */
+export interface SegmentDigest {
+  /** Index of the program header. */
+  readonly index: number;
+  /** XXH3-64 of each hashed page, in address order. */
+  readonly hashes: BigUint64Array;
+  /** 1 where the page is all zero. */
+  readonly zero: Uint8Array;
+}
+
+/** How the digest was made. */
+export interface DigestMeta {
+  /** True when the layout required copying the core aside and reading it back. */
+  readonly spilled: boolean;
+  /** Why it spilled. */
+  readonly spillReason?: string;
+  /** Compression of the input (`none`, `gzip`, `zstd`, `xz`). */
+  readonly compression?: string;
+}
+
+/** The digest of one core. */
+export interface CoreDigest {
+  /** {@link DIGEST_FORMAT_VERSION}. */
+  readonly formatVersion: number;
+  /** SHA-256 of the page-hash kernel that made the hashes. */
+  readonly kernelSha256: string;
+  /** Hashed page size (4096). */
+  readonly pageSize: number;
+  /** Size of the (decompressed) core in bytes. */
+  readonly size: number;
+  /** XXH3-64 of the whole core (equals `xxhsum -H3`). */
+  readonly fileHash: bigint;
+  /** The parsed core (header, segments, notes, producer). */
+  readonly core: CoreFile;
+  /** Page hashes per PT_LOAD, in program header order. */
+  readonly segments: SegmentDigest[];
+  /** The non-page bytes the core was parsed from (stored so the digest can be re-parsed). */
+  readonly skeleton: StoredRange[];
+  /** How it was made. */
+  readonly meta: DigestMeta;
+}
+
+/** Page counts of a segment. */
+export interface PageCounts {
+  /** Pages covered by `p_filesz`. */
+  readonly saved: number;
+  /** Saved pages that were hashed (present in the file). */
+  readonly hashed: number;
+  /** Saved pages missing from the file. */
+  readonly truncated: number;
+  /** Pages of `p_memsz` beyond `p_filesz`. */
+  readonly unsaved: number;
+  /** Hashed pages that are all zero. */
+  readonly zero: number;
+}
+
+/** Number of 4 KiB pages needed to cover `bytes`. */
+export function pagesOf(bytes: bigint): number {
+  return Number((bytes + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
+}
+
+/** Page counts of `seg` given the core's program header for it. */
+export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): PageCounts {
+  const saved = pagesOf(filesz);
+  const total = pagesOf(memsz > filesz ? memsz : filesz);
+  let zero = 0;
+  for (const z of seg.zero) zero += z;
+  return { saved, hashed: seg.hashes.length, truncated: saved - seg.hashes.length, unsaved: total - saved, zero };
+}
