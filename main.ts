@@ -8,6 +8,7 @@
 
 import { InputError } from "./lib/errors.ts";
 import { type CommandIO, processIO, UsageError } from "./cli/args.ts";
+import { digestCommand } from "./cli/digest.ts";
 import { inspectCommand } from "./cli/inspect.ts";
 
 /** Help text of the whole program. */
@@ -17,6 +18,7 @@ Tells exactly how two Linux ELF core dumps of the same process differ, and why.
 
 Commands:
   inspect CORE      explain one core: header, producer, threads, segments, notes
+  digest CORE       hash every saved page (XXH3-64) into a small digest (-o FILE)
   -h, --help        this help
 
 Run 'coredelta COMMAND --help' for a command's options.
@@ -26,6 +28,7 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
+  digest: digestCommand,
 };
 
 /** Runs the CLI with `args`; returns the exit code (never throws for bad input). */

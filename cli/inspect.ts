@@ -7,12 +7,29 @@
 import { parseCore } from "../lib/elf/core.ts";
 import { renderInspectJson, renderInspectText } from "../lib/report/inspect.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
-import { openCore } from "./io.ts";
+import { openCore } from "../runtime/files.ts";
+import { decodeDigest, isDigest } from "../lib/digest/codec.ts";
+import type { CoreFile } from "../lib/elf/core.ts";
+import { MAX_DIGEST_BYTES } from "../runtime/digest.ts";
+
+/** Parses a core (plain or compressed) or the core stored in a serialized digest. */
+async function readCoreOrDigest(path: string): Promise<CoreFile> {
+  const src = await openCore(path);
+  try {
+    if (isDigest(await src.read(0, 4))) {
+      if (src.size > MAX_DIGEST_BYTES) throw new RangeError(`${path} is too large for a digest`);
+      return (await decodeDigest(await src.read(0, src.size))).core;
+    }
+    return await parseCore(src);
+  } finally {
+    await src.close();
+  }
+}
 
 /** Help text of `inspect`. */
 export const INSPECT_HELP = `Usage: coredelta inspect CORE [--format text|json]
 
-Explains one Linux ELF core file (plain, gzip, zstd or xz): header, producer (kernel or gdb) with
+Explains one Linux ELF core file (plain, gzip, zstd or xz) or a digest of one: header, producer (kernel or gdb) with
 the layout evidence, process and threads, every segment with its NT_FILE name, and the notes.
 
 Options:
@@ -33,12 +50,7 @@ export async function inspectCommand(args: string[], io: CommandIO): Promise<num
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   if (positionals.length !== 1) throw new UsageError("inspect takes exactly one CORE path");
   const path = positionals[0]!;
-  const src = await openCore(path);
-  try {
-    const core = await parseCore(src);
-    io.stdout(format === "json" ? renderInspectJson(core) : renderInspectText(core, path));
-  } finally {
-    await src.close();
-  }
+  const core = await readCoreOrDigest(path);
+  io.stdout(format === "json" ? renderInspectJson(core) : renderInspectText(core, path));
   return 0;
 }

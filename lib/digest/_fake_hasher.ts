@@ -27,7 +27,10 @@ export function fakeHasher(capacity = 3): PageHasher {
     kernelSha256: "fake",
     hash(count: number, lastLength = PAGE_SIZE) {
       for (let i = 0; i < count; i++) {
-        const page = input.subarray(i * PAGE_SIZE, i * PAGE_SIZE + (i === count - 1 ? lastLength : PAGE_SIZE));
+        const page = input.subarray(
+          i * PAGE_SIZE,
+          i * PAGE_SIZE + (i === count - 1 ? lastLength : PAGE_SIZE),
+        );
         hashes[i] = fnv64(page);
         zero[i] = page.every((b) => b === 0) ? 1 : 0;
       }

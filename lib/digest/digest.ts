@@ -25,7 +25,7 @@ import { PT_LOAD, PT_NOTE } from "../elf/constants.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { PageSink, SegmentPages } from "./pages.ts";
-import { SparseStore, sparseSource, type StoredRange } from "./sparse.ts";
+import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
 import type { Spill, SpillFactory } from "./spill.ts";
 
 /** Options of {@link digestStream}. */
@@ -65,22 +65,40 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
   }
   const header = resolveHeader(raw, undefined);
   const tableEnd = header.phoff + header.phnum * header.phentsize;
-  if (tableEnd > size) return { kind: "spill", reason: "the program header table is not near the start" };
+  if (tableEnd > size) {
+    return { kind: "spill", reason: "the program header table is not near the start" };
+  }
   if (prefix.length < tableEnd) return undefined;
-  const segments = parseProgramHeaders(prefix.subarray(header.phoff, tableEnd), header, Number.MAX_SAFE_INTEGER);
+  const segments = parseProgramHeaders(
+    prefix.subarray(header.phoff, tableEnd),
+    header,
+    Number.MAX_SAFE_INTEGER,
+  );
   const loads = segments
     .filter((s) => s.type === PT_LOAD && s.filesz > 0n)
-    .map((seg) => ({ start: Number(seg.offset), end: Number(seg.offset + seg.filesz), seg, pages: new SegmentPages(seg.index) }))
+    .map((seg) => ({
+      start: Number(seg.offset),
+      end: Number(seg.offset + seg.filesz),
+      seg,
+      pages: new SegmentPages(seg.index),
+    }))
     .sort((a, b) => a.start - b.start);
   for (let i = 1; i < loads.length; i++) {
     if (loads[i]!.start < loads[i - 1]!.end) {
-      return { kind: "spill", reason: `PT_LOAD ${loads[i]!.seg.index} overlaps PT_LOAD ${loads[i - 1]!.seg.index} in the file` };
+      return {
+        kind: "spill",
+        reason: `PT_LOAD ${loads[i]!.seg.index} overlaps PT_LOAD ${
+          loads[i - 1]!.seg.index
+        } in the file`,
+      };
     }
   }
   // Bytes always kept, even inside a PT_LOAD: header, program headers, notes, section headers.
   const keep: [number, number][] = [[0, Math.max(64, tableEnd)]];
   for (const s of segments) {
-    if (s.type === PT_NOTE && s.filesz > 0n) keep.push([Number(s.offset), Number(s.offset + s.filesz)]);
+    if (s.type === PT_NOTE && s.filesz > 0n) {
+      keep.push([Number(s.offset), Number(s.offset + s.filesz)]);
+    }
   }
   if (header.shoff > 0) keep.push([header.shoff, header.shoff + header.shnum * header.shentsize]);
   return { kind: "stream", loads, keep };
@@ -93,7 +111,12 @@ class StreamDigest {
   readonly sink: PageSink;
   readonly store: SparseStore;
 
-  constructor(readonly hasher: PageHasher, readonly loads: Range[], readonly keep: [number, number][], budget: number) {
+  constructor(
+    readonly hasher: PageHasher,
+    readonly loads: Range[],
+    readonly keep: [number, number][],
+    budget: number,
+  ) {
     this.sink = new PageSink(hasher);
     this.store = new SparseStore(budget);
   }
@@ -126,7 +149,9 @@ class StreamDigest {
       if (pos === r.start) this.sink.begin(r.pages);
       this.sink.write(piece);
       // Notes or tables inside a PT_LOAD range (only in odd files) are kept too.
-      if (this.keep.some(([a, b]) => a < pos + piece.length && b > pos)) this.store.add(pos, piece, true);
+      if (this.keep.some(([a, b]) => a < pos + piece.length && b > pos)) {
+        this.store.add(pos, piece, true);
+      }
       at = stop;
       if (pos + piece.length === r.end) {
         this.sink.end(true);
@@ -137,7 +162,9 @@ class StreamDigest {
   }
 
   finish(): Map<number, SegmentPages> {
-    if (this.#next < this.loads.length && this.pos > this.loads[this.#next]!.start) this.sink.end(false);
+    if (this.#next < this.loads.length && this.pos > this.loads[this.#next]!.start) {
+      this.sink.end(false);
+    }
     this.sink.finish();
     return new Map(this.loads.map((r) => [r.seg.index, r.pages]));
   }
@@ -152,7 +179,9 @@ async function assemble(
   meta: DigestMeta,
 ): Promise<CoreDigest> {
   const core = await parseCore(src);
-  const segments = core.loads.map((s) => (pages.get(s.index) ?? new SegmentPages(s.index)).result());
+  const segments = core.loads.map((s) =>
+    (pages.get(s.index) ?? new SegmentPages(s.index)).result()
+  );
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
@@ -192,7 +221,9 @@ export async function digestSource(
   meta: DigestMeta = { spilled: false },
 ): Promise<CoreDigest> {
   hasher.streamReset();
-  for (let at = 0; at < src.size; at += READ_CHUNK) hasher.streamUpdate(await src.read(at, READ_CHUNK));
+  for (let at = 0; at < src.size; at += READ_CHUNK) {
+    hasher.streamUpdate(await src.read(at, READ_CHUNK));
+  }
   const fileHash = hasher.streamDigest();
   const rec = recording(src);
   const core = await parseCore(rec.src);
@@ -209,7 +240,14 @@ export async function digestSource(
     sink.end(!s.truncated);
   }
   sink.finish();
-  return assemble(hasher, sparseSource(rec.ranges, src.size), pages, mergeRanges(rec.ranges), fileHash, meta);
+  return assemble(
+    hasher,
+    sparseSource(rec.ranges, src.size),
+    pages,
+    mergeRanges(rec.ranges),
+    fileHash,
+    meta,
+  );
 }
 
 function mergeRanges(ranges: StoredRange[]): StoredRange[] {
@@ -248,7 +286,9 @@ export async function digestStream(
   let prefixLength = 0;
   let spill: Spill | undefined;
   const maxPrefix = options.maxPrefixBytes ?? DEFAULT_PREFIX;
-  const base: DigestMeta = options.compression ? { spilled: false, compression: options.compression } : { spilled: false };
+  const base: DigestMeta = options.compression
+    ? { spilled: false, compression: options.compression }
+    : { spilled: false };
   try {
     hasher.streamReset();
     let p: Plan | undefined;
@@ -266,7 +306,9 @@ export async function digestStream(
       const prefix = concat(prefixParts);
       prefixParts.splice(0, prefixParts.length, prefix);
       p = plan(prefix, prefixLength > maxPrefix ? prefixLength : Number.MAX_SAFE_INTEGER);
-      if (!p && prefixLength > maxPrefix) p = { kind: "spill", reason: "the program header table is not near the start" };
+      if (!p && prefixLength > maxPrefix) {
+        p = { kind: "spill", reason: "the program header table is not near the start" };
+      }
     }
     const prefix = concat(prefixParts);
     if (!p) {
@@ -277,7 +319,11 @@ export async function digestStream(
     }
     if (p.kind === "spill") {
       if (!options.spill) {
-        throw new CoreFormatError(0, "layout", `Cannot digest this core in one pass (${p.reason}) and no spill is available`);
+        throw new CoreFormatError(
+          0,
+          "layout",
+          `Cannot digest this core in one pass (${p.reason}) and no spill is available`,
+        );
       }
       spill = await options.spill();
       await spill.write(prefix);
@@ -286,10 +332,19 @@ export async function digestStream(
         if (r.done) break;
         await spill.write(r.value);
       }
-      return await digestSource(await spill.source(), hasher, { ...base, spilled: true, spillReason: p.reason });
+      return await digestSource(await spill.source(), hasher, {
+        ...base,
+        spilled: true,
+        spillReason: p.reason,
+      });
     }
     // 2. Stream the rest.
-    const d = new StreamDigest(hasher, p.loads, p.keep, options.maxMetadataBytes ?? DEFAULT_METADATA);
+    const d = new StreamDigest(
+      hasher,
+      p.loads,
+      p.keep,
+      options.maxMetadataBytes ?? DEFAULT_METADATA,
+    );
     d.push(prefix);
     while (!eof) {
       const r = await reader.read();

@@ -45,10 +45,19 @@ Deno.test("digestStream hashes every saved page and classifies zero and unsaved 
   const s0 = d.segments[0]!;
   assert.equal(s0.hashes.length, 4);
   assert.equal(s0.hashes[0], fnv64(bytes.subarray(dataOffset, dataOffset + 4096)));
-  assert.equal(s0.hashes[3], fnv64(bytes.subarray(dataOffset + 3 * 4096, dataOffset + 3 * 4096 + 100)));
+  assert.equal(
+    s0.hashes[3],
+    fnv64(bytes.subarray(dataOffset + 3 * 4096, dataOffset + 3 * 4096 + 100)),
+  );
   assert.deepEqual([...s0.zero], [0, 1, 0, 0]);
   const load0 = d.core.loads[0]!;
-  assert.deepEqual(pageCounts(s0, load0.filesz, load0.memsz), { saved: 4, hashed: 4, truncated: 0, unsaved: 1, zero: 1 });
+  assert.deepEqual(pageCounts(s0, load0.filesz, load0.memsz), {
+    saved: 4,
+    hashed: 4,
+    truncated: 0,
+    unsaved: 1,
+    zero: 1,
+  });
   assert.equal(d.segments[1]!.hashes.length, 0);
   assert.equal(d.core.threads[0]!.tid, 7);
 });
@@ -98,8 +107,14 @@ Deno.test("digestStream marks pages of a truncated core and hashes what is there
 });
 
 Deno.test("digestStream reports malformed input with the parser's error", async () => {
-  const err = await rejectsWith(digestStream(whole(new TextEncoder().encode("tiny")), fakeHasher()), CoreFormatError);
+  const err = await rejectsWith(
+    digestStream(whole(new TextEncoder().encode("tiny")), fakeHasher()),
+    CoreFormatError,
+  );
   assert.equal(err.field, "e_ident");
-  const e2 = await rejectsWith(digestStream(whole(new Uint8Array(100).fill(0x7f)), fakeHasher()), CoreFormatError);
+  const e2 = await rejectsWith(
+    digestStream(whole(new Uint8Array(100).fill(0x7f)), fakeHasher()),
+    CoreFormatError,
+  );
   assert.equal(e2.field, "EI_MAG");
 });

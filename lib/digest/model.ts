@@ -85,5 +85,11 @@ export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): P
   const total = pagesOf(memsz > filesz ? memsz : filesz);
   let zero = 0;
   for (const z of seg.zero) zero += z;
-  return { saved, hashed: seg.hashes.length, truncated: saved - seg.hashes.length, unsaved: total - saved, zero };
+  return {
+    saved,
+    hashed: seg.hashes.length,
+    truncated: saved - seg.hashes.length,
+    unsaved: total - saved,
+    zero,
+  };
 }

@@ -34,7 +34,11 @@ export class SegmentPages {
 
   /** Final arrays, trimmed to the page count. */
   result(): { index: number; hashes: BigUint64Array; zero: Uint8Array } {
-    return { index: this.index, hashes: this.hashes.slice(0, this.count), zero: this.zero.slice(0, this.count) };
+    return {
+      index: this.index,
+      hashes: this.hashes.slice(0, this.count),
+      zero: this.zero.slice(0, this.count),
+    };
   }
 }
 

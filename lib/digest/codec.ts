@@ -1,0 +1,220 @@
+/**
+ * The digest's compact binary form (about 8.1 bytes per page: an XXH3-64 and one zero bit), and back.
+ *
+ * Layout, little-endian, version 1:
+ * ```
+ * 0   "CDDG"            magic
+ * 4   u16 version       {@link DIGEST_FORMAT_VERSION}
+ * 6   u16 0
+ * 8   u32 pageSize
+ * 12  u32 0
+ * 16  u64 size          of the core
+ * 24  u64 fileHash      XXH3-64 of the core
+ * 32  32 bytes          SHA-256 of the page-hash kernel
+ * 64  u32 n + n bytes   meta as JSON (spilled, spillReason, compression)
+ *     u32 count, then per range: u64 offset, u32 length, bytes   (the skeleton: header, tables, notes)
+ *     u32 count, then per PT_LOAD: u32 index, u32 pages, pages × u64 hash, ceil(pages/8) zero bits
+ *     u32 CRC-32 of everything before
+ * ```
+ * Decoding re-parses the skeleton with `parseCore`, so a digest yields the same `CoreFile` as the core.
+ *
+ * @module
+ */
+
+import { DigestFormatError, InputError } from "../errors.ts";
+import { parseCore } from "../elf/core.ts";
+import {
+  type CoreDigest,
+  DIGEST_FORMAT_VERSION,
+  type DigestMeta,
+  pagesOf,
+  type SegmentDigest,
+} from "./model.ts";
+import { sparseSource, type StoredRange } from "./sparse.ts";
+
+/** The magic bytes a serialized digest starts with. */
+export const DIGEST_MAGIC: Uint8Array = new TextEncoder().encode("CDDG");
+
+/** True when `head` starts with the digest magic. */
+export function isDigest(head: Uint8Array): boolean {
+  return DIGEST_MAGIC.every((b, i) => head[i] === b);
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE) of `bytes`. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Serializes a digest. */
+export function encodeDigest(d: CoreDigest): Uint8Array {
+  const meta = new TextEncoder().encode(JSON.stringify(d.meta));
+  let size = 64 + 4 + meta.length + 4 + 4 + 4;
+  for (const r of d.skeleton) size += 12 + r.bytes.length;
+  for (const s of d.segments) size += 8 + s.hashes.length * 8 + Math.ceil(s.hashes.length / 8);
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  out.set(DIGEST_MAGIC, 0);
+  v.setUint16(4, DIGEST_FORMAT_VERSION, true);
+  v.setUint32(8, d.pageSize, true);
+  v.setBigUint64(16, BigInt(d.size), true);
+  v.setBigUint64(24, d.fileHash, true);
+  const sha = d.kernelSha256.match(/^[0-9a-f]{64}$/) ? d.kernelSha256 : "0".repeat(64);
+  for (let i = 0; i < 32; i++) out[32 + i] = parseInt(sha.slice(2 * i, 2 * i + 2), 16);
+  let at = 64;
+  v.setUint32(at, meta.length, true);
+  out.set(meta, at + 4);
+  at += 4 + meta.length;
+  v.setUint32(at, d.skeleton.length, true);
+  at += 4;
+  for (const r of d.skeleton) {
+    v.setBigUint64(at, BigInt(r.offset), true);
+    v.setUint32(at + 8, r.bytes.length, true);
+    out.set(r.bytes, at + 12);
+    at += 12 + r.bytes.length;
+  }
+  v.setUint32(at, d.segments.length, true);
+  at += 4;
+  for (const s of d.segments) {
+    const n = s.hashes.length;
+    v.setUint32(at, s.index, true);
+    v.setUint32(at + 4, n, true);
+    at += 8;
+    for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, s.hashes[i]!, true);
+    at += 8 * n;
+    for (let i = 0; i < n; i++) if (s.zero[i]) out[at + (i >> 3)]! |= 1 << (i & 7);
+    at += Math.ceil(n / 8);
+  }
+  v.setUint32(at, crc32(out.subarray(0, at)), true);
+  return out;
+}
+
+class Cursor {
+  at = 0;
+  readonly v: DataView;
+  constructor(readonly bytes: Uint8Array) {
+    this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  need(n: number, field: string): number {
+    if (n < 0 || this.at + n > this.bytes.length) {
+      throw new DigestFormatError(this.at, field, "Digest is truncated");
+    }
+    const at = this.at;
+    this.at += n;
+    return at;
+  }
+  u32(field: string): number {
+    return this.v.getUint32(this.need(4, field), true);
+  }
+  u64(field: string): bigint {
+    return this.v.getBigUint64(this.need(8, field), true);
+  }
+}
+
+/**
+ * Parses a serialized digest, checking magic, version, every length and the CRC, then re-parses the
+ * stored skeleton. Throws {@link DigestFormatError} for anything wrong.
+ */
+export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
+  if (bytes.length < 68 || !isDigest(bytes)) {
+    throw new DigestFormatError(0, "magic", "Not a coredelta digest");
+  }
+  const c = new Cursor(bytes);
+  const version = c.v.getUint16(4, true);
+  if (version !== DIGEST_FORMAT_VERSION) {
+    throw new DigestFormatError(
+      4,
+      "version",
+      `Unknown digest format version ${version} (this build reads ${DIGEST_FORMAT_VERSION})`,
+    );
+  }
+  const crcAt = bytes.length - 4;
+  const stored = c.v.getUint32(crcAt, true);
+  if (crc32(bytes.subarray(0, crcAt)) !== stored) {
+    throw new DigestFormatError(crcAt, "crc32", "Digest is corrupt: checksum mismatch");
+  }
+  const body = new Cursor(bytes.subarray(0, crcAt));
+  body.at = 8;
+  const pageSize = body.u32("pageSize");
+  body.u32("reserved");
+  const sizeBig = body.u64("size");
+  if (sizeBig > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new DigestFormatError(16, "size", "Core size is too large");
+  }
+  const size = Number(sizeBig);
+  const fileHash = body.u64("fileHash");
+  const shaAt = body.need(32, "kernelSha256");
+  const kernelSha256 = [...bytes.subarray(shaAt, shaAt + 32)].map((b) =>
+    b.toString(16).padStart(2, "0")
+  ).join("");
+  const metaLength = body.u32("meta");
+  let meta: DigestMeta;
+  const metaAt = body.need(metaLength, "meta");
+  try {
+    meta = JSON.parse(new TextDecoder().decode(bytes.subarray(metaAt, metaAt + metaLength)));
+  } catch {
+    throw new DigestFormatError(metaAt, "meta", "Digest metadata is not valid JSON");
+  }
+  const skeleton: StoredRange[] = [];
+  for (let n = body.u32("ranges"), i = 0; i < n; i++) {
+    const offset = Number(body.u64("range.offset"));
+    const length = body.u32("range.length");
+    const at = body.need(length, "range.bytes");
+    skeleton.push({ offset, bytes: bytes.slice(at, at + length) });
+  }
+  const segments: SegmentDigest[] = [];
+  for (let n = body.u32("segments"), i = 0; i < n; i++) {
+    const index = body.u32("segment.index");
+    const pages = body.u32("segment.pages");
+    const at = body.need(pages * 8, "segment.hashes");
+    const hashes = new BigUint64Array(pages);
+    for (let k = 0; k < pages; k++) hashes[k] = body.v.getBigUint64(at + 8 * k, true);
+    const zat = body.need(Math.ceil(pages / 8), "segment.zero");
+    const zero = new Uint8Array(pages);
+    for (let k = 0; k < pages; k++) zero[k] = (bytes[zat + (k >> 3)]! >> (k & 7)) & 1;
+    segments.push({ index, hashes, zero });
+  }
+  if (body.at !== crcAt) throw new DigestFormatError(body.at, "end", "Digest has trailing bytes");
+  let core;
+  try {
+    core = await parseCore(sparseSource(skeleton, size));
+  } catch (e) {
+    if (e instanceof InputError) {
+      throw new DigestFormatError(0, "skeleton", `Digest skeleton does not parse: ${e.message}`);
+    }
+    throw e;
+  }
+  const loads = new Map(core.loads.map((s) => [s.index, s]));
+  for (const s of segments) {
+    const load = loads.get(s.index);
+    if (!load || s.hashes.length > pagesOf(load.filesz)) {
+      throw new DigestFormatError(
+        0,
+        "segments",
+        `Digest pages of program header ${s.index} do not match the core`,
+      );
+    }
+  }
+  return {
+    formatVersion: version,
+    kernelSha256,
+    pageSize,
+    size,
+    fileHash,
+    core,
+    segments,
+    skeleton,
+    meta,
+  };
+}

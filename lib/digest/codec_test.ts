@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { buildCore, prstatusX86_64 } from "../../test/_elf_writer.ts";
+import { rejectsWith } from "../../test/_assert.ts";
+import { DigestFormatError } from "../errors.ts";
+import { crc32, decodeDigest, encodeDigest } from "./codec.ts";
+import { digestStream } from "./digest.ts";
+import { fakeHasher } from "./_fake_hasher.ts";
+
+async function sampleDigest() {
+  const data = new Uint8Array(5 * 4096).map((_, i) => (i * 13) & 0xff);
+  data.fill(0, 8192, 12288);
+  const { bytes } = buildCore({
+    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(9, 6, 0x4000n) }],
+    loads: [{ vaddr: 0x400000n, memsz: 0x8000n, data }, { vaddr: 0x7fff0000n, memsz: 0x1000n }],
+  });
+  return await digestStream(ReadableStream.from([bytes]), fakeHasher(), { compression: "none" });
+}
+
+Deno.test("crc32 matches the IEEE check value", () => {
+  assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+});
+
+Deno.test("digest round-trips through its binary form losslessly", async () => {
+  const d = await sampleDigest();
+  const bin = encodeDigest(d);
+  const back = await decodeDigest(bin);
+  assert.deepEqual(back.segments, d.segments);
+  assert.deepEqual(back.core, d.core);
+  assert.equal(back.fileHash, d.fileHash);
+  assert.equal(back.size, d.size);
+  assert.deepEqual(back.meta, d.meta);
+  assert.deepEqual(encodeDigest(back), bin);
+});
+
+Deno.test("decodeDigest refuses unknown versions, corruption and truncation clearly", async () => {
+  const bin = encodeDigest(await sampleDigest());
+  const v2 = bin.slice();
+  v2[4] = 2;
+  const e1 = await rejectsWith(decodeDigest(v2), DigestFormatError);
+  assert.match(e1.message, /Unknown digest format version 2/);
+  const flipped = bin.slice();
+  flipped[100]! ^= 0x10;
+  const e2 = await rejectsWith(decodeDigest(flipped), DigestFormatError);
+  assert.match(e2.message, /checksum mismatch/);
+  const e3 = await rejectsWith(decodeDigest(bin.slice(0, 50)), DigestFormatError);
+  assert.equal(e3.field, "magic");
+  const e4 = await rejectsWith(
+    decodeDigest(
+      new TextEncoder().encode(
+        "\x7fELF not a digest, longer than sixty-eight bytes of text here...",
+      ),
+    ),
+    DigestFormatError,
+  );
+  assert.match(e4.message, /Not a coredelta digest/);
+});

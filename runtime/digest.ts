@@ -1,0 +1,108 @@
+/**
+ * Digesting files and streams on this machine: decompression, the WASM page hasher and a temp-file
+ * spill wired together, plus reading a serialized digest wherever a core is accepted.
+ *
+ * @module
+ */
+
+import { decompressed } from "../lib/bytes/streams.ts";
+import { decodeDigest, isDigest } from "../lib/digest/codec.ts";
+import { digestStream } from "../lib/digest/digest.ts";
+import type { CoreDigest } from "../lib/digest/model.ts";
+import { DigestFormatError } from "../lib/errors.ts";
+import { createPageHasher } from "../wasm/mod.ts";
+import { MAX_DECOMPRESSED } from "./files.ts";
+import { tempFileSpill } from "./spill.ts";
+
+/** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
+export const MAX_DIGEST_BYTES = 512 * 1024 * 1024;
+
+/** Options for {@link digestInput}. */
+export interface DigestInputOptions {
+  /** Largest decompressed core accepted. */
+  readonly maxBytes?: number;
+  /** Directory for spill files. */
+  readonly tempDir?: string;
+}
+
+/** A stream of a file's bytes in large chunks (1 MiB), for fast digesting. */
+export function fileChunks(file: Deno.FsFile, chunk = 1 << 20): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    async pull(ctl) {
+      const buf = new Uint8Array(chunk);
+      let n = 0;
+      while (n < buf.length) {
+        const r = await file.read(buf.subarray(n));
+        if (r === null) break;
+        n += r;
+      }
+      if (n > 0) ctl.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+      if (n < buf.length) {
+        ctl.close();
+        file.close();
+      }
+    },
+    cancel() {
+      file.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Digests a stream that holds a core (plain or compressed) or a serialized digest.
+ */
+export async function digestInput(
+  stream: ReadableStream<Uint8Array>,
+  options: DigestInputOptions = {},
+): Promise<CoreDigest> {
+  const { format, stream: plain } = await decompressed(
+    stream,
+    options.maxBytes ?? MAX_DECOMPRESSED,
+  );
+  const reader = plain.getReader();
+  const first = await reader.read();
+  const head = first.value ?? new Uint8Array();
+  const replay = new ReadableStream<Uint8Array>({
+    start(ctl) {
+      if (head.length) ctl.enqueue(head);
+      if (first.done) ctl.close();
+    },
+    async pull(ctl) {
+      const r = await reader.read();
+      if (r.done) ctl.close();
+      else ctl.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  if (isDigest(head)) {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for await (const c of replay) {
+      size += c.length;
+      if (size > MAX_DIGEST_BYTES) {
+        throw new DigestFormatError(size, "size", "Digest is larger than any real digest");
+      }
+      parts.push(c);
+    }
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return await decodeDigest(all);
+  }
+  return await digestStream(replay, createPageHasher(), {
+    spill: tempFileSpill(options.tempDir),
+    compression: format,
+  });
+}
+
+/** Digests a file holding a core (plain or compressed) or a serialized digest. */
+export async function digestFile(
+  path: string,
+  options: DigestInputOptions = {},
+): Promise<CoreDigest> {
+  const file = await Deno.open(path, { read: true });
+  return await digestInput(fileChunks(file), options);
+}
