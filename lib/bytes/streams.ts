@@ -6,7 +6,7 @@
  */
 
 import { createGunzip, createZstdDecompress } from "node:zlib";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import { InputError } from "../errors.ts";
 
 /** Thrown when a stream passes its byte limit (HTTP 413 at the API). */
@@ -151,7 +151,7 @@ export async function decompressor(
     case "zstd":
       return nodeTransform(createZstdDecompress(), format);
     case "xz": {
-      const { default: xz } = await import("npm:xz-decompress@0.2.3");
+      const { default: xz } = await import("xz-decompress");
       const ts = new TransformStream<Uint8Array, Uint8Array>();
       const readable = new xz.XzReadableStream(ts.readable) as ReadableStream<Uint8Array>;
       return { writable: ts.writable, readable } as TransformStream<Uint8Array, Uint8Array>;
