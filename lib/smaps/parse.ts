@@ -4,7 +4,8 @@
  *
  * Header line: `START-END PERMS OFFSET MAJ:MIN INODE [padding] NAME`. Addresses and the offset are
  * lower-case hex of at least 8 digits (16 at most: 32- and 64-bit kernels); the device is `MAJ:MIN` in
- * hex; the inode is decimal. The kernel pads the line to column 73 (64-bit) before the name.
+ * hex; the inode is decimal. Before a name the kernel pads the line to 72 characters (48 on a 32-bit
+ * kernel) and adds one space, so names start at column 74 (50); observed on K6.18.
  *
  * # Names
  * The name is the rest of the line after the inode and the run of spaces that follows it, kept

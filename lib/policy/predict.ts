@@ -1,0 +1,353 @@
+/**
+ * Predicts, from a process's smaps and its `coredump_filter`, what the kernel's core dumper and GDB's
+ * `gcore` would put in a core for each mapping: whether a `PT_LOAD` is emitted, its `p_filesz`
+ * (0, one page, or the whole mapping), its `p_flags`, the deciding rule as a stable reason code, and
+ * for the kernel how many pages become holes.
+ *
+ * Facts smaps cannot show (see `facts.ts`) are inferred where possible; when a fact is unknown and
+ * changes the result, the prediction carries an {@link Assumption} listing every possible outcome, so
+ * a test can check that the real value is one of them ({@link isPossible}).
+ *
+ * The result is plain JSON (addresses as `0x…` strings) with `schemaVersion: 1`.
+ *
+ * @module
+ */
+
+import {
+  type GdbClass,
+  gdbView,
+  guessExecutable,
+  type KernelClass,
+  kernelView,
+} from "../smaps/classify.ts";
+import type { SmapsMapping } from "../smaps/parse.ts";
+import { recomputeStatus } from "../smaps/status.ts";
+import { FACT_NAMES, type FactName, inferFacts, type MappingFacts } from "./facts.ts";
+import { describeFilter, FILTER_BIT_NAMES } from "./filter.ts";
+import { decideGdb, gdbEffectiveFilter } from "./gdb.ts";
+import { decideKernel, estimatePages } from "./kernel.ts";
+import type {
+  Assumption,
+  AssumptionCode,
+  Difference,
+  Inference,
+  MappingPrediction,
+  Outcome,
+  PredictOptions,
+  PredictResult,
+  ProducerPrediction,
+  ProducerTotals,
+} from "./types.ts";
+
+export type {
+  Assumption,
+  AssumptionCode,
+  Difference,
+  DifferenceCode,
+  Inference,
+  MappingPrediction,
+  Outcome,
+  PredictOptions,
+  PredictResult,
+  Producer,
+  ProducerPrediction,
+  ProducerTotals,
+  ReasonCode,
+} from "./types.ts";
+
+const ASSUMPTION_OF: Readonly<Record<FactName, AssumptionCode>> = {
+  anonVma: "anon-vma-unknown",
+  nlinkZero: "nlink-unknown",
+  execBit: "exec-bit-unknown",
+  elfMagic: "elf-magic-unknown",
+  vmShared: "vm-shared-unknown",
+};
+
+const hex = (n: bigint) => `0x${n.toString(16)}`;
+
+/**
+ * `p_flags` as `readelf -l` prints them.
+ *
+ * @param pFlags `PF_R | PF_W | PF_X` bits
+ * @returns three characters such as `R E`
+ */
+export function flagsText(pFlags: number): string {
+  return `${pFlags & 4 ? "R" : " "}${pFlags & 2 ? "W" : " "}${pFlags & 1 ? "E" : " "}`;
+}
+
+/**
+ * True when `actual` is the predicted outcome or one of the outcomes the assumption states.
+ *
+ * @param p a producer prediction
+ * @param actual what the real core holds for the mapping
+ * @returns whether the prediction allows it
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSmaps } from "../smaps/parse.ts";
+ * const { mappings } = parseSmaps("7f0000000000-7f0000002000 r--p 00000000 fe:00 5 /srv/blob\n" +
+ *   "Anonymous: 0 kB\nVmFlags: rd mr mw me \n");
+ * const k = predict(mappings, 0x33).mappings[0]!.kernel!;
+ * assert.equal(k.assumption?.assumption, "exec-bit-unknown");
+ * assert.ok(isPossible(k, { emitted: true, p_filesz: 4096 }));
+ * assert.ok(isPossible(k, { emitted: true, p_filesz: 0 }));
+ * ```
+ */
+export function isPossible(
+  p: ProducerPrediction,
+  actual: { readonly emitted: boolean; readonly p_filesz: number },
+): boolean {
+  const all = p.assumption ? p.assumption.outcomes : [p];
+  return all.some((o) => o.emitted === actual.emitted && o.p_filesz === actual.p_filesz);
+}
+
+type Decide = (facts: MappingFacts) => Outcome;
+
+/** Runs `decide` over the unknown facts that matter; returns the outcomes and those facts. */
+function explore(
+  decide: Decide,
+  facts: MappingFacts,
+): { outcomes: Outcome[]; relevant: FactName[] } {
+  const base = decide(facts);
+  const same = (a: Outcome, b: Outcome) => a.emitted === b.emitted && a.p_filesz === b.p_filesz;
+  const flip = (f: MappingFacts, name: FactName, value: boolean): MappingFacts => ({
+    ...f,
+    [name]: { ...f[name], value },
+  });
+  const relevant = FACT_NAMES.filter((n) =>
+    facts[n].certainty === "unknown" && !same(base, decide(flip(facts, n, !facts[n].value)))
+  );
+  const outcomes: Outcome[] = [];
+  for (let mask = 0; mask < 1 << relevant.length; mask++) {
+    let f = facts;
+    const when: Partial<Record<FactName, boolean>> = {};
+    relevant.forEach((n, i) => {
+      const v = (mask & (1 << i)) ? !facts[n].value : facts[n].value;
+      f = flip(f, n, v);
+      when[n] = v;
+    });
+    const o = { ...decide(f), when };
+    if (!outcomes.some((x) => same(x, o))) outcomes.push(o);
+  }
+  return { outcomes, relevant };
+}
+
+/** Facts (not read from smaps) whose value changes any requested decision. */
+function mattering(decides: Decide[], facts: MappingFacts): Inference[] {
+  const out: Inference[] = [];
+  for (const n of FACT_NAMES) {
+    const f = facts[n];
+    if (f.certainty === "smaps") continue;
+    const flipped = { ...facts, [n]: { ...f, value: !f.value } };
+    const matters = decides.some((d) => {
+      const a = d(facts), b = d(flipped);
+      return a.emitted !== b.emitted || a.p_filesz !== b.p_filesz;
+    });
+    if (matters) out.push({ fact: n, value: f.value, certainty: f.certainty, basis: f.basis });
+  }
+  return out;
+}
+
+/**
+ * Predicts both producers' segments for every mapping.
+ *
+ * @param mappings parsed smaps (or maps) of one process, in address order
+ * @param filter the process's `coredump_filter` (bits 0–8)
+ * @param options producers, kernel profile, GDB settings, hints
+ * @returns the JSON-ready result
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSmaps } from "../smaps/parse.ts";
+ * const { mappings } = parseSmaps(
+ *   "7ffc0000-7ffc2000 rw-p 00000000 00:00 0                          [stack]\n" +
+ *     "Size: 8 kB\nRss: 4 kB\nAnonymous: 4 kB\nVmFlags: rd wr mr mw me gd ac \n",
+ * );
+ * const r = predict(mappings, 0x04);
+ * assert.equal(r.mappings[0]!.kernel!.p_filesz, 0);
+ * assert.equal(r.mappings[0]!.kernel!.reason, "kernel.no-file");
+ * assert.equal(r.mappings[0]!.gdb!.p_filesz, 8192);
+ * assert.equal(r.mappings[0]!.gdb!.reason, "gdb.file-private");
+ * ```
+ */
+export function predict(
+  mappings: readonly SmapsMapping[],
+  filter: number,
+  options: PredictOptions = {},
+): PredictResult {
+  const producers = options.producers ?? ["kernel", "gdb"];
+  const profile = options.kernelProfile ?? "kernel";
+  const settings = options.gdb ?? {};
+  const pageSize = options.pageSize ?? 4096;
+  const gdbFilter = gdbEffectiveFilter(filter, settings);
+  const executable = options.executable ?? guessExecutable(mappings);
+  const wantK = producers.includes("kernel"), wantG = producers.includes("gdb");
+
+  const out: MappingPrediction[] = [];
+  for (const m of mappings) {
+    const facts = inferFacts(m, { executable }, options.hints?.get(m.start));
+    const kv = kernelView(m);
+    const gv = gdbView(m);
+    const kDecide: Decide = (f) => {
+      const d = decideKernel(m, kv, f, filter, profile, pageSize);
+      return { emitted: true, p_filesz: d.p_filesz, reason: d.reason, text: d.text, when: {} };
+    };
+    const gDecide: Decide = (f) => {
+      const d = decideGdb(m, gv, f, gdbFilter, settings);
+      return {
+        emitted: d.dump,
+        p_filesz: d.dump ? m.size : 0,
+        reason: d.reason,
+        text: d.text,
+        when: {},
+      };
+    };
+    let kernel: ProducerPrediction | undefined, gdb: ProducerPrediction | undefined;
+    if (wantK) {
+      const dec = decideKernel(m, kv, facts, filter, profile, pageSize);
+      const pFlags = (m.read ? 4 : 0) | (m.write ? 2 : 0) | (m.exec ? 1 : 0);
+      const pages = estimatePages(m, dec, pageSize);
+      kernel = {
+        ...producerPrediction(kDecide, facts, pFlags, m.size, dec.class),
+        ...(pages ? { pages } : {}),
+      };
+    }
+    if (wantG) {
+      const pFlags = 4 | (m.write ? 2 : 0) | (m.exec ? 1 : 0);
+      gdb = producerPrediction(gDecide, facts, pFlags, m.size, gv.class);
+    }
+    const decides = [...(wantK ? [kDecide] : []), ...(wantG ? [gDecide] : [])];
+    out.push({
+      line: m.line,
+      start: hex(m.start),
+      end: hex(m.end),
+      size: m.size,
+      perms: m.perms,
+      offset: hex(m.offset),
+      name: m.name,
+      ...(kernel ? { kernel } : {}),
+      ...(gdb ? { gdb } : {}),
+      inferences: mattering(decides, facts),
+      differences: kernel && gdb ? differences(kernel, gdb) : [],
+    });
+  }
+  const warnings: string[] = [];
+  if (mappings.some((m) => m.vmFlags === null)) {
+    warnings.push(
+      "No VmFlags/Anonymous lines (maps, not smaps): GDB dumps every mapping; kernel predictions " +
+        "assume no dd/io/ht flags and list outcomes for unknown anon_vma and VM_SHARED",
+    );
+  }
+  if (wantG && settings.useCoredumpFilter === false && gdbFilter !== filter) {
+    warnings.push(`GDB use-coredump-filter off: GDB applies 0x33, not ${describeFilter(filter)}`);
+  }
+  const totals: { kernel?: ProducerTotals; gdb?: ProducerTotals } = {};
+  if (wantK) totals.kernel = sumUp(out.map((p) => p.kernel!), false);
+  if (wantG) totals.gdb = sumUp(out.map((p) => p.gdb!), true);
+  for (const [who, t] of Object.entries(totals)) {
+    if (t.pnXnum) warnings.push(`${who}: ${t.phnum} program headers: e_phnum is PN_XNUM (0xffff)`);
+  }
+  return {
+    schemaVersion: 1,
+    filter: `0x${filter.toString(16)}`,
+    filterBits: FILTER_BIT_NAMES.filter((_, i) => (filter & (1 << i)) !== 0),
+    producers: [...producers],
+    kernelProfile: profile,
+    gdb: {
+      useCoredumpFilter: settings.useCoredumpFilter !== false,
+      dumpExcludedMappings: settings.dumpExcludedMappings === true,
+      effectiveFilter: `0x${gdbFilter.toString(16)}`,
+    },
+    executable: executable ?? null,
+    mappings: out,
+    totals,
+    status: recomputeStatus(mappings),
+    warnings,
+  };
+}
+
+function producerPrediction(
+  decide: Decide,
+  facts: MappingFacts,
+  pFlags: number,
+  size: number,
+  cls: KernelClass | GdbClass,
+): ProducerPrediction {
+  const { outcomes, relevant } = explore(decide, facts);
+  const o = outcomes[0]!;
+  const assumption: Assumption | null = outcomes.length > 1
+    ? {
+      assumption: ASSUMPTION_OF[relevant[0]!],
+      facts: relevant,
+      text: relevant.map((n) => `${n} unknown (${facts[n].basis})`).join("; "),
+      outcomes,
+    }
+    : null;
+  return {
+    emitted: o.emitted,
+    p_filesz: o.p_filesz,
+    p_memsz: o.emitted ? size : 0,
+    dump: o.p_filesz === 0 ? "none" : o.p_filesz === size ? "whole" : "page",
+    p_flags: o.emitted ? pFlags : 0,
+    flags: flagsText(o.emitted ? pFlags : 0),
+    reason: o.reason,
+    text: o.text,
+    class: cls,
+    assumption,
+  };
+}
+
+function differences(k: ProducerPrediction, g: ProducerPrediction): Difference[] {
+  const out: Difference[] = [];
+  if (k.emitted && k.p_filesz === 0 && !g.emitted) {
+    out.push({
+      code: "gdb.omits-empty-segment",
+      text: "Kernel writes a PT_LOAD with p_filesz 0; GDB writes no program header",
+    });
+  } else if (k.p_filesz > 0 && !g.emitted) {
+    out.push({ code: "kernel-only", text: "Only the kernel dumps this mapping" });
+  } else if (k.p_filesz === 0 && g.emitted) {
+    out.push({ code: "gdb-only", text: "Only GDB dumps this mapping" });
+  } else if (k.p_filesz !== g.p_filesz) {
+    out.push({
+      code: "size-differs",
+      text: `Kernel dumps 0x${k.p_filesz.toString(16)} bytes, GDB 0x${g.p_filesz.toString(16)}`,
+    });
+  }
+  if (k.emitted && g.emitted && k.p_flags !== g.p_flags) {
+    out.push({
+      code: "flags-differ",
+      text: `p_flags differ: kernel "${k.flags}", GDB "${g.flags}" (GDB always sets PF_R)`,
+    });
+  }
+  return out;
+}
+
+function sumUp(preds: ProducerPrediction[], isGdb: boolean): ProducerTotals {
+  let loads = 0, bytes = 0, min = 0, max = 0, holes = 0, uncertain = 0;
+  for (const p of preds) {
+    if (p.emitted) loads++;
+    bytes += p.p_filesz;
+    const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
+    min += Math.min(...sizes);
+    max += Math.max(...sizes);
+    holes += p.pages?.holes ?? 0;
+    if (p.assumption) uncertain++;
+  }
+  const phnum = loads + 1;
+  // GDB/BFD adds section headers: NULL, note0, one per load, .shstrtab.
+  const headerBytes = 64 + 56 * phnum + (isGdb ? 64 * (loads + 3) : 0);
+  return {
+    loadSegments: loads,
+    phnum,
+    pnXnum: phnum >= 0xffff,
+    memoryBytes: bytes,
+    memoryBytesMin: min,
+    memoryBytesMax: max,
+    headerBytes,
+    ...(isGdb ? {} : { holePages: holes }),
+    uncertainMappings: uncertain,
+  };
+}
