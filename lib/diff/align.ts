@@ -1,0 +1,161 @@
+/**
+ * Aligning two cores' `PT_LOAD` segments by virtual address (an interval sweep over both sets of
+ * boundaries) and comparing their pages by hash. Zero-size kernel segments (one per VMA not dumped)
+ * take part like any other: they cover their VMA with nothing saved.
+ *
+ * @module
+ */
+
+import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
+import type { Segment } from "../elf/program_header.ts";
+import type { PageRun, PageTally, RangeSide } from "./model.ts";
+
+const PAGE = 4096n;
+
+/** A segment of one core with its page hashes. */
+export interface Side {
+  readonly seg: Segment;
+  readonly pages: SegmentDigest;
+}
+
+/** An elementary range covered by the same pair of segments. */
+export interface Aligned {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly a?: Side;
+  readonly b?: Side;
+}
+
+function sides(d: CoreDigest): Side[] {
+  const byIndex = new Map(d.segments.map((s) => [s.index, s]));
+  return d.core.loads
+    .filter((s) => s.memsz > 0n || s.filesz > 0n)
+    .map((seg) => ({ seg, pages: byIndex.get(seg.index) ?? { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() } }))
+    .sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
+}
+
+const endOf = (s: Segment) => s.vaddr + (s.memsz > s.filesz ? s.memsz : s.filesz);
+
+/** Sweeps both segment sets and returns maximal ranges covered by a constant pair of segments. */
+export function alignSegments(a: CoreDigest, b: CoreDigest): Aligned[] {
+  const sa = sides(a), sb = sides(b);
+  const points = new Set<bigint>();
+  for (const s of [...sa, ...sb]) {
+    points.add(s.seg.vaddr);
+    points.add(endOf(s.seg));
+  }
+  const sorted = [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const out: Aligned[] = [];
+  let ia = 0, ib = 0;
+  const cover = (list: Side[], i: number, p: bigint): [number, Side | undefined] => {
+    while (i < list.length && endOf(list[i]!.seg) <= p) i++;
+    const s = list[i];
+    return [i, s && s.seg.vaddr <= p ? s : undefined];
+  };
+  for (let k = 0; k + 1 < sorted.length; k++) {
+    const p = sorted[k]!, q = sorted[k + 1]!;
+    let ca, cb;
+    [ia, ca] = cover(sa, ia, p);
+    [ib, cb] = cover(sb, ib, p);
+    if (!ca && !cb) continue;
+    const last = out[out.length - 1];
+    if (last && last.end === p && last.a === ca && last.b === cb) {
+      out[out.length - 1] = { ...last, end: q };
+    } else {
+      out.push({ start: p, end: q, ...(ca ? { a: ca } : {}), ...(cb ? { b: cb } : {}) });
+    }
+  }
+  return out;
+}
+
+/** The part of `[start, end)` saved by a side, in bytes. */
+export function savedBytes(s: Side | undefined, start: bigint, end: bigint): bigint {
+  if (!s) return 0n;
+  const savedEnd = s.seg.vaddr + s.seg.filesz;
+  const hi = savedEnd < end ? savedEnd : end;
+  return hi > start ? hi - start : 0n;
+}
+
+/** The public view of a side. */
+export function rangeSide(s: Side | undefined, start: bigint, end: bigint): RangeSide {
+  if (!s) return { present: false, saved: 0n };
+  return {
+    present: true,
+    index: s.seg.index,
+    flags: s.seg.flags,
+    saved: savedBytes(s, start, end),
+    segment: { vaddr: s.seg.vaddr, filesz: s.seg.filesz, memsz: s.seg.memsz },
+  };
+}
+
+type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missing" } | { kind: "truncated" };
+
+function pageAt(s: Side | undefined, addr: bigint): PageState {
+  if (!s) return { kind: "missing" };
+  const off = addr - s.seg.vaddr;
+  if (off >= s.seg.filesz) return { kind: "missing" };
+  const i = Number(off / PAGE);
+  if (i >= s.pages.hashes.length) return { kind: "truncated" };
+  return { kind: "saved", hash: s.pages.hashes[i]!, zero: s.pages.zero[i] === 1 };
+}
+
+/** Page comparison of one aligned range. */
+export interface PageComparison {
+  readonly tally: PageTally;
+  readonly runs: PageRun[];
+  readonly runsTotal: number;
+}
+
+/**
+ * Compares the pages of a range. Only pages saved by at least one side are visited; the rest are
+ * counted arithmetically, so huge unsaved reservations cost nothing.
+ *
+ * @param maxRuns how many differing-page runs to list
+ */
+export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
+  const tally: PageTally = { same: 0, different: 0, zeroVsMissing: 0, onlyA: 0, onlyB: 0, neither: 0, truncated: 0 };
+  const runs: PageRun[] = [];
+  let runsTotal = 0;
+  let run: { start: bigint; end: bigint; pages: number } | undefined;
+  const close = () => {
+    if (!run) return;
+    runsTotal++;
+    if (runs.length < maxRuns) runs.push(run);
+    run = undefined;
+  };
+  const start = r.start - (r.start % PAGE);
+  const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
+  const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
+  const limit = limitRaw < r.end ? limitRaw : r.end;
+  let addr = start;
+  for (; addr < limit; addr += PAGE) {
+    const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
+    let differs = false;
+    if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
+    else if (pa.kind === "saved" && pb.kind === "saved") {
+      if (pa.hash === pb.hash) tally.same++;
+      else {
+        tally.different++;
+        differs = true;
+      }
+    } else if (pa.kind === "saved") {
+      if (pa.zero) tally.zeroVsMissing++;
+      else tally.onlyA++;
+    } else if (pb.kind === "saved") {
+      if (pb.zero) tally.zeroVsMissing++;
+      else tally.onlyB++;
+    } else tally.neither++;
+    if (differs) {
+      if (run && run.end === addr) {
+        run.end = addr + PAGE;
+        run.pages++;
+      } else {
+        close();
+        run = { start: addr, end: addr + PAGE, pages: 1 };
+      }
+    }
+  }
+  close();
+  if (r.end > addr) tally.neither += Number((r.end - addr + PAGE - 1n) / PAGE);
+  return { tally, runs, runsTotal };
+}

@@ -1,0 +1,210 @@
+/**
+ * `diffDigests`: every difference between two cores (or digests) of the same process, at segment and
+ * page level, with reasons and a parity verdict for CI.
+ *
+ * @module
+ */
+
+import type { CoreDigest } from "../digest/model.ts";
+import { pageCounts, pagesOf } from "../digest/model.ts";
+import type { CoreFile } from "../elf/core.ts";
+import { OptionError } from "../errors.ts";
+import { DEFAULT_FILTER, parseFilter } from "../policy/filter.ts";
+import { type MappingPrediction, predict } from "../policy/predict.ts";
+import { parseSmaps } from "../smaps/parse.ts";
+import { alignSegments, comparePages, rangeSide } from "./align.ts";
+import { explainRange, type Roles } from "./explain.ts";
+import type {
+  CoreSummary,
+  DiffReport,
+  Expectation,
+  MemoryEstimate,
+  NeededFile,
+  RangeDiff,
+  RangeStatus,
+} from "./model.ts";
+import { REPORT_SCHEMA_VERSION } from "./model.ts";
+import { diffNotes } from "./notes.ts";
+
+/** Options of {@link diffDigests}. */
+export interface DiffOptions {
+  /** `/proc/PID/smaps` (or `maps`) text of the process, for predicted explanations. */
+  readonly smaps?: string;
+  /** `coredump_filter` of the process (any form `parseFilter` accepts); default 0x33 with smaps. */
+  readonly filter?: string;
+  /** `auto` (default): kernel-vs-gdb when the producers differ, identical otherwise. */
+  readonly expect?: "auto" | Expectation;
+  /** Labels of the inputs (file names or ids). */
+  readonly labels?: { readonly a: string; readonly b: string };
+  /** Differing-page runs listed per range (default 16). */
+  readonly maxRuns?: number;
+}
+
+const PAGE = 4096n;
+
+function memoryOf(d: CoreDigest): MemoryEstimate {
+  let nonZero = 0, zero = 0, unsaved = 0;
+  d.segments.forEach((s) => {
+    const load = d.core.loads.find((l) => l.index === s.index)!;
+    const c = pageCounts(s, load.filesz, load.memsz);
+    zero += c.zero;
+    nonZero += c.hashed - c.zero;
+    unsaved += c.unsaved;
+  });
+  return {
+    nonZeroPages: nonZero,
+    zeroPages: zero,
+    unsavedPages: unsaved,
+    residentBytes: { min: BigInt(nonZero) * PAGE, max: BigInt(nonZero + zero) * PAGE },
+  };
+}
+
+function summary(d: CoreDigest, label: string): CoreSummary {
+  return {
+    label,
+    producer: d.core.producer.producer,
+    size: d.size,
+    fileHash: d.fileHash,
+    loads: d.core.loads.length,
+    threads: d.core.threads.length,
+    truncated: d.core.truncated,
+    memory: memoryOf(d),
+  };
+}
+
+function neededFiles(a: CoreFile, b: CoreFile): NeededFile[] {
+  const byPath = new Map<string, NeededFile>();
+  const header = (c: CoreFile, start: bigint) =>
+    c.loads.some((l) => l.vaddr === start && l.filesz >= PAGE && !l.truncated);
+  for (const c of [a, b]) {
+    for (const e of c.files?.entries ?? []) {
+      const prev = byPath.get(e.name);
+      const start = prev && prev.start < e.start ? prev.start : e.start;
+      const atZero = e.offset === 0n;
+      byPath.set(e.name, {
+        path: e.name,
+        start,
+        headerInA: (prev?.headerInA ?? false) || (atZero && header(a, e.start)),
+        headerInB: (prev?.headerInB ?? false) || (atZero && header(b, e.start)),
+      });
+    }
+  }
+  return [...byPath.values()].sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
+}
+
+function statusOf(r: RangeDiff["a"], s: RangeDiff["b"], different: number): RangeStatus {
+  if (r.saved === 0n && s.saved === 0n) return "not-dumped";
+  if (!s.present) return "only-a";
+  if (!r.present) return "only-b";
+  if (different > 0) return "differs";
+  if (r.saved !== s.saved) return "size-differs";
+  if (r.flags !== s.flags) return "flags-differ";
+  return "same";
+}
+
+function rolesOf(a: CoreFile, b: CoreFile): Roles {
+  const pa = a.producer.producer, pb = b.producer.producer;
+  if (pa === "kernel" && pb === "gdb") return { kernel: "a", gdb: "b" };
+  if (pa === "gdb" && pb === "kernel") return { kernel: "b", gdb: "a" };
+  return {};
+}
+
+/**
+ * Compares two digests of cores of the same process.
+ *
+ * @example
+ * ```ts ignore
+ * const report = diffDigests(kernelDigest, gcoreDigest, { smaps, filter: "0x33" });
+ * if (report.verdict === "fail") Deno.exit(1);
+ * ```
+ */
+export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions = {}): DiffReport {
+  const roles = rolesOf(a.core, b.core);
+  const expect = options.expect ?? "auto";
+  if (!["auto", "kernel-vs-gdb", "identical"].includes(expect)) {
+    throw new OptionError("expect", `Unknown expectation ${JSON.stringify(expect)}; use auto, kernel-vs-gdb or identical`);
+  }
+  const expectation: Expectation = expect === "auto" ? (roles.kernel ? "kernel-vs-gdb" : "identical") : expect;
+  const warnings: string[] = [];
+  if (a.kernelSha256 !== b.kernelSha256) {
+    throw new OptionError("digest", "The two digests were made by different page-hash kernels; re-digest one of them");
+  }
+  if (expectation === "kernel-vs-gdb" && !roles.kernel) {
+    warnings.push(`expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`);
+  }
+
+  let predictions: { start: bigint; end: bigint; p: MappingPrediction }[] = [];
+  let filterHex: string | null = null;
+  let names: { start: bigint; end: bigint; name: string }[] = [];
+  if (options.smaps !== undefined) {
+    const doc = parseSmaps(options.smaps);
+    const filter = options.filter !== undefined ? parseFilter(options.filter).value : DEFAULT_FILTER;
+    if (options.filter === undefined) warnings.push("no coredump_filter given: predictions assume the default 0x33");
+    filterHex = `0x${filter.toString(16)}`;
+    const result = predict(doc.mappings, filter);
+    predictions = result.mappings.map((p) => ({ start: BigInt(p.start), end: BigInt(p.end), p }));
+    names = doc.mappings.map((m) => ({ start: m.start, end: m.end, name: m.name }));
+    warnings.push(...result.warnings);
+  } else if (options.filter !== undefined) {
+    filterHex = `0x${parseFilter(options.filter).value.toString(16)}`;
+    warnings.push("a filter without smaps is recorded but not used: explanations are inferred from the cores");
+  }
+  const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
+  const nameAt = (addr: bigint): string | undefined =>
+    names.find((n) => n.start <= addr && addr < n.end)?.name ??
+      fileEntries.find((e) => e.start <= addr && addr < e.end)?.name;
+
+  const ranges: RangeDiff[] = alignSegments(a, b).map((r) => {
+    const pc = comparePages(r, options.maxRuns ?? 16);
+    const prediction = predictions.find((m) => m.start <= r.start && r.start < m.end)?.p;
+    const fileName = fileEntries.find((e) => e.start <= r.start && r.start < e.end)?.name;
+    const differences = explainRange(r, pc, {
+      expectation,
+      roles,
+      ...(prediction ? { prediction } : {}),
+      ...(fileName ? { fileName } : {}),
+    });
+    const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
+    return {
+      start: r.start,
+      end: r.end,
+      name: nameAt(r.start) ?? "",
+      a: sa,
+      b: sb,
+      status: statusOf(sa, sb, pc.tally.different),
+      pages: pc.tally,
+      runs: pc.runs,
+      runsTotal: pc.runsTotal,
+      differences,
+    };
+  });
+  const notes = diffNotes(a.core, b.core, expectation, roles);
+  const all = [...ranges.flatMap((r) => r.differences), ...notes];
+  const byStatus: Record<string, number> = {};
+  for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  const unexpected = all.filter((d) => !d.expected).length;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    verdict: unexpected === 0 ? "pass" : "fail",
+    expectation,
+    a: summary(a, options.labels?.a ?? "A"),
+    b: summary(b, options.labels?.b ?? "B"),
+    context: { smaps: options.smaps !== undefined, filter: filterHex, warnings },
+    summary: {
+      ranges: ranges.length,
+      differences: all.length,
+      expected: all.length - unexpected,
+      unexpected,
+      unexplained: all.filter((d) => d.unexplained).length,
+      byStatus,
+    },
+    ranges,
+    notes,
+    files: neededFiles(a.core, b.core),
+  };
+}
+
+/** Pages covered by a range (for renderers). */
+export function rangePages(r: { start: bigint; end: bigint }): number {
+  return pagesOf(r.end - r.start);
+}

@@ -1,0 +1,197 @@
+/**
+ * The diff report model: one plain, JSON-able structure that every renderer (text, JSON, Markdown,
+ * JUnit, HTML) is a pure function of. Addresses are bigints in the model and `"0x…"` strings in JSON.
+ *
+ * @module
+ */
+
+/** Version of the report shape (bump on any incompatible change). */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** What the two cores are expected to be. */
+export type Expectation = "kernel-vs-gdb" | "identical";
+
+/** How sure an explanation is. */
+export type Certainty = "predicted" | "inferred" | "known";
+
+/** One reason a difference exists. */
+export interface Reason {
+  /** Stable code, e.g. `kernel.special-mapping`, `gdb.omits-empty-segment`, `timing.volatile-content`. */
+  readonly code: string;
+  /** One line for people. */
+  readonly text: string;
+  /** `predicted` (from smaps + filter through the policy engine), `inferred` (from the cores alone), `known` (a rule that always holds). */
+  readonly certainty: Certainty;
+}
+
+/** Kinds of differences. */
+export type DifferenceKind =
+  | "presence"
+  | "dumped-size"
+  | "flags"
+  | "content"
+  | "truncated"
+  | "note";
+
+/** One difference with its explanation. */
+export interface Difference {
+  /** What differs. */
+  readonly kind: DifferenceKind;
+  /** One line saying what differs. */
+  readonly text: string;
+  /** Why (empty only when unexplained). */
+  readonly reasons: readonly Reason[];
+  /** True when explained and expected under the report's expectation. */
+  readonly expected: boolean;
+  /** True when no rule explains it. */
+  readonly unexplained: boolean;
+}
+
+/** One side of an aligned address range. */
+export interface RangeSide {
+  /** Whether a PT_LOAD covers the range. */
+  readonly present: boolean;
+  /** Program header index. */
+  readonly index?: number;
+  /** `p_flags` of that PT_LOAD. */
+  readonly flags?: number;
+  /** Bytes of the range saved in the file (covered by `p_filesz`). */
+  readonly saved: bigint;
+  /** The segment's `p_vaddr`, `p_filesz`, `p_memsz` (the whole segment, not just this range). */
+  readonly segment?: { readonly vaddr: bigint; readonly filesz: bigint; readonly memsz: bigint };
+}
+
+/** Page comparison counts over a range. */
+export interface PageTally {
+  /** Saved in both, same hash. */
+  same: number;
+  /** Saved in both, different hash. */
+  different: number;
+  /** All-zero saved page in one, unsaved or absent in the other. */
+  zeroVsMissing: number;
+  /** Non-zero saved page in A, unsaved or absent in B. */
+  onlyA: number;
+  /** Non-zero saved page in B, unsaved or absent in A. */
+  onlyB: number;
+  /** Saved in neither. */
+  neither: number;
+  /** Missing from a truncated file. */
+  truncated: number;
+}
+
+/** A run of consecutive differing pages. */
+export interface PageRun {
+  /** First address. */
+  readonly start: bigint;
+  /** End address (exclusive). */
+  readonly end: bigint;
+  /** Pages in the run. */
+  readonly pages: number;
+}
+
+/** Overall status of a range, for tables and the address-space picture. */
+export type RangeStatus =
+  | "same"
+  | "differs"
+  | "only-a"
+  | "only-b"
+  | "not-dumped"
+  | "size-differs"
+  | "flags-differ";
+
+/** One maximal address range covered by the same pair of segments. */
+export interface RangeDiff {
+  /** Start address. */
+  readonly start: bigint;
+  /** End address (exclusive). */
+  readonly end: bigint;
+  /** Mapping name (smaps, else NT_FILE of either core, else empty). */
+  readonly name: string;
+  /** Side A. */
+  readonly a: RangeSide;
+  /** Side B. */
+  readonly b: RangeSide;
+  /** Status. */
+  readonly status: RangeStatus;
+  /** Page comparison counts. */
+  readonly pages: PageTally;
+  /** The first differing-page runs (content differences only). */
+  readonly runs: readonly PageRun[];
+  /** Total number of differing-page runs. */
+  readonly runsTotal: number;
+  /** Differences found in this range. */
+  readonly differences: readonly Difference[];
+}
+
+/** Resident-memory estimate of one core, from its saved pages. */
+export interface MemoryEstimate {
+  /** Saved pages with non-zero content (resident for certain). */
+  readonly nonZeroPages: number;
+  /** Saved all-zero pages (kernel: holes or zero pages; gcore: written zeros). */
+  readonly zeroPages: number;
+  /** Pages of mappings not saved at all. */
+  readonly unsavedPages: number;
+  /** Lower and upper estimate of resident bytes. */
+  readonly residentBytes: { readonly min: bigint; readonly max: bigint };
+}
+
+/** Facts about one input core. */
+export interface CoreSummary {
+  /** Label (file name or id). */
+  readonly label: string;
+  /** `kernel`, `gdb` or `unknown`. */
+  readonly producer: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** XXH3-64 of the file. */
+  readonly fileHash: bigint;
+  /** PT_LOAD count. */
+  readonly loads: number;
+  /** Threads. */
+  readonly threads: number;
+  /** True when the file was cut short. */
+  readonly truncated: boolean;
+  /** Resident-memory estimate. */
+  readonly memory: MemoryEstimate;
+}
+
+/** A file a debugger needs to open the core (from NT_FILE). */
+export interface NeededFile {
+  /** Path as recorded. */
+  readonly path: string;
+  /** Lowest mapped address. */
+  readonly start: bigint;
+  /** Whether the first page of the offset-0 mapping is in core A / core B (build-id lookup). */
+  readonly headerInA: boolean;
+  readonly headerInB: boolean;
+}
+
+/** The whole report. */
+export interface DiffReport {
+  /** {@link REPORT_SCHEMA_VERSION}. */
+  readonly schemaVersion: number;
+  /** `pass` when every difference is expected. */
+  readonly verdict: "pass" | "fail";
+  /** The expectation applied. */
+  readonly expectation: Expectation;
+  /** Inputs. */
+  readonly a: CoreSummary;
+  readonly b: CoreSummary;
+  /** Whether smaps was supplied, and the filter used for predictions (hex). */
+  readonly context: { readonly smaps: boolean; readonly filter: string | null; readonly warnings: readonly string[] };
+  /** Counts. */
+  readonly summary: {
+    readonly ranges: number;
+    readonly differences: number;
+    readonly expected: number;
+    readonly unexpected: number;
+    readonly unexplained: number;
+    readonly byStatus: Readonly<Record<string, number>>;
+  };
+  /** Aligned ranges in address order. */
+  readonly ranges: readonly RangeDiff[];
+  /** Note differences (threads, registers, signal, process, auxv, NT_FILE). */
+  readonly notes: readonly Difference[];
+  /** Files a debugger needs, from NT_FILE. */
+  readonly files: readonly NeededFile[];
+}
