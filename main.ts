@@ -8,7 +8,9 @@
 
 import { InputError } from "./lib/errors.ts";
 import { type CommandIO, processIO, UsageError } from "./cli/args.ts";
+import { diffCommand } from "./cli/diff.ts";
 import { digestCommand } from "./cli/digest.ts";
+import { predictCommand } from "./cli/predict.ts";
 import { inspectCommand } from "./cli/inspect.ts";
 
 /** Help text of the whole program. */
@@ -19,6 +21,8 @@ Tells exactly how two Linux ELF core dumps of the same process differ, and why.
 Commands:
   inspect CORE      explain one core: header, producer, threads, segments, notes
   digest CORE       hash every saved page (XXH3-64) into a small digest (-o FILE)
+  diff A B          every difference between two cores, explained, with a verdict (exit 0/1)
+  predict           what the kernel and gdb will dump, from smaps + coredump_filter
   -h, --help        this help
 
 Run 'coredelta COMMAND --help' for a command's options.
@@ -29,6 +33,8 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   digest: digestCommand,
+  diff: diffCommand,
+  predict: (args, io) => predictCommand(args, { ...io, readText: (p) => Deno.readTextFile(p) }),
 };
 
 /** Runs the CLI with `args`; returns the exit code (never throws for bad input). */

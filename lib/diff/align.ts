@@ -30,7 +30,11 @@ function sides(d: CoreDigest): Side[] {
   const byIndex = new Map(d.segments.map((s) => [s.index, s]));
   return d.core.loads
     .filter((s) => s.memsz > 0n || s.filesz > 0n)
-    .map((seg) => ({ seg, pages: byIndex.get(seg.index) ?? { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() } }))
+    .map((seg) => ({
+      seg,
+      pages: byIndex.get(seg.index) ??
+        { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() },
+    }))
     .sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
 }
 
@@ -88,7 +92,9 @@ export function rangeSide(s: Side | undefined, start: bigint, end: bigint): Rang
   };
 }
 
-type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missing" } | { kind: "truncated" };
+type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missing" } | {
+  kind: "truncated";
+};
 
 function pageAt(s: Side | undefined, addr: bigint): PageState {
   if (!s) return { kind: "missing" };
@@ -113,7 +119,15 @@ export interface PageComparison {
  * @param maxRuns how many differing-page runs to list
  */
 export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
-  const tally: PageTally = { same: 0, different: 0, zeroVsMissing: 0, onlyA: 0, onlyB: 0, neither: 0, truncated: 0 };
+  const tally: PageTally = {
+    same: 0,
+    different: 0,
+    zeroVsMissing: 0,
+    onlyA: 0,
+    onlyB: 0,
+    neither: 0,
+    truncated: 0,
+  };
   const runs: PageRun[] = [];
   let runsTotal = 0;
   let run: { start: bigint; end: bigint; pages: number } | undefined;

@@ -122,15 +122,25 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const roles = rolesOf(a.core, b.core);
   const expect = options.expect ?? "auto";
   if (!["auto", "kernel-vs-gdb", "identical"].includes(expect)) {
-    throw new OptionError("expect", `Unknown expectation ${JSON.stringify(expect)}; use auto, kernel-vs-gdb or identical`);
+    throw new OptionError(
+      "expect",
+      `Unknown expectation ${JSON.stringify(expect)}; use auto, kernel-vs-gdb or identical`,
+    );
   }
-  const expectation: Expectation = expect === "auto" ? (roles.kernel ? "kernel-vs-gdb" : "identical") : expect;
+  const expectation: Expectation = expect === "auto"
+    ? (roles.kernel ? "kernel-vs-gdb" : "identical")
+    : expect;
   const warnings: string[] = [];
   if (a.kernelSha256 !== b.kernelSha256) {
-    throw new OptionError("digest", "The two digests were made by different page-hash kernels; re-digest one of them");
+    throw new OptionError(
+      "digest",
+      "The two digests were made by different page-hash kernels; re-digest one of them",
+    );
   }
   if (expectation === "kernel-vs-gdb" && !roles.kernel) {
-    warnings.push(`expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`);
+    warnings.push(
+      `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,
+    );
   }
 
   let predictions: { start: bigint; end: bigint; p: MappingPrediction }[] = [];
@@ -138,8 +148,12 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   let names: { start: bigint; end: bigint; name: string }[] = [];
   if (options.smaps !== undefined) {
     const doc = parseSmaps(options.smaps);
-    const filter = options.filter !== undefined ? parseFilter(options.filter).value : DEFAULT_FILTER;
-    if (options.filter === undefined) warnings.push("no coredump_filter given: predictions assume the default 0x33");
+    const filter = options.filter !== undefined
+      ? parseFilter(options.filter).value
+      : DEFAULT_FILTER;
+    if (options.filter === undefined) {
+      warnings.push("no coredump_filter given: predictions assume the default 0x33");
+    }
     filterHex = `0x${filter.toString(16)}`;
     const result = predict(doc.mappings, filter);
     predictions = result.mappings.map((p) => ({ start: BigInt(p.start), end: BigInt(p.end), p }));
@@ -147,7 +161,9 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     warnings.push(...result.warnings);
   } else if (options.filter !== undefined) {
     filterHex = `0x${parseFilter(options.filter).value.toString(16)}`;
-    warnings.push("a filter without smaps is recorded but not used: explanations are inferred from the cores");
+    warnings.push(
+      "a filter without smaps is recorded but not used: explanations are inferred from the cores",
+    );
   }
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const nameAt = (addr: bigint): string | undefined =>

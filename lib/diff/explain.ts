@@ -31,14 +31,33 @@ export interface RangeContext {
   readonly fileName?: string;
 }
 
-const reason = (code: string, text: string, certainty: Reason["certainty"]): Reason => ({ code, text, certainty });
+const reason = (code: string, text: string, certainty: Reason["certainty"]): Reason => ({
+  code,
+  text,
+  certainty,
+});
 
-function diff(kind: DifferenceKind, text: string, reasons: Reason[], expectation: Expectation): Difference {
+function diff(
+  kind: DifferenceKind,
+  text: string,
+  reasons: Reason[],
+  expectation: Expectation,
+): Difference {
   const unexplained = reasons.length === 0;
-  return { kind, text, reasons, expected: !unexplained && expectation === "kernel-vs-gdb", unexplained };
+  return {
+    kind,
+    text,
+    reasons,
+    expected: !unexplained && expectation === "kernel-vs-gdb",
+    unexplained,
+  };
 }
 
-function matchingOutcome(p: ProducerPrediction, emitted: boolean, filesz: number): Outcome | ProducerPrediction | undefined {
+function matchingOutcome(
+  p: ProducerPrediction,
+  emitted: boolean,
+  filesz: number,
+): Outcome | ProducerPrediction | undefined {
   const all: readonly (Outcome | ProducerPrediction)[] = p.assumption ? p.assumption.outcomes : [p];
   return all.find((o) => o.emitted === emitted && o.p_filesz === filesz);
 }
@@ -55,7 +74,13 @@ function sizeReasons(r: Aligned, ctx: RangeContext): Reason[] {
     if (!ko || !go) return [];
     const out = [reason(ko.reason, ko.text, "predicted"), reason(go.reason, go.text, "predicted")];
     if (k && k.seg.filesz === 0n && !g) {
-      out.push(reason("gdb.omits-empty-segment", "gcore writes no program header for a mapping it does not dump; the kernel writes a zero-size PT_LOAD for every VMA", "known"));
+      out.push(
+        reason(
+          "gdb.omits-empty-segment",
+          "gcore writes no program header for a mapping it does not dump; the kernel writes a zero-size PT_LOAD for every VMA",
+          "known",
+        ),
+      );
     }
     return out;
   }
@@ -67,39 +92,105 @@ function allZero(s: Aligned["a"]): boolean {
 }
 
 /** Patterns only one rule produces, recognised without smaps. */
-function inferredSizeReasons(r: Aligned, ctx: RangeContext, kernel: "a" | "b", gdb: "a" | "b"): Reason[] {
+function inferredSizeReasons(
+  r: Aligned,
+  ctx: RangeContext,
+  kernel: "a" | "b",
+  gdb: "a" | "b",
+): Reason[] {
   const k = r[kernel], g = r[gdb];
   const name = ctx.fileName ?? "";
   if (k && k.seg.filesz === 0n && !g) {
-    return [reason("gdb.omits-empty-segment", "the kernel writes a zero-size PT_LOAD for every VMA it does not dump; gcore writes none", "known")];
-  }
-  if (k && g && k.seg.filesz === 0x1000n && k.seg.memsz > 0x1000n && g.seg.filesz === g.seg.memsz && name) {
     return [
-      reason("kernel.elf-header-page", "the kernel saves only the first page of a private file mapping at offset 0 (ELF header rule)", "inferred"),
-      reason("gdb.whole-mapping-elf", "gcore dumps the whole mapping when it starts with ELF magic", "inferred"),
+      reason(
+        "gdb.omits-empty-segment",
+        "the kernel writes a zero-size PT_LOAD for every VMA it does not dump; gcore writes none",
+        "known",
+      ),
+    ];
+  }
+  if (
+    k && g && k.seg.filesz === 0x1000n && k.seg.memsz > 0x1000n && g.seg.filesz === g.seg.memsz &&
+    name
+  ) {
+    return [
+      reason(
+        "kernel.elf-header-page",
+        "the kernel saves only the first page of a private file mapping at offset 0 (ELF header rule)",
+        "inferred",
+      ),
+      reason(
+        "gdb.whole-mapping-elf",
+        "gcore dumps the whole mapping when it starts with ELF magic",
+        "inferred",
+      ),
     ];
   }
   if (k && !g && k.seg.filesz === 0x1000n && name) {
     return [
-      reason("kernel.elf-header-page", "the kernel saves the first page of an executable-mode file mapped at offset 0", "inferred"),
-      reason("gdb.not-selected", "gcore dumps no part of a file mapping that its filter does not select", "inferred"),
+      reason(
+        "kernel.elf-header-page",
+        "the kernel saves the first page of an executable-mode file mapped at offset 0",
+        "inferred",
+      ),
+      reason(
+        "gdb.not-selected",
+        "gcore dumps no part of a file mapping that its filter does not select",
+        "inferred",
+      ),
     ];
   }
   if (k && !g && k.seg.filesz > 0n && !name && allZero(k)) {
     return [
-      reason("kernel.special-mapping", "the kernel always dumps special mappings such as [vvar] (as holes)", "inferred"),
+      reason(
+        "kernel.special-mapping",
+        "the kernel always dumps special mappings such as [vvar] (as holes)",
+        "inferred",
+      ),
       reason("gdb.io", "gcore never dumps VM_IO mappings such as [vvar]", "inferred"),
     ];
   }
   if (k && g && k.seg.filesz === 0n && g.seg.filesz > 0n) {
+    if (name && k.seg.flags === PF_X) {
+      return [
+        reason(
+          "kernel.elf-header-needs-read",
+          "the kernel's ELF-header rule requires VM_READ; an exec-only mapping gets nothing",
+          "inferred",
+        ),
+        reason(
+          "gdb.whole-mapping-elf",
+          "gcore reads the ELF magic through /proc/PID/mem (no read permission needed) and dumps the whole mapping",
+          "inferred",
+        ),
+      ];
+    }
     if (name.endsWith(" (deleted)")) {
-      return [reason("gdb.deleted-name-is-anonymous", "gcore treats any name ending in \" (deleted)\" as anonymous memory", "inferred")];
+      return [
+        reason(
+          "gdb.deleted-name-is-anonymous",
+          'gcore treats any name ending in " (deleted)" as anonymous memory',
+          "inferred",
+        ),
+      ];
     }
     if ((k.seg.flags & (PF_R | PF_W | PF_X)) === 0) {
-      return [reason("gdb.dumps-inaccessible", "gcore dumps PROT_NONE mappings (guard pages) whole; the kernel writes nothing for them", "inferred")];
+      return [
+        reason(
+          "gdb.dumps-inaccessible",
+          "gcore dumps PROT_NONE mappings (guard pages) whole; the kernel writes nothing for them",
+          "inferred",
+        ),
+      ];
     }
     if (allZero(g)) {
-      return [reason("kernel.no-anon-vma", "never-written private memory has no anon_vma, so the kernel saves nothing; gcore dumps the whole mapping (zeros)", "inferred")];
+      return [
+        reason(
+          "kernel.no-anon-vma",
+          "never-written private memory has no anon_vma, so the kernel saves nothing; gcore dumps the whole mapping (zeros)",
+          "inferred",
+        ),
+      ];
     }
   }
   return [];
@@ -120,33 +211,80 @@ export function explainRange(r: Aligned, pc: PageComparison, ctx: RangeContext):
   if (!!a !== !!b) {
     const side = a ? "A" : "B";
     const s = (a ?? b)!;
-    out.push(diff("presence", `PT_LOAD only in ${side} (${s.seg.filesz} bytes saved)`, sizeReasons(r, ctx), expectation));
+    out.push(
+      diff(
+        "presence",
+        `PT_LOAD only in ${side} (${s.seg.filesz} bytes saved)`,
+        sizeReasons(r, ctx),
+        expectation,
+      ),
+    );
   } else if (a && b && savedA !== savedB) {
-    out.push(diff("dumped-size", `saved ${savedA} bytes in A, ${savedB} in B`, sizeReasons(r, ctx), expectation));
+    out.push(
+      diff(
+        "dumped-size",
+        `saved ${savedA} bytes in A, ${savedB} in B`,
+        sizeReasons(r, ctx),
+        expectation,
+      ),
+    );
   }
   if (a && b && a.seg.flags !== b.seg.flags) {
     const { kernel, gdb } = ctx.roles;
     const reasons: Reason[] = [];
     if (kernel && gdb && r[gdb]!.seg.flags === (r[kernel]!.seg.flags | PF_R)) {
-      reasons.push(reason("layout.flags-read-forced", "gcore always sets PF_R; the kernel writes the VMA's real permissions", "known"));
+      reasons.push(
+        reason(
+          "layout.flags-read-forced",
+          "gcore always sets PF_R; the kernel writes the VMA's real permissions",
+          "known",
+        ),
+      );
     }
-    out.push(diff("flags", `p_flags ${a.seg.flags} in A, ${b.seg.flags} in B`, reasons, expectation));
+    out.push(
+      diff("flags", `p_flags ${a.seg.flags} in A, ${b.seg.flags} in B`, reasons, expectation),
+    );
   }
   if (pc.tally.different > 0) {
     const flags = (a?.seg.flags ?? 0) | (b?.seg.flags ?? 0);
     const reasons: Reason[] = [];
     if (flags & PF_W) {
-      reasons.push(reason("timing.volatile-content", "writable memory changed between the two dump moments", "inferred"));
+      reasons.push(
+        reason(
+          "timing.volatile-content",
+          "writable memory changed between the two dump moments",
+          "inferred",
+        ),
+      );
     } else if (flags & PF_X) {
-      reasons.push(reason("side-effect.debugger-breakpoint", "text pages differ where a debugger's breakpoints were written (copy-on-write after attach)", "inferred"));
+      reasons.push(
+        reason(
+          "side-effect.debugger-breakpoint",
+          "text pages differ where a debugger's breakpoints were written (copy-on-write after attach)",
+          "inferred",
+        ),
+      );
     }
-    out.push(diff("content", `${pc.tally.different} page(s) differ in ${pc.runsTotal} run(s)`, reasons, expectation));
+    out.push(
+      diff(
+        "content",
+        `${pc.tally.different} page(s) differ in ${pc.runsTotal} run(s)`,
+        reasons,
+        expectation,
+      ),
+    );
   }
   if (pc.tally.truncated > 0) {
     out.push({
       kind: "truncated",
       text: `${pc.tally.truncated} saved page(s) are missing from a truncated file`,
-      reasons: [reason("layout.truncated", "the file ends before the data its headers describe (RLIMIT_CORE or a cut copy)", "known")],
+      reasons: [
+        reason(
+          "layout.truncated",
+          "the file ends before the data its headers describe (RLIMIT_CORE or a cut copy)",
+          "known",
+        ),
+      ],
       expected: false,
       unexplained: false,
     });

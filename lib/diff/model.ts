@@ -178,7 +178,11 @@ export interface DiffReport {
   readonly a: CoreSummary;
   readonly b: CoreSummary;
   /** Whether smaps was supplied, and the filter used for predictions (hex). */
-  readonly context: { readonly smaps: boolean; readonly filter: string | null; readonly warnings: readonly string[] };
+  readonly context: {
+    readonly smaps: boolean;
+    readonly filter: string | null;
+    readonly warnings: readonly string[];
+  };
   /** Counts. */
   readonly summary: {
     readonly ranges: number;

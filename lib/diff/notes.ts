@@ -15,12 +15,23 @@ const known = (code: string, text: string): Reason => ({ code, text, certainty: 
 const inferred = (code: string, text: string): Reason => ({ code, text, certainty: "inferred" });
 
 /** Compares the notes of `a` and `b`. */
-export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, roles: Roles): Difference[] {
+export function diffNotes(
+  a: CoreFile,
+  b: CoreFile,
+  expectation: Expectation,
+  roles: Roles,
+): Difference[] {
   const out: Difference[] = [];
   const kvg = expectation === "kernel-vs-gdb" && roles.kernel !== undefined;
   const add = (text: string, reasons: Reason[]) => {
     const unexplained = reasons.length === 0;
-    out.push({ kind: "note", text, reasons, expected: !unexplained && expectation === "kernel-vs-gdb", unexplained });
+    out.push({
+      kind: "note",
+      text,
+      reasons,
+      expected: !unexplained && expectation === "kernel-vs-gdb",
+      unexplained,
+    });
   };
   const side = (s: "a" | "b") => (s === "a" ? a : b);
   const k = roles.kernel ? side(roles.kernel) : undefined;
@@ -34,24 +45,51 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
   for (const [tid, x] of ta) {
     const y = tb.get(tid);
     if (!y) continue;
-    const regs = Object.keys(x.status.registers).filter((r) => x.status.registers[r] !== y.status.registers[r]);
+    const regs = Object.keys(x.status.registers).filter((r) =>
+      x.status.registers[r] !== y.status.registers[r]
+    );
     if (regs.length > 0) {
       add(
-        `thread ${tid}: registers differ (${regs.slice(0, 8).join(", ")}${regs.length > 8 ? ", …" : ""})`,
-        kvg ? [inferred("timing.registers", "the two dumps were taken at different moments (gcore before the crash)")] : [],
+        `thread ${tid}: registers differ (${regs.slice(0, 8).join(", ")}${
+          regs.length > 8 ? ", …" : ""
+        })`,
+        kvg
+          ? [
+            inferred(
+              "timing.registers",
+              "the two dumps were taken at different moments (gcore before the crash)",
+            ),
+          ]
+          : [],
       );
     }
     if (x.status.cursig !== y.status.cursig) {
       add(
-        `thread ${tid}: pr_cursig ${signalName(x.status.cursig)} in A, ${signalName(y.status.cursig)} in B`,
-        kvg ? [known("gdb.prstatus-minimal", "gcore fills pr_cursig with the stop signal of the signalled thread (0 after attach); the kernel with the fatal signal")] : [],
+        `thread ${tid}: pr_cursig ${signalName(x.status.cursig)} in A, ${
+          signalName(y.status.cursig)
+        } in B`,
+        kvg
+          ? [
+            known(
+              "gdb.prstatus-minimal",
+              "gcore fills pr_cursig with the stop signal of the signalled thread (0 after attach); the kernel with the fatal signal",
+            ),
+          ]
+          : [],
       );
     }
   }
   if (a.threads[0] && b.threads[0] && a.threads[0].tid !== b.threads[0].tid) {
     add(
       `first thread ${a.threads[0].tid} in A, ${b.threads[0].tid} in B`,
-      kvg ? [known("layout.thread-order", "the kernel lists the dumping thread first; gcore the signalled or current thread")] : [],
+      kvg
+        ? [
+          known(
+            "layout.thread-order",
+            "the kernel lists the dumping thread first; gcore the signalled or current thread",
+          ),
+        ]
+        : [],
     );
   }
 
@@ -60,7 +98,14 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
   if (sa !== sb) {
     add(
       `NT_SIGINFO signal ${signalName(sa ?? 0)} in A, ${signalName(sb ?? 0)} in B`,
-      kvg ? [known("gdb.attach-sigstop", "after attach, gcore records each thread's last stop (SIGSTOP); the kernel records the fatal signal")] : [],
+      kvg
+        ? [
+          known(
+            "gdb.attach-sigstop",
+            "after attach, gcore records each thread's last stop (SIGSTOP); the kernel records the fatal signal",
+          ),
+        ]
+        : [],
     );
   }
 
@@ -73,19 +118,40 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
     if (pa.fname !== pb.fname) {
       add(
         `NT_PRPSINFO fname ${JSON.stringify(pa.fname)} in A, ${JSON.stringify(pb.fname)} in B`,
-        kvg ? [known("gdb.fname-basename", "gcore writes the basename of argv[0]; the kernel the leader's comm")] : [],
+        kvg
+          ? [
+            known(
+              "gdb.fname-basename",
+              "gcore writes the basename of argv[0]; the kernel the leader's comm",
+            ),
+          ]
+          : [],
       );
     }
     if (pa.psargs !== pb.psargs) {
       add(
         `NT_PRPSINFO psargs differ`,
-        kvg ? [known("gdb.psargs-after-attach", "gcore writes argv[0] plus GDB's own inferior arguments (none after attach); the kernel the real argv")] : [],
+        kvg
+          ? [
+            known(
+              "gdb.psargs-after-attach",
+              "gcore writes argv[0] plus GDB's own inferior arguments (none after attach); the kernel the real argv",
+            ),
+          ]
+          : [],
       );
     }
     if (pa.sname !== pb.sname) {
       add(
         `NT_PRPSINFO state ${pa.sname} in A, ${pb.sname} in B`,
-        kvg ? [known("timing.process-state", "gcore reads the state of a stopped process; the kernel of a dying one")] : [],
+        kvg
+          ? [
+            known(
+              "timing.process-state",
+              "gcore reads the state of a stopped process; the kernel of a dying one",
+            ),
+          ]
+          : [],
       );
     }
   } else if (!!pa !== !!pb) add(`NT_PRPSINFO only in ${pa ? "A" : "B"}`, []);
@@ -98,7 +164,12 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
       if (y.has(t)) continue;
       const inKernel = (label === "A") === (roles.kernel === "a");
       const reasons = !kvg ? [] : t === "LINUX/NT_X86_XSAVE_LAYOUT" && inKernel
-        ? [known("layout.kernel-only-note", "only the kernel writes NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12)")]
+        ? [
+          known(
+            "layout.kernel-only-note",
+            "only the kernel writes NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12)",
+          ),
+        ]
         : t === "GDB/NT_GDB_TDESC" && !inKernel
         ? [known("layout.gdb-only-note", "only GDB writes NT_GDB_TDESC, its target description")]
         : [];
@@ -109,13 +180,19 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
     const size = (c: CoreFile) => c.notes.find((n) => n.typeName === "NT_X86_XSTATE")?.size;
     if (size(k) !== undefined && size(g) !== undefined && size(k) !== size(g)) {
       add(`NT_X86_XSTATE is ${size(k)} bytes in the kernel core, ${size(g)} in the gcore`, [
-        known("gdb.xsave-size", "GDB before 14 sizes XSAVE from XCR0 with the Intel layout, not from CPUID"),
+        known(
+          "gdb.xsave-size",
+          "GDB before 14 sizes XSAVE from XCR0 with the Intel layout, not from CPUID",
+        ),
       ]);
     }
     const count = (c: CoreFile) => c.notes.filter((n) => n.typeName === "NT_SIGINFO").length;
     if (count(k) !== count(g)) {
       add(`NT_SIGINFO notes: ${count(k)} in the kernel core, ${count(g)} in the gcore`, [
-        known("gdb.siginfo-per-thread", "gcore writes one NT_SIGINFO per thread; the kernel one for the dumping thread"),
+        known(
+          "gdb.siginfo-per-thread",
+          "gcore writes one NT_SIGINFO per thread; the kernel one for the dumping thread",
+        ),
       ]);
     }
   }
@@ -130,7 +207,8 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
   for (const [name] of xb) if (!xa.has(name)) add(`auxv ${name} only in B`, []);
 
   // NT_FILE.
-  const files = (c: CoreFile) => new Map((c.files?.entries ?? []).map((e) => [`${e.start}-${e.end}`, e]));
+  const files = (c: CoreFile) =>
+    new Map((c.files?.entries ?? []).map((e) => [`${e.start}-${e.end}`, e]));
   const fa = files(a), fb = files(b);
   for (const [key, e] of fa) {
     const o = fb.get(key);
@@ -144,11 +222,18 @@ export function diffNotes(a: CoreFile, b: CoreFile, expectation: Expectation, ro
       add(
         `NT_FILE name ${JSON.stringify(e.name)} in A, ${JSON.stringify(o.name)} in B`,
         kvg && escaped(e.name) === escaped(o.name)
-          ? [known("gdb.nt-file-escaped-name", "gcore copies names from smaps (\\012 escapes); the kernel writes raw bytes")]
+          ? [
+            known(
+              "gdb.nt-file-escaped-name",
+              "gcore copies names from smaps (\\012 escapes); the kernel writes raw bytes",
+            ),
+          ]
           : [],
       );
     }
   }
-  for (const [key, e] of fb) if (!fa.has(key)) add(`NT_FILE entry ${e.name} at 0x${e.start.toString(16)} only in B`, []);
+  for (const [key, e] of fb) {
+    if (!fa.has(key)) add(`NT_FILE entry ${e.name} at 0x${e.start.toString(16)} only in B`, []);
+  }
   return out;
 }

@@ -1,0 +1,42 @@
+/**
+ * Small pieces shared by the diff renderers.
+ *
+ * @module
+ */
+
+import { flagString } from "../elf/constants.ts";
+import type { Difference, RangeDiff, RangeSide } from "../diff/model.ts";
+import { hex } from "./json.ts";
+
+/** `start-end` of a range in hex. */
+export function rangeLabel(r: { start: bigint; end: bigint }): string {
+  return `${hex(r.start, 12)}-${hex(r.end, 12)}`;
+}
+
+/** A side as `R E 0x2000` (flags and saved bytes) or `-` when absent. */
+export function sideLabel(s: RangeSide): string {
+  return s.present ? `${flagString(s.flags ?? 0).replaceAll(" ", ".")} ${hex(s.saved)}` : "-";
+}
+
+/** The reason codes of a range's differences, deduplicated. */
+export function reasonCodes(ds: readonly Difference[]): string[] {
+  const codes = new Set<string>();
+  for (const d of ds) {
+    if (d.unexplained) codes.add("unexplained");
+    for (const r of d.reasons) codes.add(r.code);
+  }
+  return [...codes];
+}
+
+/** Whether a range has a difference that breaks the verdict. */
+export function failing(r: RangeDiff): boolean {
+  return r.differences.some((d) => !d.expected);
+}
+
+/** A short mapping name: the last path component, or the bracketed name. */
+export function shortName(name: string): string {
+  if (!name) return "";
+  if (name.startsWith("[")) return name;
+  const i = name.lastIndexOf("/");
+  return i >= 0 ? name.slice(i + 1) : name;
+}

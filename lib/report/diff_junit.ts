@@ -1,0 +1,45 @@
+/**
+ * The diff report as JUnit XML: one test case per aligned range (mapping) and one for the notes;
+ * unexpected differences are failures.
+ *
+ * @module
+ */
+
+import type { Difference, DiffReport } from "../diff/model.ts";
+import { escapeXml as x } from "./escape.ts";
+import { rangeLabel, shortName } from "./diff_common.ts";
+
+function failure(ds: readonly Difference[]): string {
+  const bad = ds.filter((d) => !d.expected);
+  if (bad.length === 0) return "";
+  const text = bad.map((d) =>
+    `${d.kind}: ${d.text} [${d.reasons.map((r) => r.code).join(", ") || "unexplained"}]`
+  ).join("\n");
+  return `<failure message="${x(`${bad.length} unexpected difference(s)`)}" type="${
+    bad.some((d) => d.unexplained) ? "unexplained" : "unexpected"
+  }">${x(text)}</failure>`;
+}
+
+/** Renders a report as JUnit XML. */
+export function renderDiffJunit(r: DiffReport): string {
+  const cases = r.ranges.map((g) => {
+    const name = `${rangeLabel(g)} ${shortName(g.name)}`.trim();
+    return `    <testcase classname="coredelta.mappings" name="${x(name)}">${
+      failure(g.differences)
+    }</testcase>`;
+  });
+  cases.push(
+    `    <testcase classname="coredelta.notes" name="notes">${failure(r.notes)}</testcase>`,
+  );
+  const failures = r.ranges.filter((g) => g.differences.some((d) => !d.expected)).length +
+    (r.notes.some((d) => !d.expected) ? 1 : 0);
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="coredelta" tests="${cases.length}" failures="${failures}">
+  <testsuite name="${
+    x(`${r.a.label} vs ${r.b.label}`)
+  }" tests="${cases.length}" failures="${failures}" errors="0">
+${cases.join("\n")}
+  </testsuite>
+</testsuites>
+`;
+}

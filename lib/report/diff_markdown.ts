@@ -1,0 +1,54 @@
+/**
+ * The diff report as Markdown for a CI job summary.
+ *
+ * @module
+ */
+
+import type { DiffReport } from "../diff/model.ts";
+import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+
+const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+/** Renders a report as Markdown: verdict, inputs, the ranges that differ, and note differences. */
+export function renderDiffMarkdown(r: DiffReport): string {
+  const out: string[] = [];
+  out.push(`## coredelta: ${r.verdict === "pass" ? "✅ pass" : "❌ fail"} (${r.expectation})`, "");
+  out.push(
+    `${r.summary.differences} differences: ${r.summary.expected} expected, ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained.`,
+    "",
+  );
+  out.push("| | core | producer | size | PT_LOAD | threads |", "|---|---|---|---|---|---|");
+  for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
+    out.push(`| ${k} | ${cell(c.label)} | ${c.producer} | ${c.size} | ${c.loads} | ${c.threads} |`);
+  }
+  out.push("");
+  const shown = r.ranges.filter((g) => g.differences.length > 0);
+  if (shown.length > 0) {
+    out.push(
+      "| | range | mapping | status | A | B | pages differ | reasons |",
+      "|---|---|---|---|---|---|---|---|",
+    );
+    for (const g of shown) {
+      out.push(
+        `| ${failing(g) ? "❌" : "✔"} | \`${rangeLabel(g)}\` | ${
+          cell(shortName(g.name))
+        } | ${g.status} | ${sideLabel(g.a)} | ${sideLabel(g.b)} | ${g.pages.different} | ${
+          reasonCodes(g.differences).map((c) => `\`${c}\``).join(" ")
+        } |`,
+      );
+    }
+    out.push("");
+  }
+  if (r.notes.length > 0) {
+    out.push("**Notes**", "");
+    for (const n of r.notes) {
+      out.push(
+        `- ${n.expected ? "" : "❌ "}${cell(n.text)} ${
+          n.reasons.map((x) => `\`${x.code}\``).join(" ") || "`unexplained`"
+        }`,
+      );
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}

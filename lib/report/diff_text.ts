@@ -1,0 +1,78 @@
+/**
+ * The diff report as an aligned table for a terminal.
+ *
+ * @module
+ */
+
+import type { DiffReport } from "../diff/model.ts";
+import { hex } from "./json.ts";
+import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import { textTable } from "./table.ts";
+
+/** Renders a report as text. */
+export function renderDiffText(r: DiffReport): string {
+  const out: string[] = [];
+  out.push(
+    `coredelta: ${r.verdict.toUpperCase()} (${r.expectation}) — ${r.summary.differences} difference(s), ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained`,
+  );
+  for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
+    out.push(
+      `${k}: ${c.label} — ${c.producer} core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
+        hex(c.fileHash, 16)
+      }${c.truncated ? ", TRUNCATED" : ""}`,
+    );
+    out.push(
+      `   resident estimate ${c.memory.nonZeroPages} non-zero pages (+${c.memory.zeroPages} zero), ${c.memory.unsavedPages} pages not saved`,
+    );
+  }
+  out.push(
+    `context: ${
+      r.context.smaps
+        ? `smaps, filter ${r.context.filter}`
+        : "no smaps (explanations inferred from the cores)"
+    }`,
+  );
+  for (const w of r.context.warnings) out.push(`warning: ${w}`);
+  out.push("");
+  const rows = [["", "range", "name", "status", "A", "B", "pages same/diff", "reasons"]];
+  for (const g of r.ranges) {
+    rows.push([
+      failing(g) ? "!" : "",
+      rangeLabel(g),
+      shortName(g.name),
+      g.status,
+      sideLabel(g.a),
+      sideLabel(g.b),
+      `${g.pages.same}/${g.pages.different}`,
+      reasonCodes(g.differences).join(", "),
+    ]);
+    for (const run of g.runs) {
+      if (g.pages.different > 0) {
+        rows.push(["", `  ${rangeLabel(run)}`, `${run.pages} page(s) differ`, "", "", "", "", ""]);
+      }
+    }
+    if (g.runsTotal > g.runs.length) {
+      rows.push(["", `  … ${g.runsTotal - g.runs.length} more run(s)`, "", "", "", "", "", ""]);
+    }
+  }
+  out.push(textTable(rows).trimEnd());
+  if (r.notes.length > 0) {
+    out.push("", "notes:");
+    for (const n of r.notes) {
+      out.push(
+        `${n.expected ? " " : "!"} ${n.text}${
+          n.reasons.length ? ` [${n.reasons.map((x) => x.code).join(", ")}]` : " [unexplained]"
+        }`,
+      );
+    }
+  }
+  const missing = r.files.filter((f) => !f.headerInA || !f.headerInB);
+  out.push(
+    "",
+    `files a debugger needs: ${r.files.length}${
+      missing.length ? ` (${missing.length} without their ELF header page in one core)` : ""
+    }`,
+  );
+  for (const f of r.files) out.push(`  ${f.path}`);
+  return out.join("\n") + "\n";
+}
