@@ -6,6 +6,13 @@
  * is not permitted) or when not on Linux.
  */
 import assert from "node:assert/strict";
+import { bytesSource } from "../lib/bytes/source.ts";
+import { diffDigests } from "../lib/diff/diff.ts";
+import { parseCore } from "../lib/elf/core.ts";
+import { parseFilter } from "../lib/policy/filter.ts";
+import { isPossible, predict } from "../lib/policy/predict.ts";
+import { parseSmaps } from "../lib/smaps/parse.ts";
+import { digestFile } from "../runtime/digest.ts";
 
 const SCRIPT = new URL("./fixtures/make_fixtures.sh", import.meta.url).pathname;
 const TOOLS = ["bash", "gcc", "gdb", "readelf"];
@@ -69,7 +76,8 @@ const ignored = whyIgnored();
 if (ignored) console.log(`fixtures_live_test: skipped: ${ignored}`);
 
 Deno.test({
-  name: "make_fixtures.sh produces a kernel core and a gcore with the marker mapping (0x33)",
+  name:
+    "fresh cores from make_fixtures.sh (0x33): reader = readelf, predictions hold, diff is in parity",
   ignore: ignored !== undefined,
   async fn() {
     const tmp = await Deno.makeTempDir({ prefix: "coredelta-live-" });
@@ -105,6 +113,47 @@ Deno.test({
         assert.equal(load.filesz, 0x1000n, `${name} marker p_filesz`);
       }
       for (const name of ["a.core", "b.core"]) await assertCore(`${tmp}/changed/${name}`);
+
+      // The ELF reader agrees with readelf on the fresh cores.
+      const cores: Record<string, Awaited<ReturnType<typeof parseCore>>> = {};
+      for (const name of ["kernel", "gdb"]) {
+        const path = `${set}/${name}.core`;
+        const core = await parseCore(bytesSource(await Deno.readFile(path)));
+        assert.equal(core.producer.producer, name);
+        assert.deepEqual(
+          core.loads.map((l) => [l.vaddr, l.filesz]),
+          (await readelfLoads(path)).map((l) => [l.vaddr, l.filesz]),
+        );
+        cores[name] = core;
+      }
+      // Predictions from the fresh smaps match both fresh cores, mapping by mapping.
+      const smaps = await Deno.readTextFile(`${set}/smaps.txt`);
+      const filter = (await Deno.readTextFile(`${set}/coredump_filter.txt`)).trim();
+      const predicted = predict(parseSmaps(smaps).mappings, parseFilter(filter).value);
+      for (const m of predicted.mappings) {
+        for (const producer of ["kernel", "gdb"] as const) {
+          const load = cores[producer]!.loads.find((l) => l.vaddr === BigInt(m.start));
+          const actual = { emitted: !!load, p_filesz: Number(load?.filesz ?? 0n) };
+          assert.ok(
+            isPossible(m[producer]!, actual),
+            `${producer} ${m.start} ${m.name}: ${JSON.stringify(actual)}`,
+          );
+        }
+      }
+      // The fresh pair is in parity; the fresh changed pair fails on exactly one page.
+      const report = diffDigests(
+        await digestFile(`${set}/kernel.core`),
+        await digestFile(`${set}/gdb.core`),
+        { smaps, filter },
+      );
+      assert.equal(report.summary.unexplained, 0);
+      assert.equal(report.verdict, "pass");
+      const changed = diffDigests(
+        await digestFile(`${tmp}/changed/a.core`),
+        await digestFile(`${tmp}/changed/b.core`),
+      );
+      assert.equal(changed.verdict, "fail");
+      assert.equal(changed.ranges.reduce((n, r) => n + r.pages.different, 0), 1);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
