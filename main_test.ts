@@ -78,3 +78,59 @@ Deno.test("inspect leaves no temporary files behind for compressed cores", async
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("diff of a real kernel/gcore pair passes (exit 0); the changed pair fails (exit 1)", async () => {
+  const a = capture();
+  const f = (s: string, n: string) => fixturePath(s, n);
+  assert.equal(
+    await main([
+      "diff",
+      f("f033", "kernel.core.gz"),
+      f("f033", "gdb.core.gz"),
+      "--smaps",
+      f("f033", "smaps.txt"),
+      "--filter",
+      "0x33",
+    ], a.io),
+    0,
+  );
+  assert.match(a.out.stdout, /^coredelta: PASS \(kernel-vs-gdb\)/);
+  const b = capture();
+  assert.equal(
+    await main(
+      ["diff", "--format", "junit", f("changed", "a.core.gz"), f("changed", "b.core.gz")],
+      b.io,
+    ),
+    1,
+  );
+  assert.match(b.out.stdout, /<failure message="1 unexpected difference\(s\)"/);
+});
+
+Deno.test("diff exits 2 with one line for bad input and usage errors", async () => {
+  const a = capture();
+  assert.equal(await main(["diff", fixturePath("f033", "kernel.core.gz"), "deno.json"], a.io), 2);
+  assert.match(a.out.stderr, /^coredelta diff: Not an ELF file: bad magic at byte 0x0\n$/);
+  const b = capture();
+  assert.equal(await main(["diff", "only-one"], b.io), 2);
+  const c = capture();
+  assert.equal(await main(["diff", "x", "y", "--format", "pdf"], c.io), 2);
+  assert.match(c.out.stderr, /--format must be one of json, text, md, junit, html/);
+});
+
+Deno.test("digest -o writes a digest that inspect and diff accept in place of the core", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/k.cddg`;
+    const a = capture();
+    assert.equal(await main(["digest", fixturePath("f023", "kernel.core.gz"), "-o", out], a.io), 0);
+    assert.match(a.out.stdout, /digest written to/);
+    assert.equal((await Deno.stat(out)).mode! & 0o777, 0o600);
+    const b = capture();
+    assert.equal(await main(["inspect", out], b.io), 0);
+    assert.match(b.out.stdout, /producer: kernel/);
+    const c = capture();
+    assert.equal(await main(["diff", out, fixturePath("f023", "gdb.core.gz")], c.io), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

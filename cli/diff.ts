@@ -8,7 +8,8 @@
 
 import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
-import { digestFile } from "../runtime/digest.ts";
+import { digestFiles } from "../runtime/digest.ts";
+import type { CoreDigest } from "../lib/digest/model.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 
 /** Help text of `diff`. */
@@ -52,7 +53,7 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   );
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
-  const [a, b] = await Promise.all([digestFile(pa), digestFile(pb)]);
+  const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
   const smaps = values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps);
   const report = diffDigests(a, b, {
     expect,

@@ -9,7 +9,7 @@ import { decompressed } from "../lib/bytes/streams.ts";
 import { decodeDigest, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
-import { DigestFormatError } from "../lib/errors.ts";
+import { DigestFormatError, InputError } from "../lib/errors.ts";
 import { createPageHasher } from "../wasm/mod.ts";
 import { MAX_DECOMPRESSED } from "./files.ts";
 import { tempFileSpill } from "./spill.ts";
@@ -105,4 +105,44 @@ export async function digestFile(
 ): Promise<CoreDigest> {
   const file = await Deno.open(path, { read: true });
   return await digestInput(fileChunks(file), options);
+}
+
+/** An input error reported by a digest Worker, re-raised in the caller with the same message. */
+export class WorkerInputError extends InputError {}
+
+/**
+ * Digests several files at once, one Worker per file (each with its own WASM instance), and decodes
+ * the results. Errors keep their message; input errors stay input errors.
+ */
+export async function digestFiles(
+  paths: readonly string[],
+  options: DigestInputOptions = {},
+): Promise<CoreDigest[]> {
+  const one = (path: string) =>
+    new Promise<CoreDigest>((resolve, reject) => {
+      const worker = new Worker(new URL("./digest_worker.ts", import.meta.url), { type: "module" });
+      worker.onmessage = (
+        e: MessageEvent<
+          {
+            ok: boolean;
+            digest?: Uint8Array;
+            error?: { name: string; message: string; code?: string };
+          }
+        >,
+      ) => {
+        worker.terminate();
+        const m = e.data;
+        if (m.ok && m.digest) resolve(decodeDigest(m.digest));
+        else if (m.error?.code) reject(new WorkerInputError(m.error.code, m.error.message));
+        else if (m.error?.name === "NotFound") reject(new Deno.errors.NotFound(m.error.message));
+        else reject(new Error(m.error?.message ?? "digest worker failed"));
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        worker.terminate();
+        reject(new Error(`digest worker crashed: ${e.message}`));
+      };
+      worker.postMessage({ path, ...options });
+    });
+  return await Promise.all(paths.map(one));
 }
