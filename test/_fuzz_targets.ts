@@ -20,8 +20,10 @@ import { createPageHasher } from "../wasm/mod.ts";
 import { loadCore, readFixtureText } from "./_fixtures.ts";
 import { mutate, Patch, type Rng } from "./_mutate.ts";
 
-/** Most milliseconds one case may take. */
-export const CASE_BOUND_MS = 2000;
+/** Most milliseconds one case may take (`COREDELTA_FUZZ_BOUND_MS` overrides). */
+export const CASE_BOUND_MS = Number(Deno.env.get("COREDELTA_FUZZ_BOUND_MS") ?? 2000);
+/** Cases slower than this are reported on stderr (`COREDELTA_FUZZ_SLOW_MS`, default off). */
+const SLOW_MS = Number(Deno.env.get("COREDELTA_FUZZ_SLOW_MS") ?? Infinity);
 
 /** A fuzz target: prepares its input once, then runs mutated cases. */
 export interface Target {
@@ -42,6 +44,7 @@ async function outcome(label: string, f: () => Promise<unknown>): Promise<"ok" |
     return "error";
   } finally {
     const ms = performance.now() - t0;
+    if (ms > SLOW_MS) console.error(`slow case (${ms.toFixed(0)} ms): ${label}`);
     assert.ok(ms < CASE_BOUND_MS, `${label}: took ${ms.toFixed(0)} ms`);
   }
 }

@@ -104,6 +104,12 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
   return { kind: "stream", loads, keep };
 }
 
+/** Bytes of prefix needed before {@link plan} can decide (header, then the whole phdr table). */
+function prefixNeed(prefix: Uint8Array): number {
+  const raw = parseRawHeader(prefix, Number.MAX_SAFE_INTEGER);
+  return raw.phoff + raw.rawPhnum * raw.phentsize;
+}
+
 /** Incremental digest of a stream whose layout allows one pass. */
 class StreamDigest {
   pos = 0;
@@ -293,7 +299,9 @@ export async function digestStream(
     hasher.streamReset();
     let p: Plan | undefined;
     let eof = false;
-    // 1. Accumulate a prefix until the header and program header table can be read.
+    // 1. Accumulate a prefix until the header and program header table can be read. Chunks are
+    // joined only when enough bytes have arrived, so tiny chunks cost linear time.
+    let need = 64;
     while (!p) {
       const r = await reader.read();
       if (r.done) {
@@ -301,13 +309,17 @@ export async function digestStream(
         break;
       }
       hasher.streamUpdate(r.value);
-      prefixParts.push(r.value);
+      prefixParts.push(r.value.slice()); // the source may reuse its buffer after the next read
       prefixLength += r.value.length;
+      if (prefixLength < need) continue;
       const prefix = concat(prefixParts);
       prefixParts.splice(0, prefixParts.length, prefix);
-      p = plan(prefix, prefixLength > maxPrefix ? prefixLength : Number.MAX_SAFE_INTEGER);
-      if (!p && prefixLength > maxPrefix) {
-        p = { kind: "spill", reason: "the program header table is not near the start" };
+      p = plan(prefix, Number.MAX_SAFE_INTEGER);
+      if (!p) {
+        need = prefixNeed(prefix);
+        if (need > maxPrefix) {
+          p = { kind: "spill", reason: "the program header table is not near the start" };
+        }
       }
     }
     const prefix = concat(prefixParts);
