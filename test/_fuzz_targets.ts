@@ -32,6 +32,16 @@ export interface Target {
   run(rng: Rng): Promise<"ok" | "error">;
 }
 
+/** Where slow or failing inputs are written (`COREDELTA_FUZZ_DUMP_DIR`), to become regression fixtures. */
+const DUMP_DIR = Deno.env.get("COREDELTA_FUZZ_DUMP_DIR");
+let current: Uint8Array | undefined;
+
+function dump(label: string): void {
+  if (!DUMP_DIR || !current) return;
+  const name = label.replace(/[^a-z0-9]+/gi, "_").slice(0, 80);
+  Deno.writeFileSync(`${DUMP_DIR}/${name}.bin`, current);
+}
+
 async function outcome(label: string, f: () => Promise<unknown>): Promise<"ok" | "error"> {
   const t0 = performance.now();
   try {
@@ -39,12 +49,16 @@ async function outcome(label: string, f: () => Promise<unknown>): Promise<"ok" |
     return "ok";
   } catch (e) {
     if (!(e instanceof InputError)) {
+      dump(label);
       throw new Error(`${label}: escaped ${e instanceof Error ? e.stack : e}`);
     }
     return "error";
   } finally {
     const ms = performance.now() - t0;
-    if (ms > SLOW_MS) console.error(`slow case (${ms.toFixed(0)} ms): ${label}`);
+    if (ms > SLOW_MS) {
+      console.error(`slow case (${ms.toFixed(0)} ms): ${label}`);
+      dump(label);
+    }
     assert.ok(ms < CASE_BOUND_MS, `${label}: took ${ms.toFixed(0)} ms`);
   }
 }
@@ -75,8 +89,9 @@ export async function targets(): Promise<Target[]> {
         const what: string[] = [];
         for (let k = 1 + rng.below(3); k > 0; k--) what.push(mutate(rng, patch, where));
         const cut = rng.below(10) === 0 ? rng.below(bytes.length) : bytes.length;
-        const chunk = 1 + rng.below(1 << 16);
+        const chunk = 512 + rng.below(1 << 16); // 1-byte chunking has its own tests
         const data = bytes.subarray(0, cut);
+        current = DUMP_DIR ? data.slice() : undefined;
         try {
           return await outcome(`${producer} ${what.join("; ")} cut ${cut}`, () => {
             const parts: Uint8Array[] = [];

@@ -89,8 +89,16 @@ function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Arr
     failed ??= new DecompressionError(format, e instanceof Error ? e.message : String(e));
     return failed;
   };
+  let out: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let ended = false;
+  const stop = (e: unknown) => {
+    try {
+      out?.error(fail(e));
+    } catch { /* already errored or closed */ }
+  };
   const readable = new ReadableStream<Uint8Array>({
     start(ctl) {
+      out = ctl;
       t.pause();
       t.on("data", (c: Uint8Array) => {
         try {
@@ -99,14 +107,15 @@ function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Arr
         } catch { /* the consumer is gone */ }
       });
       t.on("end", () => {
+        ended = true;
         try {
           ctl.close();
         } catch { /* already closed or errored */ }
       });
-      t.on("error", (e) => {
-        try {
-          ctl.error(fail(e));
-        } catch { /* already errored */ }
+      t.on("error", stop);
+      // Destroyed without an end (input aborted): the output must not wait forever.
+      t.on("close", () => {
+        if (!ended) stop("the input ended before the compressed stream did");
       });
     },
     pull() {
@@ -134,7 +143,8 @@ function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Arr
     close() {
       return new Promise<void>((resolve) => t.end(resolve));
     },
-    abort() {
+    abort(reason) {
+      stop(reason ?? "the input was aborted");
       t.destroy();
     },
   });

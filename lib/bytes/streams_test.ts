@@ -68,3 +68,26 @@ Deno.test("byteLimit passes streams within the limit", async () => {
   );
   assert.equal(out.length, 4);
 });
+
+Deno.test("an aborted compressed input errors the decompressed stream instead of hanging", async () => {
+  const packed = new Uint8Array(gzipSync(new Uint8Array(1 << 20).map((_, i) => i * 7)));
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  const input = new ReadableStream<Uint8Array>({
+    start(c) {
+      ctl = c;
+      c.enqueue(packed.subarray(0, 4000));
+    },
+  });
+  const d = await decompressed(input, 1 << 30);
+  setTimeout(() => ctl.error(new Error("client went away")), 20);
+  await rejectsWith(bytesOf(d.stream), Error);
+});
+
+Deno.test("a compressed input that simply stops early is a DecompressionError", async () => {
+  const packed = new Uint8Array(gzipSync(new Uint8Array(1 << 20).map((_, i) => i * 7)));
+  const d = await decompressed(
+    ReadableStream.from([packed.subarray(0, packed.length >> 1)]),
+    1 << 30,
+  );
+  await rejectsWith(bytesOf(d.stream), DecompressionError);
+});
