@@ -12,6 +12,7 @@ import { diffCommand } from "./cli/diff.ts";
 import { digestCommand } from "./cli/digest.ts";
 import { predictCommand } from "./cli/predict.ts";
 import { inspectCommand } from "./cli/inspect.ts";
+import { serveCommand } from "./cli/serve.ts";
 
 /** Help text of the whole program. */
 export const MAIN_HELP = `Usage: coredelta COMMAND [options]
@@ -23,6 +24,7 @@ Commands:
   digest CORE       hash every saved page (XXH3-64) into a small digest (-o FILE)
   diff A B          every difference between two cores, explained, with a verdict (exit 0/1)
   predict           what the kernel and gdb will dump, from smaps + coredump_filter
+  serve             the HTTP API and web form (port 8931, data in ./.coredelta-data)
   -h, --help        this help
 
 Run 'coredelta COMMAND --help' for a command's options.
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   digest: digestCommand,
   diff: diffCommand,
+  serve: serveCommand,
   predict: (args, io) => predictCommand(args, { ...io, readText: (p) => Deno.readTextFile(p) }),
 };
 

@@ -1,0 +1,179 @@
+/**
+ * Diffs: `POST /v1/diff` takes two cores (or digests) in one multipart upload, streamed and hashed
+ * as they arrive; `POST /v1/diffs` takes the ids of two stored digests as JSON. Both store the
+ * report (every format) under its SHA-256 and answer 201 with the report in the negotiated format,
+ * its `Location`, and the verdict in a header.
+ *
+ * @module
+ */
+
+import { type Context, Hono } from "hono";
+import type { CoreDigest } from "../../lib/digest/model.ts";
+import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
+import type { AppEnv, Services } from "../deps.ts";
+import { diff, type DiffRequest, renderAll, REPORT_FORMATS, type ReportFormat } from "../engine.ts";
+import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";
+import { isMultipart, readMultipart } from "../multipart.ts";
+import { chooseFormat } from "../negotiate.ts";
+import { ProblemError } from "../problem.ts";
+import { loadDigest } from "./cores.ts";
+import { readJsonObject, stringMember } from "./json_body.ts";
+
+/** What is stored for a report: every rendering, so any format can be fetched later. */
+export interface StoredReport {
+  /** Report schema version. */
+  readonly schemaVersion: number;
+  /** `pass` or `fail`. */
+  readonly verdict: "pass" | "fail";
+  /** The renderings. */
+  readonly formats: Record<ReportFormat, string>;
+}
+
+/**
+ * Diffs, stores the report and builds the 201 response.
+ *
+ * @param c the request context
+ * @param services storage
+ * @param a first digest
+ * @param b second digest
+ * @param req options and labels
+ * @param format the negotiated format
+ * @param headers extra headers (digest ids)
+ * @returns the response
+ */
+async function answerDiff(
+  c: Context<AppEnv>,
+  services: Services,
+  a: CoreDigest,
+  b: CoreDigest,
+  req: DiffRequest,
+  format: ReportFormat,
+  headers: Record<string, string>,
+): Promise<Response> {
+  const report = diff(a, b, req);
+  const stored: StoredReport = {
+    schemaVersion: report.schemaVersion,
+    verdict: report.verdict,
+    formats: renderAll(report),
+  };
+  const entry = await services.storage.put(
+    "report",
+    new TextEncoder().encode(JSON.stringify(stored)),
+  );
+  return c.body(stored.formats[format], 201, {
+    "content-type": REPORT_MEDIA_TYPES[format],
+    location: `/v1/reports/${entry.id}`,
+    "coredelta-report-id": entry.id,
+    "coredelta-verdict": report.verdict,
+    ...headers,
+  });
+}
+
+/** The format a diff answers in (checked before any upload is read). */
+function reportFormat(c: Context<AppEnv>): ReportFormat {
+  return chooseFormat(REPORT_FORMATS, c.req.query("format"), c.req.header("accept"));
+}
+
+/**
+ * The diff routes.
+ *
+ * @param services storage and limits
+ * @returns a sub-app mounted at `/v1`
+ */
+export function diffRoutes(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { limits } = services;
+
+  app.post("/diff", async (c) => {
+    const format = reportFormat(c);
+    const keep = booleanParam("keep", c.req.query("keep"), false);
+    const contentType = c.req.header("content-type");
+    if (!isMultipart(contentType)) {
+      throw new ProblemError(
+        "unsupported-media-type",
+        "POST /v1/diff takes multipart/form-data with parts a and b (curl -F a=@core -F b=@core)",
+      );
+    }
+    const body = requestBody(c, services);
+    return await withTempDir(services, async (dir) => {
+      const form = await readMultipart(body, contentType!, {
+        streams: ["a", "b"],
+        texts: {
+          smaps: limits.maxSmapsBytes,
+          filter: limits.maxFieldBytes,
+          expect: limits.maxFieldBytes,
+        },
+        required: ["a", "b"],
+        maxParts: limits.maxParts,
+        consume: (name, _info, stream) =>
+          ingest(stream, services, dir, keep ? `raw-${name}` : undefined),
+      });
+      const pa = form.streams.a!, pb = form.streams.b!;
+      const [sa, sb] = [
+        await storeDigest(services, pa.value),
+        await storeDigest(services, pb.value),
+      ];
+      const t = form.texts;
+      return await answerDiff(
+        c,
+        services,
+        sa.digest,
+        sb.digest,
+        {
+          // An empty file input of the web form sends an empty part: no smaps.
+          smaps: t.smaps?.trim() ? t.smaps : undefined,
+          filter: t.filter?.trim() || undefined,
+          expect: t.expect?.trim() || undefined,
+          labels: { a: pa.filename ?? "a", b: pb.filename ?? "b" },
+        },
+        format,
+        { "coredelta-digest-a": sa.id, "coredelta-digest-b": sb.id },
+      );
+    });
+  });
+
+  app.post("/diffs", async (c) => {
+    const format = reportFormat(c);
+    const obj = await readJsonObject(c, services, [
+      "a",
+      "b",
+      "smaps",
+      "filter",
+      "expect",
+      "labels",
+    ]);
+    const ida = stringMember(obj, "a", true)!, idb = stringMember(obj, "b", true)!;
+    let labels = { a: ida, b: idb };
+    if (obj.labels !== undefined) {
+      const l = obj.labels as Record<string, unknown>;
+      if (
+        typeof l !== "object" || l === null || typeof l.a !== "string" || typeof l.b !== "string"
+      ) {
+        throw new ProblemError("bad-request", "labels must be an object {a: string, b: string}", {
+          field: "labels",
+        });
+      }
+      labels = { a: l.a, b: l.b };
+    }
+    const [a, b] = [
+      await loadDigest(services, ida, "unknown-id", "a"),
+      await loadDigest(services, idb, "unknown-id", "b"),
+    ];
+    return await answerDiff(
+      c,
+      services,
+      a,
+      b,
+      {
+        smaps: stringMember(obj, "smaps"),
+        filter: stringMember(obj, "filter"),
+        expect: stringMember(obj, "expect"),
+        labels,
+      },
+      format,
+      { "coredelta-digest-a": ida, "coredelta-digest-b": idb },
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * Small JSON request bodies: read with a byte limit (never `c.req.json()` on an unbounded body),
+ * parsed, and checked member by member with problems that name the member.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { AppEnv, Services } from "../deps.ts";
+import { requestBody } from "../ingest.ts";
+import { ProblemError } from "../problem.ts";
+import { readAtMost } from "../uploads.ts";
+
+/** Whether `contentType` is JSON (`application/json` or `application/*+json`). */
+export function isJson(contentType: string | undefined): boolean {
+  const mt = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return mt === "application/json" || /^application\/[\w.+-]+\+json$/.test(mt);
+}
+
+/**
+ * Reads the request body as one JSON object with only `allowed` members.
+ *
+ * @param c the request context
+ * @param services limits
+ * @param allowed member names accepted
+ * @returns the object
+ */
+export async function readJsonObject(
+  c: Context<AppEnv>,
+  services: Services,
+  allowed: readonly string[],
+): Promise<Record<string, unknown>> {
+  if (!isJson(c.req.header("content-type"))) {
+    throw new ProblemError("unsupported-media-type", "This endpoint takes application/json");
+  }
+  const max = services.limits.maxJsonBytes;
+  const bytes = await readAtMost(requestBody(c, services), max, "JSON body");
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new ProblemError(
+      "bad-request",
+      `The body is not valid JSON: ${e instanceof Error ? e.message : e}`,
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ProblemError("bad-request", "The body must be a JSON object");
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) {
+      throw new ProblemError("bad-request", `Unknown member ${JSON.stringify(k)}`, { field: k });
+    }
+  }
+  return obj;
+}
+
+/**
+ * A string member, or undefined when absent (a problem when required or of another type).
+ *
+ * @param obj the object
+ * @param name the member
+ * @param required whether it must be present
+ * @returns the string
+ */
+export function stringMember(
+  obj: Record<string, unknown>,
+  name: string,
+  required = false,
+): string | undefined {
+  const v = obj[name];
+  if (v === undefined || v === null) {
+    if (required) throw new ProblemError("bad-request", `${name} is required`, { field: name });
+    return undefined;
+  }
+  if (typeof v !== "string") {
+    throw new ProblemError("bad-request", `${name} must be a string`, { field: name });
+  }
+  return v;
+}
+
+/**
+ * A boolean member, or undefined when absent.
+ *
+ * @param obj the object
+ * @param name the member
+ * @returns the boolean
+ */
+export function booleanMember(obj: Record<string, unknown>, name: string): boolean | undefined {
+  const v = obj[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") {
+    throw new ProblemError("bad-request", `${name} must be true or false`, { field: name });
+  }
+  return v;
+}

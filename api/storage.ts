@@ -1,0 +1,251 @@
+/**
+ * Where the service keeps what it computed: digests and reports, content-addressed by the SHA-256 of
+ * their bytes, plus (only on request) the raw core an upload came from. The embedded default is a
+ * local directory with atomic writes (temporary file, then rename) and a retention limit by count
+ * and age; a kept core is deleted together with its digest.
+ *
+ * Layout under the data directory: `digests/<sha256>`, `reports/<sha256>`, `cores/<digest id>`,
+ * `tmp/` (upload spills and half-written files; emptied at start and on close).
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { type Clock, systemClock } from "./deps.ts";
+
+/** What a store holds. */
+export type Kind = "digest" | "report";
+
+/** One stored object. */
+export interface Entry {
+  /** SHA-256 of the bytes, lower-case hex. */
+  readonly id: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** When it was stored (ms since the epoch). */
+  readonly created: number;
+}
+
+/** The storage the app needs. */
+export interface Storage {
+  /** Stores `bytes` under their SHA-256 (idempotent). */
+  put(kind: Kind, bytes: Uint8Array): Promise<Entry>;
+  /** The bytes stored under `id`, or undefined. */
+  get(kind: Kind, id: string): Promise<Uint8Array | undefined>;
+  /** Every stored object of `kind`, newest first. */
+  list(kind: Kind): Promise<Entry[]>;
+  /** Deletes an object (a digest takes its kept core with it); false when absent. */
+  delete(kind: Kind, id: string): Promise<boolean>;
+  /** Adopts a finished temporary file as the raw core of digest `id` (moved, not copied). */
+  keepCore(id: string, tempPath: string): Promise<void>;
+  /** Whether a raw core is kept for digest `id`. */
+  hasCore(id: string): Promise<boolean>;
+  /** A fresh private directory for one request's temporary files; the caller removes it. */
+  tempDir(): Promise<string>;
+  /** Removes every temporary file (at shutdown). */
+  close(): Promise<void>;
+}
+
+/** Retention of the local store. */
+export interface Retention {
+  /** Most objects kept per kind (oldest go first). */
+  readonly maxCount: number;
+  /** Oldest object kept, in ms. */
+  readonly maxAgeMs: number;
+}
+
+/** Default retention: 1000 objects per kind, 7 days. */
+export const DEFAULT_RETENTION: Retention = { maxCount: 1000, maxAgeMs: 7 * 24 * 3600 * 1000 };
+
+const ID = /^[0-9a-f]{64}$/;
+
+/** Whether `id` has the shape of a content address. */
+export function isId(id: string): boolean {
+  return ID.test(id);
+}
+
+/**
+ * SHA-256 of `bytes` in lower-case hex.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(sha256Hex(new Uint8Array()).slice(0, 8), "e3b0c442");
+ * ```
+ */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+const DIRS: Record<Kind, string> = { digest: "digests", report: "reports" };
+
+/** Options of {@link LocalStorage}. */
+export interface LocalStorageOptions {
+  /** Retention (default {@link DEFAULT_RETENTION}). */
+  readonly retention?: Partial<Retention>;
+  /** Clock for ages. */
+  readonly clock?: Clock;
+}
+
+/** A {@link Storage} in a local directory. Create it with {@link openLocalStorage}. */
+export class LocalStorage implements Storage {
+  /** The data directory. */
+  readonly root: string;
+  readonly #retention: Retention;
+  readonly #clock: Clock;
+
+  /**
+   * Uses `root` as it is; {@link openLocalStorage} also creates the layout and empties `tmp/`.
+   *
+   * @param root the data directory
+   * @param options retention and clock
+   */
+  constructor(root: string, options: LocalStorageOptions = {}) {
+    this.root = root.replace(/\/+$/, "") || "/";
+    this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  #path(kind: Kind | "core" | "tmp", id = ""): string {
+    const dir = kind === "core" ? "cores" : kind === "tmp" ? "tmp" : DIRS[kind];
+    return `${this.root}/${dir}${id ? `/${id}` : ""}`;
+  }
+
+  /** Creates the layout and removes temporary files left by an earlier process. */
+  async init(): Promise<void> {
+    await Deno.remove(this.#path("tmp"), { recursive: true }).catch(() => {});
+    for (const d of ["digests", "reports", "cores", "tmp"]) {
+      await Deno.mkdir(`${this.root}/${d}`, { recursive: true, mode: 0o700 });
+    }
+  }
+
+  async put(kind: Kind, bytes: Uint8Array): Promise<Entry> {
+    const id = sha256Hex(bytes);
+    const path = this.#path(kind, id);
+    const tmp = `${this.#path("tmp")}/put-${crypto.randomUUID()}`;
+    try {
+      await Deno.writeFile(tmp, bytes, { mode: 0o600, createNew: true });
+      await Deno.rename(tmp, path);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+    const now = this.#clock.now();
+    // A re-upload refreshes the age of an existing object.
+    await Deno.utime(path, now / 1000, now / 1000).catch(() => {});
+    await this.prune(kind, id);
+    return { id, size: bytes.length, created: now };
+  }
+
+  async get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
+    if (!isId(id)) return undefined;
+    try {
+      return await Deno.readFile(this.#path(kind, id));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  async list(kind: Kind): Promise<Entry[]> {
+    const out: Entry[] = [];
+    for await (const e of Deno.readDir(this.#path(kind))) {
+      if (!e.isFile || !isId(e.name)) continue;
+      try {
+        const st = await Deno.stat(this.#path(kind, e.name));
+        out.push({ id: e.name, size: st.size, created: st.mtime?.getTime() ?? 0 });
+      } catch { /* deleted meanwhile */ }
+    }
+    return out.sort((x, y) => y.created - x.created || x.id.localeCompare(y.id));
+  }
+
+  async delete(kind: Kind, id: string): Promise<boolean> {
+    if (!isId(id)) return false;
+    if (kind === "digest") await Deno.remove(this.#path("core", id)).catch(() => {});
+    try {
+      await Deno.remove(this.#path(kind, id));
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  }
+
+  async keepCore(id: string, tempPath: string): Promise<void> {
+    if (!isId(id)) throw new Error("not a digest id");
+    await Deno.rename(tempPath, this.#path("core", id));
+  }
+
+  async hasCore(id: string): Promise<boolean> {
+    if (!isId(id)) return false;
+    try {
+      return (await Deno.stat(this.#path("core", id))).isFile;
+    } catch {
+      return false;
+    }
+  }
+
+  async tempDir(): Promise<string> {
+    return await Deno.makeTempDir({ dir: this.#path("tmp"), prefix: "req-" });
+  }
+
+  async close(): Promise<void> {
+    for await (const e of Deno.readDir(this.#path("tmp"))) {
+      await Deno.remove(`${this.#path("tmp")}/${e.name}`, { recursive: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * Applies retention to `kind`: deletes objects older than the age limit, then the oldest beyond
+   * the count limit. Kept cores go with their digests; orphaned cores are removed too.
+   *
+   * @param kind what to prune
+   * @param keep an id never to delete (the one just stored)
+   * @returns the deleted ids
+   */
+  async prune(kind: Kind, keep?: string): Promise<string[]> {
+    const now = this.#clock.now();
+    const entries = await this.list(kind);
+    const gone: string[] = [];
+    let kept = 0;
+    for (const e of entries) {
+      const old = now - e.created > this.#retention.maxAgeMs;
+      if (e.id !== keep && (old || kept >= this.#retention.maxCount)) {
+        if (await this.delete(kind, e.id)) gone.push(e.id);
+      } else kept++;
+    }
+    if (kind === "digest") {
+      for await (const c of Deno.readDir(this.#path("core"))) {
+        if (!(await this.#exists(this.#path("digest", c.name)))) {
+          await Deno.remove(this.#path("core", c.name)).catch(() => {});
+        }
+      }
+    }
+    return gone;
+  }
+
+  async #exists(path: string): Promise<boolean> {
+    try {
+      await Deno.stat(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) a local store at `root` and empties its `tmp/`.
+ *
+ * @param root the data directory
+ * @param options retention and clock
+ * @returns the store
+ */
+export async function openLocalStorage(
+  root: string,
+  options: LocalStorageOptions = {},
+): Promise<LocalStorage> {
+  const s = new LocalStorage(root, options);
+  await s.init();
+  return s;
+}
