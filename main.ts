@@ -8,11 +8,6 @@
 
 import { InputError } from "./lib/errors.ts";
 import { type CommandIO, processIO, UsageError } from "./cli/args.ts";
-import { diffCommand } from "./cli/diff.ts";
-import { digestCommand } from "./cli/digest.ts";
-import { predictCommand } from "./cli/predict.ts";
-import { inspectCommand } from "./cli/inspect.ts";
-import { serveCommand } from "./cli/serve.ts";
 
 /** Help text of the whole program. */
 export const MAIN_HELP = `Usage: coredelta COMMAND [options]
@@ -32,12 +27,16 @@ Run 'coredelta COMMAND --help' for a command's options.
 
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  inspect: inspectCommand,
-  digest: digestCommand,
-  diff: diffCommand,
-  serve: serveCommand,
-  predict: (args, io) => predictCommand(args, { ...io, readText: (p) => Deno.readTextFile(p) }),
+// Commands load on demand, so `digest` does not pay for loading the server and its dependencies.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  inspect: async () => (await import("./cli/inspect.ts")).inspectCommand,
+  digest: async () => (await import("./cli/digest.ts")).digestCommand,
+  diff: async () => (await import("./cli/diff.ts")).diffCommand,
+  serve: async () => (await import("./cli/serve.ts")).serveCommand,
+  predict: async () => {
+    const { predictCommand } = await import("./cli/predict.ts");
+    return (args, io) => predictCommand(args, { ...io, readText: (p) => Deno.readTextFile(p) });
+  },
 };
 
 /** Runs the CLI with `args`; returns the exit code (never throws for bad input). */
@@ -47,10 +46,10 @@ export async function main(args: string[], io: CommandIO = processIO): Promise<n
     io.stdout(MAIN_HELP);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const load = COMMANDS[name];
   try {
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)} (try --help)`);
-    return await command(rest, io);
+    if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)} (try --help)`);
+    return await (await load())(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`coredelta ${name}: ${e.message}\n`);

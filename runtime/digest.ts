@@ -5,7 +5,7 @@
  * @module
  */
 
-import { decompressed } from "../lib/bytes/streams.ts";
+import { decompressed, detectCompression, TooLargeError } from "../lib/bytes/streams.ts";
 import { decodeDigest, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
@@ -35,6 +35,55 @@ export function fileChunks(file: Deno.FsFile, chunk = 1 << 20): ReadableStream<U
         const r = await file.read(buf.subarray(n));
         if (r === null) break;
         n += r;
+      }
+      if (n > 0) ctl.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+      if (n < buf.length) {
+        ctl.close();
+        file.close();
+      }
+    },
+    cancel() {
+      file.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * A stream of a file's bytes for `digestStream` only: read synchronously into two buffers used in
+ * turn, so nothing is allocated per chunk (allocating, page-faulting and collecting a fresh buffer
+ * per chunk cost about as much as hashing). A chunk's bytes stay valid only until the chunk after
+ * it has been read, which `digestStream` allows: it hashes or copies every chunk before asking for
+ * the next, and copies the prefix chunks it keeps while looking for the program headers
+ * (`test/digest_fixtures_test.ts` checks this with tiny chunks). 256 KiB chunks stay in the CPU
+ * cache between the read and the two hashes. The file is closed at the end or on cancel.
+ *
+ * @param file an open file, positioned where the stream starts
+ * @param maxBytes error with {@link TooLargeError} past this many bytes
+ * @param chunk bytes per chunk
+ */
+export function recycledFileChunks(
+  file: Deno.FsFile,
+  maxBytes: number = MAX_DECOMPRESSED,
+  chunk = 256 * 1024,
+): ReadableStream<Uint8Array> {
+  const buffers = [new Uint8Array(chunk), new Uint8Array(chunk)];
+  let turn = 0;
+  let total = 0;
+  return new ReadableStream({
+    pull(ctl) {
+      const buf = buffers[turn]!;
+      turn ^= 1;
+      let n = 0;
+      while (n < buf.length) {
+        const r = file.readSync(buf.subarray(n));
+        if (r === null) break;
+        n += r;
+      }
+      total += n;
+      if (total > maxBytes) {
+        file.close();
+        ctl.error(new TooLargeError("decompressed core", maxBytes));
+        return;
       }
       if (n > 0) ctl.enqueue(n === buf.length ? buf : buf.subarray(0, n));
       if (n < buf.length) {
@@ -104,7 +153,30 @@ export async function digestFile(
   options: DigestInputOptions = {},
 ): Promise<CoreDigest> {
   const file = await Deno.open(path, { read: true });
-  return await digestInput(fileChunks(file), options);
+  let head: Uint8Array;
+  try {
+    head = new Uint8Array(8);
+    let n = 0;
+    while (n < head.length) {
+      const r = file.readSync(head.subarray(n));
+      if (r === null) break;
+      n += r;
+    }
+    head = head.subarray(0, n);
+    file.seekSync(0, Deno.SeekMode.Start);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  if (detectCompression(head) !== "none" || isDigest(head)) {
+    return await digestInput(fileChunks(file), options);
+  }
+  // A plain core: no decompression pipeline and no per-chunk allocation (same digest, ~2x faster).
+  return await digestStream(
+    recycledFileChunks(file, options.maxBytes ?? MAX_DECOMPRESSED),
+    createPageHasher(),
+    { spill: tempFileSpill(options.tempDir), compression: "none" },
+  );
 }
 
 /** An input error reported by a digest Worker, re-raised in the caller with the same message. */

@@ -122,7 +122,7 @@ Deno.test("digestStream reports malformed input with the parser's error", async 
 Deno.test("digestStream joins the prefix in linear time (regression: fuzz found O(n^2) copying)", async () => {
   // e_phoff points past 4 MiB of data, streamed in 16-byte chunks: the old code re-joined the
   // whole prefix on every chunk (~0.5 TB of copying, over a minute); now the header says how much
-  // to wait for, and the run takes well under a second.
+  // to wait for, and the run takes well under a second (the bound is loose for loaded CI machines).
   const { bytes } = buildCore({
     loads: [{ vaddr: 0x1000n, memsz: 0x400000n, data: new Uint8Array(0x400000) }],
   });
@@ -133,5 +133,5 @@ Deno.test("digestStream joins the prefix in linear time (regression: fuzz found 
     CoreFormatError,
   );
   assert.equal(err.field, "e_phoff");
-  assert.ok(performance.now() - t0 < 5_000, "prefix accumulation is not linear");
+  assert.ok(performance.now() - t0 < 30_000, "prefix accumulation is not linear");
 });
