@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
+import { capture } from "./test/_cli.ts";
 import { main } from "./main.ts";
 import { fixturePath } from "./test/_fixtures.ts";
-
-function capture() {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => void (out.stdout += t),
-      stderr: (t: string) => void (out.stderr += t),
-    },
-  };
-}
 
 Deno.test("main: no command prints help and exits 2; --help exits 0", async () => {
   const a = capture();

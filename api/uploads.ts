@@ -261,34 +261,7 @@ export function tapToFile(file: Deno.FsFile): TransformStream<Uint8Array, Uint8A
   );
 }
 
-/**
- * Reads a small stream whole, failing with {@link TooLargeError} past `max` bytes.
- *
- * @param stream the bytes
- * @param max largest size accepted
- * @param what what is read (for the error)
- * @returns the bytes
- */
-export async function readAtMost(
-  stream: ReadableStream<Uint8Array>,
-  max: number,
-  what: string,
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    size += c.length;
-    if (size > max) throw new TooLargeError(what, max);
-    parts.push(c);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { readAtMost } from "../lib/bytes/streams.ts";
 
 /** Collects text up to a byte limit, chunk by chunk (a multipart text part). */
 export class TextCollector {

@@ -5,11 +5,17 @@
  * @module
  */
 
-import { decompressed, detectCompression, TooLargeError } from "../lib/bytes/streams.ts";
-import { decodeDigest, isDigest } from "../lib/digest/codec.ts";
+import {
+  decompressed,
+  detectCompression,
+  peek,
+  readAtMost,
+  TooLargeError,
+} from "../lib/bytes/streams.ts";
+import { decodeDigest, DIGEST_MAGIC, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
-import { DigestFormatError, InputError } from "../lib/errors.ts";
+import { InputError } from "../lib/errors.ts";
 import { createPageHasher } from "../wasm/mod.ts";
 import { MAX_DECOMPRESSED } from "./files.ts";
 import { tempFileSpill } from "./spill.ts";
@@ -108,38 +114,9 @@ export async function digestInput(
     stream,
     options.maxBytes ?? MAX_DECOMPRESSED,
   );
-  const reader = plain.getReader();
-  const first = await reader.read();
-  const head = first.value ?? new Uint8Array();
-  const replay = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      if (head.length) ctl.enqueue(head);
-      if (first.done) ctl.close();
-    },
-    async pull(ctl) {
-      const r = await reader.read();
-      if (r.done) ctl.close();
-      else ctl.enqueue(r.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
+  const { head, stream: replay } = await peek(plain, DIGEST_MAGIC.length);
   if (isDigest(head)) {
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    for await (const c of replay) {
-      size += c.length;
-      if (size > MAX_DIGEST_BYTES) {
-        throw new DigestFormatError(size, "size", "Digest is larger than any real digest");
-      }
-      parts.push(c);
-    }
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return await decodeDigest(all);
+    return await decodeDigest(await readAtMost(replay, MAX_DIGEST_BYTES, "digest"));
   }
   return await digestStream(replay, createPageHasher(), {
     spill: tempFileSpill(options.tempDir),

@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { capture } from "./_cli.ts";
 // deno-lint-ignore no-import-prefix
 import { createXXHash3 } from "npm:hash-wasm@4.13.0";
 import { rejectsWith } from "./_assert.ts";
@@ -278,17 +279,6 @@ Deno.test("digestFile of a plain core (recycled buffers) equals the general stre
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-function capture() {
-  const out = { stdout: "", stderr: "" };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => void (out.stdout += t),
-      stderr: (t: string) => void (out.stderr += t),
-    },
-  };
-}
 
 Deno.test("CLI: digest CORE.gz -o X, then inspect X", async () => {
   const dir = await Deno.makeTempDir({ prefix: "coredelta-digest-test-" });

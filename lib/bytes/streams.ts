@@ -179,23 +179,44 @@ export async function decompressed(
   input: ReadableStream<Uint8Array>,
   maxBytes: number,
 ): Promise<{ format: Compression; stream: ReadableStream<Uint8Array> }> {
+  const { head, stream: replay } = await peek(input, 6);
+  const format = detectCompression(head);
+  const stream = format === "none" ? replay : replay.pipeThrough(await decompressor(format));
+  return { format, stream: stream.pipeThrough(byteLimit(maxBytes, "decompressed core")) };
+}
+
+/**
+ * Reads at least `min` bytes from the start of a stream (fewer only if it ends) and returns them
+ * with a stream that replays them followed by the rest, unbuffered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const { head, stream } = await peek(ReadableStream.from([new Uint8Array([1, 2]), new Uint8Array([3])]), 3);
+ * assert.deepEqual(head, new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(await readAtMost(stream, 10, "test"), new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export async function peek(
+  input: ReadableStream<Uint8Array>,
+  min: number,
+): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
   const reader = input.getReader();
-  const head: Uint8Array[] = [];
+  const parts: Uint8Array[] = [];
   let have = 0;
   let done = false;
-  while (have < 6 && !done) {
+  while (have < min && !done) {
     const r = await reader.read();
     if (r.done) done = true;
     else {
-      head.push(r.value);
+      parts.push(r.value);
       have += r.value.length;
     }
   }
-  const first = concat(head);
-  const format = detectCompression(first);
-  const replay = new ReadableStream<Uint8Array>({
+  const head = concat(parts);
+  const stream = new ReadableStream<Uint8Array>({
     start(ctl) {
-      if (first.length > 0) ctl.enqueue(first);
+      if (head.length > 0) ctl.enqueue(head);
       if (done) ctl.close();
     },
     async pull(ctl) {
@@ -207,8 +228,30 @@ export async function decompressed(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-  const stream = format === "none" ? replay : replay.pipeThrough(await decompressor(format));
-  return { format, stream: stream.pipeThrough(byteLimit(maxBytes, "decompressed core")) };
+  return { head, stream };
+}
+
+/**
+ * Reads a small stream whole, failing with {@link TooLargeError} past `max` bytes.
+ *
+ * @param stream the bytes
+ * @param max largest size accepted
+ * @param what what is read (for the error)
+ * @returns the bytes
+ */
+export async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  what: string,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    size += c.length;
+    if (size > max) throw new TooLargeError(what, max);
+    parts.push(c);
+  }
+  return concat(parts);
 }
 
 /** Concatenates byte arrays. */

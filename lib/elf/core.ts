@@ -77,7 +77,7 @@ export interface Thread {
 }
 
 /** A parsed core file (no memory contents). */
-export interface CoreFile {
+export interface CoreFile extends DecodedNotes {
   /** File size in bytes. */
   readonly size: number;
   /** The ELF header. */
@@ -88,18 +88,6 @@ export interface CoreFile {
   readonly loads: Segment[];
   /** Section headers (empty for kernel cores). */
   readonly sections: Section[];
-  /** Every note, in file order. */
-  readonly notes: NoteInfo[];
-  /** Threads in note order (the first is the signalled/dumping thread for both producers). */
-  readonly threads: Thread[];
-  /** `NT_PRPSINFO`, when present. */
-  readonly process?: PrPsInfo;
-  /** The first `NT_SIGINFO` (the dumping thread's). */
-  readonly siginfo?: SigInfo;
-  /** `NT_AUXV`, when present. */
-  readonly auxv?: AuxvEntry[];
-  /** `NT_FILE`, when present. */
-  readonly files?: FileTable;
   /** Which program wrote the core, with evidence. */
   readonly producer: ProducerGuess;
   /** True when the file ends before the data its headers describe (RLIMIT_CORE, a cut upload). */
@@ -127,11 +115,17 @@ async function readExact(
 
 /** Notes assembled into process-wide facts and threads. */
 export interface DecodedNotes {
+  /** Every note, in file order. */
   readonly notes: NoteInfo[];
+  /** Threads in note order (the first is the signalled/dumping thread for both producers). */
   readonly threads: Thread[];
+  /** `NT_PRPSINFO`, when present. */
   readonly process?: PrPsInfo;
+  /** The first `NT_SIGINFO` (the dumping thread's). */
   readonly siginfo?: SigInfo;
+  /** `NT_AUXV`, when present. */
   readonly auxv?: AuxvEntry[];
+  /** `NT_FILE`, when present. */
   readonly files?: FileTable;
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-export { type CoreFile, type NoteInfo, parseCore, type Thread } from "./core.ts";
+export { type CoreFile, type DecodedNotes, type NoteInfo, parseCore, type Thread } from "./core.ts";
 export type { ElfHeader } from "./header.ts";
 export type { Segment } from "./program_header.ts";
 export type { Section } from "./sections.ts";
