@@ -76,12 +76,22 @@ function requestContext(services: Services, shutdown: AbortSignal | undefined): 
   };
 }
 
-/** Requires `Authorization: Bearer <token>` on every path but `/health`. */
+/** The web form's static page: the same document at `/` and `/reports/{id}`. */
+function isPageShell(method: string, path: string): boolean {
+  return (method === "GET" || method === "HEAD") &&
+    (path === "/" || /^\/reports\/[0-9a-f]{64}$/.test(path));
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` on every path but `/health` and the web form's page shell
+ * (`GET /`, `GET /reports/{id}`): the shell holds no data, and its script sends the token the user
+ * enters on every API call, so the form stays usable when tokens are configured.
+ */
 function bearerAuth(tokens: readonly string[]): MiddlewareHandler<AppEnv> {
   const sha = (t: string) => createHash("sha256").update(t).digest();
   const digests = tokens.map(sha);
   return async function bearerAuth(c, next) {
-    if (c.req.path === "/health") return await next();
+    if (c.req.path === "/health" || isPageShell(c.req.method, c.req.path)) return await next();
     const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     const given = m ? sha(m[1]!) : undefined;
     // Compare digests in constant time, and every one of them, so timing reveals nothing.

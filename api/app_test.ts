@@ -65,11 +65,24 @@ Deno.test("unknown routes are 404 problems", async () => {
   }
 });
 
-Deno.test("with tokens, every route but /health needs a bearer token", async () => {
+Deno.test("with tokens, every route but /health and the form's page shell needs a bearer token", async () => {
   const t = await testApp({ tokens: ["s3cret", "other"] });
   try {
     assert.equal((await call(t.app, "/health")).res.status, 200);
-    for (const path of ["/", "/docs", "/openapi.yaml", `/v1/cores/${"a".repeat(64)}`]) {
+    // The page shell loads (it holds no data) so a person can enter a token in the form.
+    for (const path of ["/", `/reports/${"b".repeat(64)}`]) {
+      const page = await t.app.request(path);
+      assert.equal(page.status, 200, path);
+      assert.doesNotMatch(await page.text(), /"schemaVersion"/, "the shell carries no report data");
+    }
+    for (
+      const path of [
+        "/docs",
+        "/openapi.yaml",
+        `/v1/cores/${"a".repeat(64)}`,
+        `/v1/reports/${"b".repeat(64)}`,
+      ]
+    ) {
       const none = await call(t.app, path);
       assert.equal(none.res.status, 401, path);
       assert.equal(none.json.type, "https://coredelta.dev/problems/unauthorized");
