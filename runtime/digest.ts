@@ -31,54 +31,37 @@ export interface DigestInputOptions {
   readonly tempDir?: string;
 }
 
-/** A stream of a file's bytes in large chunks (1 MiB), for fast digesting. */
-export function fileChunks(file: Deno.FsFile, chunk = 1 << 20): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    async pull(ctl) {
-      const buf = new Uint8Array(chunk);
-      let n = 0;
-      while (n < buf.length) {
-        const r = await file.read(buf.subarray(n));
-        if (r === null) break;
-        n += r;
-      }
-      if (n > 0) ctl.enqueue(n === buf.length ? buf : buf.subarray(0, n));
-      if (n < buf.length) {
-        ctl.close();
-        file.close();
-      }
-    },
-    cancel() {
-      file.close();
-    },
-  }, { highWaterMark: 0 });
+/** Options of {@link fileChunks}. */
+export interface FileChunkOptions {
+  /** Error with {@link TooLargeError} past this many bytes (default {@link MAX_DECOMPRESSED}). */
+  readonly maxBytes?: number;
+  /** Bytes per chunk (default 256 KiB). */
+  readonly chunk?: number;
+  /**
+   * Reuse two buffers in turn instead of allocating one per chunk. Only for a consumer that hashes
+   * or copies every chunk before asking for the next, as `digestStream` does (it copies the prefix
+   * chunks it keeps); a decompressor may hold on to its input, so compressed input does not reuse.
+   */
+  readonly reuse?: boolean;
 }
 
 /**
- * A stream of a file's bytes for `digestStream` only: read synchronously into two buffers used in
- * turn, so nothing is allocated per chunk (allocating, page-faulting and collecting a fresh buffer
- * per chunk cost about as much as hashing). A chunk's bytes stay valid only until the chunk after
- * it has been read, which `digestStream` allows: it hashes or copies every chunk before asking for
- * the next, and copies the prefix chunks it keeps while looking for the program headers
- * (`test/digest_fixtures_test.ts` checks this with tiny chunks). 256 KiB chunks stay in the CPU
- * cache between the read and the two hashes. The file is closed at the end or on cancel.
- *
- * @param file an open file, positioned where the stream starts
- * @param maxBytes error with {@link TooLargeError} past this many bytes
- * @param chunk bytes per chunk
+ * A stream of a file's bytes, read synchronously (async reads with read-ahead measured slower).
+ * Reusing buffers avoids allocating, page-faulting and collecting one per chunk, which cost about as
+ * much as hashing; 256 KiB chunks stay in the CPU cache between the read and the two hashes. The
+ * file is closed at the end, on error or on cancel.
  */
-export function recycledFileChunks(
+export function fileChunks(
   file: Deno.FsFile,
-  maxBytes: number = MAX_DECOMPRESSED,
-  chunk = 256 * 1024,
+  options: FileChunkOptions = {},
 ): ReadableStream<Uint8Array> {
-  const buffers = [new Uint8Array(chunk), new Uint8Array(chunk)];
+  const { maxBytes = MAX_DECOMPRESSED, chunk = 256 * 1024, reuse = false } = options;
+  const buffers = reuse ? [new Uint8Array(chunk), new Uint8Array(chunk)] : [];
   let turn = 0;
   let total = 0;
   return new ReadableStream({
     pull(ctl) {
-      const buf = buffers[turn]!;
-      turn ^= 1;
+      const buf = reuse ? buffers[turn ^= 1]! : new Uint8Array(chunk);
       let n = 0;
       while (n < buf.length) {
         const r = file.readSync(buf.subarray(n));
@@ -146,11 +129,11 @@ export async function digestFile(
     throw e;
   }
   if (detectCompression(head) !== "none" || isDigest(head)) {
-    return await digestInput(fileChunks(file), options);
+    return await digestInput(fileChunks(file, { chunk: 1 << 20 }), options);
   }
   // A plain core: no decompression pipeline and no per-chunk allocation (same digest, ~2x faster).
   return await digestStream(
-    recycledFileChunks(file, options.maxBytes ?? MAX_DECOMPRESSED),
+    fileChunks(file, { maxBytes: options.maxBytes ?? MAX_DECOMPRESSED, reuse: true }),
     createPageHasher(),
     { spill: tempFileSpill(options.tempDir), compression: "none" },
   );

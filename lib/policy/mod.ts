@@ -58,19 +58,5 @@ export {
   type PageEstimate,
 } from "./kernel.ts";
 export { flagsText, isPossible, predict } from "./predict.ts";
-export type {
-  Assumption,
-  AssumptionCode,
-  Difference,
-  DifferenceCode,
-  Inference,
-  MappingPrediction,
-  Outcome,
-  PredictOptions,
-  PredictResult,
-  Producer,
-  ProducerPrediction,
-  ProducerTotals,
-  ReasonCode,
-} from "./types.ts";
+export type * from "./types.ts";
 export { renderPredictText } from "./render_text.ts";
