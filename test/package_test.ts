@@ -29,3 +29,9 @@ Deno.test("deno publish --dry-run accepts the package and leaves tests out", asy
   assert.match(r.text, /lib\/mod\.ts/);
   assert.doesNotMatch(r.text, /_test\.ts/);
 });
+
+Deno.test("openapi.yaml passes redocly lint (deno task lint:api)", async () => {
+  const r = await deno("task", "lint:api");
+  assert.equal(r.code, 0, r.text);
+  assert.match(r.text, /Your API description is valid/);
+});
