@@ -2,7 +2,13 @@
  * bigcore.c - maps MIB mebibytes of anonymous memory with varied content, then crashes so the
  * kernel writes a large, realistic core for bench/native.ts.
  *
- * Usage: bigcore MIB      (run with `ulimit -c unlimited` in the directory the core should go to)
+ * Usage: bigcore MIB [--wait]   (run with `ulimit -c unlimited` in the directory the core goes to)
+ *
+ * Without --wait it prints "ready" and crashes at once. With --wait it prints "ready" and then reads
+ * one-byte commands from stdin, so a script can take a gcore of the live process first (as
+ * test/fixtures/make_fixtures.sh does with its mapper): 'c' crashes (kernel core), 'q' or end of
+ * input exits 0 without a core. The wait uses raw read(2) and the crash follows directly, so the
+ * stack changes as little as possible between the gcore and the kernel core.
  *
  * Page mix, decided per 4 KiB page by a fixed pseudo-random sequence (reproducible):
  *   ~15% never touched      (the kernel skips them: holes in the core file)
@@ -11,8 +17,10 @@
  *   ~30% copies of one of 16 template pages (repeated content)
  * The memory is split into 64 separate mappings, so the core has many PT_LOADs.
  *
- * Exit codes: 2 usage; 1 mmap failed; otherwise it dies of SIGSEGV.
+ * Exit codes: 2 usage; 1 mmap failed; 0 after 'q' or end of input (--wait); otherwise it dies of
+ * SIGSEGV.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +41,9 @@ static inline uint64_t next(void) { /* xorshift64* */
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2 || atol(argv[1]) <= 0) {
-    fprintf(stderr, "usage: bigcore MIB\n");
+  int wait = argc == 3 && strcmp(argv[2], "--wait") == 0;
+  if ((argc != 2 && !wait) || atol(argv[1]) <= 0) {
+    fprintf(stderr, "usage: bigcore MIB [--wait]\n");
     return 2;
   }
   uint64_t pages = (uint64_t)atol(argv[1]) * (1024 * 1024 / PAGE);
@@ -71,6 +80,15 @@ int main(int argc, char **argv) {
   }
   printf("ready\n");
   fflush(stdout);
+  if (wait) {
+    char c = 0;
+    for (;;) {
+      ssize_t r = read(0, &c, 1);
+      if (r < 0 && errno == EINTR) continue; /* e.g. while gdb attaches */
+      if (r <= 0 || c == 'q') return 0;
+      if (c == 'c') break;
+    }
+  }
   volatile int *crash = NULL;
   *crash = 1; /* SIGSEGV: the kernel dumps core */
   return 0;

@@ -3,15 +3,25 @@
  * -H3` and `cat` on the same files with a hot page cache, plus peak RSS and the WASM kernel's
  * in-memory throughput. Run by `deno task bench` after `deno bench`.
  *
+ * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (with one Worker
+ * per core, as the CLI does, and with `bench/diff_sequential.ts`, which digests them one after the
+ * other; without and with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
+ * with a copy of itself and `rdiff` signature + delta on the pair, and prints diff's verdicts with
+ * every unexpected or unexplained difference (never page contents).
+ *
  * ```sh
- * deno run -A bench/native.ts               # 1 GiB and 4 GiB cores
- * deno run -A bench/native.ts --sizes 1     # 1 GiB only
+ * deno run -A bench/native.ts               # 1 GiB and 4 GiB cores, then the 1 GiB pair
+ * deno run -A bench/native.ts --sizes 1     # 1 GiB core only, then the pair
+ * deno run -A bench/native.ts --pair 0      # no pair (--pair N: an N GiB process)
  * ```
  *
  * `bench/bigcore.c` maps the memory (zero, random and repeated pages) and crashes with
  * `ulimit -c unlimited` in a private temporary directory, as `test/fixtures/make_fixtures.sh` does.
- * When this machine cannot write such cores (no gcc, a piped `core_pattern`, no room) the script
- * says why and exits 0. Every temporary file is removed at the end, on failure and on Ctrl-C.
+ * For the pair it runs with `--wait`: the script saves its smaps and coredump_filter, takes a gcore
+ * with `gdb -nx -batch -p PID -ex 'gcore FILE'`, then sends `c` so it crashes (the fixture order).
+ * When this machine cannot write such cores (no gcc, a piped `core_pattern`, no room; for the pair
+ * also no gdb, rdiff or ptrace) the script says why and skips that part. Every temporary file is
+ * removed and the waiting process killed at the end, on failure and on Ctrl-C.
  *
  * @module
  */
@@ -104,8 +114,13 @@ async function makeCore(tmp: string, bigcore: string, gib: number): Promise<stri
   return path;
 }
 
-/** Runs a command once under GNU time (peak RSS) when available. */
-async function timed(time: string | undefined, cmd: string[], tmp: string): Promise<Run> {
+/** Runs a command once under GNU time (peak RSS) when available; `ok` lists accepted exit codes. */
+async function timed(
+  time: string | undefined,
+  cmd: string[],
+  tmp: string,
+  ok: readonly number[] = [0],
+): Promise<Run> {
   const rssFile = `${tmp}/rss.txt`;
   const argv = time ? [time, "-f", "%M", "-o", rssFile, ...cmd] : cmd;
   const t0 = performance.now();
@@ -116,10 +131,13 @@ async function timed(time: string | undefined, cmd: string[], tmp: string): Prom
     stderr: "piped",
   }).output();
   const wallMs = performance.now() - t0;
-  if (!out.success) {
-    throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+  if (!ok.includes(out.code)) {
+    throw new Error(
+      `${cmd.join(" ")} failed (exit ${out.code}): ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
   }
-  const rss = time ? Number((await Deno.readTextFile(rssFile)).trim()) : NaN;
+  // GNU time writes "Command exited with non-zero status N" before %M when the command fails.
+  const rss = time ? Number((await Deno.readTextFile(rssFile)).trim().split("\n").pop()) : NaN;
   return {
     wallMs,
     rssKiB: Number.isFinite(rss) ? rss : undefined,
@@ -188,15 +206,319 @@ const fmtMs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const fmtRss = (kib: number | undefined) =>
   kib === undefined ? "n/a" : `${(kib / 1024).toFixed(0)} MiB`;
 
+/** The live `bigcore --wait` of the pair benchmark, killed on every exit path until it crashes. */
+let liveBigcore: Deno.ChildProcess | undefined;
+
+function killLiveBigcore(): void {
+  try {
+    liveBigcore?.kill("SIGKILL");
+  } catch {
+    // already exited
+  }
+  liveBigcore = undefined;
+}
+
+/** The first line a child writes to `stream`, or an error after `ms`. */
+async function firstLine(stream: ReadableStream<Uint8Array>, ms: number): Promise<string> {
+  const reader = stream.getReader();
+  let text = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no line after ${ms / 1000} s`)), ms);
+  });
+  try {
+    while (!text.includes("\n")) {
+      const r = await Promise.race([reader.read(), timeout]);
+      if (r.done) break;
+      text += new TextDecoder().decode(r.value);
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  return text.split("\n")[0]!.trim();
+}
+
+/** A kernel core and a gcore of one process, with its smaps and coredump_filter from before. */
+interface Pair {
+  dir: string;
+  kernel: string;
+  gcore: string;
+  copy: string;
+  smaps: string;
+  filter: string;
+  gcoreMs: number;
+}
+
+/**
+ * Runs `bigcore MIB --wait`, saves its smaps and coredump_filter, takes a gcore of it with
+ * `gdb -nx -batch -p PID -ex 'gcore FILE'`, then makes it crash for the kernel core (the order of
+ * `test/fixtures/make_fixtures.sh`, with the same `glibc.pthread.rseq=0`). Also copies the kernel
+ * core, for `cmp` on two identical files.
+ */
+async function makePair(tmp: string, bigcore: string, gib: number): Promise<Pair> {
+  const dir = await Deno.makeTempDir({ dir: tmp, prefix: `pair-${gib}g-` });
+  const run = `${dir}/run`;
+  await Deno.mkdir(run);
+  const child = new Deno.Command("bash", {
+    args: [
+      "-c",
+      'ulimit -c unlimited && GLIBC_TUNABLES=glibc.pthread.rseq=0 exec "$0" "$1" --wait',
+      bigcore,
+      String(gib * 1024),
+    ],
+    cwd: run,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  liveBigcore = child;
+  const ready = await firstLine(child.stdout, 120_000);
+  if (ready !== "ready") throw new Error(`bigcore --wait did not start (said '${ready}')`);
+  const pid = child.pid; // bash exec'd bigcore: same pid
+  const pair: Pair = {
+    dir,
+    kernel: `${dir}/kernel.core`,
+    gcore: `${dir}/gdb.core`,
+    copy: `${dir}/kernel.copy.core`,
+    smaps: `${dir}/smaps.txt`,
+    filter: (await Deno.readTextFile(`/proc/${pid}/coredump_filter`)).trim(),
+    gcoreMs: 0,
+  };
+  await Deno.writeTextFile(pair.smaps, await Deno.readTextFile(`/proc/${pid}/smaps`));
+
+  const env = Deno.env.toObject();
+  delete env.DEBUGINFOD_URLS;
+  const t0 = performance.now();
+  const gdb = await new Deno.Command("gdb", {
+    args: ["-nx", "-batch", "-p", String(pid), "-ex", `gcore ${pair.gcore}`],
+    clearEnv: true,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  pair.gcoreMs = performance.now() - t0;
+  const gdbLog = new TextDecoder().decode(gdb.stdout) + new TextDecoder().decode(gdb.stderr);
+  if (gdbLog.includes("ptrace: Operation not permitted")) {
+    throw new Skip("ptrace is not permitted (gdb: 'ptrace: Operation not permitted')");
+  }
+  const gsize = await Deno.stat(pair.gcore).then((s) => s.size, () => 0);
+  if (gsize < gib * GIB) {
+    throw new Error(
+      `gcore wrote ${gsize} bytes: ${gdbLog.trim().split("\n").slice(-3).join(" / ")}`,
+    );
+  }
+
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("c"));
+  await writer.close();
+  const status = await child.status;
+  liveBigcore = undefined;
+  if (status.signal !== "SIGSEGV" && status.code !== 139) {
+    throw new Error(`bigcore --wait did not crash after 'c' (code ${status.code})`);
+  }
+  const names = [...Deno.readDirSync(run)].map((e) => e.name);
+  if (names.length !== 1) {
+    throw new Skip(
+      `the kernel wrote no core into ${run} (found: ${names.join(", ") || "nothing"})`,
+    );
+  }
+  await Deno.rename(`${run}/${names[0]}`, pair.kernel);
+  await Deno.remove(run);
+  const cp = await new Deno.Command("cp", { args: [pair.kernel, pair.copy] }).output();
+  if (!cp.success) throw new Error(`cp failed: ${new TextDecoder().decode(cp.stderr).trim()}`);
+  await new Deno.Command("sync").output(); // no write-back while timing
+  const ksize = (await Deno.stat(pair.kernel)).size;
+  log(
+    `${gib} GiB pair: gcore ${gsize} bytes in ${
+      fmtMs(pair.gcoreMs)
+    }, kernel core ${ksize} bytes, ` +
+      `coredump_filter ${pair.filter}`,
+  );
+  if (ksize < gib * GIB) throw new Error(`kernel core is only ${ksize} bytes: truncated?`);
+  return pair;
+}
+
+/** The report's first line, e.g. `coredelta: PASS (kernel-vs-gdb) — 19 difference(s), ...`. */
+const verdictLine = (report: string) => report.split("\n")[0] ?? "";
+
+/**
+ * The differences of a JSON diff report grouped by reason codes, and every difference that is not
+ * expected or has no explanation (range, name, status, kind, reasons). Never page contents.
+ */
+function summarizeReport(json: string): { reasons: string; problems: string[] } {
+  type Diff = {
+    kind: string;
+    text: string;
+    expected: boolean;
+    unexplained: boolean;
+    reasons: { code: string }[];
+  };
+  const r = JSON.parse(json) as {
+    ranges: { start: string; end: string; name: string; status: string; differences: Diff[] }[];
+    notes: Diff[];
+  };
+  const counts = new Map<string, number>();
+  const problems: string[] = [];
+  const visit = (d: Diff, where: string) => {
+    for (const c of new Set(d.reasons.map((x) => x.code))) counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (d.unexplained || !d.expected) {
+      const codes = d.reasons.map((x) => x.code).join(", ") || "no reason";
+      problems.push(
+        `${d.unexplained ? "UNEXPLAINED" : "UNEXPECTED"} ${where} ${d.kind}: ${d.text} [${codes}]`,
+      );
+    }
+  };
+  for (const g of r.ranges) {
+    for (const d of g.differences) {
+      visit(d, `${g.start}-${g.end} ${g.name || "(anon)"} ${g.status}`);
+    }
+  }
+  for (const d of r.notes) visit(d, "note");
+  const reasons = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([c, n]) => `${c} ${n}`).join(", ");
+  return { reasons, problems };
+}
+
+/** Results of the pair benchmark, ready to print. */
+interface PairResult {
+  rows: string[];
+  ratios: string[];
+  verdicts: string[];
+}
+
+/**
+ * Times `coredelta diff` of a kernel core and a gcore of one `gib` GiB process (Workers and
+ * sequential, without and with smaps) against `xxhsum -H3` over both files, `cmp` of the kernel core
+ * with a copy of itself, and `rdiff` signature + delta on the pair.
+ */
+async function pairBench(
+  tmp: string,
+  bigcore: string,
+  time: string | undefined,
+  runs: number,
+  gib: number,
+): Promise<PairResult> {
+  for (const tool of ["gdb", "rdiff", "cmp", "cp"]) {
+    if (!(await which(tool))) throw new Skip(`'${tool}' not found in PATH`);
+  }
+  if (await freeBytes(tmp) < gib * GIB * 3.3 + GIB) {
+    throw new Skip(`not enough free disk in ${tmp} for three ${gib} GiB cores`);
+  }
+  if (await availableMemory() < gib * GIB * 4 + 2 * GIB) {
+    throw new Skip("not enough memory to map the process and keep three cores cached");
+  }
+  const pair = await makePair(tmp, bigcore, gib);
+  try {
+    const { kernel: k, gcore: g, copy: c, smaps } = pair;
+    const ks = (await Deno.stat(k)).size;
+    const gs = (await Deno.stat(g)).size;
+    const filterArgs = ["--smaps", smaps, "--filter", pair.filter];
+    const diff = [DENO, "run", "-A", "main.ts", "diff", k, g];
+    const seq = [DENO, "run", "-A", "bench/diff_sequential.ts", k, g];
+    // [label, argv, bytes read, accepted exit codes]
+    const commands: [string, string[], number, number[]][] = [
+      ["xxhsum -H3 KERNEL GCORE", ["xxhsum", "-H3", k, g], ks + gs, [0]],
+      ["cmp KERNEL COPY", ["cmp", k, c], 2 * ks, [0]],
+      [
+        "rdiff -f -b 4096 signature KERNEL SIG && rdiff -f delta SIG GCORE DELTA",
+        [
+          "bash",
+          "-c",
+          'rdiff -f -b 4096 signature "$0" "$2" && rdiff -f delta "$2" "$1" "$3"',
+          k,
+          g,
+          `${pair.dir}/sig`,
+          `${pair.dir}/delta`,
+        ],
+        ks + gs,
+        [0],
+      ],
+      ["deno run -A main.ts diff KERNEL GCORE", diff, ks + gs, [0, 1]],
+      ["deno run -A bench/diff_sequential.ts KERNEL GCORE", seq, ks + gs, [0, 1]],
+      [
+        "deno run -A main.ts diff --smaps SMAPS --filter F KERNEL GCORE",
+        [...diff.slice(0, 5), ...filterArgs, k, g],
+        ks + gs,
+        [0, 1],
+      ],
+    ];
+    for (const [, cmd, , ok] of commands) await timed(undefined, cmd, tmp, ok); // warm caches
+    const results = commands.map(() => [] as Run[]);
+    for (let i = 0; i < runs; i++) {
+      for (const [j, [, cmd, , ok]] of commands.entries()) {
+        results[j]!.push(await timed(time, cmd, tmp, ok));
+      }
+    }
+    const workersReport = results[3]![0]!.stdout;
+    if (results[4]![0]!.stdout !== workersReport) {
+      throw new Error("diff_sequential.ts and `diff` printed different reports");
+    }
+    const xxLine = results[0]![0]!.stdout.trim().split("\n");
+    const kernelHash = workersReport.match(/^A: .* xxh3 0x([0-9a-f]{16})$/m)?.[1];
+    if (!kernelHash || !xxLine[0]?.includes(kernelHash)) {
+      throw new Error(`diff's file hash of A (${kernelHash}) differs from xxhsum -H3`);
+    }
+    const s = results.map(stats);
+    const rows = commands.map(([label, , bytes], j) => {
+      const st = s[j]!;
+      return `| ${gib} GiB pair | \`${label}\` | ${fmtMs(st.bestMs)} | ${fmtMs(st.medianMs)} | ${
+        (bytes / st.bestMs / 1e6).toFixed(2)
+      } GB/s | ${fmtRss(st.rssKiB)} |`;
+    });
+    const [xx, cmp, rdiff, dw, ds, dsm] = s as [Stats, Stats, Stats, Stats, Stats, Stats];
+    const x = (a: Stats, b: Stats) =>
+      `${(a.bestMs / b.bestMs).toFixed(2)}x best, ${(a.medianMs / b.medianMs).toFixed(2)}x median`;
+    const ratios = [
+      `diff / xxhsum -H3 (both files) = ${x(dw, xx)} (target <= 3x); with --smaps ${x(dsm, xx)}`,
+      `diff peak RSS ${fmtRss(dw.rssKiB)} (Workers), ${fmtRss(ds.rssKiB)} (sequential), ${
+        fmtRss(dsm.rssKiB)
+      } (--smaps) (target <= 150 MiB)`,
+      `Workers / sequential = ${x(dw, ds)} (< 1: the Workers pay)`,
+      `diff / cmp = ${x(dw, cmp)}; diff / rdiff = ${x(dw, rdiff)}`,
+      `gcore of the live process took ${
+        fmtMs(pair.gcoreMs)
+      }; files: kernel ${ks}, gcore ${gs} bytes`,
+    ];
+    const verdicts: string[] = [];
+    for (const [label, args] of [["without smaps", []], ["with --smaps", filterArgs]] as const) {
+      const report = label === "without smaps" ? workersReport : results[5]![0]!.stdout;
+      const json = await timed(
+        undefined,
+        [...diff.slice(0, 5), ...args, "--format", "json", k, g],
+        tmp,
+        [
+          0,
+          1,
+        ],
+      );
+      const { reasons, problems } = summarizeReport(json.stdout);
+      verdicts.push(`${label}: ${verdictLine(report)}`, `  reason codes: ${reasons}`);
+      for (const p of problems) verdicts.push(`  ${p}`);
+    }
+    return { rows, ratios, verdicts };
+  } finally {
+    killLiveBigcore();
+    await Deno.remove(pair.dir, { recursive: true });
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { sizes: { type: "string", default: "1,4" }, runs: { type: "string", default: "5" } },
+    options: {
+      sizes: { type: "string", default: "1,4" },
+      runs: { type: "string", default: "5" },
+      pair: { type: "string", default: "1" },
+    },
   });
   const sizes = values.sizes.split(",").map(Number).filter((n) => n > 0);
   const runs = Math.max(1, Number(values.runs));
+  const pairGib = Number(values.pair);
+  const loadAtStart = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const tmp = await Deno.makeTempDir({ prefix: "coredelta-bench-" });
   const cleanup = () => {
+    killLiveBigcore();
     try {
       Deno.removeSync(tmp, { recursive: true });
     } catch {
@@ -289,13 +611,24 @@ async function main(): Promise<number> {
       }
     }
 
+    let pair: PairResult | undefined;
+    if (pairGib > 0) {
+      try {
+        pair = await pairBench(tmp, bigcore, time, runs, pairGib);
+      } catch (e) {
+        if (!(e instanceof Skip)) throw e;
+        log(`skipping the kernel-core-vs-gcore pair: ${e.message}`);
+      }
+    }
+
     const cpus = (await Deno.readTextFile("/proc/cpuinfo")).match(/^processor/gm)?.length;
     const model = (await Deno.readTextFile("/proc/cpuinfo")).match(/^model name\s*:\s*(.*)$/m)?.[1];
     console.log(`\n## coredelta digest, native (hot page cache)\n`);
     console.log(
       `machine: ${cpus} vCPU ${model ?? ""}, ${
         (Deno.systemMemoryInfo().total / GIB).toFixed(0)
-      } GiB RAM, Linux ${Deno.osRelease()}, Deno ${Deno.version.deno} (V8 ${Deno.version.v8})\n`,
+      } GiB RAM, Linux ${Deno.osRelease()}, Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ` +
+        `1-min load average at the start ${loadAtStart} (other work on the machine skews every figure)\n`,
     );
     console.log("| core | command | best | median | throughput (best) | peak RSS |");
     console.log("| ---- | ------- | ---- | ------ | ----------------- | -------- |");
@@ -305,6 +638,18 @@ async function main(): Promise<number> {
     if (profile.length) {
       console.log(`\nwhere a ${sizes[0]} GiB digest spends its main-thread time (--cpu-prof):`);
       for (const l of profile) console.log(`  ${l}`);
+    }
+    if (pair) {
+      console.log(
+        `\n## coredelta diff of a kernel core and a gcore of one ${pairGib} GiB process (hot cache)\n`,
+      );
+      console.log("| cores | command | best | median | throughput (best) | peak RSS |");
+      console.log("| ----- | ------- | ---- | ------ | ----------------- | -------- |");
+      for (const r of pair.rows) console.log(r);
+      console.log("");
+      for (const r of pair.ratios) console.log(r);
+      console.log("\nverdicts (the kernel core as A, the gcore as B):");
+      for (const v of pair.verdicts) console.log(`  ${v}`);
     }
     console.log("\nWASM kernel in memory (wasm/page_hash_bench.ts, 64 MiB, best of 15):");
     for (const l of kernelLines) console.log(`  ${l}`);

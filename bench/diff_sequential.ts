@@ -1,0 +1,50 @@
+/**
+ * `coredelta diff A B` with the two cores digested one after the other on the main thread
+ * (`digestFile` twice) instead of one Worker per core (`digestFiles`), so `bench/native.ts` can tell
+ * whether the Workers pay. Everything after the digests is what `cli/diff.ts` does, and the text
+ * report must come out byte for byte the same (the bench checks it).
+ *
+ * ```sh
+ * deno run -A bench/diff_sequential.ts A B [--smaps FILE] [--filter F] [--format text|json|...]
+ * ```
+ *
+ * Exit codes as `coredelta diff`: 0 pass, 1 fail, 2 usage.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { diffDigests } from "../lib/diff/diff.ts";
+import { renderReport, REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
+import { digestFile } from "../runtime/digest.ts";
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      smaps: { type: "string" },
+      filter: { type: "string" },
+      format: { type: "string", default: "text" },
+    },
+  });
+  const format = values.format as ReportFormat;
+  if (positionals.length !== 2 || !REPORT_FORMATS.includes(format)) {
+    console.error("usage: diff_sequential.ts A B [--smaps FILE] [--filter F] [--format F]");
+    return 2;
+  }
+  const [pa, pb] = positionals as [string, string];
+  const a = await digestFile(pa);
+  const b = await digestFile(pb);
+  const smaps = values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps);
+  const report = diffDigests(a, b, {
+    expect: "auto",
+    labels: { a: pa, b: pb },
+    ...(smaps !== undefined ? { smaps } : {}),
+    ...(values.filter !== undefined ? { filter: values.filter } : {}),
+  });
+  await Deno.stdout.write(new TextEncoder().encode(renderReport(report, format)));
+  return report.verdict === "pass" ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await main());
