@@ -201,3 +201,14 @@ Deno.test("parseCore rejects an NT_FILE count that does not fit its note", async
   assert.equal(err.field, "count");
   assert.equal(err.offset, built.noteOffset + 20);
 });
+
+Deno.test("parseCore rejects a note name size near 2^32 (regression: 32-bit rounding wrapped, the walk looped back)", async () => {
+  // Found by `deno task fuzz`: n_namesz 0xffffdbff rounded with a 32-bit mask became negative, so
+  // the next note offset moved backwards and the note list grew until the heap ran out.
+  const built = sampleCore();
+  new DataView(built.bytes.buffer).setUint32(built.noteOffset, 0xffffdbff, true);
+  const err = await rejectsWith(parse(built.bytes), CoreFormatError);
+  assert.equal(err.field, "n_namesz");
+  assert.equal(err.offset, built.noteOffset);
+  assert.equal(err.value, 0xffffdbff);
+});

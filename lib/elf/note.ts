@@ -43,8 +43,9 @@ export function noteTypeName(owner: string, type: number): string {
   return `0x${type.toString(16)}`;
 }
 
+/** Rounds `n` up to a multiple of `align`, in doubles: a 32-bit mask would wrap sizes >= 2^31. */
 function pad(n: number, align: number): number {
-  return (n + align - 1) & ~(align - 1);
+  return Math.ceil(n / align) * align;
 }
 
 /**
