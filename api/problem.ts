@@ -17,6 +17,7 @@ import {
   OptionError,
   SmapsSyntaxError,
 } from "../lib/errors.ts";
+import { StoredDataCorruptError } from "./storage.ts";
 
 /** Base of every problem `type` URI. */
 export const PROBLEM_BASE = "https://coredelta.dev/problems/";
@@ -43,7 +44,9 @@ export const PROBLEM_TYPES = {
   "unknown-id": { status: 422, title: "Unknown digest id" },
   "client-closed": { status: 400, title: "Request body ended early" },
   "internal": { status: 500, title: "Internal error" },
+  "stored-data-corrupt": { status: 500, title: "Stored data is corrupt" },
   "unavailable": { status: 503, title: "Service shutting down" },
+  "insufficient-storage": { status: 507, title: "Insufficient storage" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 /** A problem kind. */
@@ -138,9 +141,19 @@ function inputExtensions(e: InputError): Record<string, unknown> {
   return {};
 }
 
+/** Whether `err` (or an error in its `cause` chain) is a full disk or an exhausted quota. */
+function isNoSpace(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") return true;
+  }
+  return false;
+}
+
 /**
- * Maps any thrown value to a problem and its extra headers. Unknown errors give a 500 whose detail
- * names no input.
+ * Maps any thrown value to a problem and its extra headers. A full disk (ENOSPC, EDQUOT) is a 507,
+ * a stored object that no longer matches its SHA-256 a 500 `stored-data-corrupt`; other unknown
+ * errors give a 500 whose detail names no input.
  *
  * @param err what was thrown
  * @returns the problem document and extra headers
@@ -164,6 +177,22 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
   }
   if (err instanceof InputError) {
     return { problem: build("bad-request", err.message, { code: err.code }), headers: {} };
+  }
+  if (isNoSpace(err)) {
+    return {
+      problem: build(
+        "insufficient-storage",
+        "The server has no room left to store this request",
+        {},
+      ),
+      headers: {},
+    };
+  }
+  if (err instanceof StoredDataCorruptError) {
+    return {
+      problem: build("stored-data-corrupt", err.message, { id: err.id }),
+      headers: {},
+    };
   }
   return { problem: build("internal", "The server failed to handle the request", {}), headers: {} };
 }

@@ -30,7 +30,10 @@ export interface Entry {
 export interface Storage {
   /** Stores `bytes` under their SHA-256 (idempotent). */
   put(kind: Kind, bytes: Uint8Array): Promise<Entry>;
-  /** The bytes stored under `id`, or undefined. */
+  /**
+   * The bytes stored under `id`, or undefined; throws {@link StoredDataCorruptError} when they no
+   * longer hash to `id`.
+   */
   get(kind: Kind, id: string): Promise<Uint8Array | undefined>;
   /** Every stored object of `kind`, newest first. */
   list(kind: Kind): Promise<Entry[]>;
@@ -44,6 +47,27 @@ export interface Storage {
   tempDir(): Promise<string>;
   /** Removes every temporary file (at shutdown). */
   close(): Promise<void>;
+}
+
+/** A stored object whose bytes no longer hash to its id (disk corruption, tampering). */
+export class StoredDataCorruptError extends Error {
+  /** What kind of object. */
+  readonly kind: Kind;
+  /** Its id. */
+  readonly id: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param kind what kind of object
+   * @param id its id
+   */
+  constructor(kind: Kind, id: string) {
+    super(`The stored ${kind} ${id} does not match its SHA-256`);
+    this.name = "StoredDataCorruptError";
+    this.kind = kind;
+    this.id = id;
+  }
 }
 
 /** Retention of the local store. */
@@ -139,12 +163,16 @@ export class LocalStorage implements Storage {
 
   async get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
     if (!isId(id)) return undefined;
+    let bytes: Uint8Array;
     try {
-      return await Deno.readFile(this.#path(kind, id));
+      bytes = await Deno.readFile(this.#path(kind, id));
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return undefined;
       throw e;
     }
+    // Content-addressed: a flipped byte on disk is caught here, not served or decoded.
+    if (sha256Hex(bytes) !== id) throw new StoredDataCorruptError(kind, id);
+    return bytes;
   }
 
   async list(kind: Kind): Promise<Entry[]> {

@@ -233,7 +233,7 @@ export class PushStream {
 
 /**
  * A pass-through that writes every chunk to `file` before passing it on (the raw core of a
- * `keep=true` upload). The file is closed when the stream ends or fails.
+ * `keep=true` upload). The file is closed when the stream ends or fails, a failed write included.
  *
  * @param file an open, writable file
  * @returns the transform
@@ -249,8 +249,15 @@ export function tapToFile(file: Deno.FsFile): TransformStream<Uint8Array, Uint8A
   return new TransformStream<Uint8Array, Uint8Array>(
     {
       async transform(chunk, ctl) {
-        let at = 0;
-        while (at < chunk.length) at += await file.write(chunk.subarray(at));
+        try {
+          let at = 0;
+          while (at < chunk.length) at += await file.write(chunk.subarray(at));
+        } catch (e) {
+          // A failed write (ENOSPC) errors the stream without calling flush or cancel: close here,
+          // or the unlinked file stays open and keeps its blocks (the disk stays full).
+          close();
+          throw e;
+        }
         ctl.enqueue(chunk);
       },
       flush: close,
