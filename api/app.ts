@@ -18,6 +18,7 @@ import {
   systemClock,
 } from "./deps.ts";
 import { formRoutes } from "./form.ts";
+import { Slots } from "./slots.ts";
 import { ProblemError, problemResponse, toProblem } from "./problem.ts";
 import { coresRoutes } from "./routes/cores.ts";
 import { diffRoutes } from "./routes/diff.ts";
@@ -122,11 +123,13 @@ function bearerAuth(tokens: readonly string[]): MiddlewareHandler<AppEnv> {
  * ```
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const services: Services = {
     storage: deps.storage,
-    limits: { ...DEFAULT_LIMITS, ...deps.limits },
+    limits,
     logger: deps.logger ?? jsonLogger,
     clock: deps.clock ?? systemClock,
+    digestSlots: new Slots(limits.maxConcurrentDigests),
   };
   const app = new Hono<AppEnv>();
   app.use(requestContext(services, deps.signal));

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Slots } from "./slots.ts";
 import type { Storage } from "./storage.ts";
 
 /** Every limit the service enforces. Sizes are in bytes, durations in milliseconds. */
@@ -23,6 +24,8 @@ export interface Limits {
   readonly maxJsonBytes: number;
   /** Time allowed to receive a request body, from the first byte of the request. */
   readonly requestTimeoutMs: number;
+  /** Most digests computed at once; further uploads wait (unread) for a slot. Bounds memory. */
+  readonly maxConcurrentDigests: number;
 }
 
 /** The limits the service starts with. */
@@ -34,6 +37,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxSmapsBytes: 64 * 1024 ** 2,
   maxJsonBytes: 65 * 1024 ** 2,
   requestTimeoutMs: 30 * 60 * 1000,
+  maxConcurrentDigests: 4,
 };
 
 /** A source of the current time (milliseconds since the epoch), injected for tests. */
@@ -115,4 +119,6 @@ export interface Services {
   readonly logger: Logger;
   /** Clock. */
   readonly clock: Clock;
+  /** Slots bounding concurrent digests (`limits.maxConcurrentDigests`). */
+  readonly digestSlots: Slots;
 }

@@ -54,7 +54,9 @@ export async function ingest(
     const file = await Deno.open(rawPath, { write: true, createNew: true, mode: 0o600 });
     stream = stream.pipeThrough(tapToFile(file));
   }
-  const digest = await digestInput(stream, { maxBytes: services.limits.maxCoreBytes, tempDir });
+  const digest = await services.digestSlots.run(() =>
+    digestInput(stream, { maxBytes: services.limits.maxCoreBytes, tempDir })
+  );
   return { digest, rawPath };
 }
 

@@ -244,3 +244,16 @@ Deno.test("a body that stalls gets 408 at the request deadline, and leaves nothi
     await t.cleanup();
   }
 });
+
+Deno.test("with one digest slot, concurrent uploads wait their turn and all succeed", async () => {
+  const t = await testApp({ limits: { maxConcurrentDigests: 1 } });
+  try {
+    const cores = ["kernel", "gdb"].flatMap((n) => [loadCore("f033", n), loadCore("f023", n)]);
+    const results = await Promise.all(cores.map((c) => call(t.app, "/v1/cores", post(chunked(c)))));
+    for (const r of results) assert.equal(r.res.status, 201, r.text);
+    assert.equal(new Set(results.map((r) => r.json.id)).size, 4);
+    assert.deepEqual(await t.leftovers(), []);
+  } finally {
+    await t.cleanup();
+  }
+});
