@@ -1,8 +1,7 @@
 /**
  * Fault-injection helpers for `api/faults_test.ts` and `api/logs_secrets_test.ts`: the app on a real
  * loopback socket, a raw HTTP/1.1 client that can stop half-way through a body and hang up, `coredelta
- * serve` as a child process, a small tmpfs as a data directory that really fills up, and a storage
- * whose writes fail with ENOSPC where no tmpfs can be mounted.
+ * serve` as a child process, and small request helpers. Disk-full helpers are in `_disk_faults.ts`.
  *
  * Every wait here is bounded in time; nothing listens anywhere but 127.0.0.1.
  *
@@ -10,6 +9,9 @@
  */
 
 import { gzipSync } from "node:zlib";
+import { concat } from "../lib/bytes/streams.ts";
+import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
+import { loadCore } from "../test/_fixtures.ts";
 import type { createApp } from "./app.ts";
 import type { Entry, Kind, LocalStorage, Storage } from "./storage.ts";
 import { filesUnder } from "./_testing.ts";
@@ -154,7 +156,7 @@ export class RawClient {
         const n = await this.#conn.read(buf).catch(() => null);
         if (n === null) break;
         parts.push(buf.slice(0, n));
-        const text = new TextDecoder().decode(concatBytes(parts));
+        const text = new TextDecoder().decode(concat(parts));
         const split = text.indexOf("\r\n\r\n");
         if (split < 0) continue;
         const head = text.slice(0, split);
@@ -164,7 +166,7 @@ export class RawClient {
     } finally {
       clearTimeout(timer);
     }
-    const text = new TextDecoder().decode(concatBytes(parts));
+    const text = new TextDecoder().decode(concat(parts));
     const split = text.indexOf("\r\n\r\n");
     const head = split < 0 ? text : text.slice(0, split);
     return {
@@ -184,19 +186,9 @@ export class RawClient {
   }
 }
 
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** One chunk of `Transfer-Encoding: chunked` framing. */
 export function httpChunk(bytes: Uint8Array): Uint8Array {
-  return concatBytes([enc.encode(`${bytes.length.toString(16)}\r\n`), bytes, enc.encode("\r\n")]);
+  return concat([enc.encode(`${bytes.length.toString(16)}\r\n`), bytes, enc.encode("\r\n")]);
 }
 
 /** The request line and headers of an upload. */
@@ -229,7 +221,7 @@ export function multipartBody(parts: [string, Uint8Array, string?][]): Uint8Arra
     out.push(partHead(name, filename), bytes, enc.encode("\r\n"));
   }
   out.push(enc.encode(`--${BOUNDARY}--\r\n`));
-  return concatBytes(out);
+  return concat(out);
 }
 
 /** `content-type` of {@link multipartBody}. */
@@ -238,143 +230,6 @@ export const MULTIPART_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
 /** A gzip of `bytes` (level 1: fast, still compressed). */
 export function gzip(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(gzipSync(bytes, { level: 1 }));
-}
-
-/** An error shaped like the one Deno throws when the disk is full. */
-export function noSpaceError(path: string): Error {
-  return Object.assign(new Error(`No space left on device (os error 28): write '${path}'`), {
-    code: "ENOSPC",
-  });
-}
-
-/** A storage that fails every write with ENOSPC while {@link FullStorage.full} is set. */
-export class FullStorage implements Storage {
-  /** Whether writes fail. */
-  full = false;
-  /** Writes refused so far. */
-  refused = 0;
-  readonly #inner: LocalStorage;
-
-  /** Wraps a real store. */
-  constructor(inner: LocalStorage) {
-    this.#inner = inner;
-  }
-
-  #check(what: string): void {
-    if (!this.full) return;
-    this.refused++;
-    throw noSpaceError(`${this.#inner.root}/${what}`);
-  }
-
-  /** Stores, unless full. */
-  put(kind: Kind, bytes: Uint8Array): Promise<Entry> {
-    try {
-      this.#check(`tmp/put-${kind}`);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#inner.put(kind, bytes);
-  }
-  /** Reads. */
-  get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
-    return this.#inner.get(kind, id);
-  }
-  /** Lists. */
-  list(kind: Kind): Promise<Entry[]> {
-    return this.#inner.list(kind);
-  }
-  /** Deletes. */
-  delete(kind: Kind, id: string): Promise<boolean> {
-    return this.#inner.delete(kind, id);
-  }
-  /** Adopts a raw core, unless full. */
-  keepCore(id: string, tempPath: string): Promise<void> {
-    try {
-      this.#check(`cores/${id}`);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#inner.keepCore(id, tempPath);
-  }
-  /** Whether a raw core is kept. */
-  hasCore(id: string): Promise<boolean> {
-    return this.#inner.hasCore(id);
-  }
-  /** A request's temporary directory. */
-  tempDir(): Promise<string> {
-    return this.#inner.tempDir();
-  }
-  /** Removes temporary files. */
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-}
-
-/** A tmpfs mounted for a test; {@link Tmpfs.unmount} is idempotent. */
-export interface Tmpfs {
-  /** The mount point (a fresh temporary directory). */
-  readonly dir: string;
-  /** Unmounts and removes the mount point. */
-  unmount(): Promise<void>;
-}
-
-/**
- * Mounts a tmpfs of `bytes` on a fresh directory, or returns undefined where that is not allowed
- * (not root, no `mount`, a container without CAP_SYS_ADMIN).
- *
- * @param bytes the size of the file system
- * @returns the mount, or undefined
- */
-export async function mountTmpfs(bytes: number): Promise<Tmpfs | undefined> {
-  if (Deno.build.os !== "linux") return undefined;
-  const dir = await Deno.makeTempDir({ prefix: "coredelta-tmpfs-" });
-  const run = (cmd: string, args: string[]) =>
-    new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output().then(
-      (o) => o.success,
-      () => false,
-    );
-  if (!(await run("mount", ["-t", "tmpfs", "-o", `size=${bytes},mode=0700`, "tmpfs", dir]))) {
-    await Deno.remove(dir).catch(() => {});
-    return undefined;
-  }
-  let mounted = true;
-  return {
-    dir,
-    async unmount() {
-      if (mounted) {
-        mounted = false;
-        let done = false;
-        for (let i = 0; i < 10 && !done; i++) {
-          done = await run("umount", [dir]);
-          if (!done) await sleep(100);
-        }
-        // Still busy (a file left open): detach it anyway, so no mount outlives the test.
-        if (!done) await run("umount", ["-l", dir]);
-      }
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    },
-  };
-}
-
-/**
- * Writes zeros to `path` until the file system is full (at most `max` bytes).
- *
- * @param path the filler file
- * @param max most bytes written
- * @returns bytes written
- */
-export async function fillDisk(path: string, max = 64 * 1024 * 1024): Promise<number> {
-  const f = await Deno.open(path, { write: true, create: true, truncate: true });
-  const block = new Uint8Array(4096);
-  let n = 0;
-  try {
-    while (n < max) n += await f.write(block);
-  } catch (e) {
-    if ((e as { code?: string }).code !== "ENOSPC") throw e;
-  } finally {
-    f.close();
-  }
-  return n;
 }
 
 /** `coredelta serve` running as a child process. */
@@ -454,4 +309,85 @@ export async function spawnServe(dataDir: string, extra: string[] = []): Promise
   if (!lines.length) throw new Error("serve exited before listening");
   const url = JSON.parse(lines[0]!).url as string;
   return { child, url, port: Number(new URL(url).port), lines, done, kill };
+}
+
+/** Prefix of every problem `type`. */
+export const PROBLEM = "https://coredelta.dev/problems/";
+
+/** `GET /health` on its own connection (`Connection: close`, so no pooled socket outlives it). */
+export async function health(port: number): Promise<{ status: number; body: string }> {
+  const c = await RawClient.connect(port);
+  try {
+    await c.write(requestHead("GET", "/health", { Connection: "close" }));
+    return await c.response(5000);
+  } finally {
+    c.close();
+  }
+}
+
+/** Sends a whole request on its own connection and reads the answer. */
+export async function send(
+  port: number,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  headers: Record<string, string | number> = {},
+): Promise<{ status: number; headers: string; body: string }> {
+  const c = await RawClient.connect(port);
+  try {
+    await c.write(
+      requestHead(method, path, { "Content-Length": body.length, Connection: "close", ...headers }),
+    );
+    await c.write(body).catch(() => {}); // the server may answer (and close) early
+    return await c.response(8000);
+  } finally {
+    c.close();
+  }
+}
+
+/** `app.request` as a promise, with a byte body. */
+export function request(
+  app: ReturnType<typeof createApp>,
+  path: string,
+  body?: Uint8Array | string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const init: RequestInit = body === undefined
+    ? {}
+    : { method: "POST", body: body as BodyInit, headers };
+  return Promise.resolve(app.request(path, init));
+}
+
+/** How many objects of a kind are stored. */
+export async function stored(dir: string, kind: "digests" | "reports" | "cores"): Promise<number> {
+  return (await filesUnder(`${dir}/${kind}`)).length;
+}
+
+/** A core whose layout forces a spill (extended numbering), of about `mib` MiB of saved pages. */
+export function spillingCore(mib: number): Uint8Array {
+  const data = new Uint8Array(mib * 1024 * 1024);
+  for (let i = 0; i < data.length; i += 4096) data[i] = (i >> 12) & 0xff;
+  return buildCore({
+    extendedNumbering: true,
+    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(7, 11, 0x1000n) }],
+    loads: [{ vaddr: 0x10000000n, memsz: BigInt(data.length), data }],
+  }).bytes;
+}
+
+/** The `type` and `status` of a problem+json body. */
+export function problemOf(body: string): { type: string; status: number } {
+  return JSON.parse(body);
+}
+
+/**
+ * The fuzzer's out-of-memory case: f023's kernel core with 5 bytes changed, so that a note's
+ * `n_namesz` is 0xffffdbff. Rounding it up with a 32-bit mask wrapped to a negative size, the note
+ * walk went backwards and cycled, collecting notes until the heap (4 GiB) was gone.
+ */
+export function wrappingNoteCore(): Uint8Array {
+  const core = loadCore("f023", "kernel");
+  for (const [at, v] of [[0x2fa, 255], [0x4470, 255], [0x4471, 0], [0x4474, 0], [0x4475, 0]]) {
+    core[at!] = v!;
+  }
+  return core;
 }

@@ -13,7 +13,7 @@ import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
 import { fixturePath, loadCore, manifest, readFixtureText } from "../test/_fixtures.ts";
 import type { createApp } from "./app.ts";
 import { filesUnder, type TestApp, testApp } from "./_testing.ts";
-import { gzip, MULTIPART_TYPE, multipartBody, waitFor } from "./_faults.ts";
+import { gzip, MULTIPART_TYPE, multipartBody, spillingCore, waitFor } from "./_faults.ts";
 
 const MARKER = manifest("f033").marker.text;
 const enc = new TextEncoder();
@@ -250,17 +250,6 @@ Deno.test("the marker never reaches logs, responses, or stored digests and repor
     await t.cleanup();
   }
 });
-
-/** A core of `mib` MiB of pages, marker included, that must be spilled (extended numbering). */
-function spillingCore(mib: number): Uint8Array {
-  const data = new Uint8Array(mib * 1024 * 1024);
-  for (let i = 0; i < data.length; i += 4096) data.set(enc.encode(`${MARKER} page ${i >> 12}`), i);
-  return buildCore({
-    extendedNumbering: true,
-    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(7, 11, 0x1000n) }],
-    loads: [{ vaddr: 0x10000000n, memsz: BigInt(data.length), data }],
-  }).bytes;
-}
 
 /** A body that sends `bytes` up to `pauseAt`, then waits for `resume()`. */
 function pausedBody(bytes: Uint8Array, pauseAt: number) {
