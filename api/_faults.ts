@@ -13,7 +13,6 @@ import { concat } from "../lib/bytes/streams.ts";
 import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
 import { loadCore } from "../test/_fixtures.ts";
 import type { createApp } from "./app.ts";
-import type { Entry, Kind, LocalStorage, Storage } from "./storage.ts";
 import { filesUnder } from "./_testing.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;

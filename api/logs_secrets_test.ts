@@ -9,7 +9,6 @@
 
 import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
-import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
 import { fixturePath, loadCore, manifest, readFixtureText } from "../test/_fixtures.ts";
 import type { createApp } from "./app.ts";
 import { filesUnder, type TestApp, testApp } from "./_testing.ts";
