@@ -15,41 +15,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
+import { processMemory as memory, writeSyntheticCore as makeCore } from "../bench/_proc_core.ts";
 
 const MIB = 1024 * 1024;
-
-/** Writes a core of `sizeMiB` MiB of saved memory (one PT_LOAD, a quarter of its pages zero). */
-async function makeCore(path: string, sizeMiB: number): Promise<number> {
-  const filesz = BigInt(sizeMiB) * BigInt(MIB);
-  const head = buildCore({
-    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(1234, 11, 0x401000n) }],
-    loads: [{ vaddr: 0x7f0000000000n, memsz: filesz, filesz }],
-  });
-  const file = await Deno.open(path, { write: true, create: true, truncate: true });
-  const header = new Uint8Array(head.dataOffset);
-  header.set(head.bytes.subarray(0, Math.min(head.bytes.length, head.dataOffset)));
-  await file.write(header);
-  const chunk = new Uint8Array(MIB);
-  crypto.getRandomValues(chunk.subarray(0, 65536));
-  for (let i = 65536; i < MIB; i += 65536) chunk.copyWithin(i, 0, 65536);
-  for (let p = 0; p < MIB; p += 4 * 4096) chunk.fill(0, p, p + 4096); // every 4th page zero
-  const view = new DataView(chunk.buffer);
-  for (let m = 0; m < sizeMiB; m++) {
-    for (let p = 4096; p < MIB; p += 4096) view.setUint32(p, m * 256 + p / 4096); // distinct pages
-    let at = 0;
-    while (at < chunk.length) at += await file.write(chunk.subarray(at));
-  }
-  file.close();
-  return head.dataOffset + sizeMiB * MIB;
-}
-
-/** VmRSS and VmHWM of a process, in KiB. */
-async function memory(pid: number): Promise<{ rss: number; hwm: number }> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-}
 
 async function curl(args: string[]): Promise<string> {
   const out = await new Deno.Command("curl", { args, stdout: "piped", stderr: "inherit" }).output();

@@ -22,11 +22,10 @@
 
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
-import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
+import { processMemory as memory, writeSyntheticCore } from "./_proc_core.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
-const MIB = 1024 * 1024;
 /** Fixture pairs diffed by the small clients: [set, a, b]. */
 const PAIRS: [string, string, string][] = [
   ["f023", "kernel.core.gz", "gdb.core.gz"],
@@ -87,41 +86,6 @@ async function realCore(tmp: string, mib: number): Promise<string | undefined> {
   return `${dir}/${names[0]}`;
 }
 
-/** A synthetic core: one PT_LOAD of `mib` MiB, distinct pages, every 4th page zero. */
-async function syntheticCore(path: string, mib: number): Promise<string> {
-  const filesz = BigInt(mib) * BigInt(MIB);
-  const head = buildCore({
-    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(1234, 11, 0x401000n) }],
-    loads: [{ vaddr: 0x7f0000000000n, memsz: filesz, filesz }],
-  });
-  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-  try {
-    const header = new Uint8Array(head.dataOffset);
-    header.set(head.bytes.subarray(0, Math.min(head.bytes.length, head.dataOffset)));
-    await file.write(header);
-    const chunk = new Uint8Array(MIB);
-    crypto.getRandomValues(chunk.subarray(0, 65536));
-    for (let i = 65536; i < MIB; i += 65536) chunk.copyWithin(i, 0, 65536);
-    for (let p = 0; p < MIB; p += 4 * 4096) chunk.fill(0, p, p + 4096);
-    const view = new DataView(chunk.buffer);
-    for (let m = 0; m < mib; m++) {
-      for (let p = 4096; p < MIB; p += 4096) view.setUint32(p, m * 256 + p / 4096);
-      let at = 0;
-      while (at < chunk.length) at += await file.write(chunk.subarray(at));
-    }
-  } finally {
-    file.close();
-  }
-  return path;
-}
-
-/** VmRSS and VmHWM in KiB. */
-async function memory(pid: number): Promise<{ rss: number; hwm: number }> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-}
-
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   try {
@@ -180,8 +144,11 @@ async function main(): Promise<number> {
   try {
     // 1. The big core, once, and what the CLI says about it.
     const t0 = performance.now();
-    const core = (!values.synthetic && await realCore(tmp, sizeMiB)) ||
-      await syntheticCore(`${tmp}/synthetic.core`, sizeMiB);
+    let core = values.synthetic ? undefined : await realCore(tmp, sizeMiB);
+    if (!core) {
+      core = `${tmp}/synthetic.core`;
+      await writeSyntheticCore(core, sizeMiB);
+    }
     const coreBytes = (await Deno.stat(core)).size;
     log(`core: ${core} (${coreBytes} bytes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const cddg = `${tmp}/core.cddg`;
