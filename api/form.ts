@@ -1,7 +1,8 @@
 /**
  * The triage web form at `/`, and the same page at `/reports/{id}` showing a stored report. One
- * self-contained HTML document: the markup, style sheet and script of `api/web/` are embedded at
- * build time (text imports) and inlined, so the page loads nothing else. A Content-Security-Policy
+ * self-contained HTML document: the markup, style sheet and script bundle of `api/web/` (the
+ * modules of `api/web/src/`, bundled by `deno task build:web`) are embedded (text imports) and
+ * inlined, so the page loads nothing else but its favicon. A Content-Security-Policy
  * allows exactly those two inline blocks (by hash) and requests to this origin.
  *
  * Without script the form still works: it posts to `/v1/diff?format=html` and the browser shows the
@@ -15,7 +16,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./deps.ts";
 import page from "./web/index.html" with { type: "text" };
 import css from "./web/form.css" with { type: "text" };
-import js from "./web/form.js" with { type: "text" };
+import js from "./web/dist/app.js" with { type: "text" };
 
 function inline(html: string, style: string, script: string): string {
   if (/<\/style/i.test(style) || /<\/script/i.test(script)) {
@@ -43,6 +44,12 @@ export const FORM_CSP: string = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/** The icon: two overlapping pages, one differing (the page's colours). */
+export const FAVICON_SVG: string = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+  `<rect x="3" y="3" width="18" height="22" rx="2" fill="#8fcf9d" stroke="#1d2630" stroke-width="2"/>` +
+  `<rect x="11" y="7" width="18" height="22" rx="2" fill="#ee8a48" stroke="#1d2630" stroke-width="2"/>` +
+  `</svg>`;
+
 /** Response headers of the page. */
 export const FORM_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "text/html; charset=utf-8",
@@ -69,6 +76,14 @@ export const FORM_HEADERS: Readonly<Record<string, string>> = {
 export function formRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", (c) => c.body(FORM_HTML, 200, { ...FORM_HEADERS }));
+  for (const path of ["/favicon.svg", "/favicon.ico"]) {
+    app.get(path, (c) =>
+      c.body(FAVICON_SVG, 200, {
+        "content-type": "image/svg+xml",
+        "cache-control": "public, max-age=86400",
+        "x-content-type-options": "nosniff",
+      }));
+  }
   app.get("/reports/:id", (c) => c.body(FORM_HTML, 200, { ...FORM_HEADERS }));
   return app;
 }

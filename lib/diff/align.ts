@@ -8,7 +8,11 @@
 
 import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
-import type { PageRun, PageTally, RangeSide } from "./model.ts";
+import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
+import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
+
+/** Index of `n` (saved in neither) in {@link PAGE_CLASSES}: the best class, a cell's start. */
+const NEITHER = PAGE_CLASSES.length - 1;
 
 const PAGE = 4096n;
 
@@ -110,6 +114,8 @@ export interface PageComparison {
   readonly tally: PageTally;
   readonly runs: PageRun[];
   readonly runsTotal: number;
+  /** Every page of the range, bucketed. */
+  readonly pageMap: PageMap;
 }
 
 /**
@@ -141,23 +147,37 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
   const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
   const limit = limitRaw < r.end ? limitRaw : r.end;
+  const totalPages = Number((r.end - start + PAGE - 1n) / PAGE);
+  const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
+  const cells = new Array<number>(Math.ceil(totalPages / bucket)).fill(NEITHER);
+  const mark = (page: number, cls: number) => {
+    const c = Math.floor(page / bucket);
+    if (cls < cells[c]!) cells[c] = cls;
+  };
   let addr = start;
-  for (; addr < limit; addr += PAGE) {
+  for (let page = 0; addr < limit; addr += PAGE, page++) {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
     let differs = false;
-    if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
-    else if (pa.kind === "saved" && pb.kind === "saved") {
-      if (pa.hash === pb.hash) tally.same++;
-      else {
+    if (pa.kind === "truncated" || pb.kind === "truncated") {
+      tally.truncated++;
+      mark(page, 1);
+    } else if (pa.kind === "saved" && pb.kind === "saved") {
+      if (pa.hash === pb.hash) {
+        tally.same++;
+        mark(page, 5);
+      } else {
         tally.different++;
         differs = true;
+        mark(page, 0);
       }
     } else if (pa.kind === "saved") {
       if (pa.zero) tally.zeroVsMissing++;
       else tally.onlyA++;
+      mark(page, pa.zero ? 4 : 2);
     } else if (pb.kind === "saved") {
       if (pb.zero) tally.zeroVsMissing++;
       else tally.onlyB++;
+      mark(page, pb.zero ? 4 : 3);
     } else tally.neither++;
     if (differs) {
       if (run && run.end === addr) {
@@ -171,5 +191,6 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   }
   close();
   if (r.end > addr) tally.neither += Number((r.end - addr + PAGE - 1n) / PAGE);
-  return { tally, runs, runsTotal };
+  const pageMap = { bucket, cells: cells.map((c) => PAGE_CLASSES[c]).join("") };
+  return { tally, runs, runsTotal, pageMap };
 }

@@ -210,6 +210,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
+      pageMap: pc.pageMap,
       differences,
     };
   });

@@ -89,6 +89,29 @@ export interface PageRun {
   readonly pages: number;
 }
 
+/**
+ * Most cells of a {@link PageMap}: a range's page picture is capped, so huge ranges stay small.
+ */
+export const PAGE_MAP_CELLS = 64;
+
+/**
+ * Page classes of a {@link PageMap} cell, worst first: a cell shows the worst class among its
+ * pages. `d` content differs, `t` missing from a truncated file, `a` saved (non-zero) only in A,
+ * `b` only in B, `z` all-zero page in one and unsaved in the other, `s` same, `n` saved in neither.
+ */
+export const PAGE_CLASSES = "dtabzsn";
+
+/**
+ * Every page of a range, bucketed: cell `i` covers pages `[i*bucket, (i+1)*bucket)` from the
+ * range's first page and holds the worst {@link PAGE_CLASSES} letter among them.
+ */
+export interface PageMap {
+  /** Pages per cell (1 when the range has at most {@link PAGE_MAP_CELLS} pages). */
+  readonly bucket: number;
+  /** One letter of {@link PAGE_CLASSES} per cell. */
+  readonly cells: string;
+}
+
 /** Overall status of a range, for tables and the address-space picture. */
 export type RangeStatus =
   | "same"
@@ -119,6 +142,8 @@ export interface RangeDiff {
   readonly runs: readonly PageRun[];
   /** Total number of differing-page runs. */
   readonly runsTotal: number;
+  /** Every page, bucketed to at most {@link PAGE_MAP_CELLS} cells (absent in older reports). */
+  readonly pageMap?: PageMap;
   /** Differences found in this range. */
   readonly differences: readonly Difference[];
 }

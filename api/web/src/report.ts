@@ -1,0 +1,289 @@
+/// <reference lib="dom" />
+/**
+ * A report on the page, verdict first: the verdict shows as soon as the response headers arrive
+ * (`coredelta-verdict`), the summary and banners once the JSON is parsed, then the map, the
+ * virtualised table and the detail pane. Performance marks `cd:verdict`, `cd:summary` and
+ * `cd:ready` time each step (the browser test reads them).
+ *
+ * @module
+ */
+
+import {
+  type DiffReportJson,
+  indexReport,
+  reportTop,
+  selectRows,
+  STATUS_ORDER,
+  STATUS_TEXT,
+} from "../../../lib/report/view.ts";
+import { formatBytes } from "../../../lib/report/units.ts";
+import { getJson } from "./api.ts";
+import { bannerList, verdictBlock } from "./banners.ts";
+import { renderDetail } from "./detail.ts";
+import { byId, h } from "./dom.ts";
+import { addressMap } from "./map.ts";
+import { rangeTable } from "./table.ts";
+
+const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+/**
+ * Fetches a stored report and shows it.
+ *
+ * @param id report id
+ */
+export async function loadReport(id: string): Promise<void> {
+  const result = byId("result");
+  const report = await getJson<DiffReportJson>(
+    `/v1/reports/${encodeURIComponent(id)}?format=json`,
+    (res) => {
+      performance.mark("cd:response");
+      const v = res.headers.get("coredelta-verdict");
+      if (v === "pass" || v === "fail") {
+        result.replaceChildren(verdictBlock(v, "loading the ranges…"));
+        result.hidden = false;
+        performance.mark("cd:verdict");
+      }
+    },
+  );
+  await showReport(report, id);
+}
+
+/**
+ * Shows a report (from an upload answer or a fetch).
+ *
+ * @param r the report JSON
+ * @param id its stored id (links), or ""
+ */
+export async function showReport(r: DiffReportJson, id: string): Promise<void> {
+  const result = byId("result");
+  const top = reportTop(r);
+  document.title = `coredelta · ${top.word} · ${r.a.label} vs ${r.b.label}`;
+  const verdict = verdictBlock(top.verdict, top.headline);
+  if (id) verdict.append(" ", links(id));
+  result.replaceChildren(verdict, bannerList(top), cards(r, top));
+  result.hidden = false;
+  if (performance.getEntriesByName("cd:verdict").length === 0) performance.mark("cd:verdict");
+  performance.mark("cd:summary");
+  await nextFrame();
+
+  const idx = indexReport(r);
+  const detailBody = h("div", { id: "detail-body" });
+  let current = -1;
+  const select = (i: number, from: "map" | "table" | "code") => {
+    current = i;
+    if (from !== "map") map.select(i);
+    if (from !== "table") table.select(i);
+    renderDetail(detailBody, r.ranges[i], i);
+  };
+  const map = addressMap(idx, (i) => select(i, "map"));
+  const table = rangeTable(idx, (i) => select(i, "table"));
+  const statusSel = h(
+    "select",
+    { id: "f-status", "aria-label": "Show status" },
+    h("option", { value: "" }, "all statuses"),
+    ...STATUS_ORDER.filter((s) => (r.summary.byStatus[s] ?? 0) > 0).map((s) =>
+      h("option", { value: s }, `${STATUS_TEXT[s].label} (${r.summary.byStatus[s]})`)
+    ),
+  );
+  const failingBox = h("input", { type: "checkbox", id: "f-failing" });
+  const search = h("input", {
+    type: "search",
+    id: "f-text",
+    placeholder: "name, address or reason",
+    "aria-label": "Search ranges",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  const apply = () =>
+    table.setRows(selectRows(idx, {
+      status: statusSel.value as never,
+      failingOnly: failingBox.checked,
+      text: search.value,
+    }));
+  statusSel.addEventListener("change", apply);
+  failingBox.addEventListener("change", apply);
+  let t: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener("input", () => {
+    clearTimeout(t);
+    t = setTimeout(apply, 120);
+  });
+  const filters = h(
+    "div",
+    { class: "filters", role: "search", "aria-label": "Filter the table" },
+    statusSel,
+    h("label", { class: "check" }, failingBox, " only failing"),
+    search,
+  );
+  result.append(
+    h(
+      "div",
+      { class: "layout" },
+      h(
+        "div",
+        { class: "main-col" },
+        h(
+          "section",
+          { "aria-labelledby": "h-map" },
+          h("h2", { id: "h-map" }, "Address space"),
+          map.element,
+        ),
+        h(
+          "section",
+          { "aria-labelledby": "h-table" },
+          h("h2", { id: "h-table" }, "Ranges"),
+          filters,
+          table.element,
+        ),
+        notes(r),
+        files(r),
+      ),
+      h(
+        "aside",
+        { class: "detail", "aria-labelledby": "h-detail" },
+        h("h2", { id: "h-detail" }, "Selected range"),
+        detailBody,
+      ),
+    ),
+  );
+  table.setRows(selectRows(idx, {}));
+  map.draw();
+  let first = -1;
+  for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
+  for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
+  if (first >= 0) select(first, "code");
+  else renderDetail(detailBody, undefined, -1);
+  let raf = 0;
+  globalThis.addEventListener("resize", () => {
+    cancelAnimationFrame(raf);
+    raf = requestAnimationFrame(() => {
+      map.draw();
+      table.refresh();
+      if (current >= 0) table.select(current);
+    });
+  });
+  performance.mark("cd:ready");
+}
+
+function links(id: string): HTMLElement {
+  const formats: [string, string, string][] = [
+    ["json", "JSON", "json"],
+    ["md", "Markdown", "md"],
+    ["junit", "JUnit", "xml"],
+    ["html", "HTML", "html"],
+    ["text", "text", "txt"],
+  ];
+  return h(
+    "span",
+    { class: "links" },
+    h("a", { href: `/reports/${encodeURIComponent(id)}`, id: "permalink" }, "Permalink"),
+    " · download ",
+    ...formats.flatMap(([fmt, label, ext]) => [
+      " ",
+      h("a", {
+        href: `/v1/reports/${encodeURIComponent(id)}?format=${fmt}`,
+        download: `coredelta-${id.slice(0, 12)}.${ext}`,
+        "data-format": fmt,
+      }, label),
+    ]),
+  );
+}
+
+function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElement {
+  const core = (title: string, c: DiffReportJson["a"]) =>
+    h(
+      "section",
+      { class: "card" },
+      h("h3", {}, title),
+      h(
+        "dl",
+        { class: "kv" },
+        h("dt", {}, "file"),
+        h("dd", { class: "mono wrap" }, c.label),
+        h("dt", {}, "producer"),
+        h("dd", {}, c.producer),
+        h("dt", {}, "size"),
+        h("dd", {}, formatBytes(c.size)),
+        h("dt", {}, "PT_LOAD · threads"),
+        h("dd", {}, `${c.loads} · ${c.threads}`),
+      ),
+    );
+  return h(
+    "div",
+    { class: "cards" },
+    core("Core A", r.a),
+    core("Core B", r.b),
+    h(
+      "section",
+      { class: "card" },
+      h("h3", {}, "Context"),
+      h(
+        "dl",
+        { class: "kv" },
+        h("dt", {}, "smaps"),
+        h(
+          "dd",
+          {},
+          r.context.smaps ? "given: reasons are predicted" : "not given: reasons inferred",
+        ),
+        h("dt", {}, "filter"),
+        h("dd", { class: "mono" }, r.context.filter ?? "-"),
+        h("dt", {}, "ranges"),
+        h(
+          "dd",
+          {},
+          top.byStatus.filter((s) => s.count).map((s) =>
+            `${s.label} ${s.count.toLocaleString("en-US")}`
+          )
+            .join(" · "),
+        ),
+      ),
+    ),
+  );
+}
+
+function notes(r: DiffReportJson): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "h-notes" },
+    h("h2", { id: "h-notes" }, `Note differences (${r.notes.length})`),
+    r.notes.length
+      ? h(
+        "ul",
+        { class: "diffs" },
+        ...r.notes.map((d) =>
+          h(
+            "li",
+            { class: "diff" },
+            h("b", {}, d.kind),
+            ` · ${d.text}`,
+            d.reasons.length
+              ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code)))
+              : h("span", { class: "state unexplained" }, " unexplained"),
+          )
+        ),
+      )
+      : h("p", { class: "muted" }, "None."),
+  );
+}
+
+function files(r: DiffReportJson): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "h-files" },
+    h("h2", { id: "h-files" }, `Files a debugger needs (${r.files.length})`),
+    h(
+      "ul",
+      { class: "files" },
+      ...r.files.map((f) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "mono wrap" }, f.path),
+          ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${
+            f.headerInB ? "yes" : "no"
+          }`,
+        )
+      ),
+    ),
+  );
+}
