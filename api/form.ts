@@ -76,7 +76,7 @@ export const FORM_HEADERS: Readonly<Record<string, string>> = {
 export function formRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", (c) => c.body(FORM_HTML, 200, { ...FORM_HEADERS }));
-  for (const path of ["/favicon.svg", "/favicon.ico"]) {
+  for (const path of ["/favicon.ico"]) {
     app.get(path, (c) =>
       c.body(FAVICON_SVG, 200, {
         "content-type": "image/svg+xml",

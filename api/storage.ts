@@ -12,6 +12,8 @@
 
 import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "./clock.ts";
+import { listItem, matches, pageOf, type ReportListItem, type ReportQuery } from "./report_list.ts";
+export type { ReportListItem, ReportQuery };
 
 /** What a store holds. */
 export type Kind = "digest" | "report";
@@ -37,6 +39,8 @@ export interface Storage {
   get(kind: Kind, id: string): Promise<Uint8Array | undefined>;
   /** Every stored object of `kind`, newest first. */
   list(kind: Kind): Promise<Entry[]>;
+  /** Stored reports, newest first, filtered and paged (`GET /v1/reports`, CONTRACTS.md 5). */
+  listReports(query: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }>;
   /** Deletes an object (a digest takes its kept core with it); false when absent. */
   delete(kind: Kind, id: string): Promise<boolean>;
   /** Adopts a finished temporary file as the raw core of digest `id` (moved, not copied). */
@@ -117,6 +121,8 @@ export class LocalStorage implements Storage {
   readonly root: string;
   readonly #retention: Retention;
   readonly #clock: Clock;
+  /** List items of stored reports (immutable by id), so listing reads each report once. */
+  readonly #listed = new Map<string, ReportListItem>();
 
   /**
    * Uses `root` as it is; {@link openLocalStorage} also creates the layout and empties `tmp/`.
@@ -187,8 +193,31 @@ export class LocalStorage implements Storage {
     return out.sort((x, y) => y.created - x.created || x.id.localeCompare(y.id));
   }
 
+  async listReports(
+    query: ReportQuery,
+  ): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
+    const items: ReportListItem[] = [];
+    for (const e of await this.list("report")) {
+      let it = this.#listed.get(e.id);
+      if (!it || it.createdAt !== new Date(e.created).toISOString()) {
+        const bytes = await this.get("report", e.id).catch(() => undefined);
+        if (!bytes) continue;
+        try {
+          const stored = JSON.parse(new TextDecoder().decode(bytes));
+          it = listItem(e.id, e.created, stored.formats.json);
+        } catch {
+          continue; // not a report this version can list
+        }
+        this.#listed.set(e.id, it);
+      }
+      if (matches(it, query)) items.push(it);
+    }
+    return pageOf(items, query);
+  }
+
   async delete(kind: Kind, id: string): Promise<boolean> {
     if (!isId(id)) return false;
+    if (kind === "report") this.#listed.delete(id);
     if (kind === "digest") await Deno.remove(this.#path("core", id)).catch(() => {});
     try {
       await Deno.remove(this.#path(kind, id));

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ReportListItem, ReportQuery } from "../api/report_list.ts";
 import type { Entry, Kind, LocalStorage, Storage } from "../api/storage.ts";
 import { sleep } from "./_api_faults.ts";
 
@@ -50,6 +51,10 @@ export class FullStorage implements Storage {
   /** Lists. */
   list(kind: Kind): Promise<Entry[]> {
     return this.#inner.list(kind);
+  }
+  /** Lists reports. */
+  listReports(query: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
+    return this.#inner.listReports(query);
   }
   /** Deletes. */
   delete(kind: Kind, id: string): Promise<boolean> {

@@ -86,6 +86,7 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     threads: d.core.threads.length,
     truncated: d.core.truncated,
     memory: memoryOf(d),
+    ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
   };
 }
 

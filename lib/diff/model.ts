@@ -180,6 +180,8 @@ export interface CoreSummary {
   readonly truncated: boolean;
   /** Resident-memory estimate. */
   readonly memory: MemoryEstimate;
+  /** The process, from `NT_PRPSINFO` (`pr_pid`, `pr_fname`), when the core has one. */
+  readonly process?: { readonly pid: number; readonly name: string };
 }
 
 /** A file a debugger needs to open the core (from NT_FILE). */
