@@ -1330,27 +1330,27 @@
       class: `td c-${c.key}${c.wide ? " wide" : ""}`,
       role: "columnheader"
     }, c.label)));
-    const spacer = h("div", {
-      class: "spacer"
-    });
     const body = h("div", {
       class: "tbody",
       role: "rowgroup"
     });
-    const scroller = h("div", {
-      class: "scroller"
-    }, spacer, body);
+    const thead = h("div", {
+      role: "rowgroup",
+      class: "thead"
+    }, head);
+    const spacer = h("div", {
+      class: "spacer"
+    }, body);
     const grid = h("div", {
       id: "ranges",
-      class: "grid",
+      class: "grid scroller",
       role: "grid",
       tabindex: 0,
       "aria-label": "Ranges (arrow keys move, the active row is shown in the detail pane)",
       "aria-colcount": COLUMNS.length
-    }, h("div", {
-      role: "rowgroup",
-      class: "thead"
-    }, head), scroller);
+    }, thead, spacer);
+    const scroller = grid;
+    const viewHeight = () => Math.max(rowHeight, (scroller.clientHeight || 600) - thead.offsetHeight);
     const count = h("p", {
       class: "count",
       role: "status"
@@ -1399,7 +1399,7 @@
     };
     let drawn = "";
     const draw = (force = false) => {
-      const w = rowWindow(scroller.scrollTop, scroller.clientHeight || 600, rowHeight, rows.length, OVERSCAN);
+      const w = rowWindow(scroller.scrollTop, viewHeight(), rowHeight, rows.length, OVERSCAN);
       const key = `${w.first}:${w.last}:${active}`;
       if (!force && key === drawn) return;
       drawn = key;
@@ -1413,7 +1413,7 @@
     };
     const moveTo = (pos, notify) => {
       active = pos;
-      scroller.scrollTop = scrollFor(pos, scroller.scrollTop, scroller.clientHeight, rowHeight);
+      scroller.scrollTop = scrollFor(pos, scroller.scrollTop, viewHeight(), rowHeight);
       draw(true);
       if (notify && rows[pos] !== void 0) onSelect(rows[pos]);
     };
@@ -1421,7 +1421,7 @@
       passive: true
     });
     grid.addEventListener("keydown", (e) => {
-      const page = Math.max(1, Math.floor(scroller.clientHeight / rowHeight) - 1);
+      const page = Math.max(1, Math.floor(viewHeight() / rowHeight) - 1);
       const j = moveIndex(e.key, active, rows.length, page);
       if (j === void 0) return;
       e.preventDefault();
@@ -1533,10 +1533,10 @@
     }));
     statusSel.addEventListener("change", apply);
     failingBox.addEventListener("change", apply);
-    let t;
+    let pending = 0;
     search.addEventListener("input", () => {
-      clearTimeout(t);
-      t = setTimeout(apply, 120);
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(apply);
     });
     const filters = h("div", {
       class: "filters",

@@ -102,10 +102,10 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
     }));
   statusSel.addEventListener("change", apply);
   failingBox.addEventListener("change", apply);
-  let t: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
   search.addEventListener("input", () => {
-    clearTimeout(t);
-    t = setTimeout(apply, 120);
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(apply);
   });
   const filters = h(
     "div",

@@ -56,22 +56,27 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
       h("span", { class: `td c-${c.key}${c.wide ? " wide" : ""}`, role: "columnheader" }, c.label)
     ),
   );
-  const spacer = h("div", { class: "spacer" });
   const body = h("div", { class: "tbody", role: "rowgroup" });
-  const scroller = h("div", { class: "scroller" }, spacer, body);
+  const thead = h("div", { role: "rowgroup", class: "thead" }, head);
+  const spacer = h("div", { class: "spacer" }, body);
+  // The grid is its own scroller (so the scrolled region is the focusable widget); the header
+  // row sticks to its top and the rows are placed in the spacer below it.
   const grid = h(
     "div",
     {
       id: "ranges",
-      class: "grid",
+      class: "grid scroller",
       role: "grid",
       tabindex: 0,
       "aria-label": "Ranges (arrow keys move, the active row is shown in the detail pane)",
       "aria-colcount": COLUMNS.length,
     },
-    h("div", { role: "rowgroup", class: "thead" }, head),
-    scroller,
+    thead,
+    spacer,
   );
+  const scroller = grid;
+  /** Height of the rows' viewport (the scroller minus the sticky header). */
+  const viewHeight = () => Math.max(rowHeight, (scroller.clientHeight || 600) - thead.offsetHeight);
   const count = h("p", { class: "count", role: "status" });
   const element = h("div", { class: "table-wrap" }, count, grid);
 
@@ -124,7 +129,7 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
   const draw = (force = false) => {
     const w = rowWindow(
       scroller.scrollTop,
-      scroller.clientHeight || 600,
+      viewHeight(),
       rowHeight,
       rows.length,
       OVERSCAN,
@@ -143,14 +148,14 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
 
   const moveTo = (pos: number, notify: boolean) => {
     active = pos;
-    scroller.scrollTop = scrollFor(pos, scroller.scrollTop, scroller.clientHeight, rowHeight);
+    scroller.scrollTop = scrollFor(pos, scroller.scrollTop, viewHeight(), rowHeight);
     draw(true);
     if (notify && rows[pos] !== undefined) onSelect(rows[pos]!);
   };
 
   scroller.addEventListener("scroll", () => draw(), { passive: true });
   grid.addEventListener("keydown", (e) => {
-    const page = Math.max(1, Math.floor(scroller.clientHeight / rowHeight) - 1);
+    const page = Math.max(1, Math.floor(viewHeight() / rowHeight) - 1);
     const j = moveIndex(e.key, active, rows.length, page);
     if (j === undefined) return;
     e.preventDefault();

@@ -1,0 +1,405 @@
+/// <reference lib="dom" />
+/**
+ * The triage page in Chromium, flow by flow: a 70,000-range report within the time and memory
+ * bounds (Performance API and CDP figures printed), a wrong filter showing the contradiction, a
+ * mismatched pair showing the identity banner, a truncated core, history search, a 360 px screen
+ * without horizontal scroll, keyboard-only use, and axe-core with no serious violation. Screenshots
+ * go to `test/out/ui/` (git-ignored).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+// deno-lint-ignore no-import-prefix
+import axe from "npm:axe-core@4.14.1";
+import { CHROMIUM, startRig } from "./_browser.ts";
+import { storeReport, syntheticReport } from "./_reports.ts";
+
+const ignore = !CHROMIUM;
+const FOLDER = "ui";
+
+Deno.test({
+  name: "ui: a 70,000-range report shows its verdict fast, stays responsive and small",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER);
+    try {
+      const id = await storeReport(
+        rig.storage,
+        syntheticReport({ ranges: 70_000, differEvery: 50, unexplained: true }),
+      );
+      const context = await rig.browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${rig.base}/reports/${id}`);
+      await page.locator("#detail-body .dname").waitFor({ timeout: 60_000 });
+      const t = await page.evaluate(() => {
+        const res = performance.getEntriesByType("resource").find((e) =>
+          e.name.includes("/v1/reports/")
+        ) as PerformanceResourceTiming;
+        const mark = (n: string) => performance.getEntriesByName(n)[0]!.startTime;
+        return {
+          responseStart: res.responseStart,
+          responseEnd: res.responseEnd,
+          bytes: res.encodedBodySize,
+          verdict: mark("cd:verdict"),
+          summary: mark("cd:summary"),
+          ready: mark("cd:ready"),
+        };
+      });
+      const verdictAfter = t.verdict - t.responseStart;
+      console.log(
+        `70k report: ${(t.bytes / 1e6).toFixed(1)} MB JSON; verdict ${
+          verdictAfter.toFixed(0)
+        } ms after the response started, summary ${
+          (t.summary - t.responseStart).toFixed(0)
+        } ms, map+table ${(t.ready - t.responseStart).toFixed(0)} ms (body done at ${
+          (t.responseEnd - t.responseStart).toFixed(0)
+        } ms)`,
+      );
+      assert.ok(verdictAfter <= 2000, `verdict ${verdictAfter} ms after response start`);
+      assert.equal(await page.textContent("#verdict .word"), "FAIL");
+      assert.equal(await page.getAttribute("#ranges", "aria-rowcount"), "70001");
+      const rendered = await page.locator("#ranges .tbody .tr").count();
+      assert.ok(rendered < 100, `only the rows in view are in the DOM (${rendered})`);
+      await rig.shot(page, "big-report");
+
+      // Interactions, timed by the Event Timing API (input to next paint) and long tasks.
+      await page.evaluate(() => {
+        const w = globalThis as unknown as { __lat: number[]; __long: number[] };
+        w.__lat = [];
+        w.__long = [];
+        new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__lat.push(e.duration)))
+          .observe(
+            { type: "event", durationThreshold: 16, buffered: false } as PerformanceObserverInit,
+          );
+        new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__long.push(e.duration)))
+          .observe({ type: "longtask" });
+      });
+      const timed: [string, () => Promise<unknown>][] = [
+        ["click a row", () => page.click("#ranges", { position: { x: 300, y: 95 } })],
+        ["arrow down in the table", () => page.keyboard.press("ArrowDown")],
+        ["page down in the table", () => page.keyboard.press("PageDown")],
+        ["filter: differs", () => page.selectOption("#f-status", "differs")],
+        ["clear the filter", () => page.selectOption("#f-status", "")],
+        ["search text", () => page.fill("#f-text", "vdso")],
+        ["clear the search", () => page.fill("#f-text", "")],
+        ["focus the map", () => page.focus("#map")],
+        ["map: next range", () => page.keyboard.press("ArrowRight")],
+        ["map: zoom in", () => page.keyboard.press("+")],
+        ["map: zoom out", () => page.keyboard.press("-")],
+        ["resize", () => page.setViewportSize({ width: 900, height: 800 })],
+      ];
+      const wall: string[] = [];
+      for (const [name, act] of timed) {
+        const t0 = Date.now();
+        await act();
+        await page.evaluate(() =>
+          new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+        );
+        wall.push(`${name} ${Date.now() - t0} ms`);
+      }
+      await page.waitForTimeout(300);
+      const perf = await page.evaluate(() => {
+        const w = globalThis as unknown as { __lat: number[]; __long: number[] };
+        return { lat: w.__lat, long: w.__long };
+      });
+      const worst = Math.max(0, ...perf.lat), longest = Math.max(0, ...perf.long);
+      console.log(
+        `70k interactions: worst input-to-paint ${worst} ms over ${perf.lat.length} slow events; longest task ${longest} ms; wall (incl. driver) ${
+          wall.join(", ")
+        }`,
+      );
+      assert.ok(worst <= 100, `worst interaction ${worst} ms`);
+      assert.ok(longest <= 100, `longest task during interactions ${longest} ms`);
+
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Performance.enable");
+      await cdp.send("HeapProfiler.collectGarbage");
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      const m = Object.fromEntries(
+        metrics.map((x: { name: string; value: number }) => [x.name, x.value]),
+      );
+      const heap = (m.JSHeapUsedSize ?? 0) / 2 ** 20, total = (m.JSHeapTotalSize ?? 0) / 2 ** 20;
+      const memApi = await page.evaluate(() =>
+        (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
+          ?.usedJSHeapSize ?? 0
+      );
+      console.log(
+        `70k memory: JS heap used ${heap.toFixed(0)} MiB (performance.memory ${
+          (memApi / 2 ** 20).toFixed(0)
+        } MiB), heap total ${total.toFixed(0)} MiB, ${m.Nodes} DOM nodes`,
+      );
+      assert.ok(total <= 300, `tab JS heap ${total} MiB`);
+      assert.ok((m.Nodes ?? 0) < 5000, `${m.Nodes} DOM nodes`);
+      await rig.shot(page, "big-report-after");
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ui: the top shows a contradicting filter, another program, a truncated core",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER);
+    try {
+      const wrongFilter = await storeReport(
+        rig.storage,
+        syntheticReport({
+          ranges: 40,
+          differEvery: 4,
+          unexplained: true,
+          context: {
+            filter: "0x7f",
+            contradictions: [{
+              what: "coredump_filter",
+              given: "0x7f",
+              fits: "0x33",
+              text: "the cores fit 0x33; you gave 0x7f",
+            }],
+          },
+        }),
+      );
+      const mismatched = await storeReport(
+        rig.storage,
+        syntheticReport({
+          ranges: 12,
+          differEvery: 3,
+          unexplained: true,
+          truncationB: {
+            fileSize: 4096,
+            expectedSize: 12288,
+            missingBytes: 8192,
+            missingPages: 2,
+            cutInNotes: false,
+            byCoreLimit: true,
+            text: "b.core ends 8 KiB early: 2 pages missing",
+          },
+          extra: {
+            identity: {
+              relation: "different-program",
+              code: "identity.different-program",
+              text: "the cores are of different programs (app and other)",
+              evidence: [
+                { field: "pr_fname", a: "app", b: "other", same: false },
+                { field: "uid", a: "1000", b: "1000", same: true },
+              ],
+            },
+          },
+        }),
+      );
+      const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${rig.base}/reports/${wrongFilter}`);
+      const banner = page.locator('#banners [data-kind="contradiction"]');
+      await banner.waitFor();
+      assert.match((await banner.textContent()) ?? "", /the cores fit 0x33; you gave 0x7f/);
+      assert.equal(await page.textContent("#verdict .word"), "FAIL");
+      // Unexplained lines show what was seen and that nothing predicted it.
+      assert.match((await page.textContent("#detail-body")) ?? "", /seen: 1 of 3 pages differ/);
+      await rig.shot(page, "wrong-filter");
+
+      await page.goto(`${rig.base}/reports/${mismatched}`);
+      const id = page.locator('#banners [data-kind="identity"]');
+      await id.waitFor();
+      assert.match((await id.textContent()) ?? "", /Different programs/);
+      assert.match((await id.textContent()) ?? "", /pr_fname: A app · B other/);
+      assert.equal(await id.getAttribute("class"), "banner error");
+      const trunc = page.locator('#banners [data-kind="truncation"]');
+      assert.match((await trunc.textContent()) ?? "", /Core B is truncated.*2 pages missing/);
+      // The identity banner comes before everything else under the verdict.
+      assert.equal(
+        await page.evaluate(() => document.querySelector("#banners li")?.getAttribute("data-kind")),
+        "identity",
+      );
+      await rig.shot(page, "identity-truncation");
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ui: history lists, searches and pages through stored reports",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER);
+    try {
+      for (let k = 0; k < 25; k++) {
+        await storeReport(
+          rig.storage,
+          syntheticReport({
+            ranges: 3 + k,
+            differEvery: k % 2 ? 2 : 0,
+            unexplained: k % 2 === 1,
+            labels: { a: `run-${k}.core`, b: `run-${k}.gcore` },
+            processes: {
+              a: { pid: 1000 + k, name: k === 7 ? "needle" : "app" },
+              b: { pid: 1000 + k, name: "app" },
+            },
+          }),
+        );
+      }
+      const res = await fetch(`${rig.base}/v1/reports?limit=10`);
+      const page1 = await res.json();
+      assert.equal(page1.items.length, 10);
+      const next = await (await fetch(`${rig.base}/v1/reports?limit=10&cursor=${page1.nextCursor}`))
+        .json();
+      assert.equal(next.items.length, 10);
+      const ids = new Set([...page1.items, ...next.items].map((i: { id: string }) => i.id));
+      assert.equal(ids.size, 20, "pages do not overlap");
+      assert.equal((await fetch(`${rig.base}/v1/reports?limit=0`)).status, 400);
+      assert.equal((await fetch(`${rig.base}/v1/reports?cursor=zzzz`)).status, 400);
+      const fails = await (await fetch(`${rig.base}/v1/reports?verdict=fail&limit=100`)).json();
+      assert.equal(fails.items.length, 12);
+      assert.ok(fails.items.every((i: { verdict: string }) => i.verdict === "fail"));
+
+      const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${rig.base}/`);
+      await page.click("#history summary");
+      await page.locator("#history-list li").first().waitFor();
+      assert.equal(await page.locator("#history-list li").count(), 20);
+      await page.click("#history-more");
+      await page.waitForFunction(() => document.querySelectorAll("#history-list li").length === 25);
+      await page.fill("#history-q", "needle");
+      await page.press("#history-q", "Enter");
+      await page.waitForFunction(() => document.querySelectorAll("#history-list li").length === 1);
+      assert.match((await page.textContent("#history-list")) ?? "", /run-7\.core vs run-7\.gcore/);
+      assert.match((await page.textContent("#history-list")) ?? "", /needle \(1007\)/);
+      await rig.shot(page, "history");
+      await page.click("#history-list a");
+      await page.locator("#verdict").waitFor();
+      assert.match(page.url(), /\/reports\/[0-9a-f]{64}$/);
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ui: 360 px without horizontal scroll; keyboard only; axe finds no serious violation",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER);
+    try {
+      const id = await storeReport(
+        rig.storage,
+        syntheticReport({
+          ranges: 300,
+          differEvery: 7,
+          unexplained: true,
+          labels: { a: "a-very-long-file-name-of-a-kernel-core-that-must-wrap.core", b: "b.core" },
+          context: {
+            contradictions: [{
+              what: "coredump_filter",
+              given: "0x7f",
+              fits: "0x33",
+              text: "the cores fit 0x33; you gave 0x7f",
+            }],
+          },
+        }),
+      );
+      // 360 px: the form and the report fit; status and reasons stay visible in the table.
+      const narrow = await rig.browser.newContext({
+        viewport: { width: 360, height: 740 },
+        bypassCSP: true,
+      });
+      const small = await narrow.newPage();
+      for (const path of ["/", `/reports/${id}`]) {
+        await small.goto(`${rig.base}${path}`);
+        if (path !== "/") await small.locator("#ranges .tbody .tr").first().waitFor();
+        const over = await small.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+        assert.ok(over <= 0, `${path}: ${over} px of horizontal overflow at 360 px`);
+        await rig.shot(small, path === "/" ? "narrow-form" : "narrow-report", true);
+      }
+      const row = small.locator("#ranges .tbody .tr.failing").first();
+      assert.ok(await row.locator(".c-status").isVisible());
+      assert.ok(await row.locator(".c-codes").isVisible());
+      assert.equal(await row.locator(".c-codes").textContent(), "unexplained");
+      await small.addScriptTag({ content: axe.source });
+      for (const path of ["/", `/reports/${id}`]) {
+        if (path === "/") {
+          await small.goto(`${rig.base}/`);
+          await small.addScriptTag({ content: axe.source });
+        }
+        const serious = await axeSerious(small);
+        assert.deepEqual(serious, [], `axe at 360 px on ${path}`);
+      }
+      await narrow.close();
+
+      // Keyboard only, wide screen: skip link, one tab stop per widget, arrows inside.
+      const ctx = await rig.browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        bypassCSP: true,
+      });
+      const page = await ctx.newPage();
+      await page.goto(`${rig.base}/reports/${id}`);
+      await page.locator("#detail-body .dname").waitFor();
+      await page.keyboard.press("Tab");
+      assert.equal(await page.evaluate(() => document.activeElement?.className), "skip");
+      await page.keyboard.press("Enter");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+      const stops: string[] = [];
+      for (let k = 0; k < 80; k++) {
+        await page.keyboard.press("Tab");
+        const at = await page.evaluate((k) => {
+          const e = document.activeElement as HTMLElement | null;
+          if (!e || e === document.body) return `!${e?.tagName}`;
+          if (e.dataset.stop) return "";
+          e.dataset.stop = String(k);
+          return `${e.tagName.toLowerCase()}#${e.id}`;
+        }, k);
+        if (!at) break;
+        stops.push(at);
+        if (at.startsWith("!")) break;
+      }
+      console.log(`keyboard: ${stops.length} tab stops on the report: ${stops.join(" ")}`);
+      assert.ok(stops.includes("div#map") && stops.includes("div#ranges"), stops.join(" "));
+      assert.ok(stops.length < 40, `${stops.length} tab stops: ${stops.join(" ")}`);
+      await page.focus("#ranges");
+      await page.keyboard.press("Home");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("ArrowDown");
+      assert.equal(await page.getAttribute("#ranges", "aria-activedescendant"), "row-2");
+      assert.match((await page.textContent("#detail-body .dname")) ?? "", /anonymous mapping/);
+      await page.keyboard.press("End");
+      assert.equal(await page.getAttribute("#ranges", "aria-activedescendant"), "row-299");
+      await page.focus("#map");
+      await page.keyboard.press("Home");
+      for (let k = 0; k < 4; k++) await page.keyboard.press("ArrowRight");
+      const readout = (await page.textContent("#map-readout")) ?? "";
+      assert.match(readout, /Range 5 of 300: \[vvar_vclock\]/, "the map names the mapping in full");
+      assert.equal(await page.getAttribute("#ranges", "aria-activedescendant"), "row-4");
+      for (let k = 0; k < 12; k++) await page.keyboard.press("+");
+      assert.match((await page.textContent("#map-readout")) ?? "", /showing ranges 5-5 \(pages/);
+      await rig.shot(page, "keyboard-map-zoomed");
+      await page.addScriptTag({ content: axe.source });
+      assert.deepEqual(await axeSerious(page), [], "axe on the wide report");
+      await ctx.close();
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+/** Serious and critical axe violations on the page, as `id: target` lines. */
+async function axeSerious(page: import("npm:playwright-core@1.65.1").Page): Promise<string[]> {
+  return await page.evaluate(async () => {
+    const a = (globalThis as unknown as {
+      axe: {
+        run: (
+          o: unknown,
+        ) => Promise<
+          { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
+        >;
+      };
+    }).axe;
+    const r = await a.run({ resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}
