@@ -182,8 +182,9 @@ export interface NeededFile {
   readonly path: string;
   /** Lowest mapped address. */
   readonly start: bigint;
-  /** Whether the first page of the offset-0 mapping is in core A / core B (build-id lookup). */
+  /** Whether the first page of the offset-0 mapping is in core A (build-id lookup). */
   readonly headerInA: boolean;
+  /** The same for core B. */
   readonly headerInB: boolean;
 }
 
@@ -195,8 +196,9 @@ export interface DiffReport {
   readonly verdict: "pass" | "fail";
   /** The expectation applied. */
   readonly expectation: Expectation;
-  /** Inputs. */
+  /** The first input. */
   readonly a: CoreSummary;
+  /** The second input. */
   readonly b: CoreSummary;
   /** What the analysis used: whether smaps was supplied, the filter (hex), the producers' settings. */
   readonly context: ReportContext;
