@@ -121,7 +121,13 @@ export function syntheticReport(o: SyntheticOptions): DiffReport {
       ...core(o.labels?.b ?? "b.core", o.processes?.b),
       ...(o.truncationB ? { truncated: true, truncation: o.truncationB } : {}),
     },
-    context: { smaps: true, filter: "0x33", warnings: [], ...o.context },
+    context: {
+      smaps: true,
+      filter: "0x33",
+      settings: { kernelProfile: "linux-6", gdbUseFilter: true, gdbDumpExcluded: false },
+      warnings: [],
+      ...o.context,
+    },
     summary: {
       ranges: ranges.length,
       differences,

@@ -613,35 +613,6 @@
     if (panel.open) void load(false);
   }
 
-  // lib/elf/constants.ts
-  var PF_X = 1;
-  var PF_W = 2;
-  var PF_R = 4;
-  function flagString(flags) {
-    return `${flags & PF_R ? "R" : " "}${flags & PF_W ? "W" : " "}${flags & PF_X ? "E" : " "}`;
-  }
-
-  // lib/report/diff_common.ts
-  function reasonCodes(ds) {
-    const codes = /* @__PURE__ */ new Set();
-    for (const d of ds) {
-      if (d.unexplained) codes.add("unexplained");
-      for (const r of d.reasons) codes.add(r.code);
-    }
-    return [
-      ...codes
-    ];
-  }
-  function failing(r) {
-    return r.differences.some((d) => !d.expected);
-  }
-  function shortName(name) {
-    if (!name) return "";
-    if (name.startsWith("[")) return name;
-    const i = name.lastIndexOf("/");
-    return i >= 0 ? name.slice(i + 1) : name;
-  }
-
   // lib/report/view.ts
   var STATUS_ORDER = [
     "differs",
@@ -782,6 +753,38 @@
       byStatus
     };
   }
+
+  // lib/elf/constants.ts
+  var PF_X = 1;
+  var PF_W = 2;
+  var PF_R = 4;
+  function flagString(flags) {
+    return `${flags & PF_R ? "R" : " "}${flags & PF_W ? "W" : " "}${flags & PF_X ? "E" : " "}`;
+  }
+
+  // lib/report/diff_common.ts
+  function reasonCodes(ds) {
+    const codes = /* @__PURE__ */ new Set();
+    for (const d of ds) {
+      if (d.unexplained) codes.add("unexplained");
+      for (const r of d.reasons) codes.add(r.code);
+    }
+    return [
+      ...codes
+    ];
+  }
+  function failing(r) {
+    return r.differences.some((d) => !d.expected);
+  }
+  function shortName(name) {
+    if (!name) return "";
+    if (name.startsWith("[")) return name;
+    const i = name.lastIndexOf("/");
+    return i >= 0 ? name.slice(i + 1) : name;
+  }
+
+  // lib/report/view_ranges.ts
+  var plural2 = (n, one, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
   function indexReport(report) {
     const n = report.ranges.length;
     const status = new Uint8Array(n), fail = new Uint8Array(n);
@@ -883,7 +886,7 @@
           certainty: x.certainty
         }))
       })),
-      runs: (r.runs ?? []).map((x) => `${address(x.start)}-${address(x.end)} (${plural(x.pages, "page")})`),
+      runs: (r.runs ?? []).map((x) => `${address(x.start)}-${address(x.end)} (${plural2(x.pages, "page")})`),
       runsTotal: r.runsTotal ?? 0
     };
   }

@@ -6,12 +6,8 @@
  * @module
  */
 
-import {
-  detailView,
-  PAGE_CLASS_TEXT,
-  pageStrip,
-  type RangeJson,
-} from "../../../lib/report/view.ts";
+import { PAGE_CLASS_TEXT, type RangeJson } from "../../../lib/report/view.ts";
+import { detailView, pageStrip } from "../../../lib/report/view_ranges.ts";
 import { h } from "./dom.ts";
 
 /**

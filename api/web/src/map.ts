@@ -9,15 +9,8 @@
  * @module
  */
 
-import {
-  address,
-  mapBins,
-  PAGE_CLASS_TEXT,
-  pageStrip,
-  type ReportIndex,
-  STATUS_ORDER,
-  STATUS_TEXT,
-} from "../../../lib/report/view.ts";
+import { PAGE_CLASS_TEXT, STATUS_ORDER, STATUS_TEXT } from "../../../lib/report/view.ts";
+import { address, mapBins, pageStrip, type ReportIndex } from "../../../lib/report/view_ranges.ts";
 import { shortName } from "../../../lib/report/diff_common.ts";
 import { cssColor, h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";

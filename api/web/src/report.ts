@@ -10,12 +10,11 @@
 
 import {
   type DiffReportJson,
-  indexReport,
   reportTop,
-  selectRows,
   STATUS_ORDER,
   STATUS_TEXT,
 } from "../../../lib/report/view.ts";
+import { indexReport, selectRows } from "../../../lib/report/view_ranges.ts";
 import { formatBytes } from "../../../lib/report/units.ts";
 import { getJson } from "./api.ts";
 import { bannerList, verdictBlock } from "./banners.ts";

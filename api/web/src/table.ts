@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type ReportIndex, rowView } from "../../../lib/report/view.ts";
+import { type ReportIndex, rowView } from "../../../lib/report/view_ranges.ts";
 import { h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";
 import { rowWindow, scrollFor } from "./window.ts";

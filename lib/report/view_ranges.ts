@@ -1,0 +1,320 @@
+/**
+ * The triage view of a report's ranges: flat per-range arrays for filtering and drawing
+ * ({@link indexReport}, {@link selectRows}), one table row and the detail pane on demand
+ * ({@link rowView}, {@link detailView}), the page strip of a range ({@link pageStrip}) and the
+ * aggregated address-space overview ({@link mapBins}). Pure functions over the JSON report.
+ *
+ * @module
+ */
+
+import { flagString } from "../elf/constants.ts";
+import type { Difference, PageMap, PageTally, RangeStatus } from "../diff/model.ts";
+import { failing, reasonCodes, shortName } from "./diff_common.ts";
+import { formatBytes } from "./units.ts";
+import {
+  type DiffReportJson,
+  type Json,
+  type RangeJson,
+  STATUS_ORDER,
+  STATUS_TEXT,
+} from "./view.ts";
+
+const plural = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+/** Flat per-range arrays for filtering and drawing. */
+export interface ReportIndex {
+  /** The report. */
+  readonly report: DiffReportJson;
+  /** {@link STATUS_ORDER} index of each range. */
+  readonly status: Uint8Array;
+  /** 1 where a range has a difference that breaks the verdict. */
+  readonly failing: Uint8Array;
+  /** Lower-case searchable text of each range: name, start address, reason codes. */
+  readonly text: readonly string[];
+}
+
+/**
+ * Indexes a report's ranges (linear; about 50 ms for 70,000 ranges in a browser).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const idx = indexReport({ ranges: [{ start: "0x1000", name: "/bin/x", status: "same",
+ *   differences: [] }] } as never);
+ * assert.equal(idx.status[0], 6);
+ * ```
+ */
+export function indexReport(report: DiffReportJson): ReportIndex {
+  const n = report.ranges.length;
+  const status = new Uint8Array(n), fail = new Uint8Array(n);
+  const text: string[] = new Array(n);
+  const order = new Map(STATUS_ORDER.map((s, i) => [s, i]));
+  for (let i = 0; i < n; i++) {
+    const r = report.ranges[i]!;
+    status[i] = order.get(r.status) ?? STATUS_ORDER.length - 1;
+    fail[i] = failing(r) ? 1 : 0;
+    text[i] = `${r.name} ${r.start} ${reasonCodes(r.differences).join(" ")}`.toLowerCase();
+  }
+  return { report, status, failing: fail, text };
+}
+
+/** What the table shows. */
+export interface RowQuery {
+  /** Only this status (empty: all). */
+  readonly status?: RangeStatus | "";
+  /** Only ranges that break the verdict. */
+  readonly failingOnly?: boolean;
+  /** Substring of name, start address or reason code. */
+  readonly text?: string;
+}
+
+/**
+ * The indices of the ranges a query selects, in address order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const idx = indexReport({ ranges: [
+ *   { start: "0x1000", name: "a", status: "same", differences: [] },
+ *   { start: "0x2000", name: "b", status: "differs", differences: [] },
+ * ] } as never);
+ * assert.deepEqual([...selectRows(idx, { status: "differs" })], [1]);
+ * ```
+ */
+export function selectRows(idx: ReportIndex, q: RowQuery): Uint32Array {
+  const n = idx.status.length;
+  const want = q.status ? STATUS_ORDER.indexOf(q.status) : -1;
+  const text = (q.text ?? "").trim().toLowerCase();
+  if (want < 0 && !q.failingOnly && !text) return Uint32Array.from({ length: n }, (_, i) => i);
+  const out = new Uint32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (want >= 0 && idx.status[i] !== want) continue;
+    if (q.failingOnly && !idx.failing[i]) continue;
+    if (text && !idx.text[i]!.includes(text)) continue;
+    out[k++] = i;
+  }
+  return out.slice(0, k);
+}
+
+/** A 12-digit hex address from its JSON form. */
+export function address(v: string): string {
+  return `0x${BigInt(v).toString(16).padStart(12, "0")}`;
+}
+
+/** Size of a range in bytes (as a number: exact below 2^53). */
+function bytesOf(r: { start: string; end: string }): number {
+  return Number(BigInt(r.end) - BigInt(r.start));
+}
+
+/** A side of a range in one line: `R.E 0x2000` (flags, saved bytes) or `-`. */
+function sideText(s: RangeJson["a"]): string {
+  return s.present ? `${flagString(s.flags ?? 0).replaceAll(" ", ".")} ${s.saved}` : "-";
+}
+
+/** One row of the table. */
+export interface RowView {
+  /** Index in the report. */
+  readonly i: number;
+  /** Start and end, 12 hex digits. */
+  readonly start: string;
+  readonly end: string;
+  /** Size, human-readable. */
+  readonly size: string;
+  /** Full mapping name and its short form (last path component or bracketed name). */
+  readonly name: string;
+  readonly short: string;
+  /** Status and its label. */
+  readonly status: RangeStatus;
+  readonly statusLabel: string;
+  /** Sides A and B in one line each. */
+  readonly a: string;
+  readonly b: string;
+  /** Reason codes (and `unexplained`). */
+  readonly codes: readonly string[];
+  /** Whether it breaks the verdict. */
+  readonly failing: boolean;
+}
+
+/**
+ * One table row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const row = rowView({ start: "0x1000", end: "0x3000", name: "/usr/lib/libc.so.6",
+ *   status: "differs", a: { present: true, flags: 5, saved: "0x2000" },
+ *   b: { present: false, saved: "0x0" }, differences: [] } as never, 0);
+ * assert.equal(row.short, "libc.so.6");
+ * assert.equal(row.a, "R.E 0x2000");
+ * assert.equal(row.size, "8 KiB");
+ * ```
+ */
+export function rowView(r: RangeJson, i: number): RowView {
+  return {
+    i,
+    start: address(r.start),
+    end: address(r.end),
+    size: formatBytes(bytesOf(r)),
+    name: r.name,
+    short: shortName(r.name),
+    status: r.status,
+    statusLabel: STATUS_TEXT[r.status]?.label ?? r.status,
+    a: sideText(r.a),
+    b: sideText(r.b),
+    codes: reasonCodes(r.differences),
+    failing: failing(r),
+  };
+}
+
+/** One difference in the detail pane. */
+export interface DifferenceView {
+  /** What differs. */
+  readonly kind: string;
+  /** What was seen. */
+  readonly text: string;
+  /** `expected`, `unexpected` or `unexplained`. */
+  readonly state: "expected" | "unexpected" | "unexplained";
+  /** Reasons: code, text and how sure. */
+  readonly reasons: readonly { code: string; text: string; certainty: string }[];
+}
+
+/** The detail pane of one range. */
+export interface DetailView extends RowView {
+  /** Pages covered. */
+  readonly pages: number;
+  /** Side details. */
+  readonly sides: readonly { side: "A" | "B"; text: string }[];
+  /** Page counts. */
+  readonly tally: readonly { label: string; count: number }[];
+  /** Differences. */
+  readonly differences: readonly DifferenceView[];
+  /** Differing-page runs listed, and how many there are in all. */
+  readonly runs: readonly string[];
+  readonly runsTotal: number;
+}
+
+/** The state of a difference. */
+export function differenceState(d: Json<Difference>): DifferenceView["state"] {
+  return d.unexplained ? "unexplained" : d.expected ? "expected" : "unexpected";
+}
+
+const TALLY_LABELS: Readonly<Record<keyof PageTally, string>> = {
+  same: "same",
+  different: "different",
+  zeroVsMissing: "zero vs missing",
+  onlyA: "only in A",
+  onlyB: "only in B",
+  neither: "in neither",
+  truncated: "truncated",
+};
+
+/** The detail pane of a range. */
+export function detailView(r: RangeJson, i: number): DetailView {
+  const side = (label: "A" | "B", s: RangeJson["a"]) => ({
+    side: label,
+    text: s.present
+      ? `PT_LOAD #${s.index ?? "?"} · ${flagString(s.flags ?? 0).replaceAll(" ", ".")} · saved ${
+        formatBytes(Number(BigInt(s.saved)))
+      }${
+        s.segment
+          ? ` · segment ${
+            address(s.segment.vaddr)
+          } filesz ${s.segment.filesz} memsz ${s.segment.memsz}`
+          : ""
+      }`
+      : "no PT_LOAD covers this range",
+  });
+  return {
+    ...rowView(r, i),
+    pages: Math.ceil(bytesOf(r) / 4096),
+    sides: [side("A", r.a), side("B", r.b)],
+    tally: (Object.keys(TALLY_LABELS) as (keyof PageTally)[])
+      .filter((k) => (r.pages?.[k] ?? 0) > 0)
+      .map((k) => ({ label: TALLY_LABELS[k], count: r.pages[k] })),
+    differences: r.differences.map((d) => ({
+      kind: d.kind,
+      text: d.text,
+      state: differenceState(d),
+      reasons: d.reasons.map((x) => ({ code: x.code, text: x.text, certainty: x.certainty })),
+    })),
+    runs: (r.runs ?? []).map((x) =>
+      `${address(x.start)}-${address(x.end)} (${plural(x.pages, "page")})`
+    ),
+    runsTotal: r.runsTotal ?? 0,
+  };
+}
+
+/** One cell of a page strip. */
+export interface StripCell {
+  /** Page class letter (see {@link PAGE_CLASS_TEXT}). */
+  readonly cls: string;
+  /** First page (from the range's first page) and page count. */
+  readonly first: number;
+  readonly count: number;
+}
+
+/**
+ * The page strip of a range: its page map's cells, each with the pages it covers. Reports without
+ * a page map give one cell per page class of the tally (proportions only, not positions).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const cells = pageStrip({ start: "0x0", end: "0x3000",
+ *   pageMap: { bucket: 1, cells: "sds" } } as never);
+ * assert.deepEqual(cells.map((c) => c.cls).join(""), "sds");
+ * assert.equal(cells[1]!.first, 1);
+ * ```
+ */
+export function pageStrip(r: RangeJson): StripCell[] {
+  const total = Math.ceil(bytesOf(r) / 4096);
+  const map: Json<PageMap> | undefined = r.pageMap;
+  if (map) {
+    return [...map.cells].map((cls, c) => ({
+      cls,
+      first: c * map.bucket,
+      count: Math.min(map.bucket, total - c * map.bucket),
+    }));
+  }
+  const t = r.pages;
+  const parts: [string, number][] = [
+    ["d", t?.different ?? 0],
+    ["t", t?.truncated ?? 0],
+    ["a", t?.onlyA ?? 0],
+    ["b", t?.onlyB ?? 0],
+    ["z", t?.zeroVsMissing ?? 0],
+    ["s", t?.same ?? 0],
+    ["n", t?.neither ?? 0],
+  ];
+  let first = 0;
+  return parts.filter(([, n]) => n > 0).map(([cls, count]) => {
+    const cell = { cls, first, count };
+    first += count;
+    return cell;
+  });
+}
+
+/**
+ * The address-space overview: ranges `[from, to)` in `n` bins, each the worst status
+ * ({@link STATUS_ORDER} index) of its ranges. With fewer ranges than bins, one bin per range.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bins = mapBins(Uint8Array.from([6, 6, 0, 6]), 0, 4, 2);
+ * assert.deepEqual([...bins], [6, 0]);
+ * ```
+ */
+export function mapBins(status: Uint8Array, from: number, to: number, n: number): Uint8Array {
+  const count = Math.max(0, to - from);
+  const bins = Math.min(n, count);
+  const out = new Uint8Array(bins).fill(255);
+  for (let i = from; i < to; i++) {
+    const b = Math.floor(((i - from) * bins) / count);
+    const s = status[i]!;
+    if (s < out[b]!) out[b] = s;
+  }
+  return out;
+}
