@@ -94,6 +94,13 @@ Deno.test({
       context.on("request", (r) => requested.push(r.url()));
       const page = await context.newPage();
       page.on("pageerror", (e) => pageErrors.push(e.message));
+      // Console errors other than the 4xx this test provokes on purpose: CSP refusals, a missing
+      // favicon and the like.
+      const consoleErrors: string[] = [];
+      const onConsole = (m: { type(): string; text(): string }) => {
+        if (m.type() === "error" && !/status of 422/.test(m.text())) consoleErrors.push(m.text());
+      };
+      page.on("console", onConsole);
 
       await page.goto(`${base}/`);
       assert.equal(await page.locator("#form").count(), 1, "the form is served at /");
@@ -165,6 +172,7 @@ Deno.test({
       // The stored report renders on its own at /reports/{id}.
       const stored = await context.newPage();
       stored.on("pageerror", (e) => pageErrors.push(e.message));
+      stored.on("console", onConsole);
       await stored.goto(`${base}/reports/${id}`);
       await stored.locator("#verdict").waitFor({ timeout: 30_000 });
       await checkReport(stored, report);
@@ -175,6 +183,7 @@ Deno.test({
       await stored.screenshot({ path: new URL("browser-stored.png", OUT).pathname });
 
       assert.deepEqual(pageErrors, [], "no script errors");
+      assert.deepEqual(consoleErrors, [], "no console errors (CSP refusals, missing favicon)");
       const outside = requested.filter((u) => !u.startsWith("data:") && new URL(u).origin !== base);
       assert.deepEqual(outside, [], "the page loads nothing from outside the server");
       assert.ok(requested.some((u) => u.startsWith(`${base}/v1/diff`)));
@@ -199,6 +208,10 @@ async function checkReport(
     new RegExp(`^PASS kernel-vs-gdb · ${report.ranges.length} ranges`),
   );
   assert.equal(await page.getAttribute("#verdict", "data-verdict"), report.verdict);
+  // Rows are laid out one under the other (positions set through the CSSOM, which the CSP allows).
+  const rows = page.locator("#ranges .tbody .tr");
+  const [r0, r1] = [await rows.nth(0).boundingBox(), await rows.nth(1).boundingBox()];
+  assert.ok(r0 && r1 && r1.y - r0.y >= r0.height - 1, `rows do not overlap: ${r0?.y} ${r1?.y}`);
   // The table is virtualised: it counts every range, and a status filter lists each kind.
   assert.equal(
     await page.getAttribute("#ranges", "aria-rowcount"),

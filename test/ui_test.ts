@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import axe from "npm:axe-core@4.14.1";
 import { CHROMIUM, startRig } from "./_browser.ts";
+import { fixturePath } from "./_fixtures.ts";
 import { storeReport, syntheticReport } from "./_reports.ts";
 
 const ignore = !CHROMIUM;
@@ -224,6 +225,49 @@ Deno.test({
 });
 
 Deno.test({
+  name: "ui: real cores with a wrong filter: FAIL, and unexplained lines show predicted vs seen",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER);
+    try {
+      const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${rig.base}/`);
+      await page.setInputFiles("#in-a", fixturePath("f033", "kernel.core.gz"));
+      await page.setInputFiles("#in-b", fixturePath("f033", "gdb.core.gz"));
+      await page.setInputFiles("#in-smaps", fixturePath("f033", "smaps.txt"));
+      await page.fill("#in-filter", "0x7f");
+      await page.click("#submit");
+      await page.locator("#detail-body .dname").waitFor({ timeout: 60_000 });
+      assert.equal(await page.textContent("#verdict .word"), "FAIL");
+      const id = /\/reports\/([0-9a-f]{64})$/.exec(page.url())![1]!;
+      const report = await (await fetch(`${rig.base}/v1/reports/${id}?format=json`)).json();
+      // Where the report names contradicting settings (CONTRACTS.md 3), the top shows each.
+      for (const c of report.context.contradictions ?? []) {
+        assert.match((await page.textContent("#banners")) ?? "", new RegExp(c.text));
+      }
+      // The first failing range is selected: an unexplained size difference with its prediction.
+      const detail = (await page.textContent("#detail-body")) ?? "";
+      assert.match(detail, /unexplained/);
+      assert.match(detail, /seen: (saved \d+ bytes in A, \d+ in B|PT_LOAD only in [AB])/);
+      assert.match(detail, /predicted: A \(kernel\): 0x[0-9a-f]+ bytes saved/);
+      await page.check("#f-failing");
+      const listed = Number(
+        /^(\d+) of/.exec((await page.textContent(".table-wrap .count")) ?? "")![1],
+      );
+      const failing = report.ranges.filter((g: { differences: { expected: boolean }[] }) =>
+        g.differences.some((d) =>
+          !d.expected
+        )
+      ).length;
+      assert.equal(listed, failing, "only failing lists exactly the failing ranges");
+      await rig.shot(page, "real-wrong-filter");
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
   name: "ui: history lists, searches and pages through stored reports",
   ignore,
   async fn() {
@@ -375,7 +419,10 @@ Deno.test({
       assert.match(readout, /Range 5 of 300: \[vvar_vclock\]/, "the map names the mapping in full");
       assert.equal(await page.getAttribute("#ranges", "aria-activedescendant"), "row-4");
       for (let k = 0; k < 12; k++) await page.keyboard.press("+");
-      assert.match((await page.textContent("#map-readout")) ?? "", /showing ranges 5-5 \(pages/);
+      assert.match(
+        (await page.textContent("#map-readout")) ?? "",
+        /showing ranges 5-5 \(zoomed to its pages\)/,
+      );
       await rig.shot(page, "keyboard-map-zoomed");
       await page.addScriptTag({ content: axe.source });
       assert.deepEqual(await axeSerious(page), [], "axe on the wide report");

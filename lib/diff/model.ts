@@ -66,6 +66,11 @@ export interface Difference {
   readonly expected: boolean;
   /** True when no rule explains it. */
   readonly unexplained: boolean;
+  /**
+   * What the producers' rules predicted, when smaps and filter gave a prediction that the cores
+   * do not match (unexplained size and presence differences); `text` says what was seen.
+   */
+  readonly predicted?: string;
 }
 
 /** One side of an aligned address range. */

@@ -178,6 +178,8 @@ export interface DifferenceView {
   readonly state: "expected" | "unexpected" | "unexplained";
   /** Reasons: code, text and how sure. */
   readonly reasons: readonly { code: string; text: string; certainty: string }[];
+  /** What the rules predicted, for an unexplained difference that contradicts a prediction. */
+  readonly predicted?: string;
 }
 
 /** The detail pane of one range. */
@@ -238,6 +240,7 @@ export function detailView(r: RangeJson, i: number): DetailView {
       text: d.text,
       state: differenceState(d),
       reasons: d.reasons.map((x) => ({ code: x.code, text: x.text, certainty: x.certainty })),
+      ...(d.predicted ? { predicted: d.predicted } : {}),
     })),
     runs: (r.runs ?? []).map((x) =>
       `${address(x.start)}-${address(x.end)} (${plural(x.pages, "page")})`

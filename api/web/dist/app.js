@@ -59,6 +59,7 @@
     for (const [k, v] of Object.entries(attrs)) {
       if (v === void 0 || v === false) continue;
       if (typeof v === "function") e.addEventListener(k.slice(2), v);
+      else if (k === "style") e.style.cssText = String(v);
       else e.setAttribute(k, v === true ? "" : String(v));
     }
     for (const k of kids) {
@@ -585,7 +586,7 @@
         const links2 = focusable();
         links2.forEach((a, k) => a.tabIndex = k === (append ? active : 0) ? 0 : -1);
         more.hidden = !cursor;
-        status.textContent = links2.length ? `${links2.length} reports listed` : "No reports match.";
+        status.textContent = links2.length ? `${links2.length} ${links2.length === 1 ? "report" : "reports"} listed${cursor ? " (more below)" : ""}` : "No reports match.";
       } catch (e) {
         status.textContent = `Cannot list reports: ${e instanceof Error ? e.message : String(e)}`;
       }
@@ -884,7 +885,10 @@
           code: x.code,
           text: x.text,
           certainty: x.certainty
-        }))
+        })),
+        ...d.predicted ? {
+          predicted: d.predicted
+        } : {}
       })),
       runs: (r.runs ?? []).map((x) => `${address(x.start)}-${address(x.end)} (${plural2(x.pages, "page")})`),
       runsTotal: r.runsTotal ?? 0
@@ -986,7 +990,7 @@
   }
 
   // api/web/src/detail.ts
-  function renderDetail(into, r, i) {
+  function renderDetail(into, r, i, smaps) {
     if (!r) {
       into.replaceChildren(h("p", {
         class: "muted"
@@ -1028,8 +1032,8 @@
     }, h("span", {
       class: `state ${d.state}`
     }, d.state), " ", h("b", {}, d.kind), d.state === "unexplained" ? h("span", {}, " \xB7 seen: ", d.text) : ` \xB7 ${d.text}`, d.state === "unexplained" ? h("p", {
-      class: "small"
-    }, "predicted: no rule of either producer (for the given smaps and filter) produces this") : h("ul", {
+      class: "small predicted"
+    }, "predicted: ", d.predicted ?? (smaps ? "no rule of either producer, for the given smaps and filter, produces this" : "nothing (without smaps only patterns unique to one rule are recognised)")) : h("ul", {
       class: "reasons"
     }, ...d.reasons.map((x) => h("li", {}, h("code", {}, x.code), ` (${x.certainty}) ${x.text}`)))))) : h("p", {
       class: "muted"
@@ -1113,12 +1117,23 @@
       "aria-label": "Address-space map: Left and Right move between ranges, plus and minus zoom, Page Up and Page Down pan, 0 shows all",
       "aria-describedby": "map-readout"
     }, canvas, tip);
+    const rangeLegend = STATUS_ORDER.map((s) => h("li", {}, h("span", {
+      class: `swatch st-${s}`
+    }), STATUS_TEXT[s].label));
+    const pageLegend = Object.entries(PAGE_CLASS_TEXT).map(([c, text]) => h("li", {}, h("span", {
+      class: `swatch pg-${c}`
+    }), text));
     const legend = h("ul", {
       class: "legend",
       "aria-label": "Map colours"
-    }, ...STATUS_ORDER.map((s) => h("li", {}, h("span", {
-      class: `swatch st-${s}`
-    }), STATUS_TEXT[s].label)));
+    }, ...rangeLegend);
+    let legendOf = "ranges";
+    const syncLegend = () => {
+      const want = span.to - span.from === 1 ? "pages" : "ranges";
+      if (want === legendOf) return;
+      legendOf = want;
+      legend.replaceChildren(...want === "pages" ? pageLegend : rangeLegend);
+    };
     const element = h("div", {
       class: "map-wrap"
     }, box, readout, legend);
@@ -1146,6 +1161,7 @@
       const ctx = canvas.getContext("2d");
       if (!ctx || n === 0) return;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      syncLegend();
       ctx.clearRect(0, 0, w, HEIGHT);
       const count = span.to - span.from;
       if (count === 1) {
@@ -1187,7 +1203,7 @@
     const setCursor = (i, notify) => {
       cursor = i;
       span = spanWith(span, i, n);
-      readout.textContent = `${describe(i)} \xB7 showing ranges ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (pages: see the legend of the detail pane)" : ""}`;
+      readout.textContent = `${describe(i)} \xB7 showing ranges ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
       draw();
       if (notify) onSelect(i);
     };
@@ -1505,7 +1521,7 @@
       current = i;
       if (from !== "map") map.select(i);
       if (from !== "table") table.select(i);
-      renderDetail(detailBody, r.ranges[i], i);
+      renderDetail(detailBody, r.ranges[i], i, r.context.smaps);
     };
     const map = addressMap(idx, (i) => select(i, "map"));
     const table = rangeTable(idx, (i) => select(i, "table"));
@@ -1572,7 +1588,7 @@
     for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
     for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
     if (first >= 0) select(first, "code");
-    else renderDetail(detailBody, void 0, -1);
+    else renderDetail(detailBody, void 0, -1, r.context.smaps);
     let raf = 0;
     globalThis.addEventListener("resize", () => {
       cancelAnimationFrame(raf);

@@ -16,8 +16,14 @@ import { h } from "./dom.ts";
  * @param into the pane body
  * @param r the range
  * @param i its index in the report
+ * @param smaps whether the report had smaps (predictions)
  */
-export function renderDetail(into: HTMLElement, r: RangeJson | undefined, i: number): void {
+export function renderDetail(
+  into: HTMLElement,
+  r: RangeJson | undefined,
+  i: number,
+  smaps: boolean,
+): void {
   if (!r) {
     into.replaceChildren(h("p", { class: "muted" }, "Select a range in the map or the table."));
     return;
@@ -93,8 +99,11 @@ export function renderDetail(into: HTMLElement, r: RangeJson | undefined, i: num
             d.state === "unexplained"
               ? h(
                 "p",
-                { class: "small" },
-                "predicted: no rule of either producer (for the given smaps and filter) produces this",
+                { class: "small predicted" },
+                "predicted: ",
+                d.predicted ?? (smaps
+                  ? "no rule of either producer, for the given smaps and filter, produces this"
+                  : "nothing (without smaps only patterns unique to one rule are recognised)"),
               )
               : h(
                 "ul",

@@ -9,7 +9,10 @@
 /** A child of {@link h}: nodes and text; `null`, `undefined` and `false` are skipped. */
 export type Kid = Node | string | number | null | undefined | false;
 
-/** Attributes of {@link h}: `on*` functions become listeners, `false`/`undefined` are skipped. */
+/**
+ * Attributes of {@link h}: `on*` functions become listeners, `style` is set through the CSSOM,
+ * `false`/`undefined` are skipped.
+ */
 export type Attrs = Record<string, string | number | boolean | undefined | EventListener>;
 
 /**
@@ -29,6 +32,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
     if (typeof v === "function") e.addEventListener(k.slice(2), v);
+    // The page's CSP allows no style attributes; the CSSOM is not restricted.
+    else if (k === "style") e.style.cssText = String(v);
     else e.setAttribute(k, v === true ? "" : String(v));
   }
   for (const k of kids) {

@@ -109,7 +109,11 @@ export function setupHistory(): void {
       const links = focusable();
       links.forEach((a, k) => a.tabIndex = k === (append ? active : 0) ? 0 : -1);
       more.hidden = !cursor;
-      status.textContent = links.length ? `${links.length} reports listed` : "No reports match.";
+      status.textContent = links.length
+        ? `${links.length} ${links.length === 1 ? "report" : "reports"} listed${
+          cursor ? " (more below)" : ""
+        }`
+        : "No reports match.";
     } catch (e) {
       status.textContent = `Cannot list reports: ${e instanceof Error ? e.message : String(e)}`;
     }

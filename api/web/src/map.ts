@@ -60,13 +60,21 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
     canvas,
     tip,
   );
-  const legend = h(
-    "ul",
-    { class: "legend", "aria-label": "Map colours" },
-    ...STATUS_ORDER.map((s) =>
-      h("li", {}, h("span", { class: `swatch st-${s}` }), STATUS_TEXT[s].label)
-    ),
+  const rangeLegend = STATUS_ORDER.map((s) =>
+    h("li", {}, h("span", { class: `swatch st-${s}` }), STATUS_TEXT[s].label)
   );
+  const pageLegend = Object.entries(PAGE_CLASS_TEXT).map(([c, text]) =>
+    h("li", {}, h("span", { class: `swatch pg-${c}` }), text)
+  );
+  const legend = h("ul", { class: "legend", "aria-label": "Map colours" }, ...rangeLegend);
+  let legendOf = "ranges";
+  /** The legend follows the zoom: range statuses, or page classes when one range is shown. */
+  const syncLegend = () => {
+    const want = span.to - span.from === 1 ? "pages" : "ranges";
+    if (want === legendOf) return;
+    legendOf = want;
+    legend.replaceChildren(...(want === "pages" ? pageLegend : rangeLegend));
+  };
   const element = h("div", { class: "map-wrap" }, box, readout, legend);
 
   const colours = new Map<string, string>();
@@ -99,6 +107,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
     const ctx = canvas.getContext("2d");
     if (!ctx || n === 0) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    syncLegend();
     ctx.clearRect(0, 0, w, HEIGHT);
     const count = span.to - span.from;
     if (count === 1) {
@@ -146,7 +155,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
     readout.textContent = `${describe(i)} · showing ranges ${
       (span.from + 1).toLocaleString("en-US")
     }-${span.to.toLocaleString("en-US")}${
-      span.to - span.from === 1 ? " (pages: see the legend of the detail pane)" : ""
+      span.to - span.from === 1 ? " (zoomed to its pages)" : ""
     }`;
     draw();
     if (notify) onSelect(i);

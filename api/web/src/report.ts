@@ -72,7 +72,7 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
     current = i;
     if (from !== "map") map.select(i);
     if (from !== "table") table.select(i);
-    renderDetail(detailBody, r.ranges[i], i);
+    renderDetail(detailBody, r.ranges[i], i, r.context.smaps);
   };
   const map = addressMap(idx, (i) => select(i, "map"));
   const table = rangeTable(idx, (i) => select(i, "table"));
@@ -150,7 +150,7 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
   for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
   for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
   if (first >= 0) select(first, "code");
-  else renderDetail(detailBody, undefined, -1);
+  else renderDetail(detailBody, undefined, -1, r.context.smaps);
   let raf = 0;
   globalThis.addEventListener("resize", () => {
     cancelAnimationFrame(raf);
