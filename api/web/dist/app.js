@@ -16,9 +16,7 @@
   }
   function authHeaders() {
     const t = token();
-    return t ? {
-      authorization: `Bearer ${t}`
-    } : {};
+    return t ? { authorization: `Bearer ${t}` } : {};
   }
   var HttpError = class extends Error {
     /** HTTP status. */
@@ -42,12 +40,7 @@
     }
   };
   async function getJson(url, onHeaders) {
-    const res = await fetch(url, {
-      headers: {
-        accept: "application/json",
-        ...authHeaders()
-      }
-    });
+    const res = await fetch(url, { headers: { accept: "application/json", ...authHeaders() } });
     if (!res.ok) throw new HttpError(res.status, await res.text());
     onHeaders?.(res);
     return await res.json();
@@ -79,15 +72,7 @@
   }
 
   // lib/report/units.ts
-  var UNITS = [
-    "B",
-    "KiB",
-    "MiB",
-    "GiB",
-    "TiB",
-    "PiB",
-    "EiB"
-  ];
+  var UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
   function formatBytes(n) {
     let v = n, u = 0;
     while (Math.abs(v) >= 1024 && u < UNITS.length - 1) {
@@ -99,14 +84,7 @@
   }
 
   // api/web/src/validate.ts
-  var FIELDS = [
-    "a",
-    "b",
-    "smaps",
-    "filter",
-    "expect",
-    "token"
-  ];
+  var FIELDS = ["a", "b", "smaps", "filter", "expect", "token"];
   var FIELD_LABELS = {
     a: "Core A",
     b: "Core B",
@@ -117,10 +95,7 @@
   };
   function validateForm(input2) {
     const errors = [];
-    for (const f of [
-      "a",
-      "b"
-    ]) {
+    for (const f of ["a", "b"]) {
       const c = input2[f];
       const id = c.id.trim().toLowerCase();
       if (c.file) {
@@ -149,10 +124,7 @@
       });
     }
     if (input2.smaps && input2.smaps.size === 0) {
-      errors.push({
-        field: "smaps",
-        message: `${input2.smaps.name} is empty (0 bytes).`
-      });
+      errors.push({ field: "smaps", message: `${input2.smaps.name} is empty (0 bytes).` });
     }
     return errors;
   }
@@ -176,17 +148,9 @@
       if (!says(hex2) && !says(`offset ${p.offset}`)) where.push(`byte ${hex2}`);
     }
     if (typeof p.line === "number" && !says(`line ${p.line}`)) where.push(`line ${p.line}`);
-    const field = status === 401 ? "token" : [
-      p.part,
-      p.field
-    ].find(isField);
+    const field = status === 401 ? "token" : [p.part, p.field].find(isField);
     const message = `${title}: ${detail}${where.length ? ` (${where.join(", ")})` : ""}`;
-    return field ? {
-      field,
-      message
-    } : {
-      message
-    };
+    return field ? { field, message } : { message };
   }
 
   // api/web/src/form.ts
@@ -224,13 +188,16 @@
       const first = errors[0];
       formError.replaceChildren(summary);
       if (first) {
-        formError.append(" ", h("a", {
-          href: `#in-${first.field}`,
-          onclick: (ev) => {
-            ev.preventDefault();
-            control(first.field).focus();
-          }
-        }, `Go to ${FIELD_LABELS[first.field]}`));
+        formError.append(
+          " ",
+          h("a", {
+            href: `#in-${first.field}`,
+            onclick: (ev) => {
+              ev.preventDefault();
+              control(first.field).focus();
+            }
+          }, `Go to ${FIELD_LABELS[first.field]}`)
+        );
         if (first.field === "token") byId("token-field").hidden = false;
         control(first.field).focus();
       }
@@ -240,12 +207,10 @@
     const showProblem = (status, body) => {
       const p = placeProblem(status, body);
       if (p.field) {
-        showErrors([
-          {
-            field: p.field,
-            message: p.message
-          }
-        ], `The server refused the request (${status}).`);
+        showErrors(
+          [{ field: p.field, message: p.message }],
+          `The server refused the request (${status}).`
+        );
       } else showErrors([], p.message);
     };
     const busy = (on) => {
@@ -259,7 +224,7 @@
     const processing = (what) => {
       const t0 = Date.now();
       clearInterval(timer);
-      const tick = () => statusEl.textContent = `${what} \xB7 ${Math.floor((Date.now() - t0) / 1e3)} s`;
+      const tick = () => statusEl.textContent = `${what} · ${Math.floor((Date.now() - t0) / 1e3)} s`;
       tick();
       timer = setInterval(tick, 500);
     };
@@ -278,16 +243,14 @@
     };
     const showFile = (f) => {
       const file = input(`in-${f}`).files?.[0];
-      byId(`info-${f}`).textContent = file ? `${file.name} \xB7 ${formatBytes(file.size)}` : "";
+      byId(`info-${f}`).textContent = file ? `${file.name} · ${formatBytes(file.size)}` : "";
       byId(`prog-${f}`).hidden = true;
       clearField(f);
       if (file && file.size === 0) {
-        showErrors([
-          {
-            field: f,
-            message: `${file.name} is empty (0 bytes).`
-          }
-        ], "An empty file cannot be compared.");
+        showErrors(
+          [{ field: f, message: `${file.name} is empty (0 bytes).` }],
+          "An empty file cannot be compared."
+        );
       }
     };
     const setFile = (f, file) => {
@@ -298,19 +261,11 @@
     };
     const placeFiles = (files2) => {
       for (const file of files2) {
-        const slot = /maps/i.test(file.name) && !input("in-smaps").files?.length ? "smaps" : [
-          "a",
-          "b",
-          "smaps"
-        ].find((f) => !input(`in-${f}`).files?.length);
+        const slot = /maps/i.test(file.name) && !input("in-smaps").files?.length ? "smaps" : ["a", "b", "smaps"].find((f) => !input(`in-${f}`).files?.length);
         if (slot) setFile(slot, file);
       }
     };
-    for (const f of [
-      "a",
-      "b",
-      "smaps"
-    ]) {
+    for (const f of ["a", "b", "smaps"]) {
       const zone = byId(`drop-${f}`);
       input(`in-${f}`).addEventListener("change", () => showFile(f));
       zone.addEventListener("dragover", (e) => {
@@ -322,26 +277,19 @@
         e.preventDefault();
         e.stopPropagation();
         zone.classList.remove("over");
-        const files2 = [
-          ...e.dataTransfer?.files ?? []
-        ];
+        const files2 = [...e.dataTransfer?.files ?? []];
         const first = files2.shift();
         if (first) setFile(f, first);
         placeFiles(files2);
       });
     }
-    for (const f of [
-      "a",
-      "b"
-    ]) {
+    for (const f of ["a", "b"]) {
       input(`id-${f}`).addEventListener("input", () => clearField(f));
     }
     document.addEventListener("dragover", (e) => e.preventDefault());
     document.addEventListener("drop", (e) => {
       e.preventDefault();
-      placeFiles([
-        ...e.dataTransfer?.files ?? []
-      ]);
+      placeFiles([...e.dataTransfer?.files ?? []]);
     });
     cancel.addEventListener("click", () => {
       inFlight?.abort();
@@ -356,7 +304,7 @@
       const box = byId(`prog-${f}`);
       const pct = total > 0 ? Math.floor(done / total * 100) : 0;
       box.querySelector("progress").value = pct;
-      box.querySelector(".progress-text").textContent = `${formatBytes(Math.round(done))} / ${formatBytes(total)} \xB7 ${pct}%`;
+      box.querySelector(".progress-text").textContent = `${formatBytes(Math.round(done))} / ${formatBytes(total)} · ${pct}%`;
     };
     const upload = (a, b, smaps, filter, expect) => {
       const body = new FormData();
@@ -365,20 +313,8 @@
       if (smaps) body.append("smaps", smaps, smaps.name);
       if (filter) body.append("filter", filter);
       if (expect !== "auto") body.append("expect", expect);
-      const parts = [
-        [
-          "a",
-          a
-        ],
-        [
-          "b",
-          b
-        ]
-      ];
-      if (smaps) parts.push([
-        "smaps",
-        smaps
-      ]);
+      const parts = [["a", a], ["b", b]];
+      if (smaps) parts.push(["smaps", smaps]);
       const fileBytes = parts.reduce((n, [, f]) => n + f.size, 0);
       for (const [f] of parts) {
         byId(`prog-${f}`).hidden = false;
@@ -387,7 +323,7 @@
       const xhr = new XMLHttpRequest();
       inFlight = xhr;
       busy(true);
-      statusEl.textContent = `Uploading ${formatBytes(fileBytes)}\u2026`;
+      statusEl.textContent = `Uploading ${formatBytes(fileBytes)}…`;
       xhr.open("POST", "/v1/diff?format=json");
       xhr.setRequestHeader("accept", "application/json");
       for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
@@ -416,7 +352,10 @@
       xhr.addEventListener("error", () => {
         busy(false);
         statusEl.textContent = "";
-        showErrors([], "The upload failed: the server could not be reached or closed the connection.");
+        showErrors(
+          [],
+          "The upload failed: the server could not be reached or closed the connection."
+        );
       });
       xhr.send(body);
     };
@@ -426,10 +365,7 @@
       busy(true);
       processing("Comparing the stored digests");
       try {
-        const req = {
-          a,
-          b
-        };
+        const req = { a, b };
         if (smaps) req.smaps = await smaps.text();
         if (filter) req.filter = filter;
         if (expect !== "auto") req.expect = expect;
@@ -467,31 +403,28 @@
       const fileOf = (f) => input(`in-${f}`).files?.[0];
       const a = fileOf("a"), b = fileOf("b"), smaps = fileOf("smaps");
       const errors = validateForm({
-        a: {
-          ...a ? {
-            file: a
-          } : {},
-          id: input("id-a").value
-        },
-        b: {
-          ...b ? {
-            file: b
-          } : {},
-          id: input("id-b").value
-        },
-        ...smaps ? {
-          smaps
-        } : {}
+        a: { ...a ? { file: a } : {}, id: input("id-a").value },
+        b: { ...b ? { file: b } : {}, id: input("id-b").value },
+        ...smaps ? { smaps } : {}
       });
       if (errors.length) {
-        showErrors(errors, errors.length === 1 ? "One field needs attention." : `${errors.length} fields need attention.`);
+        showErrors(
+          errors,
+          errors.length === 1 ? "One field needs attention." : `${errors.length} fields need attention.`
+        );
         return;
       }
       const filter = input("in-filter").value.trim();
       const expect = byId("in-expect").value;
       if (a && b) upload(a, b, smaps, filter, expect);
       else {
-        void diffIds(input("id-a").value.trim().toLowerCase(), input("id-b").value.trim().toLowerCase(), smaps, filter, expect);
+        void diffIds(
+          input("id-a").value.trim().toLowerCase(),
+          input("id-b").value.trim().toLowerCase(),
+          smaps,
+          filter,
+          expect
+        );
       }
     });
   }
@@ -529,9 +462,7 @@
 
   // api/web/src/history.ts
   function historyQuery(q) {
-    const p = new URLSearchParams({
-      limit: "20"
-    });
+    const p = new URLSearchParams({ limit: "20" });
     if (q.verdict) p.set("verdict", q.verdict);
     if (q.text.trim()) p.set("q", q.text.trim());
     if (q.cursor) p.set("cursor", q.cursor);
@@ -548,9 +479,7 @@
     const status = byId("history-status");
     let cursor;
     let active = 0;
-    const focusable = () => [
-      ...list.querySelectorAll("a")
-    ];
+    const focusable = () => [...list.querySelectorAll("a")];
     const rove = (j) => {
       const links2 = focusable();
       links2.forEach((a, k) => a.tabIndex = k === j ? 0 : -1);
@@ -558,29 +487,34 @@
       links2[j]?.focus();
     };
     const load = async (append) => {
-      status.textContent = "Loading\u2026";
+      status.textContent = "Loading…";
       try {
-        const page = await getJson(`/v1/reports?${historyQuery({
-          text: text.value,
-          verdict: verdict.value,
-          cursor: append ? cursor : void 0
-        })}`);
+        const page = await getJson(
+          `/v1/reports?${historyQuery({
+            text: text.value,
+            verdict: verdict.value,
+            cursor: append ? cursor : void 0
+          })}`
+        );
         cursor = page.nextCursor;
-        const items = page.items.map((it) => h("li", {
-          class: `hitem ${it.verdict}`
-        }, h("a", {
-          href: `/reports/${encodeURIComponent(it.id)}`,
-          tabindex: -1
-        }, h("span", {
-          class: `badge v-${it.verdict}`
-        }, it.verdict.toUpperCase()), " ", h("span", {
-          class: "wrap"
-        }, `${it.labels.a} vs ${it.labels.b}`)), h("span", {
-          class: "small muted"
-        }, ` ${[
-          proc(it.processes.a),
-          proc(it.processes.b)
-        ].filter(Boolean).join(" / ")} \xB7 ${new Date(it.createdAt).toLocaleString()} \xB7 ${it.counts.differences} differences, ${it.counts.unexpected} unexpected`)));
+        const items = page.items.map(
+          (it) => h(
+            "li",
+            { class: `hitem ${it.verdict}` },
+            h(
+              "a",
+              { href: `/reports/${encodeURIComponent(it.id)}`, tabindex: -1 },
+              h("span", { class: `badge v-${it.verdict}` }, it.verdict.toUpperCase()),
+              " ",
+              h("span", { class: "wrap" }, `${it.labels.a} vs ${it.labels.b}`)
+            ),
+            h(
+              "span",
+              { class: "small muted" },
+              ` ${[proc(it.processes.a), proc(it.processes.b)].filter(Boolean).join(" / ")} · ${new Date(it.createdAt).toLocaleString()} · ${it.counts.differences} differences, ${it.counts.unexpected} unexpected`
+            )
+          )
+        );
         if (append) list.append(...items);
         else list.replaceChildren(...items);
         const links2 = focusable();
@@ -625,34 +559,13 @@
     "same"
   ];
   var STATUS_TEXT = {
-    "differs": {
-      label: "differs",
-      text: "saved in both cores, some pages differ"
-    },
-    "size-differs": {
-      label: "size differs",
-      text: "the cores saved different amounts"
-    },
-    "flags-differ": {
-      label: "flags differ",
-      text: "same contents, different p_flags"
-    },
-    "only-a": {
-      label: "only in A",
-      text: "covered by a PT_LOAD of A only"
-    },
-    "only-b": {
-      label: "only in B",
-      text: "covered by a PT_LOAD of B only"
-    },
-    "not-dumped": {
-      label: "not dumped",
-      text: "mapped, but saved in neither core"
-    },
-    "same": {
-      label: "same",
-      text: "saved in both cores with the same content"
-    }
+    "differs": { label: "differs", text: "saved in both cores, some pages differ" },
+    "size-differs": { label: "size differs", text: "the cores saved different amounts" },
+    "flags-differ": { label: "flags differ", text: "same contents, different p_flags" },
+    "only-a": { label: "only in A", text: "covered by a PT_LOAD of A only" },
+    "only-b": { label: "only in B", text: "covered by a PT_LOAD of B only" },
+    "not-dumped": { label: "not dumped", text: "mapped, but saved in neither core" },
+    "same": { label: "same", text: "saved in both cores with the same content" }
   };
   var PAGE_CLASS_TEXT = {
     d: "content differs",
@@ -676,7 +589,7 @@
       r.expectation,
       plural(s.ranges, "range"),
       `${plural(s.differences, "difference")} (${s.unexpected.toLocaleString("en-US")} unexpected, ${s.unexplained.toLocaleString("en-US")} unexplained)`
-    ].join(" \xB7 ");
+    ].join(" · ");
     const banners = [];
     const id = r.identity;
     if (id) {
@@ -685,7 +598,9 @@
         level: id.relation === "same-process" ? "info" : id.relation === "different-program" ? "error" : "warn",
         title: RELATION_TITLE[id.relation] ?? id.relation,
         text: id.text,
-        details: id.evidence.map((e) => `${e.field}: ${e.same ? `${e.a} in both` : `A ${e.a} \xB7 B ${e.b}`}`)
+        details: id.evidence.map(
+          (e) => `${e.field}: ${e.same ? `${e.a} in both` : `A ${e.a} · B ${e.b}`}`
+        )
       });
     }
     for (const c of r.context.contradictions ?? []) {
@@ -694,16 +609,10 @@
         level: "error",
         title: `${c.what} contradicts the cores`,
         text: c.text,
-        details: [
-          `you gave ${c.given}`,
-          `the cores fit ${c.fits}`
-        ]
+        details: [`you gave ${c.given}`, `the cores fit ${c.fits}`]
       });
     }
-    for (const side of [
-      "a",
-      "b"
-    ]) {
+    for (const side of ["a", "b"]) {
       const core = r[side];
       if (!core.truncation && !core.truncated) continue;
       const t = core.truncation;
@@ -714,12 +623,8 @@
         text: t?.text ?? `${core.label} was cut short; its missing pages are marked truncated`,
         details: t ? [
           `${formatBytes(t.fileSize)} of ${formatBytes(t.expectedSize)}: ${formatBytes(t.missingBytes)} (${plural(t.missingPages, "page")}) missing`,
-          ...t.cutInNotes ? [
-            "cut inside the notes"
-          ] : [],
-          ...t.byCoreLimit ? [
-            "cut at the core size limit (ulimit -c)"
-          ] : []
+          ...t.cutInNotes ? ["cut inside the notes"] : [],
+          ...t.byCoreLimit ? ["cut at the core size limit (ulimit -c)"] : []
         ] : []
       });
     }
@@ -733,26 +638,14 @@
       });
     }
     for (const w of r.context.warnings) {
-      banners.push({
-        kind: "warning",
-        level: "warn",
-        title: "Note",
-        text: w,
-        details: []
-      });
+      banners.push({ kind: "warning", level: "warn", title: "Note", text: w, details: [] });
     }
     const byStatus = STATUS_ORDER.map((status) => ({
       status,
       label: STATUS_TEXT[status].label,
       count: s.byStatus[status] ?? 0
     }));
-    return {
-      verdict: r.verdict,
-      word: r.verdict.toUpperCase(),
-      headline,
-      banners,
-      byStatus
-    };
+    return { verdict: r.verdict, word: r.verdict.toUpperCase(), headline, banners, byStatus };
   }
 
   // lib/elf/constants.ts
@@ -770,9 +663,7 @@
       if (d.unexplained) codes.add("unexplained");
       for (const r of d.reasons) codes.add(r.code);
     }
-    return [
-      ...codes
-    ];
+    return [...codes];
   }
   function failing(r) {
     return r.differences.some((d) => !d.expected);
@@ -790,30 +681,20 @@
     const n = report.ranges.length;
     const status = new Uint8Array(n), fail = new Uint8Array(n);
     const text = new Array(n);
-    const order = new Map(STATUS_ORDER.map((s, i) => [
-      s,
-      i
-    ]));
+    const order = new Map(STATUS_ORDER.map((s, i) => [s, i]));
     for (let i = 0; i < n; i++) {
       const r = report.ranges[i];
       status[i] = order.get(r.status) ?? STATUS_ORDER.length - 1;
       fail[i] = failing(r) ? 1 : 0;
       text[i] = `${r.name} ${r.start} ${reasonCodes(r.differences).join(" ")}`.toLowerCase();
     }
-    return {
-      report,
-      status,
-      failing: fail,
-      text
-    };
+    return { report, status, failing: fail, text };
   }
   function selectRows(idx, q) {
     const n = idx.status.length;
     const want = q.status ? STATUS_ORDER.indexOf(q.status) : -1;
     const text = (q.text ?? "").trim().toLowerCase();
-    if (want < 0 && !q.failingOnly && !text) return Uint32Array.from({
-      length: n
-    }, (_, i) => i);
+    if (want < 0 && !q.failingOnly && !text) return Uint32Array.from({ length: n }, (_, i) => i);
     const out = new Uint32Array(n);
     let k = 0;
     for (let i = 0; i < n; i++) {
@@ -864,33 +745,23 @@
   function detailView(r, i) {
     const side = (label, s) => ({
       side: label,
-      text: s.present ? `PT_LOAD #${s.index ?? "?"} \xB7 ${flagString(s.flags ?? 0).replaceAll(" ", ".")} \xB7 saved ${formatBytes(Number(BigInt(s.saved)))}${s.segment ? ` \xB7 segment ${address(s.segment.vaddr)} filesz ${s.segment.filesz} memsz ${s.segment.memsz}` : ""}` : "no PT_LOAD covers this range"
+      text: s.present ? `PT_LOAD #${s.index ?? "?"} · ${flagString(s.flags ?? 0).replaceAll(" ", ".")} · saved ${formatBytes(Number(BigInt(s.saved)))}${s.segment ? ` · segment ${address(s.segment.vaddr)} filesz ${s.segment.filesz} memsz ${s.segment.memsz}` : ""}` : "no PT_LOAD covers this range"
     });
     return {
       ...rowView(r, i),
       pages: Math.ceil(bytesOf(r) / 4096),
-      sides: [
-        side("A", r.a),
-        side("B", r.b)
-      ],
-      tally: Object.keys(TALLY_LABELS).filter((k) => (r.pages?.[k] ?? 0) > 0).map((k) => ({
-        label: TALLY_LABELS[k],
-        count: r.pages[k]
-      })),
+      sides: [side("A", r.a), side("B", r.b)],
+      tally: Object.keys(TALLY_LABELS).filter((k) => (r.pages?.[k] ?? 0) > 0).map((k) => ({ label: TALLY_LABELS[k], count: r.pages[k] })),
       differences: r.differences.map((d) => ({
         kind: d.kind,
         text: d.text,
         state: differenceState(d),
-        reasons: d.reasons.map((x) => ({
-          code: x.code,
-          text: x.text,
-          certainty: x.certainty
-        })),
-        ...d.predicted ? {
-          predicted: d.predicted
-        } : {}
+        reasons: d.reasons.map((x) => ({ code: x.code, text: x.text, certainty: x.certainty })),
+        ...d.predicted ? { predicted: d.predicted } : {}
       })),
-      runs: (r.runs ?? []).map((x) => `${address(x.start)}-${address(x.end)} (${plural2(x.pages, "page")})`),
+      runs: (r.runs ?? []).map(
+        (x) => `${address(x.start)}-${address(x.end)} (${plural2(x.pages, "page")})`
+      ),
       runsTotal: r.runsTotal ?? 0
     };
   }
@@ -898,9 +769,7 @@
     const total = Math.ceil(bytesOf(r) / 4096);
     const map = r.pageMap;
     if (map) {
-      return [
-        ...map.cells
-      ].map((cls, c) => ({
+      return [...map.cells].map((cls, c) => ({
         cls,
         first: c * map.bucket,
         count: Math.min(map.bucket, total - c * map.bucket)
@@ -908,42 +777,17 @@
     }
     const t = r.pages;
     const parts = [
-      [
-        "d",
-        t?.different ?? 0
-      ],
-      [
-        "t",
-        t?.truncated ?? 0
-      ],
-      [
-        "a",
-        t?.onlyA ?? 0
-      ],
-      [
-        "b",
-        t?.onlyB ?? 0
-      ],
-      [
-        "z",
-        t?.zeroVsMissing ?? 0
-      ],
-      [
-        "s",
-        t?.same ?? 0
-      ],
-      [
-        "n",
-        t?.neither ?? 0
-      ]
+      ["d", t?.different ?? 0],
+      ["t", t?.truncated ?? 0],
+      ["a", t?.onlyA ?? 0],
+      ["b", t?.onlyB ?? 0],
+      ["z", t?.zeroVsMissing ?? 0],
+      ["s", t?.same ?? 0],
+      ["n", t?.neither ?? 0]
     ];
     let first = 0;
     return parts.filter(([, n]) => n > 0).map(([cls, count]) => {
-      const cell = {
-        cls,
-        first,
-        count
-      };
+      const cell = { cls, first, count };
       first += count;
       return cell;
     });
@@ -962,96 +806,132 @@
 
   // api/web/src/banners.ts
   function verdictBlock(verdict, headline) {
-    return h("section", {
-      id: "verdict",
-      class: `verdict ${verdict}`,
-      "data-verdict": verdict,
-      tabindex: -1,
-      "aria-label": `Verdict: ${verdict}`
-    }, h("span", {
-      class: "word"
-    }, verdict.toUpperCase()), " ", h("span", {
-      class: "headline"
-    }, headline));
+    return h(
+      "section",
+      {
+        id: "verdict",
+        class: `verdict ${verdict}`,
+        "data-verdict": verdict,
+        tabindex: -1,
+        "aria-label": `Verdict: ${verdict}`
+      },
+      h("span", { class: "word" }, verdict.toUpperCase()),
+      " ",
+      h("span", { class: "headline" }, headline)
+    );
   }
   function bannerList(top) {
-    return h("ul", {
-      id: "banners",
-      class: "banners",
-      "aria-label": "What to know first"
-    }, ...top.banners.map((b) => h("li", {
-      class: `banner ${b.level}`,
-      "data-kind": b.kind
-    }, h("b", {
-      class: "btitle"
-    }, b.title), " ", h("span", {}, b.text), b.details.length ? h("ul", {
-      class: "bdetails"
-    }, ...b.details.map((d) => h("li", {}, d))) : false)));
+    return h(
+      "ul",
+      { id: "banners", class: "banners", "aria-label": "What to know first" },
+      ...top.banners.map(
+        (b) => h(
+          "li",
+          { class: `banner ${b.level}`, "data-kind": b.kind },
+          h("b", { class: "btitle" }, b.title),
+          " ",
+          h("span", {}, b.text),
+          b.details.length ? h("ul", { class: "bdetails" }, ...b.details.map((d) => h("li", {}, d))) : false
+        )
+      )
+    );
   }
 
   // api/web/src/detail.ts
   function renderDetail(into, r, i, smaps) {
     if (!r) {
-      into.replaceChildren(h("p", {
-        class: "muted"
-      }, "Select a range in the map or the table."));
+      into.replaceChildren(h("p", { class: "muted" }, "Select a range in the map or the table."));
       return;
     }
     const v = detailView(r, i);
     const strip = pageStrip(r);
     const total = strip.reduce((s, c) => s + c.count, 0) || 1;
     const bucket = r.pageMap?.bucket ?? 0;
-    into.replaceChildren(h("p", {
-      class: "dname"
-    }, h("span", {
-      class: `badge st-${v.status}`
-    }, v.statusLabel), " ", v.name || "(anonymous mapping)"), h("dl", {
-      class: "kv"
-    }, h("dt", {}, "range"), h("dd", {
-      class: "mono"
-    }, `${v.start}-${v.end}`), h("dt", {}, "size"), h("dd", {}, `${v.size} \xB7 ${v.pages.toLocaleString("en-US")} pages`), ...v.sides.flatMap((s) => [
-      h("dt", {}, s.side),
-      h("dd", {
-        class: "mono"
-      }, s.text)
-    ]), h("dt", {}, "pages"), h("dd", {}, v.tally.map((t) => `${t.label} ${t.count.toLocaleString("en-US")}`).join(" \xB7 ") || "-")), h("h3", {}, "Pages"), h("div", {
-      class: "strip",
-      role: "img",
-      "aria-label": `Page strip: ${strip.filter((c) => c.cls !== "n" && c.cls !== "s").length} cells with differences${bucket > 1 ? `, ${bucket} pages per cell` : ""}`
-    }, ...strip.map((c) => h("span", {
-      class: `cell pg-${c.cls}`,
-      "data-page": c.cls,
-      style: `flex-grow:${c.count / total}`,
-      title: `pages ${c.first}-${c.first + c.count - 1}: ${PAGE_CLASS_TEXT[c.cls] ?? c.cls}`
-    }))), h("p", {
-      class: "muted small"
-    }, r.pageMap ? bucket > 1 ? `Each cell is ${bucket} pages and shows its worst page.` : "One cell per page." : "This report has no page map: the strip shows proportions, not positions."), h("h3", {}, `Differences (${v.differences.length})`), v.differences.length ? h("ul", {
-      class: "diffs"
-    }, ...v.differences.map((d) => h("li", {
-      class: `diff ${d.state}`
-    }, h("span", {
-      class: `state ${d.state}`
-    }, d.state), " ", h("b", {}, d.kind), d.state === "unexplained" ? h("span", {}, " \xB7 seen: ", d.text) : ` \xB7 ${d.text}`, d.state === "unexplained" ? h("p", {
-      class: "small predicted"
-    }, "predicted: ", d.predicted ?? (smaps ? "no rule of either producer, for the given smaps and filter, produces this" : "nothing (without smaps only patterns unique to one rule are recognised)")) : h("ul", {
-      class: "reasons"
-    }, ...d.reasons.map((x) => h("li", {}, h("code", {}, x.code), ` (${x.certainty}) ${x.text}`)))))) : h("p", {
-      class: "muted"
-    }, "No differences."), ...v.runs.length ? [
-      h("p", {
-        class: "small mono wrap"
-      }, `Differing runs (${v.runs.length} of ${v.runsTotal}): ${v.runs.join(", ")}`)
-    ] : []);
+    into.replaceChildren(
+      h(
+        "p",
+        { class: "dname" },
+        h("span", { class: `badge st-${v.status}` }, v.statusLabel),
+        " ",
+        v.name || "(anonymous mapping)"
+      ),
+      h(
+        "dl",
+        { class: "kv" },
+        h("dt", {}, "range"),
+        h("dd", { class: "mono" }, `${v.start}-${v.end}`),
+        h("dt", {}, "size"),
+        h("dd", {}, `${v.size} · ${v.pages.toLocaleString("en-US")} pages`),
+        ...v.sides.flatMap((s) => [h("dt", {}, s.side), h("dd", { class: "mono" }, s.text)]),
+        h("dt", {}, "pages"),
+        h(
+          "dd",
+          {},
+          v.tally.map((t) => `${t.label} ${t.count.toLocaleString("en-US")}`).join(" · ") || "-"
+        )
+      ),
+      h("h3", {}, "Pages"),
+      h(
+        "div",
+        {
+          class: "strip",
+          role: "img",
+          "aria-label": `Page strip: ${strip.filter((c) => c.cls !== "n" && c.cls !== "s").length} cells with differences${bucket > 1 ? `, ${bucket} pages per cell` : ""}`
+        },
+        ...strip.map(
+          (c) => h("span", {
+            class: `cell pg-${c.cls}`,
+            "data-page": c.cls,
+            style: `flex-grow:${c.count / total}`,
+            title: `pages ${c.first}-${c.first + c.count - 1}: ${PAGE_CLASS_TEXT[c.cls] ?? c.cls}`
+          })
+        )
+      ),
+      h(
+        "p",
+        { class: "muted small" },
+        r.pageMap ? bucket > 1 ? `Each cell is ${bucket} pages and shows its worst page.` : "One cell per page." : "This report has no page map: the strip shows proportions, not positions."
+      ),
+      h("h3", {}, `Differences (${v.differences.length})`),
+      v.differences.length ? h(
+        "ul",
+        { class: "diffs" },
+        ...v.differences.map(
+          (d) => h(
+            "li",
+            { class: `diff ${d.state}` },
+            h("span", { class: `state ${d.state}` }, d.state),
+            " ",
+            h("b", {}, d.kind),
+            d.state === "unexplained" ? h("span", {}, " · seen: ", d.text) : ` · ${d.text}`,
+            d.state === "unexplained" ? h(
+              "p",
+              { class: "small predicted" },
+              "predicted: ",
+              d.predicted ?? (smaps ? "no rule of either producer, for the given smaps and filter, produces this" : "nothing (without smaps only patterns unique to one rule are recognised)")
+            ) : h(
+              "ul",
+              { class: "reasons" },
+              ...d.reasons.map(
+                (x) => h("li", {}, h("code", {}, x.code), ` (${x.certainty}) ${x.text}`)
+              )
+            )
+          )
+        )
+      ) : h("p", { class: "muted" }, "No differences."),
+      ...v.runs.length ? [h(
+        "p",
+        { class: "small mono wrap" },
+        `Differing runs (${v.runs.length} of ${v.runsTotal}): ${v.runs.join(", ")}`
+      )] : []
+    );
   }
 
   // api/web/src/window.ts
   function rowWindow(scrollTop, height, rowHeight, count, overscan) {
     const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
     const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
-    return {
-      first,
-      last: Math.max(first, last)
-    };
+    return { first, last: Math.max(first, last) };
   }
   function scrollFor(i, scrollTop, height, rowHeight) {
     const top = i * rowHeight, bottom = top + rowHeight;
@@ -1075,10 +955,7 @@
   }
   function clampSpan(from, width, n) {
     const f = Math.max(0, Math.min(n - width, from));
-    return {
-      from: f,
-      to: f + width
-    };
+    return { from: f, to: f + width };
   }
 
   // api/web/src/map.ts
@@ -1088,45 +965,32 @@
   function addressMap(idx, onSelect) {
     const n = idx.status.length;
     const ranges = idx.report.ranges;
-    let span = {
-      from: 0,
-      to: n
-    };
+    let span = { from: 0, to: n };
     let cursor = -1;
-    const canvas = h("canvas", {
-      "aria-hidden": "true",
-      height: HEIGHT
-    });
-    const readout = h("p", {
-      class: "map-readout",
-      id: "map-readout",
-      "aria-live": "polite"
-    });
-    const tip = h("div", {
-      class: "map-tip",
-      role: "tooltip",
-      id: "map-tip",
-      hidden: true
-    });
-    const box = h("div", {
-      id: "map",
-      class: "map",
-      tabindex: 0,
-      role: "application",
-      "aria-roledescription": "address-space map",
-      "aria-label": "Address-space map: Left and Right move between ranges, plus and minus zoom, Page Up and Page Down pan, 0 shows all",
-      "aria-describedby": "map-readout"
-    }, canvas, tip);
-    const rangeLegend = STATUS_ORDER.map((s) => h("li", {}, h("span", {
-      class: `swatch st-${s}`
-    }), STATUS_TEXT[s].label));
-    const pageLegend = Object.entries(PAGE_CLASS_TEXT).map(([c, text]) => h("li", {}, h("span", {
-      class: `swatch pg-${c}`
-    }), text));
-    const legend = h("ul", {
-      class: "legend",
-      "aria-label": "Map colours"
-    }, ...rangeLegend);
+    const canvas = h("canvas", { "aria-hidden": "true", height: HEIGHT });
+    const readout = h("p", { class: "map-readout", id: "map-readout", "aria-live": "polite" });
+    const tip = h("div", { class: "map-tip", role: "tooltip", id: "map-tip", hidden: true });
+    const box = h(
+      "div",
+      {
+        id: "map",
+        class: "map",
+        tabindex: 0,
+        role: "application",
+        "aria-roledescription": "address-space map",
+        "aria-label": "Address-space map: Left and Right move between ranges, plus and minus zoom, Page Up and Page Down pan, 0 shows all",
+        "aria-describedby": "map-readout"
+      },
+      canvas,
+      tip
+    );
+    const rangeLegend = STATUS_ORDER.map(
+      (s) => h("li", {}, h("span", { class: `swatch st-${s}` }), STATUS_TEXT[s].label)
+    );
+    const pageLegend = Object.entries(PAGE_CLASS_TEXT).map(
+      ([c, text]) => h("li", {}, h("span", { class: `swatch pg-${c}` }), text)
+    );
+    const legend = h("ul", { class: "legend", "aria-label": "Map colours" }, ...rangeLegend);
     let legendOf = "ranges";
     const syncLegend = () => {
       const want = span.to - span.from === 1 ? "pages" : "ranges";
@@ -1134,9 +998,7 @@
       legendOf = want;
       legend.replaceChildren(...want === "pages" ? pageLegend : rangeLegend);
     };
-    const element = h("div", {
-      class: "map-wrap"
-    }, box, readout, legend);
+    const element = h("div", { class: "map-wrap" }, box, readout, legend);
     const colours = /* @__PURE__ */ new Map();
     const colour = (name) => {
       let c = colours.get(name);
@@ -1203,7 +1065,7 @@
     const setCursor = (i, notify) => {
       cursor = i;
       span = spanWith(span, i, n);
-      readout.textContent = `${describe(i)} \xB7 showing ranges ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
+      readout.textContent = `${describe(i)} · showing ranges ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
       draw();
       if (notify) onSelect(i);
     };
@@ -1218,10 +1080,7 @@
       if (k === "+" || k === "=") zoom(cursor >= 0 ? cursor : span.from, 0.5);
       else if (k === "-" || k === "_") zoom(cursor >= 0 ? cursor : span.from, 2);
       else if (k === "0") {
-        span = {
-          from: 0,
-          to: n
-        };
+        span = { from: 0, to: n };
         draw();
       } else if (k === "PageDown" || k === "PageUp") {
         span = panSpan(span, (k === "PageDown" ? 1 : -1) * width, n);
@@ -1239,16 +1098,10 @@
     canvas.addEventListener("wheel", (e) => {
       e.preventDefault();
       zoom(rangeAt(e.offsetX), e.deltaY < 0 ? 0.5 : 2);
-    }, {
-      passive: false
-    });
+    }, { passive: false });
     let drag;
     canvas.addEventListener("pointerdown", (e) => {
-      drag = {
-        x: e.offsetX,
-        from: span.from,
-        moved: false
-      };
+      drag = { x: e.offsetX, from: span.from, moved: false };
     });
     canvas.addEventListener("pointermove", (e) => {
       const i = rangeAt(e.offsetX);
@@ -1256,15 +1109,16 @@
       if (drag && Math.abs(e.offsetX - drag.x) > 4) {
         drag.moved = true;
         const per = (span.to - span.from) / (canvas.clientWidth || 1);
-        span = panSpan({
-          from: drag.from,
-          to: drag.from + span.to - span.from
-        }, (drag.x - e.offsetX) * per, n);
+        span = panSpan(
+          { from: drag.from, to: drag.from + span.to - span.from },
+          (drag.x - e.offsetX) * per,
+          n
+        );
         draw();
       }
       if (!r) return;
       const aggregated = span.to - span.from > (canvas.clientWidth || 1) / MIN_BIN_PX;
-      tip.textContent = span.to - span.from === 1 ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1)) : `${r.name || "(anonymous)"} \xB7 ${address(r.start)} \xB7 ${STATUS_TEXT[r.status]?.label}${aggregated ? " (and neighbours in this bin)" : ""}`;
+      tip.textContent = span.to - span.from === 1 ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1)) : `${r.name || "(anonymous)"} · ${address(r.start)} · ${STATUS_TEXT[r.status]?.label}${aggregated ? " (and neighbours in this bin)" : ""}`;
       tip.hidden = false;
       tip.style.left = `${Math.min(e.offsetX, (canvas.clientWidth || 0) - 200)}px`;
     });
@@ -1274,9 +1128,7 @@
     });
     canvas.addEventListener("pointerup", (e) => {
       if (drag && !drag.moved) {
-        box.focus({
-          preventScroll: true
-        });
+        box.focus({ preventScroll: true });
         setCursor(rangeAt(e.offsetX), true);
       }
       drag = void 0;
@@ -1299,84 +1151,46 @@
   // api/web/src/table.ts
   var OVERSCAN = 8;
   var COLUMNS = [
-    {
-      key: "i",
-      label: "#",
-      wide: true
-    },
-    {
-      key: "status",
-      label: "Status"
-    },
-    {
-      key: "name",
-      label: "Mapping"
-    },
-    {
-      key: "start",
-      label: "Start",
-      wide: true
-    },
-    {
-      key: "size",
-      label: "Size",
-      wide: true
-    },
-    {
-      key: "a",
-      label: "A",
-      wide: true
-    },
-    {
-      key: "b",
-      label: "B",
-      wide: true
-    },
-    {
-      key: "codes",
-      label: "Reasons"
-    }
+    { key: "i", label: "#", wide: true },
+    { key: "status", label: "Status" },
+    { key: "name", label: "Mapping" },
+    { key: "start", label: "Start", wide: true },
+    { key: "size", label: "Size", wide: true },
+    { key: "a", label: "A", wide: true },
+    { key: "b", label: "B", wide: true },
+    { key: "codes", label: "Reasons" }
   ];
   function rangeTable(idx, onSelect) {
     let rows = new Uint32Array(0);
     let active = -1;
     let rowHeight = 0;
-    const head = h("div", {
-      class: "tr th",
-      role: "row",
-      "aria-rowindex": 1
-    }, ...COLUMNS.map((c) => h("span", {
-      class: `td c-${c.key}${c.wide ? " wide" : ""}`,
-      role: "columnheader"
-    }, c.label)));
-    const body = h("div", {
-      class: "tbody",
-      role: "rowgroup"
-    });
-    const thead = h("div", {
-      role: "rowgroup",
-      class: "thead"
-    }, head);
-    const spacer = h("div", {
-      class: "spacer"
-    }, body);
-    const grid = h("div", {
-      id: "ranges",
-      class: "grid scroller",
-      role: "grid",
-      tabindex: 0,
-      "aria-label": "Ranges (arrow keys move, the active row is shown in the detail pane)",
-      "aria-colcount": COLUMNS.length
-    }, thead, spacer);
+    const head = h(
+      "div",
+      { class: "tr th", role: "row", "aria-rowindex": 1 },
+      ...COLUMNS.map(
+        (c) => h("span", { class: `td c-${c.key}${c.wide ? " wide" : ""}`, role: "columnheader" }, c.label)
+      )
+    );
+    const body = h("div", { class: "tbody", role: "rowgroup" });
+    const thead = h("div", { role: "rowgroup", class: "thead" }, head);
+    const spacer = h("div", { class: "spacer" }, body);
+    const grid = h(
+      "div",
+      {
+        id: "ranges",
+        class: "grid scroller",
+        role: "grid",
+        tabindex: 0,
+        "aria-label": "Ranges (arrow keys move, the active row is shown in the detail pane)",
+        "aria-colcount": COLUMNS.length
+      },
+      thead,
+      spacer
+    );
     const scroller = grid;
     const viewHeight = () => Math.max(rowHeight, (scroller.clientHeight || 600) - thead.offsetHeight);
-    const count = h("p", {
-      class: "count",
-      role: "status"
-    });
-    const element = h("div", {
-      class: "table-wrap"
-    }, count, grid);
+    const count = h("p", { class: "count", role: "status" });
+    const element = h("div", { class: "table-wrap" }, count, grid);
     const measure = () => {
       const v = parseFloat(getComputedStyle(grid).getPropertyValue("--row-h"));
       rowHeight = Number.isFinite(v) && v > 0 ? v : 30;
@@ -1386,39 +1200,49 @@
       const v = rowView(idx.report.ranges[i], i);
       const cells = {
         i: String(i + 1),
-        status: h("span", {
-          class: `badge st-${v.status}`
-        }, v.statusLabel),
-        name: h("span", {
-          class: "name",
-          title: v.name || "(anonymous)"
-        }, v.short || "(anonymous)", h("span", {
-          class: "addr"
-        }, ` ${v.start}`)),
+        status: h("span", { class: `badge st-${v.status}` }, v.statusLabel),
+        name: h(
+          "span",
+          { class: "name", title: v.name || "(anonymous)" },
+          v.short || "(anonymous)",
+          h("span", { class: "addr" }, ` ${v.start}`)
+        ),
         start: v.start,
         size: v.size,
         a: v.a,
         b: v.b,
         codes: v.codes.join(" ")
       };
-      return h("div", {
-        class: `tr${v.failing ? " failing" : ""}`,
-        role: "row",
-        id: `row-${i}`,
-        "data-i": i,
-        "data-status": v.status,
-        "aria-rowindex": pos + 2,
-        "aria-selected": pos === active ? "true" : "false",
-        style: `top:${pos * rowHeight}px`
-      }, ...COLUMNS.map((c) => h("span", {
-        class: `td c-${c.key}${c.wide ? " wide" : ""}`,
-        role: "gridcell",
-        title: c.key === "codes" ? v.codes.join(" ") : void 0
-      }, cells[c.key])));
+      return h(
+        "div",
+        {
+          class: `tr${v.failing ? " failing" : ""}`,
+          role: "row",
+          id: `row-${i}`,
+          "data-i": i,
+          "data-status": v.status,
+          "aria-rowindex": pos + 2,
+          "aria-selected": pos === active ? "true" : "false",
+          style: `top:${pos * rowHeight}px`
+        },
+        ...COLUMNS.map(
+          (c) => h("span", {
+            class: `td c-${c.key}${c.wide ? " wide" : ""}`,
+            role: "gridcell",
+            title: c.key === "codes" ? v.codes.join(" ") : void 0
+          }, cells[c.key])
+        )
+      );
     };
     let drawn = "";
     const draw = (force = false) => {
-      const w = rowWindow(scroller.scrollTop, viewHeight(), rowHeight, rows.length, OVERSCAN);
+      const w = rowWindow(
+        scroller.scrollTop,
+        viewHeight(),
+        rowHeight,
+        rows.length,
+        OVERSCAN
+      );
       const key = `${w.first}:${w.last}:${active}`;
       if (!force && key === drawn) return;
       drawn = key;
@@ -1436,9 +1260,7 @@
       draw(true);
       if (notify && rows[pos] !== void 0) onSelect(rows[pos]);
     };
-    scroller.addEventListener("scroll", () => draw(), {
-      passive: true
-    });
+    scroller.addEventListener("scroll", () => draw(), { passive: true });
     grid.addEventListener("keydown", (e) => {
       const page = Math.max(1, Math.floor(viewHeight() / rowHeight) - 1);
       const j = moveIndex(e.key, active, rows.length, page);
@@ -1453,9 +1275,7 @@
       const tr = e.target.closest(".tr[data-i]");
       if (!tr) return;
       const pos = Number(tr.getAttribute("aria-rowindex")) - 2;
-      grid.focus({
-        preventScroll: true
-      });
+      grid.focus({ preventScroll: true });
       moveTo(pos, true);
     });
     return {
@@ -1490,21 +1310,24 @@
   var nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   async function loadReport(id) {
     const result = byId("result");
-    const report = await getJson(`/v1/reports/${encodeURIComponent(id)}?format=json`, (res) => {
-      performance.mark("cd:response");
-      const v = res.headers.get("coredelta-verdict");
-      if (v === "pass" || v === "fail") {
-        result.replaceChildren(verdictBlock(v, "loading the ranges\u2026"));
-        result.hidden = false;
-        performance.mark("cd:verdict");
+    const report = await getJson(
+      `/v1/reports/${encodeURIComponent(id)}?format=json`,
+      (res) => {
+        performance.mark("cd:response");
+        const v = res.headers.get("coredelta-verdict");
+        if (v === "pass" || v === "fail") {
+          result.replaceChildren(verdictBlock(v, "loading the ranges…"));
+          result.hidden = false;
+          performance.mark("cd:verdict");
+        }
       }
-    });
+    );
     await showReport(report, id);
   }
   async function showReport(r, id) {
     const result = byId("result");
     const top = reportTop(r);
-    document.title = `coredelta \xB7 ${top.word} \xB7 ${r.a.label} vs ${r.b.label}`;
+    document.title = `coredelta · ${top.word} · ${r.a.label} vs ${r.b.label}`;
     const verdict = verdictBlock(top.verdict, top.headline);
     if (id) verdict.append(" ", links(id));
     result.replaceChildren(verdict, bannerList(top), cards(r, top));
@@ -1513,9 +1336,7 @@
     performance.mark("cd:summary");
     await nextFrame();
     const idx = indexReport(r);
-    const detailBody = h("div", {
-      id: "detail-body"
-    });
+    const detailBody = h("div", { id: "detail-body" });
     let current = -1;
     const select = (i, from) => {
       current = i;
@@ -1525,18 +1346,15 @@
     };
     const map = addressMap(idx, (i) => select(i, "map"));
     const table = rangeTable(idx, (i) => select(i, "table"));
-    const statusSel = h("select", {
-      id: "f-status",
-      "aria-label": "Show status"
-    }, h("option", {
-      value: ""
-    }, "all statuses"), ...STATUS_ORDER.filter((s) => (r.summary.byStatus[s] ?? 0) > 0).map((s) => h("option", {
-      value: s
-    }, `${STATUS_TEXT[s].label} (${r.summary.byStatus[s]})`)));
-    const failingBox = h("input", {
-      type: "checkbox",
-      id: "f-failing"
-    });
+    const statusSel = h(
+      "select",
+      { id: "f-status", "aria-label": "Show status" },
+      h("option", { value: "" }, "all statuses"),
+      ...STATUS_ORDER.filter((s) => (r.summary.byStatus[s] ?? 0) > 0).map(
+        (s) => h("option", { value: s }, `${STATUS_TEXT[s].label} (${r.summary.byStatus[s]})`)
+      )
+    );
+    const failingBox = h("input", { type: "checkbox", id: "f-failing" });
     const search = h("input", {
       type: "search",
       id: "f-text",
@@ -1557,31 +1375,44 @@
       cancelAnimationFrame(pending);
       pending = requestAnimationFrame(apply);
     });
-    const filters = h("div", {
-      class: "filters",
-      role: "search",
-      "aria-label": "Filter the table"
-    }, statusSel, h("label", {
-      class: "check"
-    }, failingBox, " only failing"), search);
-    result.append(h("div", {
-      class: "layout"
-    }, h("div", {
-      class: "main-col"
-    }, h("section", {
-      "aria-labelledby": "h-map"
-    }, h("h2", {
-      id: "h-map"
-    }, "Address space"), map.element), h("section", {
-      "aria-labelledby": "h-table"
-    }, h("h2", {
-      id: "h-table"
-    }, "Ranges"), filters, table.element), notes(r), files(r)), h("aside", {
-      class: "detail",
-      "aria-labelledby": "h-detail"
-    }, h("h2", {
-      id: "h-detail"
-    }, "Selected range"), detailBody)));
+    const filters = h(
+      "div",
+      { class: "filters", role: "search", "aria-label": "Filter the table" },
+      statusSel,
+      h("label", { class: "check" }, failingBox, " only failing"),
+      search
+    );
+    result.append(
+      h(
+        "div",
+        { class: "layout" },
+        h(
+          "div",
+          { class: "main-col" },
+          h(
+            "section",
+            { "aria-labelledby": "h-map" },
+            h("h2", { id: "h-map" }, "Address space"),
+            map.element
+          ),
+          h(
+            "section",
+            { "aria-labelledby": "h-table" },
+            h("h2", { id: "h-table" }, "Ranges"),
+            filters,
+            table.element
+          ),
+          notes(r),
+          files(r)
+        ),
+        h(
+          "aside",
+          { class: "detail", "aria-labelledby": "h-detail" },
+          h("h2", { id: "h-detail" }, "Selected range"),
+          detailBody
+        )
+      )
+    );
     table.setRows(selectRows(idx, {}));
     map.draw();
     let first = -1;
@@ -1602,91 +1433,115 @@
   }
   function links(id) {
     const formats = [
-      [
-        "json",
-        "JSON",
-        "json"
-      ],
-      [
-        "md",
-        "Markdown",
-        "md"
-      ],
-      [
-        "junit",
-        "JUnit",
-        "xml"
-      ],
-      [
-        "html",
-        "HTML",
-        "html"
-      ],
-      [
-        "text",
-        "text",
-        "txt"
-      ]
+      ["json", "JSON", "json"],
+      ["md", "Markdown", "md"],
+      ["junit", "JUnit", "xml"],
+      ["html", "HTML", "html"],
+      ["text", "text", "txt"]
     ];
-    return h("span", {
-      class: "links"
-    }, h("a", {
-      href: `/reports/${encodeURIComponent(id)}`,
-      id: "permalink"
-    }, "Permalink"), " \xB7 download ", ...formats.flatMap(([fmt, label, ext]) => [
-      " ",
-      h("a", {
-        href: `/v1/reports/${encodeURIComponent(id)}?format=${fmt}`,
-        download: `coredelta-${id.slice(0, 12)}.${ext}`,
-        "data-format": fmt
-      }, label)
-    ]));
+    return h(
+      "span",
+      { class: "links" },
+      h("a", { href: `/reports/${encodeURIComponent(id)}`, id: "permalink" }, "Permalink"),
+      " · download ",
+      ...formats.flatMap(([fmt, label, ext]) => [
+        " ",
+        h("a", {
+          href: `/v1/reports/${encodeURIComponent(id)}?format=${fmt}`,
+          download: `coredelta-${id.slice(0, 12)}.${ext}`,
+          "data-format": fmt
+        }, label)
+      ])
+    );
   }
   function cards(r, top) {
-    const core = (title, c) => h("section", {
-      class: "card"
-    }, h("h3", {}, title), h("dl", {
-      class: "kv"
-    }, h("dt", {}, "file"), h("dd", {
-      class: "mono wrap"
-    }, c.label), h("dt", {}, "producer"), h("dd", {}, c.producer), h("dt", {}, "size"), h("dd", {}, formatBytes(c.size)), h("dt", {}, "PT_LOAD \xB7 threads"), h("dd", {}, `${c.loads} \xB7 ${c.threads}`)));
-    return h("div", {
-      class: "cards"
-    }, core("Core A", r.a), core("Core B", r.b), h("section", {
-      class: "card"
-    }, h("h3", {}, "Context"), h("dl", {
-      class: "kv"
-    }, h("dt", {}, "smaps"), h("dd", {}, r.context.smaps ? "given: reasons are predicted" : "not given: reasons inferred"), h("dt", {}, "filter"), h("dd", {
-      class: "mono"
-    }, r.context.filter ?? "-"), h("dt", {}, "ranges"), h("dd", {}, top.byStatus.filter((s) => s.count).map((s) => `${s.label} ${s.count.toLocaleString("en-US")}`).join(" \xB7 ")))));
+    const core = (title, c) => h(
+      "section",
+      { class: "card" },
+      h("h3", {}, title),
+      h(
+        "dl",
+        { class: "kv" },
+        h("dt", {}, "file"),
+        h("dd", { class: "mono wrap" }, c.label),
+        h("dt", {}, "producer"),
+        h("dd", {}, c.producer),
+        h("dt", {}, "size"),
+        h("dd", {}, formatBytes(c.size)),
+        h("dt", {}, "PT_LOAD · threads"),
+        h("dd", {}, `${c.loads} · ${c.threads}`)
+      )
+    );
+    return h(
+      "div",
+      { class: "cards" },
+      core("Core A", r.a),
+      core("Core B", r.b),
+      h(
+        "section",
+        { class: "card" },
+        h("h3", {}, "Context"),
+        h(
+          "dl",
+          { class: "kv" },
+          h("dt", {}, "smaps"),
+          h(
+            "dd",
+            {},
+            r.context.smaps ? "given: reasons are predicted" : "not given: reasons inferred"
+          ),
+          h("dt", {}, "filter"),
+          h("dd", { class: "mono" }, r.context.filter ?? "-"),
+          h("dt", {}, "ranges"),
+          h(
+            "dd",
+            {},
+            top.byStatus.filter((s) => s.count).map(
+              (s) => `${s.label} ${s.count.toLocaleString("en-US")}`
+            ).join(" · ")
+          )
+        )
+      )
+    );
   }
   function notes(r) {
-    return h("section", {
-      "aria-labelledby": "h-notes"
-    }, h("h2", {
-      id: "h-notes"
-    }, `Note differences (${r.notes.length})`), r.notes.length ? h("ul", {
-      class: "diffs"
-    }, ...r.notes.map((d) => h("li", {
-      class: "diff"
-    }, h("b", {}, d.kind), ` \xB7 ${d.text}`, d.reasons.length ? h("span", {
-      class: "small"
-    }, " ", ...d.reasons.map((x) => h("code", {}, x.code))) : h("span", {
-      class: "state unexplained"
-    }, " unexplained")))) : h("p", {
-      class: "muted"
-    }, "None."));
+    return h(
+      "section",
+      { "aria-labelledby": "h-notes" },
+      h("h2", { id: "h-notes" }, `Note differences (${r.notes.length})`),
+      r.notes.length ? h(
+        "ul",
+        { class: "diffs" },
+        ...r.notes.map(
+          (d) => h(
+            "li",
+            { class: "diff" },
+            h("b", {}, d.kind),
+            ` · ${d.text}`,
+            d.reasons.length ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code))) : h("span", { class: "state unexplained" }, " unexplained")
+          )
+        )
+      ) : h("p", { class: "muted" }, "None.")
+    );
   }
   function files(r) {
-    return h("section", {
-      "aria-labelledby": "h-files"
-    }, h("h2", {
-      id: "h-files"
-    }, `Files a debugger needs (${r.files.length})`), h("ul", {
-      class: "files"
-    }, ...r.files.map((f) => h("li", {}, h("span", {
-      class: "mono wrap"
-    }, f.path), ` \xB7 ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${f.headerInB ? "yes" : "no"}`))));
+    return h(
+      "section",
+      { "aria-labelledby": "h-files" },
+      h("h2", { id: "h-files" }, `Files a debugger needs (${r.files.length})`),
+      h(
+        "ul",
+        { class: "files" },
+        ...r.files.map(
+          (f) => h(
+            "li",
+            {},
+            h("span", { class: "mono wrap" }, f.path),
+            ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${f.headerInB ? "yes" : "no"}`
+          )
+        )
+      )
+    );
   }
 
   // api/web/src/main.ts
