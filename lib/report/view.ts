@@ -33,27 +33,41 @@ export interface IdentityJson {
 
 /** A core cut short (CONTRACTS.md 2). */
 export interface TruncationJson {
+  /** Bytes in the file. */
   readonly fileSize: number;
+  /** Bytes its headers describe. */
   readonly expectedSize: number;
+  /** `expectedSize - fileSize`. */
   readonly missingBytes: number;
+  /** Memory pages its PT_LOADs describe that are not in the file. */
   readonly missingPages: number;
+  /** The cut falls inside the notes. */
   readonly cutInNotes: boolean;
+  /** The core size limit (RLIMIT_CORE) cut it. */
   readonly byCoreLimit: boolean;
+  /** One line for people. */
   readonly text: string;
 }
 
 /** A setting the cores contradict (CONTRACTS.md 3). */
 export interface ContradictionJson {
+  /** The setting (`filter`, `gdbUseFilter`, `gdbDumpExcluded`). */
   readonly what: string;
+  /** What was given. */
   readonly given: string;
+  /** What the cores fit. */
   readonly fits: string;
+  /** One line for people. */
   readonly text: string;
 }
 
 /** A setting inferred from the cores (CONTRACTS.md 3). */
 export interface InferredJson {
+  /** The setting. */
   readonly setting: string;
+  /** The value inferred. */
   readonly value: string;
+  /** The evidence. */
   readonly text: string;
 }
 

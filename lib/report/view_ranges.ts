@@ -117,19 +117,23 @@ function sideText(s: RangeJson["a"]): string {
 export interface RowView {
   /** Index in the report. */
   readonly i: number;
-  /** Start and end, 12 hex digits. */
+  /** Start, 12 hex digits. */
   readonly start: string;
+  /** End (exclusive), 12 hex digits. */
   readonly end: string;
   /** Size, human-readable. */
   readonly size: string;
-  /** Full mapping name and its short form (last path component or bracketed name). */
+  /** Full mapping name. */
   readonly name: string;
+  /** Its short form (last path component or bracketed name). */
   readonly short: string;
-  /** Status and its label. */
+  /** Status. */
   readonly status: RangeStatus;
+  /** Its label. */
   readonly statusLabel: string;
-  /** Sides A and B in one line each. */
+  /** Side A in one line: flags and saved bytes, or `-`. */
   readonly a: string;
+  /** Side B in one line. */
   readonly b: string;
   /** Reason codes (and `unexplained`). */
   readonly codes: readonly string[];
@@ -192,8 +196,9 @@ export interface DetailView extends RowView {
   readonly tally: readonly { label: string; count: number }[];
   /** Differences. */
   readonly differences: readonly DifferenceView[];
-  /** Differing-page runs listed, and how many there are in all. */
+  /** Differing-page runs listed. */
   readonly runs: readonly string[];
+  /** How many runs there are in all. */
   readonly runsTotal: number;
 }
 
@@ -253,8 +258,9 @@ export function detailView(r: RangeJson, i: number): DetailView {
 export interface StripCell {
   /** Page class letter (see {@link PAGE_CLASS_TEXT}). */
   readonly cls: string;
-  /** First page (from the range's first page) and page count. */
+  /** First page (counted from the range's first page). */
   readonly first: number;
+  /** Pages in the cell. */
   readonly count: number;
 }
 

@@ -24,6 +24,8 @@
     /** Response body. */
     body;
     /**
+     * Creates the error.
+     *
      * @param status HTTP status
      * @param body response body
      */

@@ -40,6 +40,8 @@ export class HttpError extends Error {
   readonly body: string;
 
   /**
+   * Creates the error.
+   *
    * @param status HTTP status
    * @param body response body
    */

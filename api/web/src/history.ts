@@ -6,27 +6,10 @@
  * @module
  */
 
+import type { ReportListItem, ReportPage } from "../../report_list.ts";
 import { getJson } from "./api.ts";
 import { byId, h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";
-
-/** One listed report (CONTRACTS.md 5). */
-export interface ReportListItem {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly verdict: "pass" | "fail";
-  readonly expectation: string;
-  readonly labels: { readonly a: string; readonly b: string };
-  readonly processes: {
-    readonly a: { readonly pid?: number; readonly name?: string };
-    readonly b: { readonly pid?: number; readonly name?: string };
-  };
-  readonly counts: {
-    readonly differences: number;
-    readonly unexpected: number;
-    readonly unexplained: number;
-  };
-}
 
 /**
  * The query string of a history search.
@@ -74,7 +57,7 @@ export function setupHistory(): void {
   const load = async (append: boolean) => {
     status.textContent = "Loading…";
     try {
-      const page = await getJson<{ items: ReportListItem[]; nextCursor?: string }>(
+      const page = await getJson<ReportPage>(
         `/v1/reports?${
           historyQuery({
             text: text.value,

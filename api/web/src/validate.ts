@@ -31,14 +31,19 @@ export interface CoreInput {
 
 /** What the user gave. */
 export interface FormInput {
+  /** Core A. */
   readonly a: CoreInput;
+  /** Core B. */
   readonly b: CoreInput;
+  /** The smaps file, if chosen. */
   readonly smaps?: { readonly name: string; readonly size: number };
 }
 
 /** One problem with one field. */
 export interface FieldError {
+  /** The field. */
   readonly field: Field;
+  /** What is wrong, for people. */
   readonly message: string;
 }
 

@@ -6,7 +6,9 @@
 
 /** The rows to render: `[first, last)`. */
 export interface RowWindow {
+  /** First row rendered. */
   readonly first: number;
+  /** One past the last row rendered. */
   readonly last: number;
 }
 
@@ -52,7 +54,9 @@ export function scrollFor(i: number, scrollTop: number, height: number, rowHeigh
 
 /** The part of the map in view: ranges `[from, to)`. */
 export interface Span {
+  /** First range in view. */
   readonly from: number;
+  /** One past the last range in view. */
   readonly to: number;
 }
 
