@@ -17,6 +17,10 @@ import type { AppEnv } from "./deps.ts";
 import page from "./web/index.html" with { type: "text" };
 import css from "./web/form.css" with { type: "text" };
 import js from "./web/dist/app.js" with { type: "text" };
+import favicon from "./web/favicon.svg" with { type: "text" };
+
+/** The site icon (`/favicon.ico`, an SVG: two overlapping pages, one differing). */
+export const FAVICON_SVG: string = favicon;
 
 function inline(html: string, style: string, script: string): string {
   if (/<\/style/i.test(style) || /<\/script/i.test(script)) {
@@ -43,12 +47,6 @@ export const FORM_CSP: string = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
-
-/** The icon: two overlapping pages, one differing (the page's colours). */
-export const FAVICON_SVG: string = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
-  `<rect x="3" y="3" width="18" height="22" rx="2" fill="#8fcf9d" stroke="#1d2630" stroke-width="2"/>` +
-  `<rect x="11" y="7" width="18" height="22" rx="2" fill="#ee8a48" stroke="#1d2630" stroke-width="2"/>` +
-  `</svg>`;
 
 /** Response headers of the page. */
 export const FORM_HEADERS: Readonly<Record<string, string>> = {
