@@ -239,6 +239,15 @@ Deno.test({
         "identity",
       );
       await rig.shot(page, "identity-truncation");
+      // Map labels are whole names or absent (here [vvar_vclock] has no room and is not drawn,
+      // rather than cut to "[v…"), and hovering names the mapping in full.
+      const labels = ((await page.getAttribute("#map canvas", "data-labels")) ?? "").split("\n");
+      assert.ok(labels.includes("[vvar]") && labels.length >= 6, labels.join(","));
+      const names = ["libc.so.6", "[heap]", "[vvar]", "[vvar_vclock]", "[vdso]", "[stack]"];
+      for (const l of labels) assert.ok(names.includes(l), `label ${l} is a whole name`);
+      const box = (await page.locator("#map canvas").boundingBox())!;
+      await page.mouse.move(box.x + box.width * (4.5 / 12), box.y + box.height / 2);
+      assert.match((await page.textContent("#map-tip")) ?? "", /^\[vvar_vclock\] · 0x00001000c000/);
     } finally {
       await rig.close();
     }

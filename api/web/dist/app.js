@@ -1045,6 +1045,7 @@
           ctx.fillStyle = colour(`st-${STATUS_ORDER[bins[b]] ?? "same"}`);
           ctx.fillRect(b * bw, 8, Math.max(bw - (bw > 4 ? 1 : 0), 1), HEIGHT - 16);
         }
+        const drawn = [];
         if (bw >= LABEL_PX) {
           ctx.font = "11px system-ui, sans-serif";
           ctx.textBaseline = "middle";
@@ -1053,9 +1054,11 @@
             const label = shortName(ranges[span.from + b].name);
             if (label && ctx.measureText(label).width <= bw - 6) {
               ctx.fillText(label, b * bw + 3, HEIGHT / 2);
+              drawn.push(label);
             }
           }
         }
+        canvas.dataset.labels = drawn.join("\n");
       }
       if (cursor >= span.from && cursor < span.to && count > 1) {
         const x0 = (cursor - span.from) / count * w, x1 = (cursor + 1 - span.from) / count * w;

@@ -128,6 +128,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
         ctx.fillStyle = colour(`st-${STATUS_ORDER[bins[b]!] ?? "same"}`);
         ctx.fillRect(b * bw, 8, Math.max(bw - (bw > 4 ? 1 : 0), 1), HEIGHT - 16);
       }
+      const drawn: string[] = [];
       if (bw >= LABEL_PX) {
         ctx.font = "11px system-ui, sans-serif";
         ctx.textBaseline = "middle";
@@ -137,9 +138,12 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
           // A label is drawn whole or not at all (never clipped into an ambiguous prefix).
           if (label && ctx.measureText(label).width <= bw - 6) {
             ctx.fillText(label, b * bw + 3, HEIGHT / 2);
+            drawn.push(label);
           }
         }
       }
+      // What the canvas says, for assistive technology checks and tests.
+      canvas.dataset.labels = drawn.join("\n");
     }
     if (cursor >= span.from && cursor < span.to && count > 1) {
       const x0 = ((cursor - span.from) / count) * w, x1 = ((cursor + 1 - span.from) / count) * w;
