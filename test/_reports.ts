@@ -28,6 +28,10 @@ export interface SyntheticOptions {
   readonly extra?: Record<string, unknown>;
   /** Extra context fields. */
   readonly context?: Record<string, unknown>;
+  /** Files a debugger needs (NT_FILE paths) to list. */
+  readonly files?: number;
+  /** Note differences to list. */
+  readonly notes?: number;
   /** Truncation of core B. */
   readonly truncationB?: Record<string, unknown>;
 }
@@ -137,8 +141,23 @@ export function syntheticReport(o: SyntheticOptions): DiffReport {
       byStatus,
     },
     ranges,
-    notes: [],
-    files: [],
+    notes: Array.from({ length: o.notes ?? 0 }, (_, k) => ({
+      kind: "note",
+      text: `thread ${k}: registers differ`,
+      reasons: [{
+        code: "timing.registers",
+        text: "threads ran between the dumps",
+        certainty: "inferred",
+      }],
+      expected: true,
+      unexplained: false,
+    })),
+    files: Array.from({ length: o.files ?? 0 }, (_, k) => ({
+      path: `/usr/lib/plugins/libplugin-${k}.so`,
+      start: 0x7f0000000000n + BigInt(k) * 0x10000n,
+      headerInA: true,
+      headerInB: k % 3 !== 0,
+    })),
     ...o.extra,
   } as DiffReport;
 }

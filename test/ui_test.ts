@@ -28,7 +28,13 @@ Deno.test({
     try {
       const id = await storeReport(
         rig.storage,
-        syntheticReport({ ranges: 70_000, differEvery: 50, unexplained: true }),
+        syntheticReport({
+          ranges: 70_000,
+          differEvery: 50,
+          unexplained: true,
+          files: 20_000,
+          notes: 500,
+        }),
       );
       const context = await rig.browser.newContext({ viewport: { width: 1440, height: 1000 } });
       const page = await context.newPage();
@@ -63,6 +69,8 @@ Deno.test({
       assert.ok(verdictAfter <= 2000, `verdict ${verdictAfter} ms after response start`);
       assert.equal(await page.textContent("#verdict .word"), "FAIL");
       assert.equal(await page.getAttribute("#ranges", "aria-rowcount"), "70001");
+      assert.equal(await page.locator("#files li").count(), 100, "files are listed 100 at a time");
+      assert.match((await page.textContent("#files + .more")) ?? "", /19,900 left/);
       const rendered = await page.locator("#ranges .tbody .tr").count();
       assert.ok(rendered < 100, `only the rows in view are in the DOM (${rendered})`);
       await rig.shot(page, "big-report");

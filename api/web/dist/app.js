@@ -261,8 +261,8 @@
       input(`in-${f}`).files = dt.files;
       showFile(f);
     };
-    const placeFiles = (files2) => {
-      for (const file of files2) {
+    const placeFiles = (files) => {
+      for (const file of files) {
         const slot = /maps/i.test(file.name) && !input("in-smaps").files?.length ? "smaps" : ["a", "b", "smaps"].find((f) => !input(`in-${f}`).files?.length);
         if (slot) setFile(slot, file);
       }
@@ -279,10 +279,10 @@
         e.preventDefault();
         e.stopPropagation();
         zone.classList.remove("over");
-        const files2 = [...e.dataTransfer?.files ?? []];
-        const first = files2.shift();
+        const files = [...e.dataTransfer?.files ?? []];
+        const first = files.shift();
         if (first) setFile(f, first);
-        placeFiles(files2);
+        placeFiles(files);
       });
     }
     for (const f of ["a", "b"]) {
@@ -929,6 +929,56 @@
     );
   }
 
+  // api/web/src/lists.ts
+  var LIST_STEP = 100;
+  function steppedList(attrs, items, render, step = LIST_STEP) {
+    const list = h("ul", attrs);
+    const more = h("button", { type: "button", class: "more" });
+    let shown = 0;
+    const grow = () => {
+      const next = items.slice(shown, shown + step);
+      list.append(...next.map(render));
+      shown += next.length;
+      const left = items.length - shown;
+      more.hidden = left === 0;
+      more.textContent = `Show ${Math.min(step, left)} more (${left.toLocaleString("en-US")} left)`;
+    };
+    more.addEventListener("click", grow);
+    grow();
+    return h("div", {}, list, more);
+  }
+  function notesSection(r) {
+    return h(
+      "section",
+      { "aria-labelledby": "h-notes" },
+      h("h2", { id: "h-notes" }, `Note differences (${r.notes.length.toLocaleString("en-US")})`),
+      r.notes.length ? steppedList({ class: "diffs", id: "notes" }, r.notes, (d) => h(
+        "li",
+        { class: "diff" },
+        h("b", {}, d.kind),
+        ` · ${d.text}`,
+        d.reasons.length ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code))) : h("span", { class: "state unexplained" }, " unexplained")
+      )) : h("p", { class: "muted" }, "None.")
+    );
+  }
+  function filesSection(r) {
+    return h(
+      "section",
+      { "aria-labelledby": "h-files" },
+      h(
+        "h2",
+        { id: "h-files" },
+        `Files a debugger needs (${r.files.length.toLocaleString("en-US")})`
+      ),
+      r.files.length ? steppedList({ class: "files", id: "files" }, r.files, (f) => h(
+        "li",
+        {},
+        h("span", { class: "mono wrap" }, f.path),
+        ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${f.headerInB ? "yes" : "no"}`
+      )) : h("p", { class: "muted" }, "None.")
+    );
+  }
+
   // api/web/src/window.ts
   function rowWindow(scrollTop, height, rowHeight, count, overscan) {
     const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
@@ -1407,8 +1457,8 @@
             filters,
             table.element
           ),
-          notes(r),
-          files(r)
+          notesSection(r),
+          filesSection(r)
         ),
         h(
           "aside",
@@ -1504,45 +1554,6 @@
             top.byStatus.filter((s) => s.count).map(
               (s) => `${s.label} ${s.count.toLocaleString("en-US")}`
             ).join(" · ")
-          )
-        )
-      )
-    );
-  }
-  function notes(r) {
-    return h(
-      "section",
-      { "aria-labelledby": "h-notes" },
-      h("h2", { id: "h-notes" }, `Note differences (${r.notes.length})`),
-      r.notes.length ? h(
-        "ul",
-        { class: "diffs" },
-        ...r.notes.map(
-          (d) => h(
-            "li",
-            { class: "diff" },
-            h("b", {}, d.kind),
-            ` · ${d.text}`,
-            d.reasons.length ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code))) : h("span", { class: "state unexplained" }, " unexplained")
-          )
-        )
-      ) : h("p", { class: "muted" }, "None.")
-    );
-  }
-  function files(r) {
-    return h(
-      "section",
-      { "aria-labelledby": "h-files" },
-      h("h2", { id: "h-files" }, `Files a debugger needs (${r.files.length})`),
-      h(
-        "ul",
-        { class: "files" },
-        ...r.files.map(
-          (f) => h(
-            "li",
-            {},
-            h("span", { class: "mono wrap" }, f.path),
-            ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${f.headerInB ? "yes" : "no"}`
           )
         )
       )

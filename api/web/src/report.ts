@@ -20,6 +20,7 @@ import { getJson } from "./api.ts";
 import { bannerList, verdictBlock } from "./banners.ts";
 import { renderDetail } from "./detail.ts";
 import { byId, h } from "./dom.ts";
+import { filesSection, notesSection } from "./lists.ts";
 import { addressMap } from "./map.ts";
 import { rangeTable } from "./table.ts";
 
@@ -133,8 +134,8 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
           filters,
           table.element,
         ),
-        notes(r),
-        files(r),
+        notesSection(r),
+        filesSection(r),
       ),
       h(
         "aside",
@@ -235,53 +236,6 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
           )
             .join(" · "),
         ),
-      ),
-    ),
-  );
-}
-
-function notes(r: DiffReportJson): HTMLElement {
-  return h(
-    "section",
-    { "aria-labelledby": "h-notes" },
-    h("h2", { id: "h-notes" }, `Note differences (${r.notes.length})`),
-    r.notes.length
-      ? h(
-        "ul",
-        { class: "diffs" },
-        ...r.notes.map((d) =>
-          h(
-            "li",
-            { class: "diff" },
-            h("b", {}, d.kind),
-            ` · ${d.text}`,
-            d.reasons.length
-              ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code)))
-              : h("span", { class: "state unexplained" }, " unexplained"),
-          )
-        ),
-      )
-      : h("p", { class: "muted" }, "None."),
-  );
-}
-
-function files(r: DiffReportJson): HTMLElement {
-  return h(
-    "section",
-    { "aria-labelledby": "h-files" },
-    h("h2", { id: "h-files" }, `Files a debugger needs (${r.files.length})`),
-    h(
-      "ul",
-      { class: "files" },
-      ...r.files.map((f) =>
-        h(
-          "li",
-          {},
-          h("span", { class: "mono wrap" }, f.path),
-          ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${
-            f.headerInB ? "yes" : "no"
-          }`,
-        )
       ),
     ),
   );
