@@ -305,25 +305,41 @@ export function pageStrip(r: RangeJson): StripCell[] {
   });
 }
 
+/** The address-space overview at one zoom: bins of ranges with their status counts. */
+export interface MapBins {
+  /** Number of bins. */
+  readonly bins: number;
+  /** Worst status ({@link STATUS_ORDER} index) of each bin. */
+  readonly worst: Uint8Array;
+  /** Ranges of each status per bin: `counts[bin * STATUS_ORDER.length + status]`. */
+  readonly counts: Uint32Array;
+}
+
 /**
- * The address-space overview: ranges `[from, to)` in `n` bins, each the worst status
- * ({@link STATUS_ORDER} index) of its ranges. With fewer ranges than bins, one bin per range.
+ * The address-space overview: ranges `[from, to)` in at most `n` bins (one per range when they
+ * fit), each with its worst status and how many ranges of each status it holds, so a drawing can
+ * show proportions and never hide a rare difference.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const bins = mapBins(Uint8Array.from([6, 6, 0, 6]), 0, 4, 2);
- * assert.deepEqual([...bins], [6, 0]);
+ * const m = mapBins(Uint8Array.from([6, 6, 0, 6]), 0, 4, 2);
+ * assert.deepEqual([...m.worst], [6, 0]);
+ * assert.equal(m.counts[1 * 7 + 0], 1);
+ * assert.equal(m.counts[1 * 7 + 6], 1);
  * ```
  */
-export function mapBins(status: Uint8Array, from: number, to: number, n: number): Uint8Array {
+export function mapBins(status: Uint8Array, from: number, to: number, n: number): MapBins {
   const count = Math.max(0, to - from);
   const bins = Math.min(n, count);
-  const out = new Uint8Array(bins).fill(255);
+  const k = STATUS_ORDER.length;
+  const worst = new Uint8Array(bins).fill(255);
+  const counts = new Uint32Array(bins * k);
   for (let i = from; i < to; i++) {
     const b = Math.floor(((i - from) * bins) / count);
-    const s = status[i]!;
-    if (s < out[b]!) out[b] = s;
+    const st = status[i]!;
+    if (st < worst[b]!) worst[b] = st;
+    counts[b * k + st]!++;
   }
-  return out;
+  return { bins, worst, counts };
 }

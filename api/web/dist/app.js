@@ -797,13 +797,16 @@
   function mapBins(status, from, to, n) {
     const count = Math.max(0, to - from);
     const bins = Math.min(n, count);
-    const out = new Uint8Array(bins).fill(255);
+    const k = STATUS_ORDER.length;
+    const worst = new Uint8Array(bins).fill(255);
+    const counts = new Uint32Array(bins * k);
     for (let i = from; i < to; i++) {
       const b = Math.floor((i - from) * bins / count);
-      const s = status[i];
-      if (s < out[b]) out[b] = s;
+      const st = status[i];
+      if (st < worst[b]) worst[b] = st;
+      counts[b * k + st]++;
     }
-    return out;
+    return { bins, worst, counts };
   }
 
   // api/web/src/banners.ts
@@ -1089,18 +1092,31 @@
           x += cw;
         }
       } else {
-        const bins = mapBins(idx.status, span.from, span.to, Math.floor(w / MIN_BIN_PX));
-        const bw = w / bins.length;
-        for (let b = 0; b < bins.length; b++) {
-          ctx.fillStyle = colour(`st-${STATUS_ORDER[bins[b]] ?? "same"}`);
-          ctx.fillRect(b * bw, 8, Math.max(bw - (bw > 4 ? 1 : 0), 1), HEIGHT - 16);
+        const m = mapBins(idx.status, span.from, span.to, Math.floor(w / MIN_BIN_PX));
+        const bw = w / m.bins, k = STATUS_ORDER.length, top = 8, full = HEIGHT - 16;
+        for (let b = 0; b < m.bins; b++) {
+          let total = 0, present = 0;
+          for (let st = 0; st < k; st++) {
+            total += m.counts[b * k + st];
+            if (m.counts[b * k + st]) present++;
+          }
+          const spare = full - 3 * present;
+          let y = top;
+          for (let st = 0; st < k; st++) {
+            const c = m.counts[b * k + st];
+            if (!c) continue;
+            const hgt = 3 + spare * c / total;
+            ctx.fillStyle = colour(`st-${STATUS_ORDER[st]}`);
+            ctx.fillRect(b * bw, y, Math.max(bw - (bw > 4 ? 1 : 0), 1), hgt);
+            y += hgt;
+          }
         }
         const drawn = [];
         if (bw >= LABEL_PX) {
           ctx.font = "11px system-ui, sans-serif";
           ctx.textBaseline = "middle";
           ctx.fillStyle = colour("map-ink");
-          for (let b = 0; b < bins.length; b++) {
+          for (let b = 0; b < m.bins; b++) {
             const label = shortName(ranges[span.from + b].name);
             if (label && ctx.measureText(label).width <= bw - 6) {
               ctx.fillText(label, b * bw + 3, HEIGHT / 2);
@@ -1172,7 +1188,7 @@
         draw();
       }
       if (!r) return;
-      const aggregated = span.to - span.from > (canvas.clientWidth || 1) / MIN_BIN_PX;
+      const aggregated = span.to - span.from > Math.floor((canvas.clientWidth || 1) / MIN_BIN_PX);
       tip.textContent = span.to - span.from === 1 ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1)) : `${r.name || "(anonymous)"} · ${address(r.start)} · ${STATUS_TEXT[r.status]?.label}${aggregated ? " (and neighbours in this bin)" : ""}`;
       tip.hidden = false;
       tip.style.left = `${Math.min(e.offsetX, (canvas.clientWidth || 0) - 200)}px`;

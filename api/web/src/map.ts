@@ -122,18 +122,33 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
         x += cw;
       }
     } else {
-      const bins = mapBins(idx.status, span.from, span.to, Math.floor(w / MIN_BIN_PX));
-      const bw = w / bins.length;
-      for (let b = 0; b < bins.length; b++) {
-        ctx.fillStyle = colour(`st-${STATUS_ORDER[bins[b]!] ?? "same"}`);
-        ctx.fillRect(b * bw, 8, Math.max(bw - (bw > 4 ? 1 : 0), 1), HEIGHT - 16);
+      const m = mapBins(idx.status, span.from, span.to, Math.floor(w / MIN_BIN_PX));
+      const bw = w / m.bins, k = STATUS_ORDER.length, top = 8, full = HEIGHT - 16;
+      for (let b = 0; b < m.bins; b++) {
+        // A column per bin: each status's share of its ranges, worst on top; a status present
+        // gets at least 3 px, so one differing range among thousands still shows.
+        let total = 0, present = 0;
+        for (let st = 0; st < k; st++) {
+          total += m.counts[b * k + st]!;
+          if (m.counts[b * k + st]) present++;
+        }
+        const spare = full - 3 * present;
+        let y = top;
+        for (let st = 0; st < k; st++) {
+          const c = m.counts[b * k + st]!;
+          if (!c) continue;
+          const hgt = 3 + (spare * c) / total;
+          ctx.fillStyle = colour(`st-${STATUS_ORDER[st]}`);
+          ctx.fillRect(b * bw, y, Math.max(bw - (bw > 4 ? 1 : 0), 1), hgt);
+          y += hgt;
+        }
       }
       const drawn: string[] = [];
       if (bw >= LABEL_PX) {
         ctx.font = "11px system-ui, sans-serif";
         ctx.textBaseline = "middle";
         ctx.fillStyle = colour("map-ink");
-        for (let b = 0; b < bins.length; b++) {
+        for (let b = 0; b < m.bins; b++) {
           const label = shortName(ranges[span.from + b]!.name);
           // A label is drawn whole or not at all (never clipped into an ambiguous prefix).
           if (label && ctx.measureText(label).width <= bw - 6) {
@@ -214,7 +229,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
       draw();
     }
     if (!r) return;
-    const aggregated = (span.to - span.from) > (canvas.clientWidth || 1) / MIN_BIN_PX;
+    const aggregated = (span.to - span.from) > Math.floor((canvas.clientWidth || 1) / MIN_BIN_PX);
     tip.textContent = span.to - span.from === 1
       ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1))
       : `${r.name || "(anonymous)"} · ${address(r.start)} · ${STATUS_TEXT[r.status]?.label}${
