@@ -100,6 +100,15 @@ type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missi
   kind: "truncated";
 };
 
+/** The {@link PAGE_CLASSES} index of one page pair (the worst class of a cell wins). */
+function pageClass(pa: PageState, pb: PageState): number {
+  if (pa.kind === "truncated" || pb.kind === "truncated") return 1;
+  if (pa.kind === "saved" && pb.kind === "saved") return pa.hash === pb.hash ? 5 : 0;
+  if (pa.kind === "saved") return pa.zero ? 4 : 2;
+  if (pb.kind === "saved") return pb.zero ? 4 : 3;
+  return NEITHER;
+}
+
 function pageAt(s: Side | undefined, addr: bigint): PageState {
   if (!s) return { kind: "missing" };
   const off = addr - s.seg.vaddr;
@@ -111,11 +120,11 @@ function pageAt(s: Side | undefined, addr: bigint): PageState {
 
 /** Page comparison of one aligned range. */
 export interface PageComparison {
+  /** Every page of the range, bucketed. */
+  readonly pageMap: PageMap;
   readonly tally: PageTally;
   readonly runs: PageRun[];
   readonly runsTotal: number;
-  /** Every page of the range, bucketed. */
-  readonly pageMap: PageMap;
 }
 
 /**
@@ -147,38 +156,31 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
   const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
   const limit = limitRaw < r.end ? limitRaw : r.end;
+  // The page map: at most PAGE_MAP_CELLS cells of `bucket` pages, each its worst page class.
   const totalPages = Number((r.end - start + PAGE - 1n) / PAGE);
   const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
   const cells = new Array<number>(Math.ceil(totalPages / bucket)).fill(NEITHER);
-  const mark = (page: number, cls: number) => {
-    const c = Math.floor(page / bucket);
-    if (cls < cells[c]!) cells[c] = cls;
-  };
+  let page = 0;
   let addr = start;
-  for (let page = 0; addr < limit; addr += PAGE, page++) {
+  for (; addr < limit; addr += PAGE) {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
     let differs = false;
-    if (pa.kind === "truncated" || pb.kind === "truncated") {
-      tally.truncated++;
-      mark(page, 1);
-    } else if (pa.kind === "saved" && pb.kind === "saved") {
-      if (pa.hash === pb.hash) {
-        tally.same++;
-        mark(page, 5);
-      } else {
+    if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
+    else if (pa.kind === "saved" && pb.kind === "saved") {
+      if (pa.hash === pb.hash) tally.same++;
+      else {
         tally.different++;
         differs = true;
-        mark(page, 0);
       }
     } else if (pa.kind === "saved") {
       if (pa.zero) tally.zeroVsMissing++;
       else tally.onlyA++;
-      mark(page, pa.zero ? 4 : 2);
     } else if (pb.kind === "saved") {
       if (pb.zero) tally.zeroVsMissing++;
       else tally.onlyB++;
-      mark(page, pb.zero ? 4 : 3);
     } else tally.neither++;
+    const cell = Math.floor(page++ / bucket), cls = pageClass(pa, pb);
+    if (cls < cells[cell]!) cells[cell] = cls;
     if (differs) {
       if (run && run.end === addr) {
         run.end = addr + PAGE;

@@ -78,9 +78,9 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     fileHash: d.fileHash,
     loads: d.core.loads.length,
     threads: d.core.threads.length,
+    ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
     truncated: d.core.truncated,
     memory: memoryOf(d),
-    ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
   };
 }
 

@@ -200,12 +200,12 @@ export interface CoreSummary {
   readonly loads: number;
   /** Threads. */
   readonly threads: number;
+  /** The process, from `NT_PRPSINFO` (`pr_pid`, `pr_fname`), when the core has one. */
+  readonly process?: { readonly pid: number; readonly name: string };
   /** True when the file was cut short. */
   readonly truncated: boolean;
   /** Resident-memory estimate. */
   readonly memory: MemoryEstimate;
-  /** The process, from `NT_PRPSINFO` (`pr_pid`, `pr_fname`), when the core has one. */
-  readonly process?: { readonly pid: number; readonly name: string };
 }
 
 /** A file a debugger needs to open the core (from NT_FILE). */
