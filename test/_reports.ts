@@ -177,3 +177,30 @@ export async function storeReport(storage: Storage, report: DiffReport): Promise
   const entry = await storage.put("report", new TextEncoder().encode(JSON.stringify(stored)));
   return entry.id;
 }
+
+/**
+ * The report with its quiet ranges (same in both cores, no difference) counted in runs instead of
+ * listed: the shape of CONTRACTS.md 6 (`collapsed: { start, end, ranges, pages, before }[]`).
+ */
+export function collapsedReport(full: DiffReport): DiffReport {
+  const ranges: RangeDiff[] = [];
+  const collapsed: { start: bigint; end: bigint; ranges: number; pages: number; before: number }[] =
+    [];
+  let run: { start: bigint; end: bigint; ranges: number; pages: number } | undefined;
+  const close = () => {
+    if (run) collapsed.push({ ...run, before: ranges.length });
+    run = undefined;
+  };
+  for (const r of full.ranges) {
+    if (r.status !== "same" || r.differences.length) {
+      close();
+      ranges.push(r);
+    } else if (run) {
+      run.end = r.end;
+      run.ranges++;
+      run.pages += r.pages.same;
+    } else run = { start: r.start, end: r.end, ranges: 1, pages: r.pages.same };
+  }
+  close();
+  return { ...full, ranges, collapsed } as DiffReport;
+}

@@ -15,7 +15,8 @@ import { Buffer } from "node:buffer";
 import axe from "npm:axe-core@4.14.1";
 import { CHROMIUM, startRig } from "./_browser.ts";
 import { fixturePath } from "./_fixtures.ts";
-import { storeReport, syntheticReport } from "./_reports.ts";
+import { collapsedReport, storeReport, syntheticReport } from "./_reports.ts";
+import { jsonReplacer } from "../lib/report/json.ts";
 
 const ignore = !CHROMIUM;
 const FOLDER = "ui";
@@ -374,6 +375,65 @@ Deno.test({
 });
 
 Deno.test({
+  name: "ui: collapsed runs of equal ranges are rows; listing one pages it in from /ranges",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER);
+    try {
+      const full = syntheticReport({ ranges: 3000, differEvery: 100, unexplained: true });
+      const short = collapsedReport(full);
+      const runs = (short as unknown as { collapsed: { ranges: number; before: number }[] })
+        .collapsed;
+      assert.ok(runs.length > 10 && short.ranges.length < 200);
+      const id = await storeReport(rig.storage, short);
+      // The paging endpoint (CONTRACTS.md 6) as its owner specifies it: numeric cursor, at most
+      // 10,000 per page, { total, items, nextCursor }. Served here from the full list.
+      const all = JSON.parse(JSON.stringify(full.ranges, jsonReplacer));
+      const asked: string[] = [];
+      const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.route(`**/v1/reports/${id}/ranges?*`, (route) => {
+        const u = new URL(route.request().url());
+        asked.push(u.search);
+        const cursor = Number(u.searchParams.get("cursor")),
+          limit = Number(u.searchParams.get("limit"));
+        const items = all.slice(cursor, cursor + limit);
+        const next = cursor + items.length < all.length ? String(cursor + items.length) : undefined;
+        return route.fulfill({
+          contentType: "application/json",
+          body: JSON.stringify({ total: all.length, items, ...(next ? { nextCursor: next } : {}) }),
+        });
+      });
+      await page.goto(`${rig.base}/reports/${id}`);
+      await page.locator("#detail-body .dname").waitFor();
+      const rowsBefore = short.ranges.length + runs.length;
+      assert.equal(await page.getAttribute("#ranges", "aria-rowcount"), String(rowsBefore + 1));
+      // The second run (after the first differing range): select it in the table, list it.
+      const secondRun = runs[1]!;
+      const pos = secondRun.before + 1; // rows: run0, range0, run1, ...
+      await page.focus("#ranges");
+      await page.keyboard.press("Home");
+      for (let k = 0; k < pos; k++) await page.keyboard.press("ArrowDown");
+      assert.match((await page.textContent("#detail-body")) ?? "", /ranges equal in both cores/);
+      await rig.shot(page, "collapsed-run");
+      await page.click("#expand-run");
+      await page.waitForFunction(
+        (n) => document.querySelector("#ranges")?.getAttribute("aria-rowcount") === String(n),
+        rowsBefore + secondRun.ranges,
+      );
+      const firstOfRun = runs[0]!.ranges + 1; // full index: run0's ranges, then range0
+      assert.deepEqual(asked, [`?cursor=${firstOfRun}&limit=${secondRun.ranges}`]);
+      // The listed ranges replace the run; the first of them is selected and shown.
+      const detail = (await page.textContent("#detail-body .dname")) ?? "";
+      assert.ok(detail.includes(full.ranges[firstOfRun]!.name || "(anonymous"), detail);
+      assert.equal(await page.getAttribute("#ranges", "aria-activedescendant"), `row-${pos}`);
+      await rig.shot(page, "collapsed-run-listed");
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
   name: "ui: history lists, searches and pages through stored reports",
   ignore,
   async fn() {
@@ -537,7 +597,7 @@ Deno.test({
       for (let k = 0; k < 12; k++) await page.keyboard.press("+");
       assert.match(
         (await page.textContent("#map-readout")) ?? "",
-        /showing ranges 5-5 \(zoomed to its pages\)/,
+        /showing rows 5-5 \(zoomed to its pages\)/,
       );
       await rig.shot(page, "keyboard-map-zoomed");
       await page.addScriptTag({ content: axe.source });

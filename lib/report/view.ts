@@ -77,6 +77,23 @@ export type CoreSummaryJson = Json<DiffReport["a"]> & { readonly truncation?: Tr
 /** One range as JSON. */
 export type RangeJson = Json<RangeDiff>;
 
+/**
+ * Consecutive ranges equal in both cores, counted instead of listed (CONTRACTS.md 6); the full
+ * list is paged by `GET /v1/reports/{id}/ranges?cursor=&limit=`.
+ */
+export interface CollapsedRunJson {
+  /** Start of the first range. */
+  readonly start: string;
+  /** End of the last range (exclusive). */
+  readonly end: string;
+  /** Ranges in the run. */
+  readonly ranges: number;
+  /** Pages the same in both cores over the run. */
+  readonly pages: number;
+  /** Index in `ranges` of the first listed range after the run. */
+  readonly before: number;
+}
+
 /** A diff report as the browser receives it, with the optional fields other helpers add. */
 export type DiffReportJson =
   & Omit<Json<DiffReport>, "a" | "b" | "context">
@@ -88,6 +105,7 @@ export type DiffReportJson =
       readonly contradictions?: readonly ContradictionJson[];
     };
     readonly identity?: IdentityJson;
+    readonly collapsed?: readonly CollapsedRunJson[];
   };
 
 /** Range statuses, worst first (a map bin shows its worst range). */

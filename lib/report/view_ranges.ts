@@ -1,8 +1,8 @@
 /**
- * The triage view of a report's ranges: flat per-range arrays for filtering and drawing
- * ({@link indexReport}, {@link selectRows}), one table row and the detail pane on demand
- * ({@link rowView}, {@link detailView}), the page strip of a range ({@link pageStrip}) and the
- * aggregated address-space overview ({@link mapBins}). Pure functions over the JSON report.
+ * The triage view of a report's ranges: one table row and the detail pane on demand
+ * ({@link rowView}, {@link runView}, {@link detailView}), the page strip of a range
+ * ({@link pageStrip}) and the aggregated address-space overview ({@link mapBins}). Pure functions
+ * over the JSON report; the rows themselves are in `view_rows.ts`.
  *
  * @module
  */
@@ -12,91 +12,16 @@ import type { Difference, PageMap, PageTally, RangeStatus } from "../diff/model.
 import { failing, reasonCodes, shortName } from "./diff_common.ts";
 import { formatBytes } from "./units.ts";
 import {
-  type DiffReportJson,
+  type CollapsedRunJson,
   type Json,
   type RangeJson,
   STATUS_ORDER,
   STATUS_TEXT,
 } from "./view.ts";
+import type { RowRef } from "./view_rows.ts";
 
 const plural = (n: number, one: string, many = `${one}s`) =>
   `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-
-/** Flat per-range arrays for filtering and drawing. */
-export interface ReportIndex {
-  /** The report. */
-  readonly report: DiffReportJson;
-  /** {@link STATUS_ORDER} index of each range. */
-  readonly status: Uint8Array;
-  /** 1 where a range has a difference that breaks the verdict. */
-  readonly failing: Uint8Array;
-  /** Lower-case searchable text of each range: name, start address, reason codes. */
-  readonly text: readonly string[];
-}
-
-/**
- * Indexes a report's ranges (linear; about 50 ms for 70,000 ranges in a browser).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const idx = indexReport({ ranges: [{ start: "0x1000", name: "/bin/x", status: "same",
- *   differences: [] }] } as never);
- * assert.equal(idx.status[0], 6);
- * ```
- */
-export function indexReport(report: DiffReportJson): ReportIndex {
-  const n = report.ranges.length;
-  const status = new Uint8Array(n), fail = new Uint8Array(n);
-  const text: string[] = new Array(n);
-  const order = new Map(STATUS_ORDER.map((s, i) => [s, i]));
-  for (let i = 0; i < n; i++) {
-    const r = report.ranges[i]!;
-    status[i] = order.get(r.status) ?? STATUS_ORDER.length - 1;
-    fail[i] = failing(r) ? 1 : 0;
-    text[i] = `${r.name} ${r.start} ${reasonCodes(r.differences).join(" ")}`.toLowerCase();
-  }
-  return { report, status, failing: fail, text };
-}
-
-/** What the table shows. */
-export interface RowQuery {
-  /** Only this status (empty: all). */
-  readonly status?: RangeStatus | "";
-  /** Only ranges that break the verdict. */
-  readonly failingOnly?: boolean;
-  /** Substring of name, start address or reason code. */
-  readonly text?: string;
-}
-
-/**
- * The indices of the ranges a query selects, in address order.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const idx = indexReport({ ranges: [
- *   { start: "0x1000", name: "a", status: "same", differences: [] },
- *   { start: "0x2000", name: "b", status: "differs", differences: [] },
- * ] } as never);
- * assert.deepEqual([...selectRows(idx, { status: "differs" })], [1]);
- * ```
- */
-export function selectRows(idx: ReportIndex, q: RowQuery): Uint32Array {
-  const n = idx.status.length;
-  const want = q.status ? STATUS_ORDER.indexOf(q.status) : -1;
-  const text = (q.text ?? "").trim().toLowerCase();
-  if (want < 0 && !q.failingOnly && !text) return Uint32Array.from({ length: n }, (_, i) => i);
-  const out = new Uint32Array(n);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    if (want >= 0 && idx.status[i] !== want) continue;
-    if (q.failingOnly && !idx.failing[i]) continue;
-    if (text && !idx.text[i]!.includes(text)) continue;
-    out[k++] = i;
-  }
-  return out.slice(0, k);
-}
 
 /** A 12-digit hex address from its JSON form. */
 export function address(v: string): string {
@@ -139,6 +64,44 @@ export interface RowView {
   readonly codes: readonly string[];
   /** Whether it breaks the verdict. */
   readonly failing: boolean;
+  /** Whether the row is a collapsed run of equal ranges (not listed in the report). */
+  readonly run: boolean;
+}
+
+/**
+ * The table row of a collapsed run of ranges equal in both cores.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const v = runView({ start: "0x1000", end: "0x5000", ranges: 3, pages: 4, before: 0 }, 0);
+ * assert.equal(v.short, "3 equal ranges");
+ * assert.equal(v.size, "16 KiB");
+ * ```
+ */
+export function runView(run: CollapsedRunJson, i: number): RowView {
+  return {
+    run: true,
+    i,
+    start: address(run.start),
+    end: address(run.end),
+    size: formatBytes(bytesOf(run)),
+    name: `${plural(run.ranges, "range")} equal in both cores (${
+      plural(run.pages, "page")
+    }), not listed`,
+    short: plural(run.ranges, "equal range"),
+    status: "same",
+    statusLabel: STATUS_TEXT.same.label,
+    a: "",
+    b: "",
+    codes: [],
+    failing: false,
+  };
+}
+
+/** The table row of any row. */
+export function viewOf(row: RowRef, i: number): RowView {
+  return row.kind === "run" ? runView(row.run, i) : rowView(row.range, i);
 }
 
 /**
@@ -157,6 +120,7 @@ export interface RowView {
  */
 export function rowView(r: RangeJson, i: number): RowView {
   return {
+    run: false,
     i,
     start: address(r.start),
     end: address(r.end),
@@ -342,4 +306,24 @@ export function mapBins(status: Uint8Array, from: number, to: number, n: number)
     counts[b * k + st]!++;
   }
   return { bins, worst, counts };
+}
+
+/**
+ * The page strip of any row: a range's page map, or for a collapsed run its same pages (and the
+ * rest, saved in neither).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const cells = rowStrip({ kind: "run", first: 0,
+ *   run: { start: "0x0", end: "0x4000", ranges: 2, pages: 3, before: 0 } });
+ * assert.deepEqual(cells.map((c) => [c.cls, c.count]), [["s", 3], ["n", 1]]);
+ * ```
+ */
+export function rowStrip(row: RowRef): StripCell[] {
+  if (row.kind === "range") return pageStrip(row.range);
+  const total = Math.ceil(bytesOf(row.run) / 4096), same = Math.min(row.run.pages, total);
+  const cells: StripCell[] = [{ cls: "s", first: 0, count: same }];
+  if (total > same) cells.push({ cls: "n", first: same, count: total - same });
+  return cells;
 }

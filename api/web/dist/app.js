@@ -47,6 +47,21 @@
     onHeaders?.(res);
     return await res.json();
   }
+  var RANGES_PAGE = 1e4;
+  async function fetchRanges(id, first, count) {
+    const out = [];
+    let cursor = first;
+    while (out.length < count) {
+      const limit = Math.min(RANGES_PAGE, count - out.length);
+      const page = await getJson(
+        `/v1/reports/${encodeURIComponent(id)}/ranges?cursor=${cursor}&limit=${limit}`
+      );
+      if (page.items.length === 0) break;
+      out.push(...page.items);
+      cursor += page.items.length;
+    }
+    return out.slice(0, count);
+  }
 
   // api/web/src/dom.ts
   function h(tag, attrs = {}, ...kids) {
@@ -650,6 +665,89 @@
     return { verdict: r.verdict, word: r.verdict.toUpperCase(), headline, banners, byStatus };
   }
 
+  // api/web/src/banners.ts
+  function verdictBlock(verdict, headline) {
+    return h(
+      "section",
+      {
+        id: "verdict",
+        class: `verdict ${verdict}`,
+        "data-verdict": verdict,
+        tabindex: -1,
+        "aria-label": `Verdict: ${verdict}`
+      },
+      h("span", { class: "word" }, verdict.toUpperCase()),
+      " ",
+      h("span", { class: "headline" }, headline)
+    );
+  }
+  function bannerList(top) {
+    return h(
+      "ul",
+      { id: "banners", class: "banners", "aria-label": "What to know first" },
+      ...top.banners.map(
+        (b) => h(
+          "li",
+          { class: `banner ${b.level}`, "data-kind": b.kind },
+          h("b", { class: "btitle" }, b.title),
+          " ",
+          h("span", {}, b.text),
+          b.details.length ? h("ul", { class: "bdetails" }, ...b.details.map((d) => h("li", {}, d))) : false
+        )
+      )
+    );
+  }
+
+  // api/web/src/lists.ts
+  var LIST_STEP = 100;
+  function steppedList(attrs, items, render, step = LIST_STEP) {
+    const list = h("ul", attrs);
+    const more = h("button", { type: "button", class: "more" });
+    let shown = 0;
+    const grow = () => {
+      const next = items.slice(shown, shown + step);
+      list.append(...next.map(render));
+      shown += next.length;
+      const left = items.length - shown;
+      more.hidden = left === 0;
+      more.textContent = `Show ${Math.min(step, left)} more (${left.toLocaleString("en-US")} left)`;
+    };
+    more.addEventListener("click", grow);
+    grow();
+    return h("div", {}, list, more);
+  }
+  function notesSection(r) {
+    return h(
+      "section",
+      { "aria-labelledby": "h-notes" },
+      h("h2", { id: "h-notes" }, `Note differences (${r.notes.length.toLocaleString("en-US")})`),
+      r.notes.length ? steppedList({ class: "diffs", id: "notes" }, r.notes, (d) => h(
+        "li",
+        { class: "diff" },
+        h("b", {}, d.kind),
+        ` · ${d.text}`,
+        d.reasons.length ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code))) : h("span", { class: "state unexplained" }, " unexplained")
+      )) : h("p", { class: "muted" }, "None.")
+    );
+  }
+  function filesSection(r) {
+    return h(
+      "section",
+      { "aria-labelledby": "h-files" },
+      h(
+        "h2",
+        { id: "h-files" },
+        `Files a debugger needs (${r.files.length.toLocaleString("en-US")})`
+      ),
+      r.files.length ? steppedList({ class: "files", id: "files" }, r.files, (f) => h(
+        "li",
+        {},
+        h("span", { class: "mono wrap" }, f.path),
+        ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${f.headerInB ? "yes" : "no"}`
+      )) : h("p", { class: "muted" }, "None.")
+    );
+  }
+
   // lib/elf/constants.ts
   var PF_X = 1;
   var PF_W = 2;
@@ -677,20 +775,52 @@
     return i >= 0 ? name.slice(i + 1) : name;
   }
 
-  // lib/report/view_ranges.ts
-  var plural2 = (n, one, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-  function indexReport(report) {
-    const n = report.ranges.length;
+  // lib/report/view_rows.ts
+  function reportRows(report) {
+    const rows = [];
+    const runs = report.collapsed ?? [];
+    let k = 0, full = 0;
+    const flush = (upTo) => {
+      while (k < runs.length && runs[k].before <= upTo) {
+        const run = runs[k++];
+        rows.push({ kind: "run", run, first: full });
+        full += run.ranges;
+      }
+    };
+    report.ranges.forEach((range, i) => {
+      flush(i);
+      rows.push({ kind: "range", range });
+      full++;
+    });
+    flush(Number.MAX_SAFE_INTEGER);
+    return rows;
+  }
+  function expandRun(rows, pos, ranges) {
+    return [
+      ...rows.slice(0, pos),
+      ...ranges.map((range) => ({ kind: "range", range })),
+      ...rows.slice(pos + 1)
+    ];
+  }
+  function indexReport(report, rows = reportRows(report)) {
+    const n = rows.length;
     const status = new Uint8Array(n), fail = new Uint8Array(n);
     const text = new Array(n);
     const order = new Map(STATUS_ORDER.map((s, i) => [s, i]));
+    const same = STATUS_ORDER.indexOf("same");
     for (let i = 0; i < n; i++) {
-      const r = report.ranges[i];
-      status[i] = order.get(r.status) ?? STATUS_ORDER.length - 1;
+      const row = rows[i];
+      if (row.kind === "run") {
+        status[i] = same;
+        text[i] = `${row.run.ranges} equal ranges ${row.run.start}`;
+        continue;
+      }
+      const r = row.range;
+      status[i] = order.get(r.status) ?? same;
       fail[i] = failing(r) ? 1 : 0;
       text[i] = `${r.name} ${r.start} ${reasonCodes(r.differences).join(" ")}`.toLowerCase();
     }
-    return { report, status, failing: fail, text };
+    return { report, rows, status, failing: fail, text };
   }
   function selectRows(idx, q) {
     const n = idx.status.length;
@@ -707,6 +837,9 @@
     }
     return out.slice(0, k);
   }
+
+  // lib/report/view_ranges.ts
+  var plural2 = (n, one, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
   function address(v) {
     return `0x${BigInt(v).toString(16).padStart(12, "0")}`;
   }
@@ -716,8 +849,29 @@
   function sideText(s) {
     return s.present ? `${flagString(s.flags ?? 0).replaceAll(" ", ".")} ${s.saved}` : "-";
   }
+  function runView(run, i) {
+    return {
+      run: true,
+      i,
+      start: address(run.start),
+      end: address(run.end),
+      size: formatBytes(bytesOf(run)),
+      name: `${plural2(run.ranges, "range")} equal in both cores (${plural2(run.pages, "page")}), not listed`,
+      short: plural2(run.ranges, "equal range"),
+      status: "same",
+      statusLabel: STATUS_TEXT.same.label,
+      a: "",
+      b: "",
+      codes: [],
+      failing: false
+    };
+  }
+  function viewOf(row, i) {
+    return row.kind === "run" ? runView(row.run, i) : rowView(row.range, i);
+  }
   function rowView(r, i) {
     return {
+      run: false,
       i,
       start: address(r.start),
       end: address(r.end),
@@ -808,46 +962,25 @@
     }
     return { bins, worst, counts };
   }
-
-  // api/web/src/banners.ts
-  function verdictBlock(verdict, headline) {
-    return h(
-      "section",
-      {
-        id: "verdict",
-        class: `verdict ${verdict}`,
-        "data-verdict": verdict,
-        tabindex: -1,
-        "aria-label": `Verdict: ${verdict}`
-      },
-      h("span", { class: "word" }, verdict.toUpperCase()),
-      " ",
-      h("span", { class: "headline" }, headline)
-    );
-  }
-  function bannerList(top) {
-    return h(
-      "ul",
-      { id: "banners", class: "banners", "aria-label": "What to know first" },
-      ...top.banners.map(
-        (b) => h(
-          "li",
-          { class: `banner ${b.level}`, "data-kind": b.kind },
-          h("b", { class: "btitle" }, b.title),
-          " ",
-          h("span", {}, b.text),
-          b.details.length ? h("ul", { class: "bdetails" }, ...b.details.map((d) => h("li", {}, d))) : false
-        )
-      )
-    );
+  function rowStrip(row) {
+    if (row.kind === "range") return pageStrip(row.range);
+    const total = Math.ceil(bytesOf(row.run) / 4096), same = Math.min(row.run.pages, total);
+    const cells = [{ cls: "s", first: 0, count: same }];
+    if (total > same) cells.push({ cls: "n", first: same, count: total - same });
+    return cells;
   }
 
   // api/web/src/detail.ts
-  function renderDetail(into, r, i, smaps) {
-    if (!r) {
+  function renderDetail(into, row, i, smaps, onExpand) {
+    if (!row) {
       into.replaceChildren(h("p", { class: "muted" }, "Select a range in the map or the table."));
       return;
     }
+    if (row.kind === "run") {
+      renderRun(into, row.run, i, onExpand);
+      return;
+    }
+    const r = row.range;
     const v = detailView(r, i);
     const strip = pageStrip(r);
     const total = strip.reduce((s, c) => s + c.count, 0) || 1;
@@ -931,54 +1064,37 @@
       )] : []
     );
   }
-
-  // api/web/src/lists.ts
-  var LIST_STEP = 100;
-  function steppedList(attrs, items, render, step = LIST_STEP) {
-    const list = h("ul", attrs);
-    const more = h("button", { type: "button", class: "more" });
-    let shown = 0;
-    const grow = () => {
-      const next = items.slice(shown, shown + step);
-      list.append(...next.map(render));
-      shown += next.length;
-      const left = items.length - shown;
-      more.hidden = left === 0;
-      more.textContent = `Show ${Math.min(step, left)} more (${left.toLocaleString("en-US")} left)`;
-    };
-    more.addEventListener("click", grow);
-    grow();
-    return h("div", {}, list, more);
-  }
-  function notesSection(r) {
-    return h(
-      "section",
-      { "aria-labelledby": "h-notes" },
-      h("h2", { id: "h-notes" }, `Note differences (${r.notes.length.toLocaleString("en-US")})`),
-      r.notes.length ? steppedList({ class: "diffs", id: "notes" }, r.notes, (d) => h(
-        "li",
-        { class: "diff" },
-        h("b", {}, d.kind),
-        ` · ${d.text}`,
-        d.reasons.length ? h("span", { class: "small" }, " ", ...d.reasons.map((x) => h("code", {}, x.code))) : h("span", { class: "state unexplained" }, " unexplained")
-      )) : h("p", { class: "muted" }, "None.")
-    );
-  }
-  function filesSection(r) {
-    return h(
-      "section",
-      { "aria-labelledby": "h-files" },
+  function renderRun(into, run, i, onExpand) {
+    const v = runView(run, i);
+    const status = h("p", { class: "small", role: "status" });
+    const button = h("button", { type: "button", id: "expand-run" }, `List these ${v.short}`);
+    button.addEventListener("click", async () => {
+      if (!onExpand) return;
+      button.disabled = true;
+      status.textContent = "Loading the ranges…";
+      try {
+        await onExpand(i);
+      } catch (e) {
+        button.disabled = false;
+        status.textContent = `Cannot list them: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    });
+    into.replaceChildren(
+      h("p", { class: "dname" }, h("span", { class: "badge st-same" }, "same"), " ", v.name),
       h(
-        "h2",
-        { id: "h-files" },
-        `Files a debugger needs (${r.files.length.toLocaleString("en-US")})`
+        "dl",
+        { class: "kv" },
+        h("dt", {}, "range"),
+        h("dd", { class: "mono" }, `${v.start}-${v.end}`),
+        h("dt", {}, "size"),
+        h("dd", {}, v.size)
       ),
-      r.files.length ? steppedList({ class: "files", id: "files" }, r.files, (f) => h(
-        "li",
-        {},
-        h("span", { class: "mono wrap" }, f.path),
-        ` · ELF header saved in A: ${f.headerInA ? "yes" : "no"}, B: ${f.headerInB ? "yes" : "no"}`
-      )) : h("p", { class: "muted" }, "None.")
+      h(
+        "p",
+        { class: "muted" },
+        "The report counts ranges equal in both cores instead of listing them."
+      ),
+      ...onExpand ? [button, status] : []
     );
   }
 
@@ -1019,7 +1135,7 @@
   var LABEL_PX = 48;
   function addressMap(idx, onSelect) {
     const n = idx.status.length;
-    const ranges = idx.report.ranges;
+    const rows = idx.rows;
     let span = { from: 0, to: n };
     let cursor = -1;
     const canvas = h("canvas", { "aria-hidden": "true", height: HEIGHT });
@@ -1066,9 +1182,10 @@
       return Math.max(span.from, Math.min(span.to - 1, i));
     };
     const describe = (i) => {
-      const r = ranges[i];
-      if (!r) return "";
-      return `Range ${(i + 1).toLocaleString("en-US")} of ${n.toLocaleString("en-US")}: ${r.name || "(anonymous)"} ${address(r.start)}-${address(r.end)}, ${STATUS_TEXT[r.status]?.label ?? r.status}`;
+      const row = rows[i];
+      if (!row) return "";
+      const v = viewOf(row, i);
+      return `${v.run ? "Row" : "Range"} ${(i + 1).toLocaleString("en-US")} of ${n.toLocaleString("en-US")}: ${v.name || "(anonymous)"} ${v.start}-${v.end}, ${v.statusLabel}`;
     };
     const draw = () => {
       const w = Math.max(1, canvas.clientWidth);
@@ -1082,7 +1199,7 @@
       ctx.clearRect(0, 0, w, HEIGHT);
       const count = span.to - span.from;
       if (count === 1) {
-        const cells = pageStrip(ranges[span.from]);
+        const cells = rowStrip(rows[span.from]);
         const total = cells.reduce((s, c) => s + c.count, 0) || 1;
         let x = 0;
         for (const c of cells) {
@@ -1117,7 +1234,8 @@
           ctx.textBaseline = "middle";
           ctx.fillStyle = colour("map-ink");
           for (let b = 0; b < m.bins; b++) {
-            const label = shortName(ranges[span.from + b].name);
+            const row = rows[span.from + b];
+            const label = row.kind === "run" ? viewOf(row, 0).short : shortName(row.range.name);
             if (label && ctx.measureText(label).width <= bw - 6) {
               ctx.fillText(label, b * bw + 3, HEIGHT / 2);
               drawn.push(label);
@@ -1136,7 +1254,7 @@
     const setCursor = (i, notify) => {
       cursor = i;
       span = spanWith(span, i, n);
-      readout.textContent = `${describe(i)} · showing ranges ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
+      readout.textContent = `${describe(i)} · showing rows ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
       draw();
       if (notify) onSelect(i);
     };
@@ -1176,7 +1294,7 @@
     });
     canvas.addEventListener("pointermove", (e) => {
       const i = rangeAt(e.offsetX);
-      const r = ranges[i];
+      const r = rows[i] && viewOf(rows[i], i);
       if (drag && Math.abs(e.offsetX - drag.x) > 4) {
         drag.moved = true;
         const per = (span.to - span.from) / (canvas.clientWidth || 1);
@@ -1189,7 +1307,7 @@
       }
       if (!r) return;
       const aggregated = span.to - span.from > Math.floor((canvas.clientWidth || 1) / MIN_BIN_PX);
-      tip.textContent = span.to - span.from === 1 ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1)) : `${r.name || "(anonymous)"} · ${address(r.start)} · ${STATUS_TEXT[r.status]?.label}${aggregated ? " (and neighbours in this bin)" : ""}`;
+      tip.textContent = span.to - span.from === 1 ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1)) : `${r.name || "(anonymous)"} · ${r.start} · ${r.statusLabel}${aggregated ? " (and neighbours in this bin)" : ""}`;
       tip.hidden = false;
       tip.style.left = `${Math.min(e.offsetX, (canvas.clientWidth || 0) - 200)}px`;
     });
@@ -1205,11 +1323,11 @@
       drag = void 0;
     });
     const tipForPage = (i, frac) => {
-      const cells = pageStrip(ranges[i]);
+      const cells = rowStrip(rows[i]);
       const total = cells.reduce((s, c) => s + c.count, 0);
       const page = Math.floor(frac * total);
       const cell = cells.find((c) => page >= c.first && page < c.first + c.count) ?? cells[0];
-      const r = ranges[i];
+      const r = viewOf(rows[i], i);
       return `${r.name || "(anonymous)"} pages ${cell ? cell.first : 0}-${cell ? cell.first + cell.count - 1 : 0}: ${cell ? PAGE_CLASS_TEXT[cell.cls] : ""}`;
     };
     return {
@@ -1268,7 +1386,7 @@
     };
     const row = (pos) => {
       const i = rows[pos];
-      const v = rowView(idx.report.ranges[i], i);
+      const v = viewOf(idx.rows[i], i);
       const cells = {
         i: String(i + 1),
         status: h("span", { class: `badge st-${v.status}` }, v.statusLabel),
@@ -1287,7 +1405,7 @@
       return h(
         "div",
         {
-          class: `tr${v.failing ? " failing" : ""}`,
+          class: `tr${v.failing ? " failing" : ""}${v.run ? " run" : ""}`,
           role: "row",
           id: `row-${i}`,
           "data-i": i,
@@ -1358,7 +1476,8 @@
         measure();
         spacer.style.height = `${rows.length * rowHeight}px`;
         grid.setAttribute("aria-rowcount", String(rows.length + 1));
-        count.textContent = `${rows.length.toLocaleString("en-US")} of ${idx.status.length.toLocaleString("en-US")} ranges listed`;
+        const runs = idx.rows.reduce((n, row2) => n + (row2.kind === "run" ? 1 : 0), 0);
+        count.textContent = `${rows.length.toLocaleString("en-US")} of ${idx.status.length.toLocaleString("en-US")} rows listed${runs > 0 ? ` (${runs.toLocaleString("en-US")} of them runs of ranges equal in both cores)` : ""}`;
         if (active >= 0) moveTo(active, false);
         else {
           scroller.scrollTop = 0;
@@ -1377,46 +1496,35 @@
     };
   }
 
-  // api/web/src/report.ts
-  var nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  async function loadReport(id) {
-    const result = byId("result");
-    const report = await getJson(
-      `/v1/reports/${encodeURIComponent(id)}?format=json`,
-      (res) => {
-        performance.mark("cd:response");
-        const v = res.headers.get("coredelta-verdict");
-        if (v === "pass" || v === "fail") {
-          result.replaceChildren(verdictBlock(v, "loading the ranges…"));
-          result.hidden = false;
-          performance.mark("cd:verdict");
-        }
-      }
-    );
-    await showReport(report, id);
-  }
-  async function showReport(r, id) {
-    const result = byId("result");
-    const top = reportTop(r);
-    document.title = `coredelta · ${top.word} · ${r.a.label} vs ${r.b.label}`;
-    const verdict = verdictBlock(top.verdict, top.headline);
-    if (id) verdict.append(" ", links(id));
-    result.replaceChildren(verdict, bannerList(top), cards(r, top));
-    result.hidden = false;
-    if (performance.getEntriesByName("cd:verdict").length === 0) performance.mark("cd:verdict");
-    performance.mark("cd:summary");
-    await nextFrame();
-    const idx = indexReport(r);
-    const detailBody = h("div", { id: "detail-body" });
+  // api/web/src/ranges_view.ts
+  function rangesView(r, id) {
+    let idx = indexReport(r);
+    let map, table;
     let current = -1;
+    const mapHolder = h("div", {});
+    const tableHolder = h("div", {});
+    const detailBody = h("div", { id: "detail-body" });
+    const expand = async (pos) => {
+      const row = idx.rows[pos];
+      if (!row || row.kind !== "run" || !id) return;
+      const ranges = await fetchRanges(id, row.first, row.run.ranges);
+      idx = indexReport(r, expandRun(idx.rows, pos, ranges));
+      build();
+      apply();
+      select(pos, "code");
+    };
     const select = (i, from) => {
       current = i;
       if (from !== "map") map.select(i);
       if (from !== "table") table.select(i);
-      renderDetail(detailBody, r.ranges[i], i, r.context.smaps);
+      renderDetail(detailBody, idx.rows[i], i, r.context.smaps, id ? expand : void 0);
     };
-    const map = addressMap(idx, (i) => select(i, "map"));
-    const table = rangeTable(idx, (i) => select(i, "table"));
+    const build = () => {
+      map = addressMap(idx, (i) => select(i, "map"));
+      table = rangeTable(idx, (i) => select(i, "table"));
+      mapHolder.replaceChildren(map.element);
+      tableHolder.replaceChildren(table.element);
+    };
     const statusSel = h(
       "select",
       { id: "f-status", "aria-label": "Show status" },
@@ -1453,6 +1561,78 @@
       h("label", { class: "check" }, failingBox, " only failing"),
       search
     );
+    return {
+      mapSection: h(
+        "section",
+        { "aria-labelledby": "h-map" },
+        h("h2", { id: "h-map" }, "Address space"),
+        mapHolder
+      ),
+      tableSection: h(
+        "section",
+        { "aria-labelledby": "h-table" },
+        h("h2", { id: "h-table" }, "Ranges"),
+        filters,
+        tableHolder
+      ),
+      detail: h(
+        "aside",
+        { class: "detail", "aria-labelledby": "h-detail" },
+        h("h2", { id: "h-detail" }, "Selected range"),
+        detailBody
+      ),
+      start() {
+        build();
+        table.setRows(selectRows(idx, {}));
+        map.draw();
+        let first = -1;
+        for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
+        for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
+        if (first >= 0) select(first, "code");
+        else renderDetail(detailBody, void 0, -1, r.context.smaps);
+        let raf = 0;
+        globalThis.addEventListener("resize", () => {
+          cancelAnimationFrame(raf);
+          raf = requestAnimationFrame(() => {
+            map.draw();
+            table.refresh();
+            if (current >= 0) table.select(current);
+          });
+        });
+      }
+    };
+  }
+
+  // api/web/src/report.ts
+  var nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  async function loadReport(id) {
+    const result = byId("result");
+    const report = await getJson(
+      `/v1/reports/${encodeURIComponent(id)}?format=json`,
+      (res) => {
+        performance.mark("cd:response");
+        const v = res.headers.get("coredelta-verdict");
+        if (v === "pass" || v === "fail") {
+          result.replaceChildren(verdictBlock(v, "loading the ranges…"));
+          result.hidden = false;
+          performance.mark("cd:verdict");
+        }
+      }
+    );
+    await showReport(report, id);
+  }
+  async function showReport(r, id) {
+    const result = byId("result");
+    const top = reportTop(r);
+    document.title = `coredelta · ${top.word} · ${r.a.label} vs ${r.b.label}`;
+    const verdict = verdictBlock(top.verdict, top.headline);
+    if (id) verdict.append(" ", links(id));
+    result.replaceChildren(verdict, bannerList(top), cards(r, top));
+    result.hidden = false;
+    if (performance.getEntriesByName("cd:verdict").length === 0) performance.mark("cd:verdict");
+    performance.mark("cd:summary");
+    await nextFrame();
+    const ranges = rangesView(r, id);
     result.append(
       h(
         "div",
@@ -1460,46 +1640,15 @@
         h(
           "div",
           { class: "main-col" },
-          h(
-            "section",
-            { "aria-labelledby": "h-map" },
-            h("h2", { id: "h-map" }, "Address space"),
-            map.element
-          ),
-          h(
-            "section",
-            { "aria-labelledby": "h-table" },
-            h("h2", { id: "h-table" }, "Ranges"),
-            filters,
-            table.element
-          ),
+          ranges.mapSection,
+          ranges.tableSection,
           notesSection(r),
           filesSection(r)
         ),
-        h(
-          "aside",
-          { class: "detail", "aria-labelledby": "h-detail" },
-          h("h2", { id: "h-detail" }, "Selected range"),
-          detailBody
-        )
+        ranges.detail
       )
     );
-    table.setRows(selectRows(idx, {}));
-    map.draw();
-    let first = -1;
-    for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
-    for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
-    if (first >= 0) select(first, "code");
-    else renderDetail(detailBody, void 0, -1, r.context.smaps);
-    let raf = 0;
-    globalThis.addEventListener("resize", () => {
-      cancelAnimationFrame(raf);
-      raf = requestAnimationFrame(() => {
-        map.draw();
-        table.refresh();
-        if (current >= 0) table.select(current);
-      });
-    });
+    ranges.start();
     performance.mark("cd:ready");
   }
   function links(id) {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { RangeJson } from "../../../lib/report/view.ts";
+
 const TOKEN_KEY = "coredelta.token";
 
 /** The bearer token the user gave, or "". */
@@ -71,4 +73,35 @@ export async function getJson<T>(url: string, onHeaders?: (res: Response) => voi
   if (!res.ok) throw new HttpError(res.status, await res.text());
   onHeaders?.(res);
   return await res.json() as T;
+}
+
+/** Ranges per request to the ranges endpoint (its maximum). */
+const RANGES_PAGE = 10_000;
+
+/**
+ * Ranges of a stored report from `GET /v1/reports/{id}/ranges` (CONTRACTS.md 6), paged: `count`
+ * ranges from index `first` of the full list.
+ *
+ * @param id report id
+ * @param first index of the first range in the full list
+ * @param count how many
+ * @returns the ranges, in address order
+ */
+export async function fetchRanges(
+  id: string,
+  first: number,
+  count: number,
+): Promise<RangeJson[]> {
+  const out: RangeJson[] = [];
+  let cursor = first;
+  while (out.length < count) {
+    const limit = Math.min(RANGES_PAGE, count - out.length);
+    const page = await getJson<{ items: RangeJson[]; nextCursor?: string }>(
+      `/v1/reports/${encodeURIComponent(id)}/ranges?cursor=${cursor}&limit=${limit}`,
+    );
+    if (page.items.length === 0) break;
+    out.push(...page.items);
+    cursor += page.items.length;
+  }
+  return out.slice(0, count);
 }

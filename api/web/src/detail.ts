@@ -6,28 +6,36 @@
  * @module
  */
 
-import { PAGE_CLASS_TEXT, type RangeJson } from "../../../lib/report/view.ts";
-import { detailView, pageStrip } from "../../../lib/report/view_ranges.ts";
+import { type CollapsedRunJson, PAGE_CLASS_TEXT } from "../../../lib/report/view.ts";
+import { detailView, pageStrip, runView } from "../../../lib/report/view_ranges.ts";
+import type { RowRef } from "../../../lib/report/view_rows.ts";
 import { h } from "./dom.ts";
 
 /**
- * Renders the detail of a range into `into`.
+ * Renders the detail of a row into `into`.
  *
  * @param into the pane body
- * @param r the range
- * @param i its index in the report
+ * @param row the row (a range, or a collapsed run of equal ranges)
+ * @param i its index in the rows
  * @param smaps whether the report had smaps (predictions)
+ * @param onExpand lists a collapsed run's ranges (absent: they cannot be fetched)
  */
 export function renderDetail(
   into: HTMLElement,
-  r: RangeJson | undefined,
+  row: RowRef | undefined,
   i: number,
   smaps: boolean,
+  onExpand?: (i: number) => Promise<void>,
 ): void {
-  if (!r) {
+  if (!row) {
     into.replaceChildren(h("p", { class: "muted" }, "Select a range in the map or the table."));
     return;
   }
+  if (row.kind === "run") {
+    renderRun(into, row.run, i, onExpand);
+    return;
+  }
+  const r = row.range;
   const v = detailView(r, i);
   const strip = pageStrip(r);
   const total = strip.reduce((s, c) => s + c.count, 0) || 1;
@@ -123,5 +131,45 @@ export function renderDetail(
         `Differing runs (${v.runs.length} of ${v.runsTotal}): ${v.runs.join(", ")}`,
       )]
       : []),
+  );
+}
+
+/** The detail of a collapsed run: what it stands for, and a button that lists its ranges. */
+function renderRun(
+  into: HTMLElement,
+  run: CollapsedRunJson,
+  i: number,
+  onExpand?: (i: number) => Promise<void>,
+): void {
+  const v = runView(run, i);
+  const status = h("p", { class: "small", role: "status" });
+  const button = h("button", { type: "button", id: "expand-run" }, `List these ${v.short}`);
+  button.addEventListener("click", async () => {
+    if (!onExpand) return;
+    button.disabled = true;
+    status.textContent = "Loading the ranges…";
+    try {
+      await onExpand(i);
+    } catch (e) {
+      button.disabled = false;
+      status.textContent = `Cannot list them: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  });
+  into.replaceChildren(
+    h("p", { class: "dname" }, h("span", { class: "badge st-same" }, "same"), " ", v.name),
+    h(
+      "dl",
+      { class: "kv" },
+      h("dt", {}, "range"),
+      h("dd", { class: "mono" }, `${v.start}-${v.end}`),
+      h("dt", {}, "size"),
+      h("dd", {}, v.size),
+    ),
+    h(
+      "p",
+      { class: "muted" },
+      "The report counts ranges equal in both cores instead of listing them.",
+    ),
+    ...(onExpand ? [button, status] : []),
   );
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ReportListItem, ReportPage } from "../../report_list.ts";
+import type { ReportPage } from "../../report_list.ts";
 import { getJson } from "./api.ts";
 import { byId, h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";

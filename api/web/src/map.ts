@@ -10,7 +10,8 @@
  */
 
 import { PAGE_CLASS_TEXT, STATUS_ORDER, STATUS_TEXT } from "../../../lib/report/view.ts";
-import { address, mapBins, pageStrip, type ReportIndex } from "../../../lib/report/view_ranges.ts";
+import { mapBins, rowStrip, viewOf } from "../../../lib/report/view_ranges.ts";
+import type { ReportIndex } from "../../../lib/report/view_rows.ts";
 import { shortName } from "../../../lib/report/diff_common.ts";
 import { cssColor, h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";
@@ -39,7 +40,7 @@ export interface AddressMap {
  */
 export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): AddressMap {
   const n = idx.status.length;
-  const ranges = idx.report.ranges;
+  const rows = idx.rows;
   let span: Span = { from: 0, to: n };
   let cursor = -1;
   const canvas = h("canvas", { "aria-hidden": "true", height: HEIGHT });
@@ -92,11 +93,12 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
   };
 
   const describe = (i: number): string => {
-    const r = ranges[i];
-    if (!r) return "";
-    return `Range ${(i + 1).toLocaleString("en-US")} of ${n.toLocaleString("en-US")}: ${
-      r.name || "(anonymous)"
-    } ${address(r.start)}-${address(r.end)}, ${STATUS_TEXT[r.status]?.label ?? r.status}`;
+    const row = rows[i];
+    if (!row) return "";
+    const v = viewOf(row, i);
+    return `${v.run ? "Row" : "Range"} ${(i + 1).toLocaleString("en-US")} of ${
+      n.toLocaleString("en-US")
+    }: ${v.name || "(anonymous)"} ${v.start}-${v.end}, ${v.statusLabel}`;
   };
 
   const draw = () => {
@@ -112,7 +114,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
     const count = span.to - span.from;
     if (count === 1) {
       // One range: its pages.
-      const cells = pageStrip(ranges[span.from]!);
+      const cells = rowStrip(rows[span.from]!);
       const total = cells.reduce((s, c) => s + c.count, 0) || 1;
       let x = 0;
       for (const c of cells) {
@@ -149,7 +151,8 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
         ctx.textBaseline = "middle";
         ctx.fillStyle = colour("map-ink");
         for (let b = 0; b < m.bins; b++) {
-          const label = shortName(ranges[span.from + b]!.name);
+          const row = rows[span.from + b]!;
+          const label = row.kind === "run" ? viewOf(row, 0).short : shortName(row.range.name);
           // A label is drawn whole or not at all (never clipped into an ambiguous prefix).
           if (label && ctx.measureText(label).width <= bw - 6) {
             ctx.fillText(label, b * bw + 3, HEIGHT / 2);
@@ -171,7 +174,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
   const setCursor = (i: number, notify: boolean) => {
     cursor = i;
     span = spanWith(span, i, n);
-    readout.textContent = `${describe(i)} · showing ranges ${
+    readout.textContent = `${describe(i)} · showing rows ${
       (span.from + 1).toLocaleString("en-US")
     }-${span.to.toLocaleString("en-US")}${
       span.to - span.from === 1 ? " (zoomed to its pages)" : ""
@@ -217,7 +220,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
   });
   canvas.addEventListener("pointermove", (e) => {
     const i = rangeAt(e.offsetX);
-    const r = ranges[i];
+    const r = rows[i] && viewOf(rows[i]!, i);
     if (drag && Math.abs(e.offsetX - drag.x) > 4) {
       drag.moved = true;
       const per = (span.to - span.from) / (canvas.clientWidth || 1);
@@ -232,7 +235,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
     const aggregated = (span.to - span.from) > Math.floor((canvas.clientWidth || 1) / MIN_BIN_PX);
     tip.textContent = span.to - span.from === 1
       ? tipForPage(i, e.offsetX / (canvas.clientWidth || 1))
-      : `${r.name || "(anonymous)"} · ${address(r.start)} · ${STATUS_TEXT[r.status]?.label}${
+      : `${r.name || "(anonymous)"} · ${r.start} · ${r.statusLabel}${
         aggregated ? " (and neighbours in this bin)" : ""
       }`;
     tip.hidden = false;
@@ -251,11 +254,11 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
   });
 
   const tipForPage = (i: number, frac: number): string => {
-    const cells = pageStrip(ranges[i]!);
+    const cells = rowStrip(rows[i]!);
     const total = cells.reduce((s, c) => s + c.count, 0);
     const page = Math.floor(frac * total);
     const cell = cells.find((c) => page >= c.first && page < c.first + c.count) ?? cells[0];
-    const r = ranges[i]!;
+    const r = viewOf(rows[i]!, i);
     return `${r.name || "(anonymous)"} pages ${cell ? cell.first : 0}-${
       cell ? cell.first + cell.count - 1 : 0
     }: ${cell ? PAGE_CLASS_TEXT[cell.cls] : ""}`;

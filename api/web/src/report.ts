@@ -8,21 +8,13 @@
  * @module
  */
 
-import {
-  type DiffReportJson,
-  reportTop,
-  STATUS_ORDER,
-  STATUS_TEXT,
-} from "../../../lib/report/view.ts";
-import { indexReport, selectRows } from "../../../lib/report/view_ranges.ts";
+import { type DiffReportJson, reportTop } from "../../../lib/report/view.ts";
 import { formatBytes } from "../../../lib/report/units.ts";
 import { getJson } from "./api.ts";
 import { bannerList, verdictBlock } from "./banners.ts";
-import { renderDetail } from "./detail.ts";
 import { byId, h } from "./dom.ts";
 import { filesSection, notesSection } from "./lists.ts";
-import { addressMap } from "./map.ts";
-import { rangeTable } from "./table.ts";
+import { rangesView } from "./ranges_view.ts";
 
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
@@ -66,54 +58,7 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
   performance.mark("cd:summary");
   await nextFrame();
 
-  const idx = indexReport(r);
-  const detailBody = h("div", { id: "detail-body" });
-  let current = -1;
-  const select = (i: number, from: "map" | "table" | "code") => {
-    current = i;
-    if (from !== "map") map.select(i);
-    if (from !== "table") table.select(i);
-    renderDetail(detailBody, r.ranges[i], i, r.context.smaps);
-  };
-  const map = addressMap(idx, (i) => select(i, "map"));
-  const table = rangeTable(idx, (i) => select(i, "table"));
-  const statusSel = h(
-    "select",
-    { id: "f-status", "aria-label": "Show status" },
-    h("option", { value: "" }, "all statuses"),
-    ...STATUS_ORDER.filter((s) => (r.summary.byStatus[s] ?? 0) > 0).map((s) =>
-      h("option", { value: s }, `${STATUS_TEXT[s].label} (${r.summary.byStatus[s]})`)
-    ),
-  );
-  const failingBox = h("input", { type: "checkbox", id: "f-failing" });
-  const search = h("input", {
-    type: "search",
-    id: "f-text",
-    placeholder: "name, address or reason",
-    "aria-label": "Search ranges",
-    autocomplete: "off",
-    spellcheck: "false",
-  });
-  const apply = () =>
-    table.setRows(selectRows(idx, {
-      status: statusSel.value as never,
-      failingOnly: failingBox.checked,
-      text: search.value,
-    }));
-  statusSel.addEventListener("change", apply);
-  failingBox.addEventListener("change", apply);
-  let pending = 0;
-  search.addEventListener("input", () => {
-    cancelAnimationFrame(pending);
-    pending = requestAnimationFrame(apply);
-  });
-  const filters = h(
-    "div",
-    { class: "filters", role: "search", "aria-label": "Filter the table" },
-    statusSel,
-    h("label", { class: "check" }, failingBox, " only failing"),
-    search,
-  );
+  const ranges = rangesView(r, id);
   result.append(
     h(
       "div",
@@ -121,46 +66,15 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
       h(
         "div",
         { class: "main-col" },
-        h(
-          "section",
-          { "aria-labelledby": "h-map" },
-          h("h2", { id: "h-map" }, "Address space"),
-          map.element,
-        ),
-        h(
-          "section",
-          { "aria-labelledby": "h-table" },
-          h("h2", { id: "h-table" }, "Ranges"),
-          filters,
-          table.element,
-        ),
+        ranges.mapSection,
+        ranges.tableSection,
         notesSection(r),
         filesSection(r),
       ),
-      h(
-        "aside",
-        { class: "detail", "aria-labelledby": "h-detail" },
-        h("h2", { id: "h-detail" }, "Selected range"),
-        detailBody,
-      ),
+      ranges.detail,
     ),
   );
-  table.setRows(selectRows(idx, {}));
-  map.draw();
-  let first = -1;
-  for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
-  for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
-  if (first >= 0) select(first, "code");
-  else renderDetail(detailBody, undefined, -1, r.context.smaps);
-  let raf = 0;
-  globalThis.addEventListener("resize", () => {
-    cancelAnimationFrame(raf);
-    raf = requestAnimationFrame(() => {
-      map.draw();
-      table.refresh();
-      if (current >= 0) table.select(current);
-    });
-  });
+  ranges.start();
   performance.mark("cd:ready");
 }
 

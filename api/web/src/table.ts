@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type ReportIndex, rowView } from "../../../lib/report/view_ranges.ts";
+import { viewOf } from "../../../lib/report/view_ranges.ts";
+import type { ReportIndex } from "../../../lib/report/view_rows.ts";
 import { h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";
 import { rowWindow, scrollFor } from "./window.ts";
@@ -87,7 +88,7 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
 
   const row = (pos: number): HTMLElement => {
     const i = rows[pos]!;
-    const v = rowView(idx.report.ranges[i]!, i);
+    const v = viewOf(idx.rows[i]!, i);
     const cells: Record<string, Node | string> = {
       i: String(i + 1),
       status: h("span", { class: `badge st-${v.status}` }, v.statusLabel),
@@ -106,7 +107,7 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
     return h(
       "div",
       {
-        class: `tr${v.failing ? " failing" : ""}`,
+        class: `tr${v.failing ? " failing" : ""}${v.run ? " run" : ""}`,
         role: "row",
         id: `row-${i}`,
         "data-i": i,
@@ -181,9 +182,14 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
       measure();
       spacer.style.height = `${rows.length * rowHeight}px`;
       grid.setAttribute("aria-rowcount", String(rows.length + 1));
+      const runs = idx.rows.reduce((n, row) => n + (row.kind === "run" ? 1 : 0), 0);
       count.textContent = `${rows.length.toLocaleString("en-US")} of ${
         idx.status.length.toLocaleString("en-US")
-      } ranges listed`;
+      } rows listed${
+        runs > 0
+          ? ` (${runs.toLocaleString("en-US")} of them runs of ranges equal in both cores)`
+          : ""
+      }`;
       if (active >= 0) moveTo(active, false);
       else {
         scroller.scrollTop = 0;
