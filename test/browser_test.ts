@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The triage web form in a real browser: Debian's chromium driven by playwright-core uploads the
  * f033 fixture pair (kernel core and gcore, with smaps and filter 0x33) through the form served by
@@ -112,6 +113,15 @@ Deno.test({
       const errB = page.locator("#err-b");
       await errB.waitFor({ state: "visible", timeout: 30_000 });
       assert.match((await errB.textContent()) ?? "", /Malformed ELF core/);
+      const message = (await errB.textContent()) ?? "";
+      console.log(`field error shown: ${message}`);
+      const offsets = message.match(/0x[0-9a-f]+/g) ?? [];
+      assert.equal(new Set(offsets).size, offsets.length, `each offset named once: ${message}`);
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.id),
+        "in-b",
+        "focus goes to the field the server refused",
+      );
       assert.equal(await page.locator("#err-a").isVisible(), false);
 
       // The real upload: hostile file name for A, the gcore for B, smaps and filter.
