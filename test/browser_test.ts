@@ -176,6 +176,14 @@ Deno.test({
         "the page strip marks the differing page",
       );
 
+      // Back returns to the empty form; Forward shows the report again (fetched by id).
+      await page.goBack();
+      await page.waitForFunction(() => document.querySelector("#result")?.hasAttribute("hidden"));
+      assert.equal(await page.getAttribute("#new", "open"), "");
+      await page.goForward();
+      await page.locator("#detail-body .dname").waitFor();
+      assert.match(page.url(), new RegExp(`/reports/${id}$`));
+
       await Deno.mkdir(OUT, { recursive: true });
       await page.screenshot({ path: new URL("browser-result.png", OUT).pathname, fullPage: true });
 

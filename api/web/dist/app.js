@@ -100,6 +100,20 @@
     return `${Number(v.toFixed(digits))} ${UNITS[u]}`;
   }
 
+  // api/web/src/nav.ts
+  var shownPath = location.pathname;
+  function goTo(path) {
+    history.pushState(null, "", path);
+    shownPath = location.pathname;
+  }
+  function onPathChange(route2) {
+    globalThis.addEventListener("popstate", () => {
+      if (location.pathname === shownPath) return;
+      shownPath = location.pathname;
+      route2();
+    });
+  }
+
   // api/web/src/validate.ts
   var FIELDS = ["a", "b", "smaps", "filter", "expect", "token"];
   var FIELD_LABELS = {
@@ -254,7 +268,7 @@
         return;
       }
       statusEl.textContent = `Done: ${report.verdict}.`;
-      if (/^[0-9a-f]{16,128}$/.test(id)) history.pushState(null, "", `/reports/${id}`);
+      if (/^[0-9a-f]{16,128}$/.test(id)) goTo(`/reports/${id}`);
       byId("new").open = false;
       onReport(report, id);
     };
@@ -1254,7 +1268,8 @@
     const setCursor = (i, notify) => {
       cursor = i;
       span = spanWith(span, i, n);
-      readout.textContent = `${describe(i)} · showing rows ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
+      const lo = viewOf(rows[span.from], span.from), hi = viewOf(rows[span.to - 1], span.to - 1);
+      readout.textContent = `${describe(i)} · showing rows ${(span.from + 1).toLocaleString("en-US")}-${span.to.toLocaleString("en-US")}, ${lo.start}-${hi.end}${span.to - span.from === 1 ? " (zoomed to its pages)" : ""}`;
       draw();
       if (notify) onSelect(i);
     };
@@ -1712,6 +1727,14 @@
           ),
           h("dt", {}, "filter"),
           h("dd", { class: "mono" }, r.context.filter ?? "-"),
+          ...r.context.settings ? [
+            h("dt", {}, "settings"),
+            h(
+              "dd",
+              {},
+              `kernel ${r.context.settings.kernelProfile} · GDB use-coredump-filter ${r.context.settings.gdbUseFilter ? "on" : "off"}, dump-excluded-mappings ${r.context.settings.gdbDumpExcluded ? "on" : "off"}`
+            )
+          ] : [],
           h("dt", {}, "ranges"),
           h(
             "dd",
@@ -1755,6 +1778,6 @@
     void showReport(report, id).then(() => byId("verdict").focus());
   });
   setupHistory();
-  globalThis.addEventListener("popstate", () => void route());
+  onPathChange(() => void route());
   void route();
 })();

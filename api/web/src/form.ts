@@ -11,6 +11,7 @@ import { formatBytes } from "../../../lib/report/units.ts";
 import type { DiffReportJson } from "../../../lib/report/view.ts";
 import { authHeaders, setToken, token } from "./api.ts";
 import { byId, h } from "./dom.ts";
+import { goTo } from "./nav.ts";
 import {
   type Field,
   FIELD_LABELS,
@@ -114,7 +115,7 @@ export function setupForm(onReport: OnReport): void {
       return;
     }
     statusEl.textContent = `Done: ${report.verdict}.`;
-    if (/^[0-9a-f]{16,128}$/.test(id)) history.pushState(null, "", `/reports/${id}`);
+    if (/^[0-9a-f]{16,128}$/.test(id)) goTo(`/reports/${id}`);
     byId<HTMLDetailsElement>("new").open = false;
     onReport(report, id);
   };

@@ -11,6 +11,7 @@ import { HttpError } from "./api.ts";
 import { byId } from "./dom.ts";
 import { setupForm } from "./form.ts";
 import { setupHistory } from "./history.ts";
+import { onPathChange } from "./nav.ts";
 import { loadReport, showReport } from "./report.ts";
 
 async function route(): Promise<void> {
@@ -45,5 +46,5 @@ setupForm((report, id) => {
   void showReport(report, id).then(() => byId("verdict").focus());
 });
 setupHistory();
-globalThis.addEventListener("popstate", () => void route());
+onPathChange(() => void route());
 void route();

@@ -174,9 +174,10 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
   const setCursor = (i: number, notify: boolean) => {
     cursor = i;
     span = spanWith(span, i, n);
+    const lo = viewOf(rows[span.from]!, span.from), hi = viewOf(rows[span.to - 1]!, span.to - 1);
     readout.textContent = `${describe(i)} · showing rows ${
       (span.from + 1).toLocaleString("en-US")
-    }-${span.to.toLocaleString("en-US")}${
+    }-${span.to.toLocaleString("en-US")}, ${lo.start}-${hi.end}${
       span.to - span.from === 1 ? " (zoomed to its pages)" : ""
     }`;
     draw();

@@ -141,6 +141,18 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
         ),
         h("dt", {}, "filter"),
         h("dd", { class: "mono" }, r.context.filter ?? "-"),
+        ...(r.context.settings
+          ? [
+            h("dt", {}, "settings"),
+            h(
+              "dd",
+              {},
+              `kernel ${r.context.settings.kernelProfile} · GDB use-coredump-filter ${
+                r.context.settings.gdbUseFilter ? "on" : "off"
+              }, dump-excluded-mappings ${r.context.settings.gdbDumpExcluded ? "on" : "off"}`,
+            ),
+          ]
+          : []),
         h("dt", {}, "ranges"),
         h(
           "dd",
