@@ -1512,6 +1512,7 @@
   }
 
   // api/web/src/ranges_view.ts
+  var resizing;
   function rangesView(r, id) {
     let idx = indexReport(r);
     let map, table;
@@ -1606,6 +1607,8 @@
         if (first >= 0) select(first, "code");
         else renderDetail(detailBody, void 0, -1, r.context.smaps);
         let raf = 0;
+        resizing?.abort();
+        resizing = new AbortController();
         globalThis.addEventListener("resize", () => {
           cancelAnimationFrame(raf);
           raf = requestAnimationFrame(() => {
@@ -1613,7 +1616,7 @@
             table.refresh();
             if (current >= 0) table.select(current);
           });
-        });
+        }, { signal: resizing.signal });
       }
     };
   }

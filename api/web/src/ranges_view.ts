@@ -21,6 +21,8 @@ import { h } from "./dom.ts";
 import { type AddressMap, addressMap } from "./map.ts";
 import { type RangeTable, rangeTable } from "./table.ts";
 
+let resizing: AbortController | undefined;
+
 /** The parts of the ranges view, to place in the page, and its start. */
 export interface RangesView {
   /** "Address space" section. */
@@ -138,6 +140,9 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
       if (first >= 0) select(first, "code");
       else renderDetail(detailBody, undefined, -1, r.context.smaps);
       let raf = 0;
+      // One report at a time listens to resizes (a new report replaces the old listener).
+      resizing?.abort();
+      resizing = new AbortController();
       globalThis.addEventListener("resize", () => {
         cancelAnimationFrame(raf);
         raf = requestAnimationFrame(() => {
@@ -145,7 +150,7 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
           table.refresh();
           if (current >= 0) table.select(current);
         });
-      });
+      }, { signal: resizing.signal });
     },
   };
 }
