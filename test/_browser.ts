@@ -92,3 +92,47 @@ export async function startRig(folder: string): Promise<BrowserRig> {
     },
   };
 }
+
+/** Memory of one renderer process (a tab), from /proc. */
+export interface RendererMemory {
+  /** Process id. */
+  readonly pid: number;
+  /** Peak resident set (VmHWM), MiB: includes Chromium's shared code. */
+  readonly peakRssMiB: number;
+  /** Resident memory private to the process now (Private_Clean + Private_Dirty), MiB. */
+  readonly privateMiB: number;
+}
+
+/**
+ * The renderer processes of a browser with their memory (Linux /proc; CDP names the processes).
+ *
+ * @param browser the browser
+ * @returns one entry per renderer, largest private memory first
+ */
+export async function rendererMemory(browser: Browser): Promise<RendererMemory[]> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const { processInfo } = await cdp.send("SystemInfo.getProcessInfo") as {
+      processInfo: { type: string; id: number }[];
+    };
+    const out: RendererMemory[] = [];
+    for (const p of processInfo.filter((x) => x.type === "renderer")) {
+      try {
+        const status = await Deno.readTextFile(`/proc/${p.id}/status`);
+        const rollup = await Deno.readTextFile(`/proc/${p.id}/smaps_rollup`);
+        const kib = (text: string, key: string) =>
+          Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+        out.push({
+          pid: p.id,
+          peakRssMiB: kib(status, "VmHWM") / 1024,
+          privateMiB: (kib(rollup, "Private_Clean") + kib(rollup, "Private_Dirty")) / 1024,
+        });
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return out.sort((a, b) => b.privateMiB - a.privateMiB);
+  } finally {
+    await cdp.detach();
+  }
+}

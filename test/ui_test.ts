@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 // deno-lint-ignore no-import-prefix
 import axe from "npm:axe-core@4.14.1";
-import { CHROMIUM, startRig } from "./_browser.ts";
+import { CHROMIUM, rendererMemory, startRig } from "./_browser.ts";
 import { fixturePath } from "./_fixtures.ts";
 import { collapsedReport, storeReport, syntheticReport } from "./_reports.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
@@ -162,7 +162,16 @@ Deno.test({
           (memApi / 2 ** 20).toFixed(0)
         } MiB), heap total ${total.toFixed(0)} MiB, ${m.Nodes} DOM nodes`,
       );
+      // The tab's renderer process: what it holds privately now, and its peak resident set
+      // (which also counts Chromium's shared code, about 100 MiB in an empty tab).
+      const tab = (await rendererMemory(rig.browser))[0]!;
+      console.log(
+        `70k tab process: ${tab.privateMiB.toFixed(0)} MiB private now, peak RSS ${
+          tab.peakRssMiB.toFixed(0)
+        } MiB`,
+      );
       assert.ok(total <= 300, `tab JS heap ${total} MiB`);
+      assert.ok(tab.privateMiB <= 300, `tab private memory ${tab.privateMiB} MiB`);
       assert.ok((m.Nodes ?? 0) < 5000, `${m.Nodes} DOM nodes`);
       await rig.shot(page, "big-report-after");
       assert.deepEqual(errors, []);
