@@ -15,7 +15,9 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import type { AppEnv } from "./deps.ts";
 import page from "./web/index.html" with { type: "text" };
-import css from "./web/form.css" with { type: "text" };
+import formCss from "./web/form.css" with { type: "text" };
+import rangesCss from "./web/ranges.css" with { type: "text" };
+import reportCss from "./web/report.css" with { type: "text" };
 import js from "./web/dist/app.js" with { type: "text" };
 import favicon from "./web/favicon.svg" with { type: "text" };
 
@@ -32,6 +34,9 @@ function inline(html: string, style: string, script: string): string {
 }
 
 const sha256 = (s: string) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`;
+
+/** The page's one style sheet: the form's, the report's and its ranges' rules. */
+const css = `${formCss}\n${reportCss}\n${rangesCss}`;
 
 /** The form page (also what `/reports/{id}` serves; its script reads the path). */
 export const FORM_HTML: string = inline(page, css, js);
