@@ -1655,16 +1655,12 @@
       h(
         "div",
         { class: "layout" },
-        h(
-          "div",
-          { class: "main-col" },
-          ranges.mapSection,
-          ranges.tableSection,
-          notesSection(r),
-          filesSection(r)
-        ),
+        h("div", { class: "main-col" }, ranges.mapSection, ranges.tableSection),
         ranges.detail
-      )
+      ),
+      // Below the ranges and their detail (on a phone the detail follows the table directly).
+      notesSection(r),
+      filesSection(r)
     );
     ranges.start();
     performance.mark("cd:ready");
@@ -1735,7 +1731,7 @@
             h(
               "dd",
               {},
-              `kernel ${r.context.settings.kernelProfile} · GDB use-coredump-filter ${r.context.settings.gdbUseFilter ? "on" : "off"}, dump-excluded-mappings ${r.context.settings.gdbDumpExcluded ? "on" : "off"}`
+              `kernel profile ${r.context.settings.kernelProfile} · GDB use-coredump-filter ${r.context.settings.gdbUseFilter ? "on" : "off"}, dump-excluded-mappings ${r.context.settings.gdbDumpExcluded ? "on" : "off"}`
             )
           ] : [],
           h("dt", {}, "ranges"),

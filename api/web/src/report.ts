@@ -63,16 +63,12 @@ export async function showReport(r: DiffReportJson, id: string): Promise<void> {
     h(
       "div",
       { class: "layout" },
-      h(
-        "div",
-        { class: "main-col" },
-        ranges.mapSection,
-        ranges.tableSection,
-        notesSection(r),
-        filesSection(r),
-      ),
+      h("div", { class: "main-col" }, ranges.mapSection, ranges.tableSection),
       ranges.detail,
     ),
+    // Below the ranges and their detail (on a phone the detail follows the table directly).
+    notesSection(r),
+    filesSection(r),
   );
   ranges.start();
   performance.mark("cd:ready");
@@ -147,7 +143,7 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
             h(
               "dd",
               {},
-              `kernel ${r.context.settings.kernelProfile} · GDB use-coredump-filter ${
+              `kernel profile ${r.context.settings.kernelProfile} · GDB use-coredump-filter ${
                 r.context.settings.gdbUseFilter ? "on" : "off"
               }, dump-excluded-mappings ${r.context.settings.gdbDumpExcluded ? "on" : "off"}`,
             ),
