@@ -63,11 +63,15 @@ export interface BrowserRig {
  * Starts the app and the browser.
  *
  * @param folder screenshot folder under `test/out/`
+ * @param tokens bearer tokens the server requires (none by default)
  */
-export async function startRig(folder: string): Promise<BrowserRig> {
+export async function startRig(
+  folder: string,
+  tokens: readonly string[] = [],
+): Promise<BrowserRig> {
   const dataDir = await Deno.makeTempDir({ prefix: "coredelta-ui-" });
   const storage = await openLocalStorage(dataDir);
-  const app = createApp({ storage, logger: silentLogger });
+  const app = createApp({ storage, logger: silentLogger, tokens });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -443,6 +443,39 @@ Deno.test({
 });
 
 Deno.test({
+  name: "ui: with bearer tokens, the history asks for one and then lists; reports open with it",
+  ignore,
+  async fn() {
+    const rig = await startRig(FOLDER, ["s3cret-token"]);
+    try {
+      const id = await storeReport(
+        rig.storage,
+        syntheticReport({ ranges: 5, labels: { a: "tok-a.core", b: "tok-b.core" } }),
+      );
+      const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${rig.base}/`);
+      await page.click("#history summary");
+      await page.waitForFunction(() =>
+        /bearer token/.test(document.querySelector("#history-status")?.textContent ?? "")
+      );
+      assert.ok(await page.locator("#in-token").isVisible(), "the token field is shown");
+      await page.fill("#in-token", "s3cret-token");
+      await page.press("#in-token", "Tab");
+      await page.click("#history-form button[type=submit]");
+      await page.locator("#history-list li").first().waitFor();
+      assert.match((await page.textContent("#history-list")) ?? "", /tok-a\.core vs tok-b\.core/);
+      await page.click("#history-list a");
+      await page.locator("#ranges").waitFor();
+      assert.match(page.url(), new RegExp(`/reports/${id}$`));
+      assert.equal(await page.textContent("#verdict .word"), "PASS");
+      await rig.shot(page, "token-report");
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
   name: "ui: history lists, searches and pages through stored reports",
   ignore,
   async fn() {

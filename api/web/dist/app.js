@@ -331,6 +331,7 @@
       byId("token-field").hidden = false;
       input("in-token").value = token();
     }
+    input("in-token").addEventListener("change", () => setToken(input("in-token").value.trim()));
     const progress = (f, done, total) => {
       const box = byId(`prog-${f}`);
       const pct = total > 0 ? Math.floor(done / total * 100) : 0;
@@ -554,6 +555,10 @@
         status.textContent = links2.length ? `${links2.length} ${links2.length === 1 ? "report" : "reports"} listed${cursor ? " (more below)" : ""}` : "No reports match.";
       } catch (e) {
         status.textContent = `Cannot list reports: ${e instanceof Error ? e.message : String(e)}`;
+        if (e instanceof HttpError && e.status === 401) {
+          byId("token-field").hidden = false;
+          status.textContent += " Enter the bearer token under New comparison.";
+        }
       }
     };
     list.addEventListener("keydown", (e) => {

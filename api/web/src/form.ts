@@ -181,6 +181,7 @@ export function setupForm(onReport: OnReport): void {
     byId("token-field").hidden = false;
     input("in-token").value = token();
   }
+  input("in-token").addEventListener("change", () => setToken(input("in-token").value.trim()));
 
   const progress = (f: string, done: number, total: number) => {
     const box = byId(`prog-${f}`);

@@ -7,7 +7,7 @@
  */
 
 import type { ReportPage } from "../../report_list.ts";
-import { getJson } from "./api.ts";
+import { getJson, HttpError } from "./api.ts";
 import { byId, h } from "./dom.ts";
 import { moveIndex } from "./keys.ts";
 
@@ -99,6 +99,11 @@ export function setupHistory(): void {
         : "No reports match.";
     } catch (e) {
       status.textContent = `Cannot list reports: ${e instanceof Error ? e.message : String(e)}`;
+      if (e instanceof HttpError && e.status === 401) {
+        // The server has tokens: the form's token field is where the user gives one.
+        byId("token-field").hidden = false;
+        status.textContent += " Enter the bearer token under New comparison.";
+      }
     }
   };
 
