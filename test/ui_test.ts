@@ -650,6 +650,14 @@ Deno.test({
         /showing rows 5-5, 0x00001000c000-0x00001000f000 \(zoomed to its pages\)/,
       );
       await rig.shot(page, "keyboard-map-zoomed");
+      await page.keyboard.press("Escape");
+      assert.match((await page.textContent("#map-readout")) ?? "", /showing rows 1-300,/);
+      await page.keyboard.press("Enter");
+      assert.match((await page.textContent("#map-readout")) ?? "", /showing rows 5-5,/);
+      assert.match(
+        (await page.textContent("#map .legend, .map-wrap .legend")) ?? "",
+        /saved in both, same/,
+      );
       await page.addScriptTag({ content: axe.source });
       assert.deepEqual(await axeSerious(page), [], "axe on the wide report");
       await ctx.close();

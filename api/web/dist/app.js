@@ -1168,7 +1168,7 @@
         tabindex: 0,
         role: "application",
         "aria-roledescription": "address-space map",
-        "aria-label": "Address-space map: Left and Right move between ranges, plus and minus zoom, Page Up and Page Down pan, 0 shows all",
+        "aria-label": "Address-space map: Left and Right move between ranges, plus and minus zoom, Enter shows the pages of the range, Page Up and Page Down pan, 0 or Escape shows all",
         "aria-describedby": "map-readout"
       },
       canvas,
@@ -1288,9 +1288,13 @@
       const k = e.key;
       if (k === "+" || k === "=") zoom(cursor >= 0 ? cursor : span.from, 0.5);
       else if (k === "-" || k === "_") zoom(cursor >= 0 ? cursor : span.from, 2);
-      else if (k === "0") {
+      else if (k === "0" || k === "Escape") {
         span = { from: 0, to: n };
-        draw();
+        if (cursor >= 0) setCursor(cursor, false);
+        else draw();
+      } else if (k === "Enter" && cursor >= 0) {
+        span = { from: cursor, to: cursor + 1 };
+        setCursor(cursor, false);
       } else if (k === "PageDown" || k === "PageUp") {
         span = panSpan(span, (k === "PageDown" ? 1 : -1) * width, n);
         setCursor(k === "PageDown" ? span.from : span.to - 1, true);

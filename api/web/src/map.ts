@@ -3,7 +3,8 @@
  * The address-space map: an overview of every range in address order, drawn on one canvas. Bins
  * aggregate ranges (each shows its worst status) until zoomed in far enough that each range is
  * its own box with its name; zoomed to one range it shows that range's pages. One tab stop:
- * Left/Right move between ranges, + and - zoom, Page Up/Down pan, Home/End, 0 shows everything.
+ * Left/Right move between ranges, + and - zoom, Enter zooms to the pages of the range, Page
+ * Up/Down pan, Home/End, 0 or Escape shows everything.
  * Wheel zooms, drag pans, click selects. Tooltips and the readout name the mapping in full.
  *
  * @module
@@ -55,7 +56,7 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
       role: "application",
       "aria-roledescription": "address-space map",
       "aria-label":
-        "Address-space map: Left and Right move between ranges, plus and minus zoom, Page Up and Page Down pan, 0 shows all",
+        "Address-space map: Left and Right move between ranges, plus and minus zoom, Enter shows the pages of the range, Page Up and Page Down pan, 0 or Escape shows all",
       "aria-describedby": "map-readout",
     },
     canvas,
@@ -195,9 +196,14 @@ export function addressMap(idx: ReportIndex, onSelect: (i: number) => void): Add
     const k = e.key;
     if (k === "+" || k === "=") zoom(cursor >= 0 ? cursor : span.from, 0.5);
     else if (k === "-" || k === "_") zoom(cursor >= 0 ? cursor : span.from, 2);
-    else if (k === "0") {
+    else if (k === "0" || k === "Escape") {
       span = { from: 0, to: n };
-      draw();
+      if (cursor >= 0) setCursor(cursor, false);
+      else draw();
+    } else if (k === "Enter" && cursor >= 0) {
+      // Straight to the page level of the range under the cursor.
+      span = { from: cursor, to: cursor + 1 };
+      setCursor(cursor, false);
     } else if (k === "PageDown" || k === "PageUp") {
       span = panSpan(span, (k === "PageDown" ? 1 : -1) * width, n);
       setCursor(k === "PageDown" ? span.from : span.to - 1, true);
