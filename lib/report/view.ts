@@ -71,8 +71,21 @@ export interface InferredJson {
   readonly text: string;
 }
 
-/** One side's summary with the optional truncation detail. */
-export type CoreSummaryJson = Json<DiffReport["a"]> & { readonly truncation?: TruncationJson };
+/** A module of a core with its build-id (CONTRACTS.md 4). */
+export interface ModuleJson {
+  /** Path of the ELF file. */
+  readonly path: string;
+  /** GNU build-id in hex, when the core has it. */
+  readonly buildId?: string;
+  /** Where the build-id came from (`core`, `missing-page`, `not-elf`). */
+  readonly buildIdSource: string;
+}
+
+/** One side's summary with the optional truncation detail and modules. */
+export type CoreSummaryJson = Json<DiffReport["a"]> & {
+  readonly truncation?: TruncationJson;
+  readonly modules?: readonly ModuleJson[];
+};
 
 /** One range as JSON. */
 export type RangeJson = Json<RangeDiff>;

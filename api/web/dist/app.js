@@ -1712,7 +1712,16 @@
         h("dt", {}, "size"),
         h("dd", {}, formatBytes(c.size)),
         h("dt", {}, "PT_LOAD · threads"),
-        h("dd", {}, `${c.loads} · ${c.threads}`)
+        h("dd", {}, `${c.loads} · ${c.threads}`),
+        ...c.process ? [h("dt", {}, "process"), h("dd", {}, `${c.process.name} (pid ${c.process.pid})`)] : [],
+        ...c.modules ? [
+          h("dt", {}, "modules"),
+          h(
+            "dd",
+            {},
+            `${c.modules.length} ELF files, ${c.modules.filter((m) => m.buildId).length} with a build-id in the core`
+          )
+        ] : []
       )
     );
     return h(

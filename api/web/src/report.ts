@@ -115,6 +115,21 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
         h("dd", {}, formatBytes(c.size)),
         h("dt", {}, "PT_LOAD · threads"),
         h("dd", {}, `${c.loads} · ${c.threads}`),
+        ...(c.process
+          ? [h("dt", {}, "process"), h("dd", {}, `${c.process.name} (pid ${c.process.pid})`)]
+          : []),
+        ...(c.modules
+          ? [
+            h("dt", {}, "modules"),
+            h(
+              "dd",
+              {},
+              `${c.modules.length} ELF files, ${
+                c.modules.filter((m) => m.buildId).length
+              } with a build-id in the core`,
+            ),
+          ]
+          : []),
       ),
     );
   return h(
