@@ -66,7 +66,7 @@ const HOSTILE_NAME = "<img src=x onerror=globalThis.pwned=1>kernel.core.gz";
 
 interface ReportJson {
   verdict: string;
-  a: { label: string };
+  a: { label: string; process?: { pid: number; name: string } };
   ranges: { start: string; end: string; status: string; name: string }[];
 }
 
@@ -226,6 +226,9 @@ async function checkReport(
     new RegExp(`^PASS kernel-vs-gdb · ${report.ranges.length} ranges`),
   );
   assert.equal(await page.getAttribute("#verdict", "data-verdict"), report.verdict);
+  const cards = (await page.textContent(".cards")) ?? "";
+  assert.ok(report.a.process, "the report names the process");
+  assert.ok(cards.includes(`${report.a.process.name} (pid ${report.a.process.pid})`), cards);
   // Rows are laid out one under the other (positions set through the CSSOM, which the CSP allows).
   const rows = page.locator("#ranges .tbody .tr");
   const [r0, r1] = [await rows.nth(0).boundingBox(), await rows.nth(1).boundingBox()];
