@@ -18,6 +18,8 @@ export interface SyntheticOptions {
   readonly ranges: number;
   /** Every `differEvery`-th range differs (content, expected unless `unexplained`). */
   readonly differEvery?: number;
+  /** Every `notDumpedEvery`-th range (offset 5) is saved in neither core (default 97; 0: none). */
+  readonly notDumpedEvery?: number;
   /** Make differing ranges unexplained (verdict fail). */
   readonly unexplained?: boolean;
   /** Labels of A and B. */
@@ -54,7 +56,8 @@ export function syntheticReport(o: SyntheticOptions): DiffReport {
     const start = 0x10000000n + BigInt(i) * 0x3000n;
     const pages = 3;
     const differs = o.differEvery ? i % o.differEvery === 1 : false;
-    const status: RangeStatus = differs ? "differs" : i % 97 === 5 ? "not-dumped" : "same";
+    const nd = o.notDumpedEvery ?? 97;
+    const status: RangeStatus = differs ? "differs" : nd && i % nd === 5 ? "not-dumped" : "same";
     const side = (index: number) => ({
       present: true,
       index,

@@ -135,6 +135,46 @@ export function indexReport(
   return { report, rows, status, failing: fail, text };
 }
 
+/**
+ * The index with the run at `pos` replaced by its ranges: only the new rows are indexed, the
+ * rest is copied, so listing a run of 60,000 ranges stays a short task.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const idx = indexReport({ ranges: [{ start: "0x9", status: "differs", differences: [] }],
+ *   collapsed: [{ start: "0x1", end: "0x9", ranges: 2, pages: 2, before: 0 }] } as never);
+ * const grown = expandIndex(idx, 0, [
+ *   { start: "0x1", name: "a", status: "same", differences: [] },
+ *   { start: "0x5", name: "b", status: "same", differences: [] },
+ * ] as never);
+ * assert.deepEqual([...grown.status], [6, 6, 0]);
+ * assert.deepEqual(grown.rows.map((r) => r.kind), ["range", "range", "range"]);
+ * ```
+ */
+export function expandIndex(
+  idx: ReportIndex,
+  pos: number,
+  ranges: readonly RangeJson[],
+): ReportIndex {
+  const rows = expandRun(idx.rows, pos, ranges);
+  const added = indexReport(idx.report, rows.slice(pos, pos + ranges.length));
+  const splice = (old: Uint8Array, mid: Uint8Array) => {
+    const out = new Uint8Array(rows.length);
+    out.set(old.subarray(0, pos));
+    out.set(mid, pos);
+    out.set(old.subarray(pos + 1), pos + mid.length);
+    return out;
+  };
+  return {
+    report: idx.report,
+    rows,
+    status: splice(idx.status, added.status),
+    failing: splice(idx.failing, added.failing),
+    text: [...idx.text.slice(0, pos), ...added.text, ...idx.text.slice(pos + 1)],
+  };
+}
+
 /** What the table shows. */
 export interface RowQuery {
   /** Only this status (empty: all). */

@@ -47,7 +47,7 @@
     onHeaders?.(res);
     return await res.json();
   }
-  var RANGES_PAGE = 1e4;
+  var RANGES_PAGE = 2e3;
   async function fetchRanges(id, first, count) {
     const out = [];
     let cursor = first;
@@ -841,6 +841,24 @@
     }
     return { report, rows, status, failing: fail, text };
   }
+  function expandIndex(idx, pos, ranges) {
+    const rows = expandRun(idx.rows, pos, ranges);
+    const added = indexReport(idx.report, rows.slice(pos, pos + ranges.length));
+    const splice = (old, mid) => {
+      const out = new Uint8Array(rows.length);
+      out.set(old.subarray(0, pos));
+      out.set(mid, pos);
+      out.set(old.subarray(pos + 1), pos + mid.length);
+      return out;
+    };
+    return {
+      report: idx.report,
+      rows,
+      status: splice(idx.status, added.status),
+      failing: splice(idx.failing, added.failing),
+      text: [...idx.text.slice(0, pos), ...added.text, ...idx.text.slice(pos + 1)]
+    };
+  }
   function selectRows(idx, q) {
     const n = idx.status.length;
     const want = q.status ? STATUS_ORDER.indexOf(q.status) : -1;
@@ -1533,7 +1551,7 @@
       const row = idx.rows[pos];
       if (!row || row.kind !== "run" || !id) return;
       const ranges = await fetchRanges(id, row.first, row.run.ranges);
-      idx = indexReport(r, expandRun(idx.rows, pos, ranges));
+      idx = expandIndex(idx, pos, ranges);
       build();
       apply();
       select(pos, "code");

@@ -10,7 +10,7 @@
 
 import { type DiffReportJson, STATUS_ORDER, STATUS_TEXT } from "../../../lib/report/view.ts";
 import {
-  expandRun,
+  expandIndex,
   indexReport,
   type ReportIndex,
   selectRows,
@@ -54,7 +54,7 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
     const row = idx.rows[pos];
     if (!row || row.kind !== "run" || !id) return;
     const ranges = await fetchRanges(id, row.first, row.run.ranges);
-    idx = indexReport(r, expandRun(idx.rows, pos, ranges));
+    idx = expandIndex(idx, pos, ranges);
     build();
     apply();
     select(pos, "code");
