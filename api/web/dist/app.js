@@ -1283,9 +1283,10 @@
       }
       if (cursor >= span.from && cursor < span.to && count > 1) {
         const x0 = (cursor - span.from) / count * w, x1 = (cursor + 1 - span.from) / count * w;
-        ctx.strokeStyle = colour("focus");
-        ctx.lineWidth = 2;
-        ctx.strokeRect(x0 + 1, 2, Math.max(x1 - x0 - 2, 2), HEIGHT - 4);
+        const cx = Math.min(x0, w - 3), cw = Math.max(x1 - x0, 3);
+        ctx.fillStyle = colour("focus");
+        ctx.fillRect(cx, 1, cw, 5);
+        ctx.fillRect(cx, HEIGHT - 6, cw, 5);
       }
     };
     const setCursor = (i, notify) => {
