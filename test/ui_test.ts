@@ -692,9 +692,9 @@ Deno.test({
   },
 });
 
-/** Serious and critical axe violations on the page, as `id: target` lines. */
+/** Serious and critical axe violations on the page (the others are printed), as lines. */
 async function axeSerious(page: import("npm:playwright-core@1.65.1").Page): Promise<string[]> {
-  return await page.evaluate(async () => {
+  const all = await page.evaluate(async () => {
     const a = (globalThis as unknown as {
       axe: {
         run: (
@@ -705,7 +705,10 @@ async function axeSerious(page: import("npm:playwright-core@1.65.1").Page): Prom
       };
     }).axe;
     const r = await a.run({ resultTypes: ["violations"] });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    return r.violations.map((v) =>
+      `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`
+    );
   });
+  if (all.length) console.log(`axe on ${page.url()}: ${all.join("; ")}`);
+  return all.filter((v) => /^(serious|critical) /.test(v));
 }

@@ -1720,7 +1720,7 @@
     const core = (title, c) => h(
       "section",
       { class: "card" },
-      h("h3", {}, title),
+      h("h2", { class: "card-title" }, title),
       h(
         "dl",
         { class: "kv" },
@@ -1751,7 +1751,7 @@
       h(
         "section",
         { class: "card" },
-        h("h3", {}, "Context"),
+        h("h2", { class: "card-title" }, "Context"),
         h(
           "dl",
           { class: "kv" },

@@ -103,7 +103,7 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
     h(
       "section",
       { class: "card" },
-      h("h3", {}, title),
+      h("h2", { class: "card-title" }, title),
       h(
         "dl",
         { class: "kv" },
@@ -140,7 +140,7 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
     h(
       "section",
       { class: "card" },
-      h("h3", {}, "Context"),
+      h("h2", { class: "card-title" }, "Context"),
       h(
         "dl",
         { class: "kv" },
