@@ -26,3 +26,17 @@ export function formatBytes(n: number): string {
   const digits = u === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
   return `${Number(v.toFixed(digits))} ${UNITS[u]}`;
 }
+
+/**
+ * A count with its noun, singular for one: `1 page`, `70,000 ranges`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(plural(1, "page"), "1 page");
+ * assert.equal(plural(70000, "range"), "70,000 ranges");
+ * ```
+ */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}

@@ -11,7 +11,7 @@
  */
 
 import type { DiffReport, RangeDiff, RangeStatus } from "../diff/model.ts";
-import { formatBytes } from "./units.ts";
+import { formatBytes, plural } from "./units.ts";
 
 /** A value as JSON carries it: bigints become `"0x…"` strings. */
 export type Json<T> = T extends bigint ? string
@@ -184,9 +184,6 @@ export interface ReportTop {
   /** Count of ranges per status, in {@link STATUS_ORDER}. */
   readonly byStatus: readonly { status: RangeStatus; label: string; count: number }[];
 }
-
-const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
 const RELATION_TITLE: Readonly<Record<IdentityJson["relation"], string>> = {
   "same-process": "Same process",

@@ -10,7 +10,7 @@
 import { flagString } from "../elf/constants.ts";
 import type { Difference, PageMap, PageTally, RangeStatus } from "../diff/model.ts";
 import { failing, reasonCodes, shortName } from "./diff_common.ts";
-import { formatBytes } from "./units.ts";
+import { formatBytes, plural } from "./units.ts";
 import {
   type CollapsedRunJson,
   type Json,
@@ -19,9 +19,6 @@ import {
   STATUS_TEXT,
 } from "./view.ts";
 import type { RowRef } from "./view_rows.ts";
-
-const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
 /** A 12-digit hex address from its JSON form. */
 export function address(v: string): string {

@@ -99,6 +99,9 @@
     const digits = u === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
     return `${Number(v.toFixed(digits))} ${UNITS[u]}`;
   }
+  function plural(n, one, many = `${one}s`) {
+    return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+  }
 
   // api/web/src/nav.ts
   var shownPath = location.pathname;
@@ -612,7 +615,6 @@
     s: "saved in both, same",
     n: "saved in neither"
   };
-  var plural = (n, one, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
   var RELATION_TITLE = {
     "same-process": "Same process",
     "same-program": "Same program, another run",
@@ -876,7 +878,6 @@
   }
 
   // lib/report/view_ranges.ts
-  var plural2 = (n, one, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
   function address(v) {
     return `0x${BigInt(v).toString(16).padStart(12, "0")}`;
   }
@@ -893,8 +894,8 @@
       start: address(run.start),
       end: address(run.end),
       size: formatBytes(bytesOf(run)),
-      name: `${plural2(run.ranges, "range")} equal in both cores (${plural2(run.pages, "page")}), not listed`,
-      short: plural2(run.ranges, "equal range"),
+      name: `${plural(run.ranges, "range")} equal in both cores (${plural(run.pages, "page")}), not listed`,
+      short: plural(run.ranges, "equal range"),
       status: "same",
       statusLabel: STATUS_TEXT.same.label,
       a: "",
@@ -953,7 +954,7 @@
         ...d.predicted ? { predicted: d.predicted } : {}
       })),
       runs: (r.runs ?? []).map(
-        (x) => `${address(x.start)}-${address(x.end)} (${plural2(x.pages, "page")})`
+        (x) => `${address(x.start)}-${address(x.end)} (${plural(x.pages, "page")})`
       ),
       runsTotal: r.runsTotal ?? 0
     };
