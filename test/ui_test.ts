@@ -367,6 +367,14 @@ Deno.test({
       assert.equal(await page.evaluate(() => document.activeElement?.id), "in-a");
       await rig.shot(page, "form-empty-file");
       assert.deepEqual(sent, [], "nothing was sent");
+      // An unknown report id is said on the page, not a blank page or an exception.
+      await page.goto(`${rig.base}/reports/${"0".repeat(64)}`);
+      await page.locator("#load-error").waitFor();
+      assert.match(
+        (await page.textContent("#load-error")) ?? "",
+        /Cannot show report 0+: .*No stored report/,
+      );
+      assert.equal(await page.locator("#result").isVisible(), false);
       // /docs renders its Markdown and the favicon exists (no console error on any page).
       const errors: string[] = [];
       page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -493,6 +501,14 @@ Deno.test({
       await page.locator("#ranges").waitFor();
       assert.match(page.url(), new RegExp(`/reports/${id}$`));
       assert.equal(await page.textContent("#verdict .word"), "PASS");
+      // Downloads carry the token too.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click('a[data-format="md"]'),
+      ]);
+      assert.equal(download.suggestedFilename(), `coredelta-${id.slice(0, 12)}.md`);
+      const saved = await Deno.readTextFile((await download.path())!);
+      assert.ok(saved.length > 0 && !/unauthorized/i.test(saved), saved.slice(0, 200));
       await rig.shot(page, "token-report");
     } finally {
       await rig.close();

@@ -1712,10 +1712,20 @@
         h("a", {
           href: `/v1/reports/${encodeURIComponent(id)}?format=${fmt}`,
           download: `coredelta-${id.slice(0, 12)}.${ext}`,
-          "data-format": fmt
+          "data-format": fmt,
+          onclick: (e) => void downloadWithToken(e)
         }, label)
       ])
     );
+  }
+  async function downloadWithToken(e) {
+    const link = e.currentTarget;
+    if (!token()) return;
+    e.preventDefault();
+    const res = await fetch(link.href, { headers: authHeaders() });
+    const url = URL.createObjectURL(await res.blob());
+    h("a", { href: url, download: link.download }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 1e4);
   }
   function cards(r, top) {
     const core = (title, c) => h(
@@ -1731,6 +1741,14 @@
         h("dd", {}, c.producer),
         h("dt", {}, "size"),
         h("dd", {}, formatBytes(c.size)),
+        h("dt", {}, "resident (est.)"),
+        h(
+          "dd",
+          {},
+          `${formatBytes(Number(BigInt(c.memory.residentBytes.min)))}-${formatBytes(Number(BigInt(c.memory.residentBytes.max)))} · pages ${c.memory.nonZeroPages.toLocaleString("en-US")} non-zero, ${c.memory.zeroPages.toLocaleString("en-US")} zero, ${c.memory.unsavedPages.toLocaleString("en-US")} unsaved`
+        ),
+        h("dt", {}, "XXH3-64"),
+        h("dd", { class: "mono" }, c.fileHash),
         h("dt", {}, "PT_LOAD · threads"),
         h("dd", {}, `${c.loads} · ${c.threads}`),
         ...c.process ? [h("dt", {}, "process"), h("dd", {}, `${c.process.name} (pid ${c.process.pid})`)] : [],

@@ -10,7 +10,7 @@
 
 import { type DiffReportJson, reportTop } from "../../../lib/report/view.ts";
 import { formatBytes } from "../../../lib/report/units.ts";
-import { getJson } from "./api.ts";
+import { authHeaders, getJson, token } from "./api.ts";
 import { bannerList, verdictBlock } from "./banners.ts";
 import { byId, h } from "./dom.ts";
 import { filesSection, notesSection } from "./lists.ts";
@@ -93,9 +93,21 @@ function links(id: string): HTMLElement {
         href: `/v1/reports/${encodeURIComponent(id)}?format=${fmt}`,
         download: `coredelta-${id.slice(0, 12)}.${ext}`,
         "data-format": fmt,
+        onclick: (e: Event) => void downloadWithToken(e),
       }, label),
     ]),
   );
+}
+
+/** With a bearer token, a download link fetches its file with the token and saves the blob. */
+async function downloadWithToken(e: Event): Promise<void> {
+  const link = e.currentTarget as HTMLAnchorElement;
+  if (!token()) return;
+  e.preventDefault();
+  const res = await fetch(link.href, { headers: authHeaders() });
+  const url = URL.createObjectURL(await res.blob());
+  h("a", { href: url, download: link.download }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElement {
@@ -113,6 +125,18 @@ function cards(r: DiffReportJson, top: ReturnType<typeof reportTop>): HTMLElemen
         h("dd", {}, c.producer),
         h("dt", {}, "size"),
         h("dd", {}, formatBytes(c.size)),
+        h("dt", {}, "resident (est.)"),
+        h(
+          "dd",
+          {},
+          `${formatBytes(Number(BigInt(c.memory.residentBytes.min)))}-${
+            formatBytes(Number(BigInt(c.memory.residentBytes.max)))
+          } · pages ${c.memory.nonZeroPages.toLocaleString("en-US")} non-zero, ${
+            c.memory.zeroPages.toLocaleString("en-US")
+          } zero, ${c.memory.unsavedPages.toLocaleString("en-US")} unsaved`,
+        ),
+        h("dt", {}, "XXH3-64"),
+        h("dd", { class: "mono" }, c.fileHash),
         h("dt", {}, "PT_LOAD · threads"),
         h("dd", {}, `${c.loads} · ${c.threads}`),
         ...(c.process
