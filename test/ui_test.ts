@@ -95,6 +95,8 @@ Deno.test({
         ["page down in the table", () => page.keyboard.press("PageDown")],
         ["filter: differs", () => page.selectOption("#f-status", "differs")],
         ["clear the filter", () => page.selectOption("#f-status", "")],
+        ["order: largest first", () => page.selectOption("#f-order", "size")],
+        ["order: by address", () => page.selectOption("#f-order", "address")],
         ["search text", () => page.fill("#f-text", "vdso")],
         ["clear the search", () => page.fill("#f-text", "")],
         ["focus the map", () => page.focus("#map")],

@@ -213,3 +213,36 @@ export function selectRows(idx: ReportIndex, q: RowQuery): Uint32Array {
   }
   return out.slice(0, k);
 }
+
+/** Orders of the table: address (as the report lists), largest first, worst status first. */
+export type RowOrder = "address" | "size" | "status";
+
+/**
+ * Selected rows in another order (stable: ties keep address order). Sizes are compared as
+ * numbers of pages, exact for any range a core can hold.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const idx = indexReport({ ranges: [
+ *   { start: "0x1000", end: "0x2000", name: "a", status: "same", differences: [] },
+ *   { start: "0x2000", end: "0x9000", name: "b", status: "same", differences: [] },
+ *   { start: "0x9000", end: "0xa000", name: "c", status: "differs", differences: [] },
+ * ] } as never);
+ * assert.deepEqual([...orderRows(idx, Uint32Array.of(0, 1, 2), "size")], [1, 0, 2]);
+ * assert.deepEqual([...orderRows(idx, Uint32Array.of(0, 1, 2), "status")], [2, 0, 1]);
+ * ```
+ */
+export function orderRows(idx: ReportIndex, rows: Uint32Array, order: RowOrder): Uint32Array {
+  if (order === "address") return rows;
+  const key = new Float64Array(idx.rows.length);
+  for (const i of rows) {
+    if (order === "status") key[i] = idx.status[i]!;
+    else {
+      const row = idx.rows[i]!;
+      const r = row.kind === "run" ? row.run : row.range;
+      key[i] = -Number((BigInt(r.end) - BigInt(r.start)) / 4096n);
+    }
+  }
+  return rows.slice().sort((x, y) => key[x]! - key[y]! || x - y);
+}

@@ -876,6 +876,19 @@
     }
     return out.slice(0, k);
   }
+  function orderRows(idx, rows, order) {
+    if (order === "address") return rows;
+    const key = new Float64Array(idx.rows.length);
+    for (const i of rows) {
+      if (order === "status") key[i] = idx.status[i];
+      else {
+        const row = idx.rows[i];
+        const r = row.kind === "run" ? row.run : row.range;
+        key[i] = -Number((BigInt(r.end) - BigInt(r.start)) / 4096n);
+      }
+    }
+    return rows.slice().sort((x, y) => key[x] - key[y] || x - y);
+  }
 
   // lib/report/view_ranges.ts
   function address(v) {
@@ -1578,6 +1591,13 @@
         (s) => h("option", { value: s }, `${STATUS_TEXT[s].label} (${r.summary.byStatus[s]})`)
       )
     );
+    const orderSel = h(
+      "select",
+      { id: "f-order", "aria-label": "Order" },
+      h("option", { value: "address" }, "by address"),
+      h("option", { value: "size" }, "largest first"),
+      h("option", { value: "status" }, "worst status first")
+    );
     const failingBox = h("input", { type: "checkbox", id: "f-failing" });
     const search = h("input", {
       type: "search",
@@ -1587,12 +1607,17 @@
       autocomplete: "off",
       spellcheck: "false"
     });
-    const apply = () => table.setRows(selectRows(idx, {
-      status: statusSel.value,
-      failingOnly: failingBox.checked,
-      text: search.value
-    }));
+    const apply = () => table.setRows(orderRows(
+      idx,
+      selectRows(idx, {
+        status: statusSel.value,
+        failingOnly: failingBox.checked,
+        text: search.value
+      }),
+      orderSel.value
+    ));
     statusSel.addEventListener("change", apply);
+    orderSel.addEventListener("change", apply);
     failingBox.addEventListener("change", apply);
     let pending = 0;
     search.addEventListener("input", () => {
@@ -1604,7 +1629,8 @@
       { class: "filters", role: "search", "aria-label": "Filter the table" },
       statusSel,
       h("label", { class: "check" }, failingBox, " only failing"),
-      search
+      search,
+      orderSel
     );
     return {
       mapSection: h(

@@ -12,7 +12,9 @@ import { type DiffReportJson, STATUS_ORDER, STATUS_TEXT } from "../../../lib/rep
 import {
   expandIndex,
   indexReport,
+  orderRows,
   type ReportIndex,
+  type RowOrder,
   selectRows,
 } from "../../../lib/report/view_rows.ts";
 import { fetchRanges } from "./api.ts";
@@ -80,6 +82,13 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
       h("option", { value: s }, `${STATUS_TEXT[s].label} (${r.summary.byStatus[s]})`)
     ),
   );
+  const orderSel = h(
+    "select",
+    { id: "f-order", "aria-label": "Order" },
+    h("option", { value: "address" }, "by address"),
+    h("option", { value: "size" }, "largest first"),
+    h("option", { value: "status" }, "worst status first"),
+  );
   const failingBox = h("input", { type: "checkbox", id: "f-failing" });
   const search = h("input", {
     type: "search",
@@ -90,12 +99,17 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
     spellcheck: "false",
   });
   const apply = () =>
-    table.setRows(selectRows(idx, {
-      status: statusSel.value as never,
-      failingOnly: failingBox.checked,
-      text: search.value,
-    }));
+    table.setRows(orderRows(
+      idx,
+      selectRows(idx, {
+        status: statusSel.value as never,
+        failingOnly: failingBox.checked,
+        text: search.value,
+      }),
+      orderSel.value as RowOrder,
+    ));
   statusSel.addEventListener("change", apply);
+  orderSel.addEventListener("change", apply);
   failingBox.addEventListener("change", apply);
   let pending = 0;
   search.addEventListener("input", () => {
@@ -108,6 +122,7 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
     statusSel,
     h("label", { class: "check" }, failingBox, " only failing"),
     search,
+    orderSel,
   );
 
   return {
