@@ -1050,7 +1050,7 @@
         h("dt", {}, "range"),
         h("dd", { class: "mono" }, `${v.start}-${v.end}`),
         h("dt", {}, "size"),
-        h("dd", {}, `${v.size} · ${v.pages.toLocaleString("en-US")} pages`),
+        h("dd", {}, `${v.size} · ${plural(v.pages, "page")}`),
         ...v.sides.flatMap((s) => [h("dt", {}, s.side), h("dd", { class: "mono" }, s.text)]),
         h("dt", {}, "pages"),
         h(
@@ -1118,7 +1118,11 @@
   function renderRun(into, run, i, onExpand) {
     const v = runView(run, i);
     const status = h("p", { class: "small", role: "status" });
-    const button = h("button", { type: "button", id: "expand-run" }, `List these ${v.short}`);
+    const button = h(
+      "button",
+      { type: "button", id: "expand-run" },
+      run.ranges === 1 ? "List this range" : `List these ${v.short}`
+    );
     button.addEventListener("click", async () => {
       if (!onExpand) return;
       button.disabled = true;

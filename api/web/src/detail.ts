@@ -9,6 +9,7 @@
 import { type CollapsedRunJson, PAGE_CLASS_TEXT } from "../../../lib/report/view.ts";
 import { detailView, pageStrip, runView } from "../../../lib/report/view_ranges.ts";
 import type { RowRef } from "../../../lib/report/view_rows.ts";
+import { plural } from "../../../lib/report/units.ts";
 import { h } from "./dom.ts";
 
 /**
@@ -54,7 +55,7 @@ export function renderDetail(
       h("dt", {}, "range"),
       h("dd", { class: "mono" }, `${v.start}-${v.end}`),
       h("dt", {}, "size"),
-      h("dd", {}, `${v.size} · ${v.pages.toLocaleString("en-US")} pages`),
+      h("dd", {}, `${v.size} · ${plural(v.pages, "page")}`),
       ...v.sides.flatMap((s) => [h("dt", {}, s.side), h("dd", { class: "mono" }, s.text)]),
       h("dt", {}, "pages"),
       h(
@@ -143,7 +144,11 @@ function renderRun(
 ): void {
   const v = runView(run, i);
   const status = h("p", { class: "small", role: "status" });
-  const button = h("button", { type: "button", id: "expand-run" }, `List these ${v.short}`);
+  const button = h(
+    "button",
+    { type: "button", id: "expand-run" },
+    run.ranges === 1 ? "List this range" : `List these ${v.short}`,
+  );
   button.addEventListener("click", async () => {
     if (!onExpand) return;
     button.disabled = true;
