@@ -20,6 +20,8 @@ export interface SyntheticOptions {
   readonly differEvery?: number;
   /** Every `notDumpedEvery`-th range (offset 5) is saved in neither core (default 97; 0: none). */
   readonly notDumpedEvery?: number;
+  /** The range at this index has pages missing from a truncated core (status `truncated`). */
+  readonly truncatedAt?: number;
   /** Make differing ranges unexplained (verdict fail). */
   readonly unexplained?: boolean;
   /** Labels of A and B. */
@@ -37,6 +39,16 @@ export interface SyntheticOptions {
   /** Truncation of core B. */
   readonly truncationB?: Record<string, unknown>;
 }
+
+const ZERO_TALLY = {
+  same: 0,
+  different: 0,
+  zeroVsMissing: 0,
+  onlyA: 0,
+  onlyB: 0,
+  neither: 0,
+  truncated: 0,
+};
 
 const NAMES = [
   "/usr/lib/x86_64-linux-gnu/libc.so.6",
@@ -80,6 +92,30 @@ export function syntheticReport(o: SyntheticOptions): DiffReport {
       : [];
     differences += diffs.length;
     if (differs && o.unexplained) unexplained++;
+    if (i === o.truncatedAt) {
+      const d = {
+        kind: "truncated",
+        text: "3 saved page(s) are missing from a truncated file",
+        reasons: [{ code: "layout.truncated", text: "the file ends early", certainty: "known" }],
+        expected: false,
+        unexplained: false,
+      };
+      differences++;
+      ranges.push({
+        start,
+        end: start + 0x3000n,
+        name: NAMES[i % NAMES.length]!,
+        a: side(i),
+        b: side(i),
+        status: "truncated",
+        pages: { ...ZERO_TALLY, truncated: 3 },
+        runs: [],
+        runsTotal: 0,
+        pageMap: { bucket: 1, cells: "ttt" },
+        differences: [d],
+      } as unknown as RangeDiff);
+      continue;
+    }
     ranges.push({
       start,
       end: start + BigInt(pages) * 0x1000n,
@@ -107,7 +143,7 @@ export function syntheticReport(o: SyntheticOptions): DiffReport {
   }
   const byStatus: Record<string, number> = {};
   for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-  const unexpected = o.unexplained ? differences : 0;
+  const unexpected = (o.unexplained ? unexplained : 0) + (o.truncatedAt !== undefined ? 1 : 0);
   const core = (label: string, p?: { pid: number; name: string }) => ({
     label,
     producer: "kernel",

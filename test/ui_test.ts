@@ -213,6 +213,7 @@ Deno.test({
           ranges: 12,
           differEvery: 3,
           unexplained: true,
+          truncatedAt: 9,
           truncationB: {
             fileSize: 4096,
             expectedSize: 12288,
@@ -258,6 +259,10 @@ Deno.test({
         await page.evaluate(() => document.querySelector("#banners li")?.getAttribute("data-kind")),
         "identity",
       );
+      // A range with pages missing from the truncated core is marked so in the table.
+      const cut = page.locator('#ranges .tr[data-status="truncated"]');
+      assert.equal(await cut.count(), 1);
+      assert.match((await cut.textContent()) ?? "", /truncated.*layout\.truncated/);
       await rig.shot(page, "identity-truncation");
       // Map labels are whole names or absent (here [vvar_vclock] has no room and is not drawn,
       // rather than cut to "[v…"), and hovering names the mapping in full.

@@ -121,9 +121,16 @@ export type DiffReportJson =
     readonly collapsed?: readonly CollapsedRunJson[];
   };
 
+/**
+ * A range status as the view knows it: the model's, and `truncated` (pages missing from a
+ * truncated core), which reports of newer versions carry.
+ */
+export type ViewStatus = RangeStatus | "truncated";
+
 /** Range statuses, worst first (a map bin shows its worst range). */
-export const STATUS_ORDER: readonly RangeStatus[] = [
+export const STATUS_ORDER: readonly ViewStatus[] = [
   "differs",
+  "truncated",
   "size-differs",
   "flags-differ",
   "only-a",
@@ -133,8 +140,9 @@ export const STATUS_ORDER: readonly RangeStatus[] = [
 ];
 
 /** Label and meaning of each range status (colours live in the style sheet, `--st-<status>`). */
-export const STATUS_TEXT: Readonly<Record<RangeStatus, { label: string; text: string }>> = {
+export const STATUS_TEXT: Readonly<Record<ViewStatus, { label: string; text: string }>> = {
   "differs": { label: "differs", text: "saved in both cores, some pages differ" },
+  "truncated": { label: "truncated", text: "pages missing from a truncated core" },
   "size-differs": { label: "size differs", text: "the cores saved different amounts" },
   "flags-differ": { label: "flags differ", text: "same contents, different p_flags" },
   "only-a": { label: "only in A", text: "covered by a PT_LOAD of A only" },
@@ -142,6 +150,9 @@ export const STATUS_TEXT: Readonly<Record<RangeStatus, { label: string; text: st
   "not-dumped": { label: "not dumped", text: "mapped, but saved in neither core" },
   "same": { label: "same", text: "saved in both cores with the same content" },
 };
+
+/** The {@link STATUS_ORDER} index of `same` (the best status). */
+export const SAME: number = STATUS_ORDER.indexOf("same");
 
 /** Meaning of each page-map letter (colours live in the style sheet, `--pg-<letter>`). */
 export const PAGE_CLASS_TEXT: Readonly<Record<string, string>> = {
@@ -182,7 +193,7 @@ export interface ReportTop {
   /** Banners, most important first. */
   readonly banners: readonly Banner[];
   /** Count of ranges per status, in {@link STATUS_ORDER}. */
-  readonly byStatus: readonly { status: RangeStatus; label: string; count: number }[];
+  readonly byStatus: readonly { status: ViewStatus; label: string; count: number }[];
 }
 
 const RELATION_TITLE: Readonly<Record<IdentityJson["relation"], string>> = {

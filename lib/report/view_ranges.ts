@@ -8,7 +8,7 @@
  */
 
 import { flagString } from "../elf/constants.ts";
-import type { Difference, PageMap, PageTally, RangeStatus } from "../diff/model.ts";
+import type { Difference, PageMap, PageTally } from "../diff/model.ts";
 import { failing, reasonCodes, shortName } from "./diff_common.ts";
 import { formatBytes, plural } from "./units.ts";
 import {
@@ -17,6 +17,7 @@ import {
   type RangeJson,
   STATUS_ORDER,
   STATUS_TEXT,
+  type ViewStatus,
 } from "./view.ts";
 import type { RowRef } from "./view_rows.ts";
 
@@ -50,7 +51,7 @@ export interface RowView {
   /** Its short form (last path component or bracketed name). */
   readonly short: string;
   /** Status. */
-  readonly status: RangeStatus;
+  readonly status: ViewStatus;
   /** Its label. */
   readonly statusLabel: string;
   /** Side A in one line: flags and saved bytes, or `-`. */
@@ -125,7 +126,7 @@ export function rowView(r: RangeJson, i: number): RowView {
     name: r.name,
     short: shortName(r.name),
     status: r.status,
-    statusLabel: STATUS_TEXT[r.status]?.label ?? r.status,
+    statusLabel: STATUS_TEXT[r.status as ViewStatus]?.label ?? r.status,
     a: sideText(r.a),
     b: sideText(r.b),
     codes: reasonCodes(r.differences),
@@ -284,10 +285,12 @@ export interface MapBins {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const m = mapBins(Uint8Array.from([6, 6, 0, 6]), 0, 4, 2);
- * assert.deepEqual([...m.worst], [6, 0]);
- * assert.equal(m.counts[1 * 7 + 0], 1);
- * assert.equal(m.counts[1 * 7 + 6], 1);
+ * import { SAME, STATUS_ORDER } from "./view.ts";
+ * const k = STATUS_ORDER.length;
+ * const m = mapBins(Uint8Array.from([SAME, SAME, 0, SAME]), 0, 4, 2);
+ * assert.deepEqual([...m.worst], [SAME, 0]);
+ * assert.equal(m.counts[1 * k + 0], 1);
+ * assert.equal(m.counts[1 * k + SAME], 1);
  * ```
  */
 export function mapBins(status: Uint8Array, from: number, to: number, n: number): MapBins {

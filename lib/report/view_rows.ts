@@ -7,13 +7,13 @@
  * @module
  */
 
-import type { RangeStatus } from "../diff/model.ts";
 import { failing, reasonCodes } from "./diff_common.ts";
 import {
   type CollapsedRunJson,
   type DiffReportJson,
   type RangeJson,
   STATUS_ORDER,
+  type ViewStatus,
 } from "./view.ts";
 
 /**
@@ -108,7 +108,8 @@ export interface ReportIndex {
  * import assert from "node:assert/strict";
  * const idx = indexReport({ ranges: [{ start: "0x1000", name: "/bin/x", status: "same",
  *   differences: [] }] } as never);
- * assert.equal(idx.status[0], 6);
+ * import { SAME } from "./view.ts";
+ * assert.equal(idx.status[0], SAME);
  * ```
  */
 export function indexReport(
@@ -148,7 +149,8 @@ export function indexReport(
  *   { start: "0x1", name: "a", status: "same", differences: [] },
  *   { start: "0x5", name: "b", status: "same", differences: [] },
  * ] as never);
- * assert.deepEqual([...grown.status], [6, 6, 0]);
+ * import { SAME } from "./view.ts";
+ * assert.deepEqual([...grown.status], [SAME, SAME, 0]);
  * assert.deepEqual(grown.rows.map((r) => r.kind), ["range", "range", "range"]);
  * ```
  */
@@ -178,7 +180,7 @@ export function expandIndex(
 /** What the table shows. */
 export interface RowQuery {
   /** Only this status (empty: all). */
-  readonly status?: RangeStatus | "";
+  readonly status?: ViewStatus | "";
   /** Only ranges that break the verdict. */
   readonly failingOnly?: boolean;
   /** Substring of name, start address or reason code. */

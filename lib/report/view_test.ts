@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { reportTop } from "./view.ts";
+import { reportTop, SAME } from "./view.ts";
 import { detailView, mapBins, pageStrip, rowStrip, rowView } from "./view_ranges.ts";
 import { expandRun, indexReport, reportRows, selectRows } from "./view_rows.ts";
 
@@ -121,7 +121,7 @@ Deno.test("view: rows interleave runs; expanding a run and filtering stay consis
 });
 
 Deno.test("view: map bins keep every range's status counted", () => {
-  const status = Uint8Array.from({ length: 1000 }, (_, i) => (i === 777 ? 0 : 6));
+  const status = Uint8Array.from({ length: 1000 }, (_, i) => (i === 777 ? 0 : SAME));
   const m = mapBins(status, 0, 1000, 7);
   let total = 0;
   for (const c of m.counts) total += c;

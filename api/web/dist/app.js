@@ -590,6 +590,7 @@
   // lib/report/view.ts
   var STATUS_ORDER = [
     "differs",
+    "truncated",
     "size-differs",
     "flags-differ",
     "only-a",
@@ -599,6 +600,7 @@
   ];
   var STATUS_TEXT = {
     "differs": { label: "differs", text: "saved in both cores, some pages differ" },
+    "truncated": { label: "truncated", text: "pages missing from a truncated core" },
     "size-differs": { label: "size differs", text: "the cores saved different amounts" },
     "flags-differ": { label: "flags differ", text: "same contents, different p_flags" },
     "only-a": { label: "only in A", text: "covered by a PT_LOAD of A only" },
@@ -606,6 +608,7 @@
     "not-dumped": { label: "not dumped", text: "mapped, but saved in neither core" },
     "same": { label: "same", text: "saved in both cores with the same content" }
   };
+  var SAME = STATUS_ORDER.indexOf("same");
   var PAGE_CLASS_TEXT = {
     d: "content differs",
     t: "missing from a truncated file",
@@ -1662,7 +1665,9 @@
         map.draw();
         let first = -1;
         for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
-        for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
+        for (let i = 0; i < idx.status.length && first < 0; i++) {
+          if (idx.status[i] !== SAME) first = i;
+        }
         if (first >= 0) select(first, "code");
         else renderDetail(detailBody, void 0, -1, r.context.smaps);
         let raf = 0;

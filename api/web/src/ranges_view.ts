@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type DiffReportJson, STATUS_ORDER, STATUS_TEXT } from "../../../lib/report/view.ts";
+import { type DiffReportJson, SAME, STATUS_ORDER, STATUS_TEXT } from "../../../lib/report/view.ts";
 import {
   expandIndex,
   indexReport,
@@ -151,7 +151,9 @@ export function rangesView(r: DiffReportJson, id: string): RangesView {
       map.draw();
       let first = -1;
       for (let i = 0; i < idx.failing.length && first < 0; i++) if (idx.failing[i]) first = i;
-      for (let i = 0; i < idx.status.length && first < 0; i++) if (idx.status[i] !== 6) first = i;
+      for (let i = 0; i < idx.status.length && first < 0; i++) {
+        if (idx.status[i] !== SAME) first = i;
+      }
       if (first >= 0) select(first, "code");
       else renderDetail(detailBody, undefined, -1, r.context.smaps);
       let raf = 0;
