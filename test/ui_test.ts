@@ -310,6 +310,9 @@ Deno.test({
       const listed = Number(
         /^(\d+) of/.exec((await page.textContent(".table-wrap .count")) ?? "")![1],
       );
+      if (listed === 0) {
+        assert.match((await page.textContent("#ranges .tbody")) ?? "", /No row matches/);
+      }
       const failing = report.ranges.filter((g: { differences: { expected: boolean }[] }) =>
         g.differences.some((d) =>
           !d.expected
@@ -438,6 +441,13 @@ Deno.test({
       await page.locator("#detail-body .dname").waitFor();
       const rowsBefore = short.ranges.length + runs.length;
       assert.equal(await page.getAttribute("#ranges", "aria-rowcount"), String(rowsBefore + 1));
+      // A search that matches nothing says so.
+      await page.fill("#f-text", "no-such-mapping");
+      await page.waitForFunction(() =>
+        /No row matches/.test(document.querySelector("#ranges .tbody")?.textContent ?? "")
+      );
+      await page.fill("#f-text", "");
+      await page.waitForFunction(() => document.querySelectorAll("#ranges .tbody .tr").length > 1);
       // The second run (after the first differing range): select it in the table, list it.
       const secondRun = runs[1]!;
       const pos = secondRun.before + 1; // rows: run0, range0, run1, ...

@@ -1501,6 +1501,13 @@
       drawn = key;
       const kids = [];
       for (let p = w.first; p < w.last; p++) kids.push(row(p));
+      if (rows.length === 0) {
+        kids.push(h(
+          "div",
+          { class: "tr empty", role: "row" },
+          h("span", { class: "td", role: "gridcell" }, "No row matches the filters.")
+        ));
+      }
       body.replaceChildren(...kids);
       const cur = rows[active];
       if (cur !== void 0 && active >= w.first && active < w.last) {

@@ -140,6 +140,13 @@ export function rangeTable(idx: ReportIndex, onSelect: (i: number) => void): Ran
     drawn = key;
     const kids: HTMLElement[] = [];
     for (let p = w.first; p < w.last; p++) kids.push(row(p));
+    if (rows.length === 0) {
+      kids.push(h(
+        "div",
+        { class: "tr empty", role: "row" },
+        h("span", { class: "td", role: "gridcell" }, "No row matches the filters."),
+      ));
+    }
     body.replaceChildren(...kids);
     const cur = rows[active];
     if (cur !== undefined && active >= w.first && active < w.last) {
