@@ -108,18 +108,28 @@ export interface SoftEnded {
 export function softEnd(source: ReadableStream<Uint8Array>): SoftEnded {
   const reader = source.getReader();
   let failure: unknown;
+  // The consumer may cancel (a bad header seen in the first chunk) while a read is pending: the
+  // read then settles into a closed stream, which is neither a failure nor a reason to throw.
+  let cancelled = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(ctl) {
+      let r: ReadableStreamReadResult<Uint8Array>;
       try {
-        const r = await reader.read();
-        if (r.done) ctl.close();
-        else ctl.enqueue(r.value);
+        r = await reader.read();
       } catch (e) {
+        if (cancelled) return;
         failure ??= e;
         ctl.close();
+        return;
       }
+      if (cancelled) return;
+      if (r.done) ctl.close();
+      else ctl.enqueue(r.value);
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: (reason) => {
+      cancelled = true;
+      return reader.cancel(reason);
+    },
   }, { highWaterMark: 0 });
   return { stream, failure: () => failure };
 }

@@ -86,7 +86,9 @@ export class DecompressionError extends InputError {
 function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Array, Uint8Array> {
   let failed: Error | undefined;
   const fail = (e: unknown) => {
-    failed ??= new DecompressionError(format, e instanceof Error ? e.message : String(e));
+    failed ??= e instanceof DecompressionError
+      ? e
+      : new DecompressionError(format, e instanceof Error ? e.message : String(e));
     return failed;
   };
   let out: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -151,6 +153,119 @@ function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Arr
   return { writable, readable } as TransformStream<Uint8Array, Uint8Array>;
 }
 
+/** Re-raises every failure of `inner` as a {@link DecompressionError} (a 422, not a 500). */
+function asDecompressionErrors(
+  inner: ReadableStream<Uint8Array>,
+  format: Compression,
+): ReadableStream<Uint8Array> {
+  const reader = inner.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      try {
+        const r = await reader.read();
+        if (r.done) ctl.close();
+        else ctl.enqueue(r.value);
+      } catch (e) {
+        ctl.error(
+          e instanceof InputError
+            ? e
+            : new DecompressionError(format, e instanceof Error ? e.message : String(e)),
+        );
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * A pass-through that walks zstd frames (RFC 8878 §3.1: frame header, blocks up to the one marked
+ * last, optional checksum; skippable frames) and errors with {@link DecompressionError} when the
+ * input ends inside a frame, or holds no frame at all.
+ */
+export function zstdFrames(): TransformStream<Uint8Array, Uint8Array> {
+  // State: bytes still to skip, then what the next bytes are.
+  type Want = "magic" | "skippable-size" | "descriptor" | "header-rest" | "block" | "checksum";
+  let want: Want = "magic";
+  let need = 4;
+  let skip = 0;
+  let buf: number[] = [];
+  let descriptor = 0;
+  let frames = 0;
+  const headerRest = (fhd: number) => {
+    const fcsFlag = fhd >> 6, single = (fhd >> 5) & 1, dictFlag = fhd & 3;
+    const fcs = [single ? 1 : 0, 2, 4, 8][fcsFlag]!;
+    return (single ? 0 : 1) + [0, 1, 2, 4][dictFlag]! + fcs;
+  };
+  const step = (): void => {
+    const b = buf;
+    buf = [];
+    switch (want) {
+      case "magic": {
+        const m = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+        if (m === 0xfd2fb528) [want, need] = ["descriptor", 1];
+        else if ((m & 0xfffffff0) === 0x184d2a50) [want, need] = ["skippable-size", 4];
+        else throw new DecompressionError("zstd", `bad frame magic 0x${m.toString(16)}`);
+        return;
+      }
+      case "skippable-size":
+        skip = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+        frames++;
+        [want, need] = ["magic", 4];
+        return;
+      case "descriptor":
+        descriptor = b[0]!;
+        need = headerRest(descriptor);
+        want = "header-rest";
+        if (need === 0) [want, need] = ["block", 3];
+        return;
+      case "header-rest":
+        [want, need] = ["block", 3];
+        return;
+      case "block": {
+        const h = b[0]! | (b[1]! << 8) | (b[2]! << 16);
+        const last = h & 1, type = (h >> 1) & 3, size = h >>> 3;
+        if (type === 3) throw new DecompressionError("zstd", "reserved block type");
+        skip = type === 1 ? 1 : size;
+        if (!last) [want, need] = ["block", 3];
+        else if (descriptor & 4) [want, need] = ["checksum", 4];
+        else {
+          frames++;
+          [want, need] = ["magic", 4];
+        }
+        return;
+      }
+      case "checksum":
+        frames++;
+        [want, need] = ["magic", 4];
+        return;
+    }
+  };
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctl) {
+      let at = 0;
+      while (at < chunk.length) {
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length - at);
+          skip -= n;
+          at += n;
+          continue;
+        }
+        buf.push(chunk[at++]!);
+        if (buf.length === need) step();
+      }
+      ctl.enqueue(chunk);
+    },
+    flush() {
+      if (frames === 0 || skip > 0 || want !== "magic" || buf.length > 0) {
+        throw new DecompressionError(
+          "zstd",
+          "the stream ends inside a frame (the compressed input is truncated)",
+        );
+      }
+    },
+  });
+}
+
 /** A decompression transform for `format` (`none` passes bytes through). */
 export async function decompressor(
   format: Compression,
@@ -158,13 +273,24 @@ export async function decompressor(
   switch (format) {
     case "gzip":
       return nodeTransform(createGunzip(), format);
-    case "zstd":
-      return nodeTransform(createZstdDecompress(), format);
+    case "zstd": {
+      // Node's zstd decoder ends quietly on a cut stream: walk the frames to see it end whole.
+      const check = zstdFrames();
+      const inflate = nodeTransform(createZstdDecompress(), format);
+      check.readable.pipeTo(inflate.writable).catch(() => {});
+      return { writable: check.writable, readable: inflate.readable } as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >;
+    }
     case "xz": {
       const { default: xz } = await import("xz-decompress");
       const ts = new TransformStream<Uint8Array, Uint8Array>();
-      const readable = new xz.XzReadableStream(ts.readable) as ReadableStream<Uint8Array>;
-      return { writable: ts.writable, readable } as TransformStream<Uint8Array, Uint8Array>;
+      const inner = new xz.XzReadableStream(ts.readable) as ReadableStream<Uint8Array>;
+      return { writable: ts.writable, readable: asDecompressionErrors(inner, "xz") } as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >;
     }
     default:
       return new TransformStream();
