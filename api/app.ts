@@ -19,7 +19,7 @@ import {
 } from "./deps.ts";
 import { formRoutes } from "./form.ts";
 import { Slots } from "./slots.ts";
-import { ProblemError, problemResponse, toProblem } from "./problem.ts";
+import { echo, ProblemError, problemResponse, toProblem } from "./problem.ts";
 import { coresRoutes } from "./routes/cores.ts";
 import { diffRoutes } from "./routes/diff.ts";
 import { metaRoutes } from "./routes/meta.ts";
@@ -163,7 +163,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => {
     c.set("problem", "not-found");
     return problemResponse({
-      ...toProblem(new ProblemError("not-found", `No route for ${c.req.method} ${c.req.path}`))
+      ...toProblem(
+        new ProblemError("not-found", `No route for ${c.req.method} ${echo(c.req.path, 200)}`),
+      )
         .problem,
       instance: `urn:uuid:${c.get("requestId")}`,
     });

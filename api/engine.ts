@@ -16,7 +16,7 @@ import { predict, type PredictResult, type Producer } from "../lib/policy/predic
 import { renderPredictText } from "../lib/policy/render_text.ts";
 import { renderReport, REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
 import { parseSmaps, type SmapsDocument } from "../lib/smaps/parse.ts";
-import { PartError, ProblemError } from "./problem.ts";
+import { echo, PartError, ProblemError } from "./problem.ts";
 
 export type { DiffReport, PredictResult, ReportFormat };
 export { REPORT_FORMATS };
@@ -67,7 +67,7 @@ export function diff(a: CoreDigest, b: CoreDigest, req: DiffRequest): DiffReport
   if (!(EXPECTATIONS as readonly string[]).includes(expect)) {
     throw new PartError(
       "expect",
-      new OptionError("expect", `Unknown expectation ${JSON.stringify(expect)}`),
+      new OptionError("expect", `Unknown expectation ${echo(expect)}`),
     );
   }
   if (req.smaps !== undefined) smapsOf(req.smaps);
@@ -112,7 +112,7 @@ function oneOfOption<T extends string>(name: string, v: string | undefined, allo
   if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
   throw new PartError(
     name,
-    new OptionError(name, `Must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})`),
+    new OptionError(name, `Must be one of ${allowed.join(", ")} (got ${echo(v)})`),
   );
 }
 

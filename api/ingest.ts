@@ -12,7 +12,7 @@ import { encodeDigest } from "../lib/digest/codec.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
-import { ProblemError } from "./problem.ts";
+import { echo, ProblemError } from "./problem.ts";
 import { countedBody, tapToFile } from "./uploads.ts";
 
 /** A digest made from an upload, not yet stored. */
@@ -127,7 +127,7 @@ export function booleanParam(name: string, v: string | undefined, fallback: bool
   const s = v.trim().toLowerCase();
   if (["true", "1", "on", "yes"].includes(s)) return true;
   if (["false", "0", "off", "no"].includes(s)) return false;
-  throw new ProblemError("option", `${name} must be true or false (got ${JSON.stringify(v)})`, {
+  throw new ProblemError("option", `${name} must be true or false (got ${echo(v)})`, {
     field: name,
   });
 }

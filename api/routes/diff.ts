@@ -69,6 +69,9 @@ async function answerDiff(
   });
 }
 
+/** Longest digest id accepted in a JSON body (ids are 64 hex digits). */
+const ID_CHARS = 128;
+
 /** The format a diff answers in (checked before any upload is read). */
 function reportFormat(c: Context<AppEnv>): ReportFormat {
   return chooseFormat(REPORT_FORMATS, c.req.query("format"), c.req.header("accept"));
@@ -142,7 +145,8 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       "expect",
       "labels",
     ]);
-    const ida = stringMember(obj, "a", true)!, idb = stringMember(obj, "b", true)!;
+    const ida = stringMember(obj, "a", true, ID_CHARS)!;
+    const idb = stringMember(obj, "b", true, ID_CHARS)!;
     let labels = { a: ida, b: idb };
     if (obj.labels !== undefined) {
       const l = obj.labels as Record<string, unknown>;
@@ -153,8 +157,18 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
           field: "labels",
         });
       }
-      labels = { a: l.a, b: l.b };
+      labels = {
+        a: stringMember(l, "a", true, limits.maxFieldBytes)!,
+        b: stringMember(l, "b", true, limits.maxFieldBytes)!,
+      };
     }
+    // Every member is checked (and bounded) before any stored digest is read.
+    const options = {
+      smaps: stringMember(obj, "smaps", false, limits.maxSmapsBytes),
+      filter: stringMember(obj, "filter", false, limits.maxFieldBytes),
+      expect: stringMember(obj, "expect", false, limits.maxFieldBytes),
+      labels,
+    };
     const [a, b] = [
       await loadDigest(services, ida, "unknown-id", "a"),
       await loadDigest(services, idb, "unknown-id", "b"),
@@ -164,12 +178,7 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       services,
       a,
       b,
-      {
-        smaps: stringMember(obj, "smaps"),
-        filter: stringMember(obj, "filter"),
-        expect: stringMember(obj, "expect"),
-        labels,
-      },
+      options,
       format,
       { "coredelta-digest-a": ida, "coredelta-digest-b": idb },
     );

@@ -63,10 +63,10 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
     } else if (isJson(contentType)) {
       const obj = await readJsonObject(c, services, MEMBERS);
       req = {
-        smaps: stringMember(obj, "smaps", true)!,
-        filter: stringMember(obj, "filter", true)!,
-        producer: stringMember(obj, "producer"),
-        kernelProfile: stringMember(obj, "kernelProfile"),
+        smaps: stringMember(obj, "smaps", true, services.limits.maxSmapsBytes)!,
+        filter: stringMember(obj, "filter", true, services.limits.maxFieldBytes)!,
+        producer: stringMember(obj, "producer", false, services.limits.maxFieldBytes),
+        kernelProfile: stringMember(obj, "kernelProfile", false, services.limits.maxFieldBytes),
         gdbUseFilter: booleanMember(obj, "gdbUseFilter"),
         gdbDumpExcluded: booleanMember(obj, "gdbDumpExcluded"),
       };

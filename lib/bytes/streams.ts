@@ -287,7 +287,10 @@ export async function decompressor(
       const { default: xz } = await import("xz-decompress");
       const ts = new TransformStream<Uint8Array, Uint8Array>();
       const inner = new xz.XzReadableStream(ts.readable) as ReadableStream<Uint8Array>;
-      return { writable: ts.writable, readable: asDecompressionErrors(inner, "xz") } as TransformStream<
+      return {
+        writable: ts.writable,
+        readable: asDecompressionErrors(inner, "xz"),
+      } as TransformStream<
         Uint8Array,
         Uint8Array
       >;
