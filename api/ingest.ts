@@ -105,10 +105,11 @@ export function requestBody(c: Context<AppEnv>, services: Services): ReadableStr
   const max = services.limits.maxUploadBytes;
   const declared = c.req.header("content-length");
   if (declared !== undefined && Number(declared) > max) {
+    // The body is not read: the connection closes, as the header says.
     throw new ProblemError("too-large", `The upload is larger than the limit of ${max} bytes`, {
       limit: max,
       what: "upload",
-    });
+    }, { connection: "close" });
   }
   const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([]);
   return countedBody(body, max, c.get("deadline"), (n) => c.set("bytesIn", c.get("bytesIn") + n));
@@ -123,7 +124,8 @@ export function requestBody(c: Context<AppEnv>, services: Services): ReadableStr
  * @returns the boolean
  */
 export function booleanParam(name: string, v: string | undefined, fallback: boolean): boolean {
-  if (v === undefined || v === "") return fallback;
+  // Absent is the default; present but empty (`?keep=`) is a mistake, not a choice.
+  if (v === undefined) return fallback;
   const s = v.trim().toLowerCase();
   if (["true", "1", "on", "yes"].includes(s)) return true;
   if (["false", "0", "off", "no"].includes(s)) return false;

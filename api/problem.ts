@@ -32,11 +32,14 @@ export const PROBLEM_TYPES = {
   "option": { status: 400, title: "Invalid option" },
   "unauthorized": { status: 401, title: "Missing or invalid bearer token" },
   "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
   "not-acceptable": { status: 406, title: "No acceptable representation" },
   "timeout": { status: 408, title: "Request body not received in time" },
   "too-large": { status: 413, title: "Content too large" },
   "too-many-parts": { status: 413, title: "Too many multipart parts" },
+  "uri-too-long": { status: 414, title: "Request target too long" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "headers-too-large": { status: 431, title: "Request header fields too large" },
   "elf-format": { status: 422, title: "Malformed ELF core" },
   "smaps-syntax": { status: 422, title: "Malformed smaps text" },
   "digest-format": { status: 422, title: "Malformed digest" },
@@ -213,7 +216,8 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
   if (err instanceof InputError && err.code in PROBLEM_TYPES) {
     return {
       problem: build(err.code as ProblemCode, err.message, inputExtensions(err)),
-      headers: {},
+      // The rest of an over-long body is not read: the connection cannot be reused.
+      headers: err instanceof TooLargeError ? { connection: "close" } : {},
     };
   }
   if (err instanceof InputError) {

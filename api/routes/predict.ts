@@ -57,8 +57,8 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
         filter: t.filter!,
         producer: t.producer?.trim() || undefined,
         kernelProfile: t.kernelProfile?.trim() || undefined,
-        gdbUseFilter: booleanParam("gdbUseFilter", t.gdbUseFilter, true),
-        gdbDumpExcluded: booleanParam("gdbDumpExcluded", t.gdbDumpExcluded, false),
+        gdbUseFilter: booleanParam("gdbUseFilter", t.gdbUseFilter || undefined, true),
+        gdbDumpExcluded: booleanParam("gdbDumpExcluded", t.gdbDumpExcluded || undefined, false),
       };
     } else if (isJson(contentType)) {
       const obj = await readJsonObject(c, services, MEMBERS);
