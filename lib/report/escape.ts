@@ -8,14 +8,21 @@
  */
 
 /** Characters XML 1.0 cannot hold at all (not even as references), and lone surrogates. */
-const XML_INVALID =
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
+const XML_INVALID = new RegExp(
+  "[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]|" +
+    "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]",
+  "gu",
+);
 
 /**
  * Control characters, DEL, C1 controls, and the bidirectional overrides that reorder what a reader
  * sees (Trojan Source), which a terminal or a rendered page must not receive raw.
  */
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// deno-lint-ignore no-control-regex
+const CONTROLS = new RegExp(
+  "[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]",
+  "g",
+);
 
 /** `\xHH` or `\u{HHHH}`: a visible stand-in for an invisible or forbidden character. */
 function visible(c: string): string {
