@@ -43,6 +43,7 @@ export function digestSummary(d: CoreDigest): Record<string, unknown> {
     loads: d.core.loads.length,
     pages: totals,
     truncated: d.core.truncated,
+    ...(d.core.warnings.length > 0 ? { warnings: d.core.warnings } : {}),
     meta: d.meta,
   };
 }
