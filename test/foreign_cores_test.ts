@@ -101,3 +101,82 @@ Deno.test("x32: pr_reg is the x86-64 register set (rip, not eip) and agrees with
   assert.equal(t.status.fpvalid, 1);
   assert.equal(t.status.registers.eip, undefined);
 });
+
+/** Appends a section header table with `names` (BFD style: `note0`, `load`) to a 64-bit LE core. */
+function withSections(core: Uint8Array, names: string[]): Uint8Array {
+  const strtab = new TextEncoder().encode(`\0${[...names, ".shstrtab"].join("\0")}\0`);
+  const strAt = Math.ceil(core.length / 8) * 8;
+  const shoff = Math.ceil((strAt + strtab.length) / 8) * 8;
+  const count = names.length + 2;
+  const out = new Uint8Array(shoff + count * 64);
+  out.set(core);
+  out.set(strtab, strAt);
+  const v = new DataView(out.buffer);
+  let name = 1;
+  [...names, ".shstrtab"].forEach((n, i) => {
+    const at = shoff + (i + 1) * 64;
+    v.setUint32(at, name, true);
+    v.setUint32(at + 4, n === ".shstrtab" ? 3 : n.startsWith("note") ? 7 : 1, true);
+    if (n === ".shstrtab") {
+      v.setBigUint64(at + 24, BigInt(strAt), true);
+      v.setBigUint64(at + 32, BigInt(strtab.length), true);
+    }
+    name += n.length + 1;
+  });
+  v.setBigUint64(40, BigInt(shoff), true);
+  v.setUint16(58, 64, true);
+  v.setUint16(60, count, true);
+  v.setUint16(62, count - 1, true);
+  return out;
+}
+
+const prstatus = (tid: number) => ({ owner: "CORE", type: 1, desc: x86Prstatus(tid) });
+function x86Prstatus(tid: number): Uint8Array {
+  const b = new Uint8Array(336);
+  new DataView(b.buffer).setInt32(32, tid, true);
+  return b;
+}
+
+Deno.test("an older GDB core (notes first, BFD sections) is recognised as gdb", async () => {
+  const built = buildCore({
+    notes: [prstatus(100)],
+    loads: [
+      { vaddr: 0x400000n, memsz: 0x1000n, data: new Uint8Array(4096), align: 1n, flags: 5 },
+      { vaddr: 0x600000n, memsz: 0x1000n, data: new Uint8Array(4096), align: 1n, flags: 6 },
+    ],
+  });
+  const core = await parseCore(bytesSource(withSections(built.bytes, ["note0", "load", "load"])));
+  assert.equal(core.producer.producer, "gdb", JSON.stringify(core.producer));
+  assert.ok(core.producer.kernelEvidence.some((e) => /PT_NOTE is the first segment/.test(e)));
+});
+
+Deno.test("a kdump vmcore and NetBSD/OpenBSD/FreeBSD cores say what they are", async () => {
+  const cases: [string, { owner: string; type: number; desc: Uint8Array }[], RegExp][] = [
+    [
+      "kdump-vmcore",
+      [prstatus(0), prstatus(0), {
+        owner: "VMCOREINFO",
+        type: 0,
+        desc: new TextEncoder().encode("OSRELEASE=6.1.0\nPAGESIZE=4096\n"),
+      }],
+      /kdump vmcore.*2 NT_PRSTATUS note\(s\) are CPUs/,
+    ],
+    [
+      "netbsd",
+      [{ owner: "NetBSD-CORE", type: 1, desc: new Uint8Array(108) }, {
+        owner: "NetBSD-CORE@1",
+        type: 33,
+        desc: new Uint8Array(256),
+      }],
+      /NetBSD core.*not a Linux core/,
+    ],
+    ["openbsd", [{ owner: "OpenBSD", type: 10, desc: new Uint8Array(64) }], /OpenBSD core/],
+    ["freebsd", [{ owner: "FreeBSD", type: 1, desc: new Uint8Array(64) }], /FreeBSD core/],
+  ];
+  for (const [kind, notes, text] of cases) {
+    const core = await parseCore(bytesSource(buildCore({ notes }).bytes));
+    assert.equal(core.producer.origin?.kind, kind);
+    assert.equal(core.producer.producer, "unknown", kind);
+    assert.match(core.warnings.join("\n"), text);
+  }
+});

@@ -155,6 +155,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       "The two digests were made by different page-hash kernels; re-digest one of them",
     );
   }
+  for (const [side, d] of [["A", a], ["B", b]] as const) {
+    const origin = d.core.producer.origin;
+    if (origin) warnings.push(`${side} is ${origin.text}`);
+  }
   if (expectation === "kernel-vs-gdb" && !roles.kernel) {
     warnings.push(
       `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,

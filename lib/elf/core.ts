@@ -298,6 +298,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     notes: raw,
     ...(decoded.files ? { fileTablePageSize: decoded.files.pageSize } : {}),
   });
+  if (producer.origin) warnings.push(`This is ${producer.origin.text}`);
   return {
     size: src.size,
     header,
