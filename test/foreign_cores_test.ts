@@ -180,3 +180,29 @@ Deno.test("a kdump vmcore and NetBSD/OpenBSD/FreeBSD cores say what they are", a
     assert.match(core.warnings.join("\n"), text);
   }
 });
+
+Deno.test("every EM_* has a name, and arch-specific note and auxv types are named", async () => {
+  const { MACHINE_NAMES, AT_NAMES } = await import("../lib/elf/constants.ts");
+  const { noteTypeName } = await import("../lib/elf/note.ts");
+  const elfH = await Deno.readTextFile("/usr/include/elf.h");
+  for (const m of elfH.matchAll(/^#define\s+(EM_\w+)\s+(\d+)\b/gm)) {
+    if (m[1] === "EM_NUM") continue;
+    assert.ok(MACHINE_NAMES[Number(m[2])], `${m[1]} (${m[2]}) has no name`);
+  }
+  assert.equal(MACHINE_NAMES[4], "EM_68K");
+  assert.equal(MACHINE_NAMES[0x9026], "EM_ALPHA");
+  for (
+    const [type, name] of [
+      [0x100, "NT_PPC_VMX"],
+      [0x300, "NT_S390_HIGH_GPRS"],
+      [0x800, "NT_MIPS_DSP"],
+      [0x900, "NT_RISCV_CSR"],
+      [0xa04, "NT_LOONGARCH_LBT"],
+      [0x410, "NT_ARM_GCS"],
+      [0x600, "NT_ARC_V2"],
+    ] as const
+  ) assert.equal(noteTypeName("LINUX", type), name);
+  assert.equal(AT_NAMES[19], "AT_DCACHEBSIZE");
+  assert.equal(AT_NAMES[35], "AT_L1D_CACHESHAPE");
+  assert.equal(AT_NAMES[32], "AT_SYSINFO");
+});
