@@ -13,6 +13,7 @@ import type { CoreDigest } from "../lib/digest/model.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
 import { echo, ProblemError } from "./problem.ts";
+import { runWhileFlowing } from "./slots.ts";
 import { countedBody, tapToFile } from "./uploads.ts";
 
 /** A digest made from an upload, not yet stored. */
@@ -54,8 +55,11 @@ export async function ingest(
     const file = await Deno.open(rawPath, { write: true, createNew: true, mode: 0o600 });
     stream = stream.pipeThrough(tapToFile(file));
   }
-  const digest = await services.digestSlots.run(() =>
-    digestInput(stream, { maxBytes: services.limits.maxCoreBytes, tempDir })
+  const digest = await runWhileFlowing(
+    services.digestSlots,
+    stream,
+    services.limits.slotIdleMs,
+    (gated) => digestInput(gated, { maxBytes: services.limits.maxCoreBytes, tempDir }),
   );
   return { digest, rawPath };
 }
@@ -112,7 +116,13 @@ export function requestBody(c: Context<AppEnv>, services: Services): ReadableStr
     }, { connection: "close" });
   }
   const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([]);
-  return countedBody(body, max, c.get("deadline"), (n) => c.set("bytesIn", c.get("bytesIn") + n));
+  return countedBody(
+    body,
+    max,
+    c.get("deadline"),
+    (n) => c.set("bytesIn", c.get("bytesIn") + n),
+    services.limits.idleTimeoutMs,
+  );
 }
 
 /**

@@ -27,6 +27,7 @@ function abortReason(signal: AbortSignal): unknown {
  * @param maxBytes largest body accepted
  * @param signal aborts reading (deadline, shutdown)
  * @param onBytes called with each chunk's size
+ * @param idleMs longest wait for the next chunk: past it the body stops with a 408 `timeout`
  * @returns the counted body
  */
 export function countedBody(
@@ -34,6 +35,7 @@ export function countedBody(
   maxBytes: number,
   signal: AbortSignal,
   onBytes: (n: number) => void = () => {},
+  idleMs = Infinity,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let total = 0;
@@ -53,6 +55,18 @@ export function countedBody(
   return new ReadableStream<Uint8Array>({
     async pull(ctl) {
       let r: ReadableStreamReadResult<Uint8Array>;
+      // A client that stops sending is cut off after `idleMs`, however long the whole body may take.
+      const idle = Number.isFinite(idleMs)
+        ? setTimeout(() => {
+          stopped ??= new ProblemError(
+            "timeout",
+            `No request body bytes arrived for ${Math.round(idleMs / 1000)} s`,
+            { limit: idleMs },
+            { connection: "close" },
+          );
+          reader.cancel(stopped).catch(() => {});
+        }, idleMs)
+        : undefined;
       try {
         r = await reader.read();
       } catch {
@@ -62,6 +76,8 @@ export function countedBody(
             new ProblemError("client-closed", "The request body ended before it was complete"),
         );
         return;
+      } finally {
+        clearTimeout(idle);
       }
       if (stopped !== undefined) {
         release();
