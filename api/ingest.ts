@@ -41,6 +41,7 @@ export interface StoredDigest {
  * @param services limits
  * @param tempDir the request's temporary directory
  * @param rawName file name of the raw copy in `tempDir`, when the raw core is kept
+ * @param signal stops the digest (the upload failed: client gone, timeout)
  * @returns the digest and where the raw copy is
  */
 export async function ingest(
@@ -48,6 +49,7 @@ export async function ingest(
   services: Services,
   tempDir: string,
   rawName?: string,
+  signal?: AbortSignal,
 ): Promise<Ingested> {
   let rawPath: string | undefined;
   if (rawName !== undefined) {
@@ -59,7 +61,12 @@ export async function ingest(
     services.digestSlots,
     stream,
     services.limits.slotIdleMs,
-    (gated) => digestInput(gated, { maxBytes: services.limits.maxCoreBytes, tempDir }),
+    (gated) =>
+      digestInput(gated, {
+        maxBytes: services.limits.maxCoreBytes,
+        tempDir,
+        ...(signal ? { signal } : {}),
+      }),
   );
   return { digest, rawPath };
 }

@@ -111,7 +111,15 @@ export interface SoftEnded {
   readonly stream: ReadableStream<Uint8Array>;
   /** Why the source stopped early, if it did. */
   failure(): unknown;
+  /** Aborted when the source fails (client gone, timeout): work on what already arrived stops. */
+  readonly signal: AbortSignal;
 }
+
+/**
+ * Bytes of the body read ahead of the digester, so that a client that hangs up is noticed while the
+ * digester is still busy with what came before (a decompression bomb's first kilobytes).
+ */
+const READ_AHEAD = 1024 * 1024;
 
 /**
  * Turns a failure of `source` into a normal end of stream, remembering the error. A consumer that
@@ -124,6 +132,7 @@ export interface SoftEnded {
 export function softEnd(source: ReadableStream<Uint8Array>): SoftEnded {
   const reader = source.getReader();
   let failure: unknown;
+  const failed = new AbortController();
   // The consumer may cancel (a bad header seen in the first chunk) while a read is pending: the
   // read then settles into a closed stream, which is neither a failure nor a reason to throw.
   let cancelled = false;
@@ -135,6 +144,7 @@ export function softEnd(source: ReadableStream<Uint8Array>): SoftEnded {
       } catch (e) {
         if (cancelled) return;
         failure ??= e;
+        failed.abort(e);
         ctl.close();
         return;
       }
@@ -146,8 +156,8 @@ export function softEnd(source: ReadableStream<Uint8Array>): SoftEnded {
       cancelled = true;
       return reader.cancel(reason);
     },
-  }, { highWaterMark: 0 });
-  return { stream, failure: () => failure };
+  }, new ByteLengthQueuingStrategy({ highWaterMark: READ_AHEAD }));
+  return { stream, failure: () => failure, signal: failed.signal };
 }
 
 /**

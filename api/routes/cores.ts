@@ -86,7 +86,9 @@ export function coresRoutes(services: Services): Hono<AppEnv> {
     const stored = await withTempDir(services, async (dir) => {
       let got;
       try {
-        got = await ingest(body.stream, services, dir, keep ? "raw" : undefined);
+        // Stop when the upload fails: the client hung up or stalled (the body is read ahead of
+        // a busy digester, so a bomb's hang-up is seen at once; the work is for no one then).
+        got = await ingest(body.stream, services, dir, keep ? "raw" : undefined, body.signal);
       } catch (e) {
         throw body.failure() ?? e;
       }
