@@ -9,6 +9,7 @@
 
 import type { Context } from "hono";
 import { encodeDigest } from "../lib/digest/codec.ts";
+import { minimalDigest } from "../lib/digest/minimal.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
@@ -79,7 +80,11 @@ export async function ingest(
  * @returns the stored digest
  */
 export async function storeDigest(services: Services, ingested: Ingested): Promise<StoredDigest> {
-  const entry = await services.storage.put("digest", encodeDigest(ingested.digest));
+  // Without the raw core, store only what the diff needs: no register contents, no bytes after the
+  // core's end (their length and hash only).
+  const kept = ingested.rawPath !== undefined;
+  const stored = kept ? ingested.digest : await minimalDigest(ingested.digest);
+  const entry = await services.storage.put("digest", encodeDigest(stored));
   if (ingested.rawPath !== undefined) await services.storage.keepCore(entry.id, ingested.rawPath);
   return { id: entry.id, digest: ingested.digest, kept: ingested.rawPath !== undefined };
 }

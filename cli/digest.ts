@@ -26,6 +26,12 @@ Options:
   -h, --help           this help
 `;
 
+/** How the digest was made, without the stored form's register hashes. */
+function summaryMeta(meta: CoreDigest["meta"]): CoreDigest["meta"] {
+  const { minimal: _, ...rest } = meta as CoreDigest["meta"] & { minimal?: unknown };
+  return rest;
+}
+
 /** Summary of a digest for people and CI logs (no page contents, only counts and hashes). */
 export function digestSummary(d: CoreDigest): Record<string, unknown> {
   const totals = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0 };
@@ -44,7 +50,7 @@ export function digestSummary(d: CoreDigest): Record<string, unknown> {
     pages: totals,
     truncated: d.core.truncated,
     ...(d.core.warnings.length > 0 ? { warnings: d.core.warnings } : {}),
-    meta: d.meta,
+    meta: summaryMeta(d.meta),
   };
 }
 

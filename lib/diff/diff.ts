@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isMinimal, withHashedRegisters } from "../digest/minimal.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts, pagesOf } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
@@ -137,6 +138,8 @@ function rolesOf(a: CoreFile, b: CoreFile): Roles {
  * ```
  */
 export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions = {}): DiffReport {
+  // A stored minimal digest has register-set hashes, not values: compare both sides that way.
+  if (isMinimal(a) !== isMinimal(b)) [a, b] = [withHashedRegisters(a), withHashedRegisters(b)];
   const roles = rolesOf(a.core, b.core);
   const expect = options.expect ?? "auto";
   if (!["auto", "kernel-vs-gdb", "identical"].includes(expect)) {

@@ -30,6 +30,7 @@ import {
   pagesOf,
   type SegmentDigest,
 } from "./model.ts";
+import { applyMinimal } from "./minimal.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
 /** The magic bytes a serialized digest starts with. */
@@ -188,7 +189,8 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   if (body.at !== crcAt) throw new DigestFormatError(body.at, "end", "Digest has trailing bytes");
   let core;
   try {
-    core = await parseCore(sparseSource(skeleton, size));
+    // A minimal digest (no register contents) shows registers as register-set hashes.
+    core = applyMinimal(await parseCore(sparseSource(skeleton, size)), meta);
   } catch (e) {
     if (e instanceof InputError) {
       throw new DigestFormatError(0, "skeleton", `Digest skeleton does not parse: ${e.message}`);
