@@ -92,7 +92,7 @@ export function registerNames(machine: number, bits: 32 | 64): readonly string[]
 }
 
 /** The register that holds the program counter, by machine. */
-export function pcRegister(machine: number, bits: 32 | 64): string | undefined {
+export function pcRegister(machine: number, _bits?: 32 | 64): string | undefined {
   if (machine === 62) return "rip"; // x86-64 and x32
   if (machine === 3) return "eip";
   if (machine === 4) return "pc";
