@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { listen, RawClient, requestHead, send } from "../api/_faults.ts";
-import { testApp } from "../api/_testing.ts";
+import { listen, RawClient, requestHead, send } from "./_api_faults.ts";
+import { testApp } from "./_api.ts";
 import { buildCore, prstatusX86_64 } from "./_elf_writer.ts";
 import { loadCore } from "./_fixtures.ts";
 

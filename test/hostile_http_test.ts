@@ -5,10 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { httpChunk, listen, RawClient, requestHead } from "../api/_faults.ts";
+import { httpChunk, listen, RawClient, requestHead } from "./_api_faults.ts";
 import { concat } from "../lib/bytes/streams.ts";
 import { loadCore } from "./_fixtures.ts";
-import { fixtureBlob, testApp } from "../api/_testing.ts";
+import { fixtureBlob, testApp } from "./_api.ts";
 
 Deno.test("a wrong method is a 405 problem with Allow, an unknown path still 404", async () => {
   const t = await testApp();

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { testApp } from "../api/_testing.ts";
+import { testApp } from "./_api.ts";
 import { ECHO_CHARS } from "../api/problem.ts";
 
 const json = (body: unknown) => ({

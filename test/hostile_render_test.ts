@@ -4,6 +4,7 @@
  * the terminal, Markdown and HTML carry no live markup, JSON parses back to the same strings.
  */
 
+import { prepareContext } from "../lib/diff/context.ts";
 import assert from "node:assert/strict";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
@@ -83,7 +84,7 @@ function assertWellFormedXml(xml: string): void {
 Deno.test("hostile strings in every core-derived field are escaped for every format", async () => {
   const [a, b] = [await digest(hostileCore("A")), await digest(hostileCore("BB"))];
   const report = diffDigests(a, b, {
-    expect: "identical",
+    context: prepareContext({ expect: "identical" }),
     labels: { a: `a${HOSTILE}`, b: `b\u001b[1m\u202e` },
   });
   assert.ok(report.notes.length > 0, "the cores must differ in their names");

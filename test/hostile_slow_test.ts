@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { listen, RawClient, requestHead, send } from "../api/_faults.ts";
-import { testApp } from "../api/_testing.ts";
+import { listen, RawClient, requestHead, send } from "./_api_faults.ts";
+import { testApp } from "./_api.ts";
 import { loadCore } from "./_fixtures.ts";
 
 const core = loadCore("f033", "kernel");

@@ -15,8 +15,8 @@ import {
   problemOf,
   RawClient,
   requestHead,
-} from "../api/_faults.ts";
-import { testApp } from "../api/_testing.ts";
+} from "./_api_faults.ts";
+import { testApp } from "./_api.ts";
 import { loadCore } from "./_fixtures.ts";
 
 const core = loadCore("f033", "kernel");

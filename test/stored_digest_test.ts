@@ -5,8 +5,9 @@
  * that differ.
  */
 
+import { prepareContext } from "../lib/diff/context.ts";
 import assert from "node:assert/strict";
-import { testApp } from "../api/_testing.ts";
+import { testApp } from "./_api.ts";
 import { concat } from "../lib/bytes/streams.ts";
 import { decodeDigest } from "../lib/digest/codec.ts";
 import { minimalDigest } from "../lib/digest/minimal.ts";
@@ -52,7 +53,10 @@ const upload = async (
   body: Uint8Array,
   keep = false,
 ) => {
-  const r = await app.request(`/v1/cores${keep ? "?keep=true" : ""}`, { method: "POST", body: body as BodyInit });
+  const r = await app.request(`/v1/cores${keep ? "?keep=true" : ""}`, {
+    method: "POST",
+    body: body as BodyInit,
+  });
   assert.equal(r.status, 201);
   return (await r.json()).id as string;
 };
@@ -127,7 +131,9 @@ Deno.test("diffs of stored digests name the register sets that differ, and pass 
     assert.equal((await (await post(a, same)).json()).verdict, "pass");
     // A stored (minimal) digest against a full one of the same core compares alike.
     const full = await digestInput(ReadableStream.from([secretCore(0x401000n)]));
-    const r = diffDigests(await minimalDigest(full), full, { expect: "identical" });
+    const r = diffDigests(await minimalDigest(full), full, {
+      context: prepareContext({ expect: "identical" }),
+    });
     assert.equal(r.verdict, "pass", JSON.stringify(r.notes));
   } finally {
     await t.cleanup();

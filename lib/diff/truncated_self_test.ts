@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { prepareContext } from "./context.ts";
 import { digestInput } from "../../runtime/digest.ts";
 import { loadCore } from "../../test/_fixtures.ts";
 import { diffDigests } from "./diff.ts";
@@ -11,14 +12,18 @@ Deno.test("a truncated core diffed with itself passes (regression: layout.trunca
     const a = await digest(core.subarray(0, cut));
     assert.equal(a.core.truncated, true, `cut at ${cut}`);
     for (const expect of ["identical", "kernel-vs-gdb", "auto"] as const) {
-      const r = diffDigests(a, await digest(core.subarray(0, cut)), { expect });
+      const r = diffDigests(a, await digest(core.subarray(0, cut)), {
+        context: prepareContext({ expect }),
+      });
       assert.equal(r.verdict, "pass", `cut at ${cut}, ${expect}: ${JSON.stringify(r.summary)}`);
       assert.equal(r.summary.differences, 0);
     }
   }
   // Against the whole core, the missing pages are still a (known, unexpected) difference.
   const whole = await digest(core);
-  const r = diffDigests(await digest(core.subarray(0, 500_000)), whole, { expect: "identical" });
+  const r = diffDigests(await digest(core.subarray(0, 500_000)), whole, {
+    context: prepareContext({ expect: "identical" }),
+  });
   assert.equal(r.verdict, "fail");
   assert.ok(
     r.ranges.some((g) =>

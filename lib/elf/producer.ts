@@ -14,7 +14,7 @@ import type { Segment } from "./program_header.ts";
 import type { Section } from "./sections.ts";
 
 /** The producers coredelta knows. */
-export type Producer = "kernel" | "gdb" | "unknown";
+export type Producer = "kernel" | "gdb";
 
 /**
  * What a core that is not a Linux process core is: a kdump vmcore (the whole machine after a
@@ -26,7 +26,7 @@ export type CoreOrigin = "kdump-vmcore" | "netbsd" | "openbsd" | "freebsd" | "so
 /** A producer verdict with the evidence for each side. */
 export interface ProducerGuess {
   /** The producer with more evidence (at least two points and none against), else `unknown`. */
-  readonly producer: Producer;
+  readonly producer: Producer | "unknown";
   /** Set when the file is not a Linux process core at all, with what it is instead. */
   readonly origin?: { readonly kind: CoreOrigin; readonly text: string };
   /** Observations pointing to the kernel. */
@@ -149,7 +149,7 @@ function weighLayout(f: LayoutFacts): ProducerGuess {
     f.notes.some((n) => n.owner === "GDB");
   const kernelOnly = f.notes.some((n) => n.owner === "LINUX" && n.type === 0x205);
   if (bfd && !kernelOnly) return { producer: "gdb", kernelEvidence: k, gdbEvidence: g };
-  const producer: Producer = k.length >= 2 && g.length === 0
+  const producer: Producer | "unknown" = k.length >= 2 && g.length === 0
     ? "kernel"
     : g.length >= 2 && k.length === 0
     ? "gdb"
