@@ -12,7 +12,7 @@ import {
   readAtMost,
   TooLargeError,
 } from "../lib/bytes/streams.ts";
-import { inputGuard } from "../lib/bytes/guard.ts";
+import { inputGuard } from "../lib/digest/input_guard.ts";
 import { decodeDigest, DIGEST_MAGIC, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";

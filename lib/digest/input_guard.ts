@@ -10,7 +10,7 @@
 
 import { PN_XNUM } from "../elf/constants.ts";
 import { parseRawHeader, resolveHeader } from "../elf/header.ts";
-import { TooLargeError } from "./streams.ts";
+import { TooLargeError } from "../bytes/streams.ts";
 
 /** Options of {@link inputGuard}. */
 export interface GuardOptions {
