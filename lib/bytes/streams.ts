@@ -272,11 +272,11 @@ export async function decompressor(
 ): Promise<TransformStream<Uint8Array, Uint8Array>> {
   switch (format) {
     case "gzip":
-      return nodeTransform(createGunzip(), format);
+      return nodeTransform(createGunzip({ chunkSize: 256 * 1024 }), format);
     case "zstd": {
       // Node's zstd decoder ends quietly on a cut stream: walk the frames to see it end whole.
       const check = zstdFrames();
-      const inflate = nodeTransform(createZstdDecompress(), format);
+      const inflate = nodeTransform(createZstdDecompress({ chunkSize: 256 * 1024 }), format);
       check.readable.pipeTo(inflate.writable).catch(() => {});
       return { writable: check.writable, readable: inflate.readable } as TransformStream<
         Uint8Array,
