@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import type { AppEnv, Services } from "../deps.ts";
 import { requestBody } from "../ingest.ts";
 import { echo, ProblemError } from "../problem.ts";
+import { memberLimits } from "../json_members.ts";
 import { readAtMost } from "../uploads.ts";
 
 /** Whether `contentType` is JSON (`application/json` or `application/*+json`). */
@@ -33,8 +34,21 @@ export async function readJsonObject(
   if (!isJson(c.req.header("content-type"))) {
     throw new ProblemError("unsupported-media-type", "This endpoint takes application/json");
   }
-  const max = services.limits.maxJsonBytes;
-  const bytes = await readAtMost(requestBody(c, services), max, "JSON body");
+  const { maxJsonBytes: max, maxFieldBytes: field, maxSmapsBytes: smaps } = services.limits;
+  // Members are bounded while they stream in: ids and options are short, only smaps is large.
+  const limit = (name: string) =>
+    name === "smaps"
+      ? smaps
+      : name === "a" || name === "b"
+      ? 128
+      : name === "labels"
+      ? 2 * field
+      : field;
+  const bytes = await readAtMost(
+    requestBody(c, services).pipeThrough(memberLimits(limit)),
+    max,
+    "JSON body",
+  );
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
