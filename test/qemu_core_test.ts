@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { digestFile } from "../runtime/digest.ts";
+import { TINY_ARCHES, tinyElf } from "./_tiny_elf.ts";
 
 const SOURCE = new URL("./fixtures/foreign/threads_crash.c", import.meta.url).pathname;
 const TOOLS = ["aarch64-linux-gnu-gcc", "qemu-aarch64-static", "eu-readelf", "readelf"];
@@ -81,6 +82,61 @@ Deno.test({
         context: prepareContext({ expect: "identical" }),
       });
       assert.equal(r.verdict, "pass");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      lock.close();
+    }
+  },
+});
+
+const tinyArches = TINY_ARCHES.filter((a) => onPath(`qemu-${a.qemu}-static`));
+
+Deno.test({
+  name:
+    "qemu-user cores of 13 architectures: tid, ppid, fname and segments read right, self-diff clean",
+  ignore: !onPath("readelf") || tinyArches.length === 0,
+  async fn(t) {
+    const lock = await Deno.open("/tmp/coredelta-core-pattern.lock", { create: true, write: true });
+    await lock.lock(false);
+    const dir = await Deno.makeTempDir({ prefix: "coredelta-qemu-" });
+    try {
+      for (const arch of tinyArches) {
+        await t.step(arch.qemu, async () => {
+          const at = `${dir}/${arch.qemu}`;
+          await Deno.mkdir(at);
+          await Deno.writeFile(`${at}/t`, tinyElf(arch), { mode: 0o755 });
+          // `exec` keeps the shell's pid: that is the tid the core must hold, and we are its parent.
+          // coredump_filter 0 keeps qemu's own (host) core small; the guest core is qemu's.
+          const out = await run("bash", [
+            "-c",
+            `ulimit -c unlimited; echo 0 > /proc/self/coredump_filter; echo $$; exec qemu-${arch.qemu}-static ./t`,
+          ], at);
+          const pid = Number(out.trim().split("\n")[0]);
+          const name = [...Deno.readDirSync(at)].map((e) => e.name).find((n) =>
+            /^qemu_.*\.core$/.test(n)
+          );
+          assert.ok(name, `qemu-${arch.qemu} wrote no core: ${out}`);
+          const path = `${at}/${name}`;
+          const d = await digestFile(path);
+          assert.equal(d.core.header.machine, arch.machine);
+          const th = d.core.threads[0]!;
+          assert.equal(th.tid, pid, "tid");
+          assert.equal(th.status.ppid, Deno.pid, "ppid");
+          assert.equal(d.core.process?.pid, pid);
+          assert.equal(d.core.process?.fname, "t");
+          const eu = await run("eu-readelf", ["-n", path]);
+          const euPid = /^\s+pid: (\d+), ppid: (\d+)/m.exec(eu);
+          if (euPid) assert.deepEqual([Number(euPid[1]), Number(euPid[2])], [pid, Deno.pid]);
+          const loads = [...(await run("readelf", ["-lW", path])).matchAll(
+            /^\s+LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/gm,
+          )].map((m) => m.slice(1, 5).map((x) => BigInt(x!)));
+          assert.deepEqual(d.core.loads.map((s) => [s.offset, s.vaddr, s.filesz, s.memsz]), loads);
+          const r = diffDigests(d, await digestFile(path), {
+            context: prepareContext({ expect: "identical" }),
+          });
+          assert.equal(r.verdict, "pass");
+        });
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
       lock.close();

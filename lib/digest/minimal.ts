@@ -85,7 +85,7 @@ function registerAreas(
 ): Area[] {
   const out: Area[] = [];
   const h = core.header;
-  const at = prStatusOffsets(prStatusAbi(h.machine, h.bits));
+  const at = prStatusOffsets(prStatusAbi(h.machine, h.bits, h.flags));
   let thread = -1;
   for (const seg of core.segments) {
     if (seg.type !== PT_NOTE || seg.available === 0n) continue;

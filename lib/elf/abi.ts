@@ -27,6 +27,10 @@ export interface PrStatusAbi {
 
 /** `EM_68K`. */
 export const EM_68K = 4;
+/** `EM_MIPS`. */
+export const EM_MIPS = 8;
+/** `e_flags` bit of MIPS n32 objects. */
+export const EF_MIPS_ABI2 = 0x20;
 /** `EM_X86_64`. */
 export const EM_X86_64 = 62;
 
@@ -35,6 +39,7 @@ export const EM_X86_64 = 62;
  *
  * @param machine `e_machine`
  * @param bits ELF class
+ * @param flags `e_flags` (MIPS n32 is told by `EF_MIPS_ABI2`)
  * @returns the layout
  *
  * @example
@@ -44,9 +49,13 @@ export const EM_X86_64 = 62;
  * assert.equal(prStatusAbi(4, 32).align, 2); // m68k
  * ```
  */
-export function prStatusAbi(machine: number, bits: 32 | 64): PrStatusAbi {
+export function prStatusAbi(machine: number, bits: 32 | 64, flags = 0): PrStatusAbi {
   if (machine === EM_68K) {
     return { long: 4, align: 2, regWord: 4, regNames: M68K_REGS, name: "m68k" };
+  }
+  // MIPS n32 (EF_MIPS_ABI2 in an ELF32 core): 32-bit longs, 45 64-bit registers, as x32.
+  if (machine === EM_MIPS && bits === 32 && (flags & EF_MIPS_ABI2) !== 0) {
+    return { long: 4, align: 4, regWord: 8, name: "mips-n32" };
   }
   if (machine === EM_X86_64 && bits === 32) {
     return { long: 4, align: 4, regWord: 8, regNames: X86_64_REGS, name: "x32" };

@@ -49,7 +49,9 @@ export interface PrStatus {
 /** Decodes an `NT_PRSTATUS` descriptor. */
 export function decodePrStatus(note: RawNote, h: ElfHeader): PrStatus {
   // Offsets per ABI (m68k aligns long to 2; x32 has 64-bit registers in an ELF32 core).
-  const abi = prStatusAbi(h.machine, h.bits);
+  // A MIPS core without EF_MIPS_ABI2 but with n32's size (72 + 45 × 8 + 8) is n32 too.
+  const n32 = h.machine === 8 && h.bits === 32 && note.desc.length === 440 ? 0x20 : 0;
+  const abi = prStatusAbi(h.machine, h.bits, h.flags | n32);
   const at = prStatusOffsets(abi);
   const w = abi.long;
   const r = new ByteReader(note.desc, h.byteOrder, note.descOffset);
