@@ -43,6 +43,7 @@ export function inputGuard(options: GuardOptions = {}): TransformStream<Uint8Arr
   let seen = 0;
   let head: Uint8Array[] | undefined = [];
   let headBytes = 0;
+  let nextTry = 64;
   let limit = Infinity;
   const check = () => {
     if (signal?.aborted) throw signal.reason ?? new Error("aborted");
@@ -54,11 +55,15 @@ export function inputGuard(options: GuardOptions = {}): TransformStream<Uint8Arr
       if (head && headBytes < 1 << 20) {
         head.push(chunk.slice(0, (1 << 20) - headBytes));
         headBytes += chunk.length;
-        const end = declaredEnd(concatAll(head));
-        if (end !== undefined) {
-          limit = end + slackBytes;
-          head = undefined;
-        }
+      }
+      // Parse the head only each time it doubled: tiny chunks must not cost quadratic time.
+      if (head && (headBytes >= nextTry || headBytes >= 1 << 20)) {
+        nextTry = headBytes * 2;
+        const joined = concatAll(head);
+        head = [joined];
+        const end = declaredEnd(joined);
+        if (end !== undefined) limit = end + slackBytes;
+        if (end !== undefined || headBytes >= 1 << 20) head = undefined;
       }
       if (seen > limit) {
         throw new TooLargeError(
