@@ -12,7 +12,9 @@ export interface TinyArch {
   readonly qemu: string;
   /** `e_machine`. */
   readonly machine: number;
+  /** ELF class. */
   readonly bits: 32 | 64;
+  /** Little-endian. */
   readonly le: boolean;
   /** `e_flags`. */
   readonly flags?: number;

@@ -79,8 +79,11 @@ export function prStatusAbi(machine: number, bits: 32 | 64, flags = 0): PrStatus
 
 /** Field offsets of `elf_prstatus` for a layout. */
 export interface PrStatusOffsets {
+  /** `pr_sigpend`. */
   readonly sigpend: number;
+  /** `pr_sighold`. */
   readonly sighold: number;
+  /** `pr_pid` (then `pr_ppid`, `pr_pgrp`, `pr_sid`). */
   readonly pid: number;
   /** Start of `pr_reg`. */
   readonly reg: number;
