@@ -84,6 +84,7 @@ export async function runWhileFlowing<T>(
   work: (gated: ReadableStream<Uint8Array>) => Promise<T>,
 ): Promise<T> {
   let release: (() => void) | undefined = await slots.acquire();
+  let finished = false;
   const reader = body.getReader();
   const gated = new ReadableStream<Uint8Array>({
     async pull(ctl) {
@@ -97,7 +98,12 @@ export async function runWhileFlowing<T>(
       } finally {
         clearTimeout(timer);
       }
-      release ??= await slots.acquire();
+      if (!release) {
+        const got = await slots.acquire();
+        // The digest may have ended (failed, cancelled) while this read waited: never keep a slot.
+        if (finished) return got();
+        release = got;
+      }
       if (r.done) ctl.close();
       else ctl.enqueue(r.value);
     },
@@ -106,6 +112,8 @@ export async function runWhileFlowing<T>(
   try {
     return await work(gated);
   } finally {
+    finished = true;
     release?.();
+    release = undefined;
   }
 }

@@ -25,3 +25,33 @@ Deno.test("Slots releases a slot when the work throws", async () => {
   assert.equal(await slots.run(() => Promise.resolve(7)), 7);
   assert.equal(slots.busy, 0);
 });
+
+Deno.test("runWhileFlowing gives the slot up while the body is idle and never leaks it", async () => {
+  const { runWhileFlowing } = await import("./slots.ts");
+  const slots = new Slots(1);
+  const gate = Promise.withResolvers<void>();
+  let pulls = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      if (pulls++ === 1) await gate.promise; // the client stalls after one chunk
+      ctl.enqueue(new Uint8Array(1));
+    },
+  }, { highWaterMark: 0 });
+  const stalled = runWhileFlowing(slots, body, 20, async (s) => {
+    const r = s.getReader();
+    await r.read();
+    const next = r.read(); // waits on the stalled client
+    await new Promise((res) => setTimeout(res, 60));
+    throw new Error("digest failed while the client was idle");
+    // deno-lint-ignore no-unreachable
+    await next;
+  });
+  await new Promise((res) => setTimeout(res, 40));
+  assert.equal(slots.busy, 0, "an idle client holds no slot");
+  // Another digest runs meanwhile.
+  assert.equal(await slots.run(() => Promise.resolve(7)), 7);
+  await assert.rejects(stalled, /digest failed/);
+  gate.resolve(); // the stalled read completes after the digest ended
+  await new Promise((res) => setTimeout(res, 20));
+  assert.equal(slots.busy, 0, "no slot leaked");
+});
