@@ -120,3 +120,13 @@ Deno.test("hostile strings in every core-derived field are escaped for every for
   const inspected = renderInspectText(a.core, "a\u001b[5m");
   assert.doesNotMatch(inspected, TERMINAL);
 });
+
+Deno.test("predict's text output escapes control sequences in smaps paths", async () => {
+  const { predictionOf } = await import("../lib/diff/context.ts");
+  const { renderPredictText } = await import("../lib/report/predict.ts");
+  const smaps =
+    "55d0c0a00000-55d0c0a21000 rw-p 00000000 08:01 1234                       /tmp/\u001b]0;pwn\u0007x\u202e\n";
+  const out = renderPredictText(predictionOf(prepareContext({ smaps, filter: "0x33" })));
+  assert.doesNotMatch(out, TERMINAL);
+  assert.match(out, /\\x1b\]0;pwn\\x07x/);
+});
