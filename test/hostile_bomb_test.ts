@@ -96,7 +96,7 @@ Deno.test("a client that hangs up half-way through a bomb stops the work", async
     const rec = t.logs.find((l) => l.msg === "request")!;
     assert.equal(rec.problem, "client-closed");
     // The request ended soon after the hang-up (~0.3 s in), not after digesting 2 GiB of zeros.
-    assert.ok((rec.ms as number) < 2500, `the work went on ${rec.ms} ms`);
+    assert.ok((rec.ms as number) < 3500, `the work went on ${rec.ms} ms`);
     assert.deepEqual(await t.leftovers(), []);
   } finally {
     await server.close();
