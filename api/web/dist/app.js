@@ -514,6 +514,7 @@
     const status = byId("history-status");
     let cursor;
     let active = 0;
+    panel.hidden = false;
     const focusable = () => [...list.querySelectorAll("a")];
     const rove = (j) => {
       const links2 = focusable();

@@ -45,6 +45,8 @@ export function setupHistory(): void {
   const status = byId("history-status");
   let cursor: string | undefined;
   let active = 0;
+  // The panel needs this script: the page shell hides it until now.
+  panel.hidden = false;
 
   const focusable = () => [...list.querySelectorAll<HTMLAnchorElement>("a")];
   const rove = (j: number) => {
