@@ -27,7 +27,7 @@ Options:
 
 /** Summary of a digest for people and CI logs (no page contents, only counts and hashes). */
 export function digestSummary(d: CoreDigest): Record<string, unknown> {
-  const totals = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0 };
+  const totals = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0, holes: 0 };
   d.segments.forEach((s, i) => {
     const load = d.core.loads[i]!;
     const c = pageCounts(s, load.filesz, load.memsz);
@@ -72,8 +72,9 @@ export async function digestCommand(args: string[], io: CommandIO): Promise<numb
       `${
         positionals[0]
       }: ${d.size} bytes, ${d.core.producer.producer} core, ${d.core.loads.length} PT_LOAD\n` +
-        `pages: ${p.hashed} hashed (${p.zero} zero), ${p.truncated} truncated, ${p.unsaved} not saved\n` +
-        `xxh3-64 of file: ${s.fileHash}${
+        `pages: ${p.hashed} hashed (${p.zero} zero), ${p.truncated} truncated, ${p.unsaved} not saved` +
+        `${p.holes ? `, ${p.holes} holes (not read)` : ""}\n` +
+        `identity (xxh3-64 of tables and page hashes): ${s.fileHash}${
           d.meta.spilled ? `\nspilled: ${d.meta.spillReason}` : ""
         }\n` +
         (values.output ? `digest written to ${values.output}\n` : ""),

@@ -14,10 +14,12 @@ import {
 } from "../lib/bytes/streams.ts";
 import { decodeDigest, DIGEST_MAGIC, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
+import { digestPositional } from "../lib/digest/positional.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { InputError } from "../lib/errors.ts";
 import { createPageHasher } from "../wasm/mod.ts";
-import { MAX_DECOMPRESSED } from "./files.ts";
+import { MAX_DECOMPRESSED, positionalFile } from "./files.ts";
+import { dataExtents } from "./holes.ts";
 import { tempFileSpill } from "./spill.ts";
 
 /** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
@@ -131,12 +133,21 @@ export async function digestFile(
   if (detectCompression(head) !== "none" || isDigest(head)) {
     return await digestInput(fileChunks(file, { chunk: 1 << 20 }), options);
   }
-  // A plain core: no decompression pipeline and no per-chunk allocation (same digest, ~2x faster).
-  return await digestStream(
-    fileChunks(file, { maxBytes: options.maxBytes ?? MAX_DECOMPRESSED, reuse: true }),
-    createPageHasher(),
-    { spill: tempFileSpill(options.tempDir), compression: "none" },
-  );
+  // A plain core is read by position: the parser reads its tables where they are (no spill, whatever
+  // the layout), page bytes go straight into the hasher's memory, and holes are skipped.
+  try {
+    const size = (await file.stat()).size;
+    const max = options.maxBytes ?? MAX_DECOMPRESSED;
+    if (size > max) throw new TooLargeError("decompressed core", max);
+    return await digestPositional(
+      positionalFile(file, size),
+      createPageHasher(),
+      { spilled: false, compression: "none" },
+      dataExtents(path, size),
+    );
+  } finally {
+    file.close();
+  }
 }
 
 /** An input error reported by a digest Worker, re-raised in the caller with the same message. */

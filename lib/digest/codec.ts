@@ -1,7 +1,7 @@
 /**
  * The digest's compact binary form (about 8.1 bytes per page: an XXH3-64 and one zero bit), and back.
  *
- * Layout, little-endian, version 1:
+ * Layout, little-endian, version 2 (version 1 had no holes and hashed the whole file):
  * ```
  * 0   "CDDG"            magic
  * 4   u16 version       {@link DIGEST_FORMAT_VERSION}
@@ -14,6 +14,7 @@
  * 64  u32 n + n bytes   meta as JSON (spilled, spillReason, compression)
  *     u32 count, then per range: u64 offset, u32 length, bytes   (the skeleton: header, tables, notes)
  *     u32 count, then per PT_LOAD: u32 index, u32 pages, pages × u64 hash, ceil(pages/8) zero bits
+ *     u32 count, then per PT_LOAD with holes: u32 ordinal, u32 runs, runs × (u32 first, u32 count)
  *     u32 CRC-32 of everything before
  * ```
  * Decoding re-parses the skeleton with `parseCore`, so a digest yields the same `CoreFile` as the core.
@@ -60,7 +61,8 @@ export function crc32(bytes: Uint8Array): number {
 /** Serializes a digest. */
 export function encodeDigest(d: CoreDigest): Uint8Array {
   const meta = new TextEncoder().encode(JSON.stringify(d.meta));
-  let size = 64 + 4 + meta.length + 4 + 4 + 4;
+  let size = 64 + 4 + meta.length + 4 + 4 + 4 + 4;
+  for (const s of d.segments) if (s.holes) size += 8 + s.holes.length * 4;
   for (const r of d.skeleton) size += 12 + r.bytes.length;
   for (const s of d.segments) size += 8 + s.hashes.length * 8 + Math.ceil(s.hashes.length / 8);
   const out = new Uint8Array(size);
@@ -95,6 +97,18 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
     at += 8 * n;
     for (let i = 0; i < n; i++) if (s.zero[i]) out[at + (i >> 3)]! |= 1 << (i & 7);
     at += Math.ceil(n / 8);
+  }
+  // Holes (issue: Scale): pages never written, not read; listed per segment as runs.
+  const withHoles = d.segments.flatMap((s, i) => s.holes ? [i] : []);
+  v.setUint32(at, withHoles.length, true);
+  at += 4;
+  for (const i of withHoles) {
+    const runs = d.segments[i]!.holes!;
+    v.setUint32(at, i, true);
+    v.setUint32(at + 4, runs.length / 2, true);
+    at += 8;
+    for (let k = 0; k < runs.length; k++) v.setUint32(at + 4 * k, runs[k]!, true);
+    at += 4 * runs.length;
   }
   v.setUint32(at, crc32(out.subarray(0, at)), true);
   return out;
@@ -184,6 +198,20 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     const zero = new Uint8Array(pages);
     for (let k = 0; k < pages; k++) zero[k] = (bytes[zat + (k >> 3)]! >> (k & 7)) & 1;
     segments.push({ index, hashes, zero });
+  }
+  for (let n = body.u32("holes"), i = 0; i < n; i++) {
+    const ordinal = body.u32("holes.segment");
+    const seg = segments[ordinal];
+    const runs = body.u32("holes.runs");
+    const at = body.need(runs * 8, "holes.run");
+    const holes = new Uint32Array(runs * 2);
+    for (let k = 0; k < runs * 2; k++) holes[k] = body.v.getUint32(at + 4 * k, true);
+    for (let k = 0; k < runs * 2; k += 2) {
+      if (!seg || seg.holes || holes[k]! + holes[k + 1]! > seg.hashes.length) {
+        throw new DigestFormatError(at, "holes", "Digest holes do not fit their segment");
+      }
+    }
+    segments[ordinal] = { ...seg!, holes };
   }
   if (body.at !== crcAt) throw new DigestFormatError(body.at, "end", "Digest has trailing bytes");
   let core;

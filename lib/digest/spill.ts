@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { ByteSource } from "../bytes/source.ts";
-import { bytesSource } from "../bytes/source.ts";
+import { bytesSource, type PositionalSource } from "../bytes/source.ts";
 import { concat, TooLargeError } from "../bytes/streams.ts";
 
 /** A place to park a whole stream for random access. */
@@ -16,8 +15,8 @@ export interface Spill {
   /** Appends bytes. */
   write(chunk: Uint8Array): Promise<void>;
   /** Random access to everything written (after the last write). */
-  source(): Promise<ByteSource>;
-  /** Releases the spill (deletes a temporary file). Safe to call twice. */
+  source(): Promise<PositionalSource>;
+  /** Releases the spill (closes its already unlinked file). Safe to call twice. */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,197 @@
+/**
+ * `digestPositional`: the digest of a core that can be read by position (a local file, a spill):
+ * the parser reads header, tables and notes where they are; then every `PT_LOAD`'s saved pages are
+ * read, in file order, straight into the hasher's memory and hashed once. With the file's data
+ * extents (SEEK_DATA/SEEK_HOLE), pages that lie wholly in a hole are neither read nor hashed: they
+ * get the zero page's hash and are listed in the segment's `holes`.
+ *
+ * Cost: one read of each saved data byte, one hash of it, and per segment three typed arrays.
+ *
+ * @module
+ */
+
+import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
+import { type CoreFile, parseCore } from "../elf/core.ts";
+import { coreIdentity, mergeRanges } from "./identity.ts";
+import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
+import type { SegmentDigest } from "./model.ts";
+import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
+import type { StoredRange } from "./sparse.ts";
+
+/** Records the ranges a parser reads (copies), so they can be kept as the digest's skeleton. */
+export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
+  const ranges: StoredRange[] = [];
+  return {
+    ranges,
+    src: {
+      size: src.size,
+      async read(offset: number, length: number): Promise<Uint8Array> {
+        const bytes = await src.read(offset, length);
+        ranges.push({ offset, bytes: bytes.slice() });
+        return bytes;
+      },
+    },
+  };
+}
+
+/** Hash of a zero page of the hasher (computed once per hasher). */
+const zeroHashes = new WeakMap<PageHasher, bigint>();
+function zeroPageHash(hasher: PageHasher): bigint {
+  let h = zeroHashes.get(hasher);
+  if (h === undefined) {
+    hasher.input.fill(0, 0, PAGE_SIZE);
+    hasher.hash(1);
+    h = hasher.hashes[0]!;
+    zeroHashes.set(hasher, h);
+  }
+  return h;
+}
+
+/** Per-segment results being filled, in program header order. */
+interface Out {
+  readonly index: number;
+  readonly hashes: BigUint64Array;
+  readonly zero: Uint8Array;
+  holes: number[];
+}
+
+/** Fills the hasher's batch with whole runs of pages and routes results back by (segment, page). */
+class Batch {
+  fill = 0;
+  readonly ownerSeg: Int32Array;
+  readonly ownerPage: Uint32Array;
+  constructor(readonly hasher: PageHasher, readonly outs: Out[]) {
+    this.ownerSeg = new Int32Array(hasher.capacity);
+    this.ownerPage = new Uint32Array(hasher.capacity);
+  }
+  flush(lastLength = PAGE_SIZE): void {
+    if (this.fill === 0) return;
+    const { hasher, ownerSeg, ownerPage, outs } = this;
+    hasher.hash(this.fill, lastLength);
+    const { hashes, zero } = hasher;
+    for (let i = 0; i < this.fill; i++) {
+      const o = outs[ownerSeg[i]!]!;
+      o.hashes[ownerPage[i]!] = hashes[i]!;
+      o.zero[ownerPage[i]!] = zero[i]!;
+    }
+    this.fill = 0;
+  }
+}
+
+/** Index of the first extent whose end is past `at` (binary search). */
+function firstExtentAfter(x: DataExtents, at: number): number {
+  let lo = 0;
+  let hi = x.starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x.ends[mid]! <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Digests a core by position. `extents`, when given, lists where the file holds data; pages wholly
+ * outside them are holes.
+ *
+ * @param src the core, readable by position
+ * @param hasher the page-hash kernel
+ * @param meta how the digest was made
+ * @param extents the file's data extents (SEEK_DATA/SEEK_HOLE), or undefined to read everything
+ */
+export async function digestPositional(
+  src: PositionalSource,
+  hasher: PageHasher,
+  meta: DigestMeta = { spilled: false },
+  extents?: DataExtents,
+): Promise<CoreDigest> {
+  const rec = recording(src);
+  const core = await parseCore(rec.src);
+  const segments = hashLoads(src, hasher, core, extents);
+  const skeleton = mergeRanges(rec.ranges);
+  return {
+    formatVersion: DIGEST_FORMAT_VERSION,
+    kernelSha256: hasher.kernelSha256,
+    pageSize: PAGE_SIZE,
+    size: src.size,
+    fileHash: coreIdentity(hasher, src.size, skeleton, segments),
+    core,
+    segments,
+    skeleton,
+    meta,
+  };
+}
+
+function hashLoads(
+  src: PositionalSource,
+  hasher: PageHasher,
+  core: CoreFile,
+  extents: DataExtents | undefined,
+): SegmentDigest[] {
+  const zeroHash = extents ? zeroPageHash(hasher) : 0n;
+  const outs: Out[] = core.loads.map((s) => {
+    const available = Number(s.available);
+    const n = Math.floor(available / PAGE_SIZE) +
+      (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
+    return { index: s.index, hashes: new BigUint64Array(n), zero: new Uint8Array(n), holes: [] };
+  });
+  // File order: each byte range read once, forward.
+  const order = core.loads.map((_, i) => i).sort((a, b) =>
+    Number(core.loads[a]!.offset - core.loads[b]!.offset)
+  );
+  const batch = new Batch(hasher, outs);
+  const cap = hasher.capacity;
+  for (const k of order) {
+    const s = core.loads[k]!;
+    const o = outs[k]!;
+    const n = o.hashes.length;
+    const base = Number(s.offset);
+    const end = base + Number(s.available);
+    let x = extents ? firstExtentAfter(extents, base) : 0;
+    let p = 0;
+    while (p < n) {
+      // Extend a run of pages that are all data, or all hole.
+      const isData = (q: number): boolean => {
+        if (!extents) return true;
+        const a = base + q * PAGE_SIZE;
+        while (x < extents.starts.length && extents.ends[x]! <= a) x++;
+        return x < extents.starts.length && extents.starts[x]! < Math.min(end, a + PAGE_SIZE);
+      };
+      const data = isData(p);
+      let q = p + 1;
+      while (q < n && isData(q) === data) q++;
+      if (!data) {
+        o.zero.fill(1, p, q);
+        o.hashes.fill(zeroHash, p, q);
+        o.holes.push(p, q - p);
+        p = q;
+        continue;
+      }
+      while (p < q) {
+        const take = Math.min(cap - batch.fill, q - p);
+        const from = base + p * PAGE_SIZE;
+        const length = Math.min(take * PAGE_SIZE, end - from);
+        const at = batch.fill * PAGE_SIZE;
+        const got = src.readInto(from, hasher.input.subarray(at, at + length));
+        if (got < length) {
+          throw new Error(`Short read at byte ${from + got} of a positional source`);
+        }
+        for (let i = 0; i < take; i++) {
+          batch.ownerSeg[batch.fill + i] = k;
+          batch.ownerPage[batch.fill + i] = p + i;
+        }
+        batch.fill += take;
+        p += take;
+        const partial = length % PAGE_SIZE;
+        if (partial !== 0) batch.flush(partial);
+        else if (batch.fill === cap) batch.flush();
+      }
+    }
+  }
+  batch.flush();
+  return outs.map((o) =>
+    o.holes.length
+      ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: Uint32Array.from(o.holes) }
+      : { index: o.index, hashes: o.hashes, zero: o.zero }
+  );
+}
