@@ -14,11 +14,12 @@
 
 import assert from "node:assert/strict";
 import { diffDigests } from "../lib/diff/diff.ts";
+import { prepareContext } from "../lib/diff/context.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { pageCounts } from "../lib/digest/model.ts";
 import { digestFile, digestInput, fileChunks } from "../runtime/digest.ts";
-import { call } from "../api/_spec.ts";
-import { testApp } from "../api/_testing.ts";
+import { call } from "./_spec.ts";
+import { testApp } from "./_api.ts";
 import { buildProgram, liveCores, raiseMaxMapCount, whyNoLiveCores } from "./_live_cores.ts";
 
 const ignored = whyNoLiveCores();
@@ -66,7 +67,7 @@ async function diffBothWays(
   filter: string,
 ): Promise<void> {
   const [a, b] = [await digestFile(kernel), await digestFile(gdb)];
-  const report = diffDigests(a, b, { smaps, filter });
+  const report = diffDigests(a, b, { context: prepareContext({ smaps, filter }) });
   const bad = [
     ...report.ranges.flatMap((r) => r.differences.map((d) => `${r.start} ${r.name}: ${d.text}`)),
     ...report.notes.filter((d) => d.unexplained).map((d) => d.text),
@@ -164,7 +165,7 @@ Deno.test({
       assert.equal(c.zero, c.saved - 8);
       console.log(`scale_test: digest of the 8 GiB sparse core by path: ${ms.toFixed(0)} ms`);
       // A hole compares equal to a zero page: the same core against itself is identical.
-      const self = diffDigests(d, d, {});
+      const self = diffDigests(d, d);
       assert.equal(self.verdict, "pass");
       assert.equal(self.summary.differences, 0);
     } finally {
