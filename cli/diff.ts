@@ -27,6 +27,8 @@ Options:
 ${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
                                  else identical), kernel-vs-gdb, or identical
   --format F                     text (default), json, md, junit, html
+  --all-ranges                   list every aligned range (default: ranges equal in both cores
+                                 are counted in runs, not listed)
   -o, --output FILE              write the report to FILE instead of stdout
   -h, --help                     this help
 
@@ -39,6 +41,7 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     ...CONTEXT_FLAGS,
     expect: { type: "string" },
     format: { type: "string" },
+    "all-ranges": { type: "boolean" },
     output: { type: "string", short: "o" },
     help: { type: "boolean", short: "h" },
   });
@@ -53,7 +56,11 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   // The context first: a bad smaps file or option fails before gigabytes are hashed.
   const context = prepareContext({ ...await contextInput(values, Deno.readTextFile), expect });
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
-  const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });
+  const report = diffDigests(a, b, {
+    context,
+    labels: { a: pa, b: pb },
+    allRanges: values["all-ranges"] === true,
+  });
   const text = renderReport(report, format);
   if (values.output) await Deno.writeTextFile(values.output, text);
   else io.stdout(text);

@@ -11,6 +11,7 @@ import type { CoreFile } from "../elf/core.ts";
 import { OptionError } from "../errors.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
 import { type AnalysisContext, prepareContext } from "./context.ts";
+import { collapseRanges } from "./collapse.ts";
 import { explainRange, type Roles } from "./explain.ts";
 import type {
   CoreSummary,
@@ -32,6 +33,11 @@ export interface DiffOptions {
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
   readonly maxRuns?: number;
+  /**
+   * List every aligned range, also those equal in both cores (default false: they collapse into
+   * counted runs, see `collapse.ts`).
+   */
+  readonly allRanges?: boolean;
 }
 
 const PAGE = 4096n;
@@ -186,7 +192,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const byStatus: Record<string, number> = {};
   for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const unexpected = all.filter((d) => !d.expected).length;
-  return {
+  const report: DiffReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     verdict: unexpected === 0 ? "pass" : "fail",
     expectation,
@@ -214,4 +220,5 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     notes,
     files: neededFiles(a.core, b.core),
   };
+  return options.allRanges ? report : collapseRanges(report);
 }

@@ -5,7 +5,14 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  collapsedSentence,
+  failing,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
@@ -39,6 +46,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     }
     out.push("");
   }
+  const collapsed = collapsedSentence(r);
+  if (collapsed) out.push(collapsed, "");
   if (r.notes.length > 0) {
     out.push("**Notes**", "");
     for (const n of r.notes) {
