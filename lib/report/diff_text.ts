@@ -26,7 +26,7 @@ export function renderDiffText(r: DiffReport): string {
   );
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
     out.push(
-      `${k}: ${c.label} — ${c.producer} core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
+      `${k}: ${c.label} — ${c.producer} core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, identity ${
         hex(c.fileHash, 16)
       }${c.truncated ? ", TRUNCATED" : ""}`,
     );
