@@ -226,27 +226,56 @@ interface Attributes {
   count: number;
 }
 
-/** Parses one `Key: value` line into `attrs`. */
+/** Throws the syntax error of one attribute line. */
+function attributeError(lineNo: number, at: number, key: string, problem: string): never {
+  throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
+}
+
+/** Space, tab, CR, LF, VT, FF (what `trim` removes from smaps text). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** The value of `digits` when it is 1-15 decimal digits, else -1 (no regex, no allocation). */
+function decimal(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * Parses one `Key: value` line into `attrs`. Linear in the line, with no closure, regex or
+ * substring per number: a 70,000-mapping smaps has about 1.7 million of these lines.
+ */
 function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
   const colon = text.indexOf(":");
   const key = text.slice(0, colon);
-  const rest = text.slice(colon + 1);
-  const valueAt = colon + 1 + (rest.length - rest.trimStart().length);
-  const value = rest.trim();
-  function fail(problem: string, at = valueAt): never {
-    throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
-  }
+  let valueAt = colon + 1;
+  while (valueAt < text.length && isSpace(text.charCodeAt(valueAt))) valueAt++;
+  let valueEnd = text.length;
+  while (valueEnd > valueAt && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
   if (key in attrs.fields || key in attrs.textFields || (key === "VmFlags" && attrs.vmFlags)) {
-    fail(`Duplicate field ${key} in one mapping`, 0);
+    attributeError(lineNo, 0, key, `Duplicate field ${key} in one mapping`);
   }
   attrs.count++;
   if (key === "VmFlags") {
+    const value = text.slice(valueAt, valueEnd);
     attrs.vmFlags = new Set();
     let at = valueAt;
     for (const code of value.split(/ +/)) {
       if (code === "") continue;
       if (!/^[a-z?]{2}$/.test(code)) {
-        fail(`Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`, at);
+        attributeError(
+          lineNo,
+          at,
+          key,
+          `Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`,
+        );
       }
       attrs.vmFlags.add(code);
       if (!(code in VM_FLAG_NAMES)) attrs.unknownVmFlags.push(code);
@@ -254,20 +283,36 @@ function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
     }
     return;
   }
-  const kb = /^(\d+) kB$/.exec(value);
-  const bare = /^\d+$/.test(value);
+  // "N kB" or a bare "N".
+  const kbEnd = text.endsWith(" kB", valueEnd) ? valueEnd - 3 : -1;
+  const kb = kbEnd > valueAt ? decimal(text, valueAt, kbEnd) : -1;
+  const bare = decimal(text, valueAt, valueEnd);
   if (KB.has(key)) {
-    if (!kb) fail(`Expected "N kB", found ${JSON.stringify(value)}`);
-    attrs.fields[key] = Number(kb[1]) * 1024;
+    if (kb < 0) {
+      attributeError(
+        lineNo,
+        valueAt,
+        key,
+        `Expected "N kB", found ${JSON.stringify(text.slice(valueAt, valueEnd))}`,
+      );
+    }
+    attrs.fields[key] = kb * 1024;
   } else if (BARE.has(key)) {
-    if (!bare) fail(`Expected a bare number, found ${JSON.stringify(value)}`);
-    attrs.fields[key] = Number(value);
-  } else if (kb) {
-    attrs.fields[key] = Number(kb[1]) * 1024;
-  } else if (bare) {
-    attrs.fields[key] = Number(value);
+    if (bare < 0) {
+      attributeError(
+        lineNo,
+        valueAt,
+        key,
+        `Expected a bare number, found ${JSON.stringify(text.slice(valueAt, valueEnd))}`,
+      );
+    }
+    attrs.fields[key] = bare;
+  } else if (kb >= 0) {
+    attrs.fields[key] = kb * 1024;
+  } else if (bare >= 0) {
+    attrs.fields[key] = bare;
   } else {
-    attrs.textFields[key] = value;
+    attrs.textFields[key] = text.slice(valueAt, valueEnd);
   }
 }
 
