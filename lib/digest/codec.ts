@@ -35,6 +35,8 @@ import {
 } from "./model.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** The magic bytes a serialized digest starts with. */
 export const DIGEST_MAGIC: Uint8Array = new TextEncoder().encode("CDDG");
 
@@ -78,7 +80,9 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
     v.setUint32(at, s.index, true);
     v.setUint32(at + 4, n, true);
     at += 8;
-    for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, s.hashes[i]!, true);
+    if (LITTLE_ENDIAN_HOST) {
+      out.set(new Uint8Array(s.hashes.buffer, s.hashes.byteOffset, n * 8), at);
+    } else for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, s.hashes[i]!, true);
     at += 8 * n;
     for (let i = 0; i < n; i++) if (s.zero[i]) out[at + (i >> 3)]! |= 1 << (i & 7);
     at += Math.ceil(n / 8);
@@ -166,7 +170,10 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
       throw new DigestFormatError(body.offset, "segment.hashes", "Digest is truncated");
     }
     const hashes = new BigUint64Array(pages);
-    for (let k = 0; k < pages; k++) hashes[k] = body.u64("segment.hashes");
+    if (LITTLE_ENDIAN_HOST) {
+      // One copy, no BigInt per page (a 70,000-segment digest decodes in milliseconds).
+      new Uint8Array(hashes.buffer).set(body.bytesOf(pages * 8, "segment.hashes"));
+    } else for (let k = 0; k < pages; k++) hashes[k] = body.u64("segment.hashes");
     const bits = body.bytesOf(Math.ceil(pages / 8), "segment.zero");
     const zero = new Uint8Array(pages);
     for (let k = 0; k < pages; k++) zero[k] = (bits[k >> 3]! >> (k & 7)) & 1;

@@ -136,8 +136,9 @@ function hashLoads(
     return { index: s.index, hashes: new BigUint64Array(n), zero: new Uint8Array(n), holes: [] };
   });
   // File order: each byte range read once, forward.
-  const order = core.loads.map((_, i) => i).sort((a, b) =>
-    Number(core.loads[a]!.offset - core.loads[b]!.offset)
+  const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
+  const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) =>
+    offsets[a]! - offsets[b]!
   );
   const batch = new Batch(hasher, outs);
   const cap = hasher.capacity;
