@@ -88,6 +88,15 @@ async function diffBothWays(
     const uploaded = JSON.parse(r.text);
     assert.equal(uploaded.summary.unexplained, 0);
     assert.equal(uploaded.summary.differences, report.summary.differences);
+    for (const side of ["a", "b"]) {
+      const id = r.res.headers.get(`coredelta-digest-${side}`)!;
+      const core = JSON.parse((await call(t.app, `/v1/cores/${id}`)).text);
+      assert.equal(core.summary.meta.spilled, false, `upload ${side} was digested in one pass`);
+      assert.equal(
+        core.summary.fileHash,
+        `0x${(side === "a" ? a : b).fileHash.toString(16).padStart(16, "0")}`,
+      );
+    }
     assert.deepEqual(await t.leftovers(), []);
   } finally {
     await t.cleanup();
