@@ -18,6 +18,7 @@
 export { decodeDigest, DIGEST_MAGIC, encodeDigest, isDigest } from "./codec.ts";
 export { type DigestOptions, digestStream } from "./digest.ts";
 export { digestPositional } from "./positional.ts";
+export type { DataExtents, PositionalSource } from "../bytes/source.ts";
 export {
   type CoreDigest,
   DIGEST_FORMAT_VERSION,

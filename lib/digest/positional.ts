@@ -137,9 +137,7 @@ function hashLoads(
   });
   // File order: each byte range read once, forward.
   const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
-  const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) =>
-    offsets[a]! - offsets[b]!
-  );
+  const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
   const batch = new Batch(hasher, outs);
   const cap = hasher.capacity;
   for (const k of order) {
