@@ -26,8 +26,8 @@
  * @module
  */
 
+import { type Attributes, parseAttribute } from "./attribute.ts";
 import { SmapsSyntaxError } from "../errors.ts";
-import { BARE_FIELDS, KB_FIELDS, VM_FLAG_NAMES } from "./fields.ts";
 
 /** What a `/proc` mappings text is. */
 export type MapsFormat = "smaps" | "maps";
@@ -74,7 +74,7 @@ export interface SmapsMapping {
   readonly textFields: Readonly<Record<string, string>>;
   /** `VmFlags` codes, or `null` when the mapping has no `VmFlags` line (maps; kernels < 3.8). */
   readonly vmFlags: ReadonlySet<string> | null;
-  /** `VmFlags` codes not in {@link VM_FLAG_NAMES} (including `??`), in printed order. */
+  /** `VmFlags` codes not in `VM_FLAG_NAMES` (including `??`), in printed order. */
   readonly unknownVmFlags: readonly string[];
 }
 
@@ -86,8 +86,6 @@ export interface SmapsDocument {
   readonly mappings: readonly SmapsMapping[];
 }
 
-const KB = new Set(KB_FIELDS);
-const BARE = new Set(BARE_FIELDS);
 const HEX = /^[0-9a-fA-F]+$/;
 
 /** Splits text into lines, dropping one final newline; a CRLF text loses its `\r`s. */
@@ -216,105 +214,6 @@ function parseHeader(text: string, lineNo: number) {
 }
 
 type Header = ReturnType<typeof parseHeader>;
-
-/** Mutable attributes collected for one mapping while parsing. */
-interface Attributes {
-  fields: Record<string, number>;
-  textFields: Record<string, string>;
-  vmFlags: Set<string> | null;
-  unknownVmFlags: string[];
-  count: number;
-}
-
-/** Throws the syntax error of one attribute line. */
-function attributeError(lineNo: number, at: number, key: string, problem: string): never {
-  throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
-}
-
-/** Space, tab, CR, LF, VT, FF (what `trim` removes from smaps text). */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/** The value of `digits` when it is 1-15 decimal digits, else -1 (no regex, no allocation). */
-function decimal(text: string, from: number, to: number): number {
-  if (to <= from || to - from > 15) return -1;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-/**
- * Parses one `Key: value` line into `attrs`. Linear in the line, with no closure, regex or
- * substring per number: a 70,000-mapping smaps has about 1.7 million of these lines.
- */
-function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
-  const colon = text.indexOf(":");
-  const key = text.slice(0, colon);
-  let valueAt = colon + 1;
-  while (valueAt < text.length && isSpace(text.charCodeAt(valueAt))) valueAt++;
-  let valueEnd = text.length;
-  while (valueEnd > valueAt && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
-  if (key in attrs.fields || key in attrs.textFields || (key === "VmFlags" && attrs.vmFlags)) {
-    attributeError(lineNo, 0, key, `Duplicate field ${key} in one mapping`);
-  }
-  attrs.count++;
-  if (key === "VmFlags") {
-    const value = text.slice(valueAt, valueEnd);
-    attrs.vmFlags = new Set();
-    let at = valueAt;
-    for (const code of value.split(/ +/)) {
-      if (code === "") continue;
-      if (!/^[a-z?]{2}$/.test(code)) {
-        attributeError(
-          lineNo,
-          at,
-          key,
-          `Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`,
-        );
-      }
-      attrs.vmFlags.add(code);
-      if (!(code in VM_FLAG_NAMES)) attrs.unknownVmFlags.push(code);
-      at += code.length + 1;
-    }
-    return;
-  }
-  // "N kB" or a bare "N".
-  const kbEnd = text.endsWith(" kB", valueEnd) ? valueEnd - 3 : -1;
-  const kb = kbEnd > valueAt ? decimal(text, valueAt, kbEnd) : -1;
-  const bare = decimal(text, valueAt, valueEnd);
-  if (KB.has(key)) {
-    if (kb < 0) {
-      attributeError(
-        lineNo,
-        valueAt,
-        key,
-        `Expected "N kB", found ${JSON.stringify(text.slice(valueAt, valueEnd))}`,
-      );
-    }
-    attrs.fields[key] = kb * 1024;
-  } else if (BARE.has(key)) {
-    if (bare < 0) {
-      attributeError(
-        lineNo,
-        valueAt,
-        key,
-        `Expected a bare number, found ${JSON.stringify(text.slice(valueAt, valueEnd))}`,
-      );
-    }
-    attrs.fields[key] = bare;
-  } else if (kb >= 0) {
-    attrs.fields[key] = kb * 1024;
-  } else if (bare >= 0) {
-    attrs.fields[key] = bare;
-  } else {
-    attrs.textFields[key] = text.slice(valueAt, valueEnd);
-  }
-}
 
 /**
  * Parses `/proc/PID/smaps` or `/proc/PID/maps` text (detected from the content).
