@@ -47,6 +47,9 @@ function zeroPageHash(hasher: PageHasher): bigint {
   return h;
 }
 
+/** Shared empty hole list (most segments have none). */
+const NO_HOLES: number[] = [];
+
 /** Per-segment results being filled, in program header order. */
 interface Out {
   readonly index: number;
@@ -64,7 +67,42 @@ class Batch {
     this.ownerSeg = new Int32Array(hasher.capacity);
     this.ownerPage = new Uint32Array(hasher.capacity);
   }
-  flush(lastLength = PAGE_SIZE): void {
+  /** File range not read yet into the batch (`readFrom`, `readLength`, at slot `readSlot`). */
+  #readFrom = 0;
+  #readLength = 0;
+  #readAt = 0;
+
+  /**
+   * Asks for `length` bytes at file offset `from` at the batch's current end. Reads of ranges that
+   * continue each other (consecutive one-page segments of a gcore) are joined into one.
+   */
+  want(src: PositionalSource, from: number, length: number): void {
+    const at = this.fill * PAGE_SIZE;
+    if (
+      this.#readLength > 0 && this.#readFrom + this.#readLength === from &&
+      this.#readAt + this.#readLength === at
+    ) {
+      this.#readLength += length;
+      return;
+    }
+    this.#read(src);
+    this.#readFrom = from;
+    this.#readLength = length;
+    this.#readAt = at;
+  }
+
+  #read(src: PositionalSource): void {
+    if (this.#readLength === 0) return;
+    const target = this.hasher.input.subarray(this.#readAt, this.#readAt + this.#readLength);
+    const got = src.readInto(this.#readFrom, target);
+    if (got < target.length) {
+      throw new Error(`Short read at byte ${this.#readFrom + got} of a positional source`);
+    }
+    this.#readLength = 0;
+  }
+
+  flush(lastLength: number, src: PositionalSource): void {
+    this.#read(src);
     if (this.fill === 0) return;
     const { hasher, ownerSeg, ownerPage, outs } = this;
     hasher.hash(this.fill, lastLength);
@@ -129,11 +167,29 @@ function hashLoads(
   extents: DataExtents | undefined,
 ): SegmentDigest[] {
   const zeroHash = extents ? zeroPageHash(hasher) : 0n;
-  const outs: Out[] = core.loads.map((s) => {
+  // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
+  // array of its own per segment costs more than hashing its page).
+  const counts = new Float64Array(core.loads.length);
+  let total = 0;
+  core.loads.forEach((s, i) => {
     const available = Number(s.available);
-    const n = Math.floor(available / PAGE_SIZE) +
+    counts[i] = Math.floor(available / PAGE_SIZE) +
       (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
-    return { index: s.index, hashes: new BigUint64Array(n), zero: new Uint8Array(n), holes: [] };
+    total += counts[i]!;
+  });
+  const allHashes = new BigUint64Array(total);
+  const allZero = new Uint8Array(total);
+  let first = 0;
+  const outs: Out[] = core.loads.map((s, i) => {
+    const n = counts[i]!;
+    const out = {
+      index: s.index,
+      hashes: allHashes.subarray(first, first + n),
+      zero: allZero.subarray(first, first + n),
+      holes: NO_HOLES,
+    };
+    first += n;
+    return out;
   });
   // File order: each byte range read once, forward.
   const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
@@ -162,6 +218,7 @@ function hashLoads(
       if (!data) {
         o.zero.fill(1, p, q);
         o.hashes.fill(zeroHash, p, q);
+        if (o.holes === NO_HOLES) o.holes = [];
         o.holes.push(p, q - p);
         p = q;
         continue;
@@ -170,11 +227,7 @@ function hashLoads(
         const take = Math.min(cap - batch.fill, q - p);
         const from = base + p * PAGE_SIZE;
         const length = Math.min(take * PAGE_SIZE, end - from);
-        const at = batch.fill * PAGE_SIZE;
-        const got = src.readInto(from, hasher.input.subarray(at, at + length));
-        if (got < length) {
-          throw new Error(`Short read at byte ${from + got} of a positional source`);
-        }
+        batch.want(src, from, length);
         for (let i = 0; i < take; i++) {
           batch.ownerSeg[batch.fill + i] = k;
           batch.ownerPage[batch.fill + i] = p + i;
@@ -182,12 +235,12 @@ function hashLoads(
         batch.fill += take;
         p += take;
         const partial = length % PAGE_SIZE;
-        if (partial !== 0) batch.flush(partial);
-        else if (batch.fill === cap) batch.flush();
+        if (partial !== 0) batch.flush(partial, src);
+        else if (batch.fill === cap) batch.flush(PAGE_SIZE, src);
       }
     }
   }
-  batch.flush();
+  batch.flush(PAGE_SIZE, src);
   return outs.map((o) =>
     o.holes.length
       ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: Uint32Array.from(o.holes) }
