@@ -10,7 +10,7 @@
 import { type Context, Hono } from "hono";
 import type { CoreDigest } from "../../lib/digest/model.ts";
 import { collapseRanges } from "../../lib/diff/collapse.ts";
-import { jsonReplacer } from "../../lib/report/json.ts";
+import { packRanges } from "../ranges_store.ts";
 import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import {
@@ -39,7 +39,7 @@ export interface StoredReport {
   readonly verdict: "pass" | "fail";
   /** The renderings (ranges equal in both cores collapsed into counted runs). */
   readonly formats: Record<ReportFormat, string>;
-  /** Every aligned range as JSON, one per line, for `GET /v1/reports/{id}/ranges` (issue: Scale). */
+  /** Every aligned range, one per line (`ranges_store.ts`), for `GET /v1/reports/{id}/ranges`. */
   readonly ranges?: string;
 }
 
@@ -71,7 +71,7 @@ async function answerDiff(
     schemaVersion: report.schemaVersion,
     verdict: report.verdict,
     formats: renderAll(report),
-    ranges: full.ranges.map((r) => JSON.stringify(r, jsonReplacer)).join("\n"),
+    ranges: packRanges(full.ranges),
   };
   const entry = await services.storage.put(
     "report",

@@ -13,6 +13,7 @@ import { REPORT_FORMATS } from "../engine.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import type { StoredReport } from "./diff.ts";
+import { unpackRange } from "../ranges_store.ts";
 
 /**
  * The report routes.
@@ -62,7 +63,7 @@ export function reportsRoutes(services: Services): Hono<AppEnv> {
         },
       );
     }
-    const page = lines.slice(cursor, cursor + limit);
+    const page = lines.slice(cursor, cursor + limit).map(unpackRange);
     const next = cursor + page.length < lines.length ? String(cursor + page.length) : undefined;
     const body = `{"total":${lines.length},"items":[${page.join(",")}]${
       next ? `,"nextCursor":"${next}"` : ""

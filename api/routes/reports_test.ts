@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { call } from "../../test/_spec.ts";
 import { fixtureBlob, testApp } from "../../test/_api.ts";
-import { readFixtureText } from "../../test/_fixtures.ts";
+import { fixturePath, readFixtureText } from "../../test/_fixtures.ts";
+import { diffDigests } from "../../lib/diff/diff.ts";
+import { prepareContext } from "../../lib/diff/context.ts";
+import { toJson } from "../../lib/report/json.ts";
+import { digestFile } from "../../runtime/digest.ts";
 
 Deno.test("GET /v1/reports/{id}/ranges pages every range the report collapsed", async () => {
   const t = await testApp();
@@ -35,6 +39,15 @@ Deno.test("GET /v1/reports/{id}/ranges pages every range the report collapsed", 
       pages++;
     }
     assert.equal(all.length, report.summary.ranges);
+    // Exactly the library's ranges with nothing collapsed (compact storage expands losslessly).
+    const [a, b] = await Promise.all(
+      ["kernel", "gdb"].map((n) => digestFile(fixturePath("f033", `${n}.core.gz`))),
+    );
+    const lib = diffDigests(a!, b!, {
+      context: prepareContext({ smaps: readFixtureText("f033", "smaps.txt")! }),
+      allRanges: true,
+    });
+    assert.deepEqual(all, JSON.parse(toJson(lib.ranges)));
     assert.equal(pages, Math.ceil(all.length / 7));
     assert.equal(all.filter((x) => x.status === "same").length, collapsed);
     const starts = all.map((x) => BigInt(x.start));
