@@ -23,7 +23,7 @@ import { parseProgramHeaders, type Segment } from "../elf/program_header.ts";
 import { PN_XNUM, PT_LOAD, PT_NOTE } from "../elf/constants.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
-import { PageSink, SegmentPages } from "./pages.ts";
+import { PageSink, PageStore, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { digestPositional, recording } from "./positional.ts";
@@ -107,13 +107,14 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
     header,
     Number.MAX_SAFE_INTEGER,
   );
+  const store = new PageStore();
   const loads = segments
     .filter((s) => s.type === PT_LOAD && s.filesz > 0n)
     .map((seg) => ({
       start: Number(seg.offset),
       end: Number(seg.offset + seg.filesz),
       seg,
-      pages: new SegmentPages(seg.index),
+      pages: new SegmentPages(seg.index, store),
     }))
     .sort((a, b) => a.start - b.start);
   for (let i = 1; i < loads.length; i++) {
