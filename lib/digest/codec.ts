@@ -163,21 +163,38 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     skeleton.push({ offset, bytes: body.bytesOf(length, "range.bytes").slice() });
   }
   const segments: SegmentDigest[] = [];
-  for (let n = body.u32("segments"), i = 0; i < n; i++) {
-    const index = body.u32("segment.index");
+  const nSegments = body.u32("segments");
+  // First pass: the page total, so all segments share one hash array and one zero array.
+  const segmentsAt = body.pos;
+  let total = 0;
+  for (let i = 0; i < nSegments; i++) {
+    body.u32("segment.index");
     const pages = body.u32("segment.pages");
-    if (pages * 8 > body.remaining) {
+    if (pages * 8 + Math.ceil(pages / 8) > body.remaining) {
       throw new DigestFormatError(body.offset, "segment.hashes", "Digest is truncated");
     }
-    const hashes = new BigUint64Array(pages);
+    body.pos += pages * 8 + Math.ceil(pages / 8);
+    total += pages;
+  }
+  body.pos = segmentsAt;
+  const allHashes = new BigUint64Array(total);
+  const allZero = new Uint8Array(total);
+  let first = 0;
+  for (let i = 0; i < nSegments; i++) {
+    const index = body.u32("segment.index");
+    const pages = body.u32("segment.pages");
+    const hashes = allHashes.subarray(first, first + pages);
     if (LITTLE_ENDIAN_HOST) {
       // One copy, no BigInt per page (a 70,000-segment digest decodes in milliseconds).
-      new Uint8Array(hashes.buffer).set(body.bytesOf(pages * 8, "segment.hashes"));
+      new Uint8Array(allHashes.buffer, first * 8, pages * 8).set(
+        body.bytesOf(pages * 8, "segment.hashes"),
+      );
     } else for (let k = 0; k < pages; k++) hashes[k] = body.u64("segment.hashes");
     const bits = body.bytesOf(Math.ceil(pages / 8), "segment.zero");
-    const zero = new Uint8Array(pages);
+    const zero = allZero.subarray(first, first + pages);
     for (let k = 0; k < pages; k++) zero[k] = (bits[k >> 3]! >> (k & 7)) & 1;
     segments.push({ index, hashes, zero });
+    first += pages;
   }
   for (let n = body.u32("holes"), i = 0; i < n; i++) {
     const ordinal = body.u32("holes.segment");
