@@ -8,6 +8,7 @@
 
 import { EXPECTATIONS, prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
+import { jsonChunks } from "../lib/report/json.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
@@ -61,8 +62,21 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     labels: { a: pa, b: pb },
     allRanges: values["all-ranges"] === true,
   });
-  const text = renderReport(report, format);
-  if (values.output) await Deno.writeTextFile(values.output, text);
-  else io.stdout(text);
+  // JSON is written range by range (a report with --all-ranges can list 70,000 of them).
+  const chunks = format === "json"
+    ? jsonChunks(report as unknown as Record<string, unknown>, "ranges")
+    : [renderReport(report, format)];
+  if (values.output) {
+    const file = await Deno.open(values.output, { write: true, create: true, truncate: true });
+    try {
+      const encoder = new TextEncoder();
+      for (const chunk of chunks) {
+        const bytes = encoder.encode(chunk);
+        for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+      }
+    } finally {
+      file.close();
+    }
+  } else for (const chunk of chunks) io.stdout(chunk);
   return report.verdict === "pass" ? 0 : 1;
 }
