@@ -47,7 +47,13 @@ export function collapseRanges(report: DiffReport): DiffReport {
   }
   close();
   if (collapsed.length === 0) return report;
-  return { ...report, ranges, collapsed };
+  // Same key order as `diffDigests` gives: `collapsed` right after `ranges`.
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(report)) {
+    out[k] = k === "ranges" ? ranges : v;
+    if (k === "ranges") out.collapsed = collapsed;
+  }
+  return out as unknown as DiffReport;
 }
 
 /** Ranges and pages the collapsed runs of a report stand for. */
