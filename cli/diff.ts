@@ -11,6 +11,7 @@ import { diffDigests } from "../lib/diff/diff.ts";
 import { jsonChunks } from "../lib/report/json.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
+import { writeOutput } from "../runtime/output.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput } from "./context_flags.ts";
@@ -30,7 +31,8 @@ ${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb whe
   --format F                     text (default), json, md, junit, html
   --all-ranges                   list every aligned range (default: ranges equal in both cores
                                  are counted in runs, not listed)
-  -o, --output FILE              write the report to FILE instead of stdout
+  -o, --output FILE              write the report to FILE instead of stdout (- for stdout;
+                                 an existing file keeps its mode, a new one is 0600)
   -h, --help                     this help
 
 Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail), 2 usage or input error.
@@ -62,21 +64,13 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     labels: { a: pa, b: pb },
     allRanges: values["all-ranges"] === true,
   });
-  // JSON is written range by range (a report with --all-ranges can list 70,000 of them).
+  // JSON goes out range by range (a report with --all-ranges can list 70,000 of them); a file is
+  // written whole and atomically by writeOutput.
   const chunks = format === "json"
     ? jsonChunks(report as unknown as Record<string, unknown>, "ranges")
     : [renderReport(report, format)];
-  if (values.output) {
-    const file = await Deno.open(values.output, { write: true, create: true, truncate: true });
-    try {
-      const encoder = new TextEncoder();
-      for (const chunk of chunks) {
-        const bytes = encoder.encode(chunk);
-        for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-      }
-    } finally {
-      file.close();
-    }
+  if (values.output && values.output !== "-") {
+    await writeOutput(values.output, new TextEncoder().encode([...chunks].join("")));
   } else for (const chunk of chunks) io.stdout(chunk);
   return report.verdict === "pass" ? 0 : 1;
 }
