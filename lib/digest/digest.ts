@@ -7,10 +7,14 @@
  * range go straight to the page hasher, everything else is kept in a bounded sparse store from which
  * `parseCore` reads header, tables and notes at the end.
  *
- * Spilling: when the information needed to find the page data arrives after the data (extended
- * numbering keeps the real program header count in section header 0, usually at the end of the
- * file), when `PT_LOAD` file ranges overlap, or when the program header table is far from the start,
- * the stream is copied to a {@link Spill} and digested by random access; the digest says so.
+ * Extended numbering (`e_phnum == PN_XNUM`: the real count is in section header 0, at the end of
+ * the file) still streams: the table ends where the first segment's data starts, and the count is
+ * checked against section header 0 at the end (a mismatch is an error naming `sh_info`).
+ *
+ * Spilling: only when `PT_LOAD` file ranges overlap, or when the program header table is far from
+ * the start, the stream is copied to a {@link Spill} (a file unlinked at creation) and digested by
+ * position (`positional.ts`); the digest says so. Each byte is hashed once: the core's identity is
+ * derived from the parsed tables and the page hashes (`identity.ts`).
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
- * Spilling: when a core's layout puts information after the bytes that depend on it (extended
- * numbering, overlapping segments), the digest copies the stream to a spill and finishes by random
- * access. `lib/` does no I/O, so the spill is injected: the CLI and API provide a private temporary
- * file; tests use {@link memorySpill}.
+ * Spilling: when a streamed core's layout needs random access (overlapping `PT_LOAD` file ranges, a
+ * program header table far from the start), the digest copies the stream to a spill and finishes by
+ * position. `lib/` does no I/O, so the spill is injected: the CLI and API provide a private
+ * temporary file, unlinked as soon as it is created; tests use {@link memorySpill}.
  *
  * @module
  */
