@@ -107,10 +107,15 @@ class Batch {
     const { hasher, ownerSeg, ownerPage, outs } = this;
     hasher.hash(this.fill, lastLength);
     const { hashes, zero } = hasher;
-    for (let i = 0; i < this.fill; i++) {
-      const o = outs[ownerSeg[i]!]!;
-      o.hashes[ownerPage[i]!] = hashes[i]!;
-      o.zero[ownerPage[i]!] = zero[i]!;
+    // Copy runs of slots that are consecutive pages of one segment as blocks (no BigInt per page).
+    for (let i = 0; i < this.fill;) {
+      const seg = ownerSeg[i]!, page = ownerPage[i]!;
+      let j = i + 1;
+      while (j < this.fill && ownerSeg[j] === seg && ownerPage[j] === page + (j - i)) j++;
+      const o = outs[seg]!;
+      o.hashes.set(hashes.subarray(i, j), page);
+      o.zero.set(zero.subarray(i, j), page);
+      i = j;
     }
     this.fill = 0;
   }
@@ -214,7 +219,19 @@ function hashLoads(
       };
       const data = isData(p);
       let q = p + 1;
-      while (q < n && isData(q) === data) q++;
+      if (!extents) q = n;
+      else {
+        // Jump over whole extents (data) or the gap before the next one (hole), not page by page.
+        while (q < n && isData(q) === data) {
+          const next = x < extents.starts.length
+            ? Math.floor(
+              ((data ? Math.min(extents.ends[x]!, end) - 1 : extents.starts[x]!) - base) /
+                PAGE_SIZE,
+            ) + (data ? 1 : 0)
+            : n;
+          q = Math.max(q + 1, Math.min(n, next));
+        }
+      }
       if (!data) {
         o.zero.fill(1, p, q);
         o.hashes.fill(zeroHash, p, q);
