@@ -194,3 +194,16 @@ Deno.test("digestStream joins the prefix in linear time (regression: fuzz found 
   assert.equal(err.field, "e_phoff");
   assert.ok(performance.now() - t0 < 30_000, "prefix accumulation is not linear");
 });
+
+Deno.test("positional digest of a source that shrinks while read: a format error with the offset", async () => {
+  const { bytes, dataOffset } = sample();
+  const src = bytesSource(bytes);
+  const shrinking = {
+    ...src,
+    readInto: (offset: number, target: Uint8Array) =>
+      src.readInto(offset, target.subarray(0, Math.max(0, dataOffset + 100 - offset))),
+  };
+  const err = await rejectsWith(digestPositional(shrinking, fakeHasher()), CoreFormatError);
+  assert.equal(err.field, "p_offset");
+  assert.match(err.message, /changed while being read/);
+});

@@ -12,6 +12,7 @@
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
 import { type CoreFile, parseCore } from "../elf/core.ts";
+import { CoreFormatError } from "../errors.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import type { SegmentDigest } from "./model.ts";
@@ -96,7 +97,13 @@ class Batch {
     const target = this.hasher.input.subarray(this.#readAt, this.#readAt + this.#readLength);
     const got = src.readInto(this.#readFrom, target);
     if (got < target.length) {
-      throw new Error(`Short read at byte ${this.#readFrom + got} of a positional source`);
+      throw new CoreFormatError(
+        this.#readFrom + got,
+        "p_offset",
+        `File ends at byte ${
+          this.#readFrom + got
+        } inside PT_LOAD data it held when parsed (changed while being read?)`,
+      );
     }
     this.#readLength = 0;
   }
