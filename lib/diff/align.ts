@@ -100,6 +100,22 @@ type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missi
   kind: "truncated";
 };
 
+/**
+ * The page map of a range whose `pages` pages are all the same in both cores (what
+ * {@link comparePages} gives for it; the compact range store rebuilds it from the count).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(samePageMap(3), { bucket: 1, cells: "sss" });
+ * assert.deepEqual(samePageMap(130), { bucket: 3, cells: "s".repeat(44) });
+ * ```
+ */
+export function samePageMap(pages: number): PageMap {
+  const bucket = Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
+  return { bucket, cells: "s".repeat(Math.ceil(pages / bucket)) };
+}
+
 /** The {@link PAGE_CLASSES} index of one page pair (the worst class of a cell wins). */
 function pageClass(pa: PageState, pb: PageState): number {
   if (pa.kind === "truncated" || pb.kind === "truncated") return 1;
