@@ -328,6 +328,25 @@ Deno.test({
         assert.match(detail, /predicted: A \(kernel\): 0x[0-9a-f]+ bytes saved/);
       }
       await rig.shot(page, "real-wrong-filter");
+      // The report collapses equal ranges into runs: one lists its ranges through the real
+      // GET /v1/reports/{id}/ranges.
+      await page.uncheck("#f-failing");
+      const run = await page.evaluate(() =>
+        document.querySelector("#ranges .tr.run")?.getAttribute("data-i")
+      );
+      if (report.collapsed?.length) {
+        assert.ok(run !== null && run !== undefined, "a run row is listed");
+        await page.focus("#ranges");
+        await page.keyboard.press("Home");
+        for (let k = 0; k < Number(run); k++) await page.keyboard.press("ArrowDown");
+        await page.click("#expand-run");
+        await page.waitForFunction(() =>
+          !/equal in both cores/.test(
+            document.querySelector("#detail-body .dname")?.textContent ?? "equal in both cores",
+          )
+        );
+        assert.ok(await page.locator(".detail .strip .cell").count() >= 1, "its pages are drawn");
+      }
     } finally {
       await rig.close();
     }
