@@ -1,0 +1,139 @@
+/**
+ * A throwaway PostgreSQL cluster for tests: `initdb` in a fresh temporary directory owned by the
+ * `postgres` user (the server refuses to run as root), `pg_ctl start` on a private port with its
+ * socket in that directory, trust authentication on 127.0.0.1 only; `stop()` stops it and removes
+ * the directory. One cluster per test file: call {@link startPostgres} once at the top and stop it
+ * in the last test (or use {@link withPostgres}).
+ *
+ * When PostgreSQL is not installed (`/usr/lib/postgresql/<v>/bin/initdb` absent) {@link pgSkip}
+ * says why and tests are ignored with that message; `.ci/run` installs the `postgresql` package.
+ *
+ * @module
+ */
+
+/** A running throwaway cluster. */
+export interface PgCluster {
+  /** Connection URL of its `postgres` database (user `postgres`, trust auth). */
+  readonly url: string;
+  /** TCP port. */
+  readonly port: number;
+  /** The cluster's directory. */
+  readonly dir: string;
+  /** Makes a fresh empty database and returns its URL (one per test keeps tests apart). */
+  createDatabase(): Promise<string>;
+  /** Stops the server (fast shutdown), keeping the data: for outage tests. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port after {@link PgCluster.pause}. */
+  resume(): Promise<void>;
+  /** Runs one SQL statement with psql and returns its unaligned output. */
+  psql(sql: string, database?: string): Promise<string>;
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** Where the server binaries are, or undefined when PostgreSQL is not installed. */
+export function pgBinDir(): string | undefined {
+  for (const v of ["17", "16", "15", "14", "13"]) {
+    const dir = `/usr/lib/postgresql/${v}/bin`;
+    try {
+      Deno.statSync(`${dir}/initdb`);
+      return dir;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** Why PostgreSQL tests cannot run here, or false when they can. */
+export function pgSkip(): string | false {
+  if (!pgBinDir()) return "PostgreSQL is not installed (apt-get install postgresql)";
+  if (Deno.uid() === 0) {
+    try {
+      const p = new Deno.Command("id", { args: ["-u", "postgres"], stdout: "null", stderr: "null" })
+        .outputSync();
+      if (!p.success) return "there is no postgres user to run the server as";
+    } catch {
+      return "cannot look up the postgres user";
+    }
+  }
+  return false;
+}
+
+async function run(cmd: string, args: string[], asPostgres: boolean): Promise<string> {
+  const [c, a] = asPostgres && Deno.uid() === 0
+    ? ["runuser", ["-u", "postgres", "--", cmd, ...args]]
+    : [cmd, args];
+  const out = await new Deno.Command(c, { args: a, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return text;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/**
+ * Starts a throwaway cluster.
+ *
+ * @returns the running cluster
+ */
+export async function startPostgres(): Promise<PgCluster> {
+  const bin = pgBinDir();
+  if (!bin) throw new Error("PostgreSQL is not installed");
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-pg-" });
+  if (Deno.uid() === 0) await run("chown", ["postgres:postgres", dir], false);
+  const data = `${dir}/data`;
+  const port = freePort();
+  await run(
+    `${bin}/initdb`,
+    ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+    true,
+  );
+  const opts = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c fsync=off",
+    "-c max_connections=200",
+    "-c shared_buffers=32MB",
+  ].join(" ");
+  const start = () =>
+    run(`${bin}/pg_ctl`, ["-D", data, "-l", `${dir}/log`, "-o", opts, "-w", "start"], true);
+  const stopServer = (mode: string) =>
+    run(`${bin}/pg_ctl`, ["-D", data, "-m", mode, "-w", "stop"], true);
+  try {
+    await start();
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  const base = `postgres://postgres@127.0.0.1:${port}`;
+  const psql = (sql: string, database = "postgres") =>
+    run(`${bin}/psql`, ["-h", dir, "-p", String(port), "-U", "postgres", "-d", database, "-XAtqc", sql], true);
+  let stopped = false;
+  let n = 0;
+  return {
+    url: `${base}/postgres`,
+    port,
+    dir,
+    async createDatabase() {
+      const name = `t${++n}_${crypto.randomUUID().slice(0, 8)}`;
+      await psql(`CREATE DATABASE ${name}`);
+      return `${base}/${name}`;
+    },
+    pause: () => stopServer("fast").then(() => {}),
+    resume: () => start().then(() => {}),
+    psql,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopServer("immediate").catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
