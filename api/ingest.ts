@@ -68,8 +68,11 @@ export async function ingest(
  * @returns the stored digest
  */
 export async function storeDigest(services: Services, ingested: Ingested): Promise<StoredDigest> {
-  const entry = await services.storage.put("digest", encodeDigest(ingested.digest));
-  if (ingested.rawPath !== undefined) await services.storage.keepCore(entry.id, ingested.rawPath);
+  const entry = await services.storage.put(
+    "digest",
+    encodeDigest(ingested.digest),
+    ingested.rawPath !== undefined ? { corePath: ingested.rawPath } : {},
+  );
   return { id: entry.id, digest: ingested.digest, kept: ingested.rawPath !== undefined };
 }
 

@@ -114,7 +114,18 @@ export async function startPostgres(): Promise<PgCluster> {
   }
   const base = `postgres://postgres@127.0.0.1:${port}`;
   const psql = (sql: string, database = "postgres") =>
-    run(`${bin}/psql`, ["-h", dir, "-p", String(port), "-U", "postgres", "-d", database, "-XAtqc", sql], true);
+    run(`${bin}/psql`, [
+      "-h",
+      dir,
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      database,
+      "-XAtqc",
+      sql,
+    ], true);
   let stopped = false;
   let n = 0;
   return {
@@ -134,6 +145,59 @@ export async function startPostgres(): Promise<PgCluster> {
       stopped = true;
       await stopServer("immediate").catch(() => {});
       await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** A cluster started on first use and shared by the tests of one file. */
+export interface SharedPostgres {
+  /** Why the tests are skipped, or false. */
+  readonly skip: string | false;
+  /** The cluster (started on first call). */
+  cluster(): Promise<PgCluster>;
+  /** A fresh database on the cluster. */
+  database(): Promise<string>;
+  /** Stops the cluster if it was started (the file's last test calls it). */
+  stop(): Promise<void>;
+}
+
+/**
+ * One cluster per test file, started lazily; a synchronous `pg_ctl stop` on unload is the safety net
+ * when the last test does not run (a filtered or failed run).
+ *
+ * @returns the shared cluster
+ */
+export function sharedPostgres(): SharedPostgres {
+  const skip = pgSkip();
+  let started: Promise<PgCluster> | undefined;
+  let dir: string | undefined;
+  const cluster = () =>
+    started ??= startPostgres().then((c) => {
+      dir = c.dir;
+      return c;
+    });
+  globalThis.addEventListener("unload", () => {
+    if (!dir) return;
+    try {
+      const args = ["-u", "postgres", "--", `${pgBinDir()}/pg_ctl`, "-D", `${dir}/data`, "-m"];
+      new Deno.Command("runuser", {
+        args: [...args, "immediate", "stop"],
+        stdout: "null",
+        stderr: "null",
+      })
+        .outputSync();
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  });
+  return {
+    skip,
+    cluster,
+    database: async () => await (await cluster()).createDatabase(),
+    async stop() {
+      if (!started) return;
+      const c = await started;
+      await c.stop();
+      dir = undefined;
     },
   };
 }

@@ -1,0 +1,371 @@
+/**
+ * A {@link Storage} in PostgreSQL, shared by stateless replicas: digests and reports in tables
+ * keyed by their SHA-256, each written in one transaction once complete (a crashed writer leaves
+ * nothing); a kept raw core in 1 MiB rows of `core_chunks`, streamed in from the upload's temporary
+ * file inside the same transaction as its digest, and streamed out with a cursor; retention (count,
+ * age, bytes) as one `DELETE ... RETURNING` per kind, so two replicas pruning at once delete each
+ * object once (row locks); the schema from {@link MIGRATIONS}, applied at open.
+ *
+ * The client is the `postgres` npm package: a pool of `max` connections, prepared statements, TLS
+ * from the URL (`?sslmode=require|verify-full`) plus an optional CA file. Connection failures
+ * become {@link StoreUnavailableError} (503 with `Retry-After`). Temporary files of uploads stay on
+ * the replica that receives them, in a private directory removed at close.
+ *
+ * @module
+ */
+
+import postgres from "postgres";
+import { Buffer } from "node:buffer";
+import { type Clock, systemClock } from "../deps.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  reportFacts,
+  type ReportListItem,
+  type ReportPage,
+  type ReportQuery,
+} from "../history.ts";
+import {
+  DEFAULT_RETENTION,
+  type Entry,
+  isId,
+  type Kind,
+  type PutOptions,
+  type Retention,
+  sha256Hex,
+  type Storage,
+  StoredDataCorruptError,
+  StoreUnavailableError,
+} from "../storage.ts";
+import { MIGRATION_LOCK, MIGRATIONS } from "./migrations.ts";
+
+/** Options of {@link openPgStorage}. */
+export interface PgStorageOptions {
+  /** Retention (default {@link DEFAULT_RETENTION}). */
+  readonly retention?: Partial<Retention>;
+  /** Clock for ages. */
+  readonly clock?: Clock;
+  /** Pool size (default 10). */
+  readonly maxConnections?: number;
+  /** PEM file of the CA that signed the server's certificate (turns on verified TLS). */
+  readonly caFile?: string;
+  /** Seconds to wait for a connection (default 5). */
+  readonly connectTimeout?: number;
+}
+
+/** Rows of a kept core. */
+export const CORE_CHUNK_BYTES = 1024 * 1024;
+
+const TABLES: Record<Kind, string> = { digest: "digests", report: "reports" };
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+/** Whether `e` says the database could not be reached (rather than a bug or bad data). */
+export function isConnectionError(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? "");
+  return CONNECTION_CODES.has(code) || code.startsWith("08") ||
+    e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.ConnectionReset;
+}
+
+/** A {@link Storage} in PostgreSQL. Open it with {@link openPgStorage}. */
+export class PgStorage implements Storage {
+  readonly #sql: postgres.Sql;
+  readonly #retention: Retention;
+  readonly #clock: Clock;
+  readonly #tmp: string;
+
+  /**
+   * Wraps an open pool; {@link openPgStorage} also migrates and makes the temporary directory.
+   *
+   * @param sql the pool
+   * @param tmp this replica's private temporary directory
+   * @param options retention and clock
+   */
+  constructor(sql: postgres.Sql, tmp: string, options: PgStorageOptions = {}) {
+    this.#sql = sql;
+    this.#tmp = tmp;
+    this.#retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Runs `op`, turning connection failures into {@link StoreUnavailableError}. */
+  async #db<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      if (isConnectionError(e)) {
+        throw new StoreUnavailableError(`The database could not be reached (${what})`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  /** Applies every migration newer than the database's version; returns the versions applied. */
+  migrate(): Promise<number[]> {
+    return this.#db("migrate", () =>
+      this.#sql.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+        await tx.unsafe(`CREATE TABLE IF NOT EXISTS coredelta_migrations (
+          version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())`);
+        const [row] =
+          await tx`SELECT coalesce(max(version), 0)::int AS v FROM coredelta_migrations`;
+        const done: number[] = [];
+        for (const m of MIGRATIONS) {
+          if (m.version <= (row?.v ?? 0)) continue;
+          for (const s of m.statements) await tx.unsafe(s);
+          await tx`INSERT INTO coredelta_migrations (version, name) VALUES (${m.version}, ${m.name})`;
+          done.push(m.version);
+        }
+        return done;
+      }));
+  }
+
+  put(kind: Kind, bytes: Uint8Array, options: PutOptions = {}): Promise<Entry> {
+    const id = sha256Hex(bytes);
+    const now = this.#clock.now();
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.#db(`store ${kind}`, async () => {
+      await this.#sql.begin(async (tx) => {
+        if (kind === "digest") {
+          // A re-upload refreshes the age of an existing object, as in the local store.
+          await tx`INSERT INTO digests (id, bytes, size, created) VALUES
+            (${id}, ${data}, ${bytes.length}, ${now})
+            ON CONFLICT (id) DO UPDATE SET created = excluded.created`;
+          if (options.corePath !== undefined) await this.#writeCore(tx, id, options.corePath);
+        } else {
+          const f = reportFacts(bytes);
+          const { labels, processes: p, counts: n } = f.item;
+          await tx`INSERT INTO reports (id, bytes, size, created, verdict, expectation, label_a,
+            label_b, pid_a, pid_b, name_a, name_b, producer_a, producer_b, differences, unexpected,
+            unexplained) VALUES (${id}, ${data}, ${bytes.length}, ${now}, ${f.item.verdict},
+            ${f.item.expectation}, ${labels.a}, ${labels.b}, ${p.a.pid ?? null},
+            ${p.b.pid ?? null}, ${p.a.name ?? null}, ${p.b.name ?? null}, ${f.producers.a},
+            ${f.producers.b}, ${n.differences}, ${n.unexpected}, ${n.unexplained})
+            ON CONFLICT (id) DO UPDATE SET created = excluded.created`;
+        }
+      });
+      if (options.corePath !== undefined) await Deno.remove(options.corePath).catch(() => {});
+      await this.prune(kind, id);
+      return { id, size: bytes.length, created: now };
+    });
+  }
+
+  /** Streams a file into `core_chunks` of digest `id` (replacing any earlier copy). */
+  async #writeCore(tx: postgres.TransactionSql, id: string, path: string): Promise<void> {
+    await tx`DELETE FROM core_chunks WHERE digest_id = ${id}`;
+    using file = await Deno.open(path);
+    let seq = 0;
+    let total = 0;
+    for (;;) {
+      const buf = new Uint8Array(CORE_CHUNK_BYTES);
+      let n = 0;
+      while (n < buf.length) {
+        const r = await file.read(buf.subarray(n));
+        if (r === null) break;
+        n += r;
+      }
+      if (n === 0) break;
+      await tx`INSERT INTO core_chunks (digest_id, seq, bytes)
+        VALUES (${id}, ${seq++}, ${Buffer.from(buf.buffer, 0, n)})`;
+      total += n;
+      if (n < buf.length) break;
+    }
+    await tx`UPDATE digests SET core_size = ${total} WHERE id = ${id}`;
+  }
+
+  get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
+    if (!isId(id)) return Promise.resolve(undefined);
+    return this.#db(`read ${kind}`, async () => {
+      const [row] = await this.#sql`SELECT bytes FROM ${this.#sql(TABLES[kind])} WHERE id = ${id}`;
+      if (!row) return undefined;
+      const b = row.bytes as Uint8Array;
+      const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      if (sha256Hex(bytes) !== id) throw new StoredDataCorruptError(kind, id);
+      return bytes;
+    });
+  }
+
+  list(kind: Kind): Promise<Entry[]> {
+    return this.#db(`list ${kind}s`, async () => {
+      const rows = await this.#sql`SELECT id, size::float8 AS size, created::float8 AS created
+        FROM ${this.#sql(TABLES[kind])} ORDER BY created DESC, id`;
+      return rows.map((r) => ({ id: r.id as string, size: r.size as number, created: r.created }));
+    });
+  }
+
+  delete(kind: Kind, id: string): Promise<boolean> {
+    if (!isId(id)) return Promise.resolve(false);
+    return this.#db(`delete ${kind}`, async () => {
+      const r = await this.#sql`DELETE FROM ${this.#sql(TABLES[kind])} WHERE id = ${id}`;
+      return r.count > 0;
+    });
+  }
+
+  keepCore(id: string, tempPath: string): Promise<void> {
+    if (!isId(id)) throw new Error("not a digest id");
+    return this.#db("store core", async () => {
+      await this.#sql.begin(async (tx) => {
+        const [d] = await tx`SELECT 1 FROM digests WHERE id = ${id} FOR UPDATE`;
+        if (!d) throw new Error(`no digest ${id} to keep a core for`);
+        await this.#writeCore(tx, id, tempPath);
+      });
+      await Deno.remove(tempPath).catch(() => {});
+    });
+  }
+
+  hasCore(id: string): Promise<boolean> {
+    if (!isId(id)) return Promise.resolve(false);
+    return this.#db("read core", async () => {
+      const [r] = await this.#sql`SELECT 1 FROM core_chunks WHERE digest_id = ${id} LIMIT 1`;
+      return r !== undefined;
+    });
+  }
+
+  async readCore(id: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    if (!(await this.hasCore(id))) return undefined;
+    const rows = this.#sql`SELECT bytes FROM core_chunks WHERE digest_id = ${id} ORDER BY seq`
+      .cursor(4)[Symbol.asyncIterator]();
+    return new ReadableStream<Uint8Array>({
+      pull: async (ctl) => {
+        const r = await this.#db("read core", () => rows.next());
+        if (r.done) return ctl.close();
+        for (const row of r.value) ctl.enqueue(new Uint8Array(row.bytes as Uint8Array));
+      },
+      cancel: async () => void (await rows.return?.()),
+    }, { highWaterMark: 0 });
+  }
+
+  listReports(q: ReportQuery): Promise<ReportPage> {
+    const sql = this.#sql;
+    const at = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const text = q.text?.trim();
+    const like = text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const pid = text && /^\d{1,15}$/.test(text) ? Number(text) : null;
+    const none = sql``;
+    return this.#db("list reports", async () => {
+      const rows = await sql`SELECT id, created::float8 AS created, verdict, expectation, label_a,
+        label_b, pid_a::float8 AS pid_a, pid_b::float8 AS pid_b, name_a, name_b, differences,
+        unexpected, unexplained FROM reports WHERE true
+        ${q.verdict ? sql`AND verdict = ${q.verdict}` : none}
+        ${q.expectation ? sql`AND expectation = ${q.expectation}` : none}
+        ${q.producer ? sql`AND (producer_a = ${q.producer} OR producer_b = ${q.producer})` : none}
+        ${q.since ? sql`AND created >= ${q.since.getTime()}` : none}
+        ${q.until ? sql`AND created < ${q.until.getTime()}` : none}
+        ${
+        like
+          ? sql`AND (label_a ILIKE ${like} OR label_b ILIKE ${like} OR name_a ILIKE ${like}
+            OR name_b ILIKE ${like} OR pid_a = ${pid} OR pid_b = ${pid})`
+          : none
+      }
+        ${at ? sql`AND (created, id) < (${at.created}, ${at.id})` : none}
+        ORDER BY created DESC, id DESC LIMIT ${q.limit + 1}`;
+      const items: ReportListItem[] = rows.slice(0, q.limit).map((r) => ({
+        id: r.id,
+        createdAt: new Date(r.created).toISOString(),
+        verdict: r.verdict,
+        expectation: r.expectation,
+        labels: { a: r.label_a, b: r.label_b },
+        processes: { a: proc(r.pid_a, r.name_a), b: proc(r.pid_b, r.name_b) },
+        counts: {
+          differences: r.differences,
+          unexpected: r.unexpected,
+          unexplained: r.unexplained,
+        },
+      }));
+      const last = items[items.length - 1];
+      return rows.length > q.limit && last
+        ? { items, nextCursor: encodeCursor({ created: Date.parse(last.createdAt), id: last.id }) }
+        : { items };
+    });
+  }
+
+  /**
+   * Applies retention to `kind` in one statement: deletes objects older than the age limit, beyond
+   * the count limit, or beyond the byte limit (kept cores count), oldest first, never `keep`.
+   * Concurrent calls delete each object once: a row another call deleted is skipped.
+   */
+  prune(kind: Kind, keep = ""): Promise<string[]> {
+    const { maxCount, maxAgeMs, maxBytes } = this.#retention;
+    const oldest = this.#clock.now() - maxAgeMs;
+    const table = this.#sql(TABLES[kind]);
+    const bytes = kind === "digest" ? this.#sql`size + core_size` : this.#sql`size`;
+    const limitBytes = maxBytes !== undefined && Number.isFinite(maxBytes) ? maxBytes : null;
+    return this.#db(`prune ${kind}s`, async () => {
+      const rows = await this.#sql`WITH ranked AS (
+          SELECT id, created,
+            row_number() OVER (ORDER BY created DESC, id) AS n,
+            sum(${bytes}) OVER (ORDER BY created DESC, id) AS total
+          FROM ${table})
+        DELETE FROM ${table} t USING ranked r
+        WHERE t.id = r.id AND t.id <> ${keep} AND (r.created < ${oldest} OR r.n > ${maxCount}
+          OR (${limitBytes}::bigint IS NOT NULL AND r.total > ${limitBytes}::bigint))
+        RETURNING t.id`;
+      return rows.map((r) => r.id as string);
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#db("ping", () => this.#sql`SELECT 1`);
+  }
+
+  async tempDir(): Promise<string> {
+    return await Deno.makeTempDir({ dir: this.#tmp, prefix: "req-" });
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.end({ timeout: 5 }).catch(() => {});
+    await Deno.remove(this.#tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+function proc(pid: number | null, name: string | null): { pid?: number; name?: string } {
+  return { ...(pid !== null ? { pid } : {}), ...(name !== null ? { name } : {}) };
+}
+
+/**
+ * Connects to `url` (`postgres://user:pass@host:port/db?sslmode=...`), applies migrations and
+ * makes this replica's temporary directory.
+ *
+ * @param url the database URL
+ * @param options retention, clock, pool size, TLS CA
+ * @returns the store
+ */
+export async function openPgStorage(
+  url: string,
+  options: PgStorageOptions = {},
+): Promise<PgStorage> {
+  const ca = options.caFile ? await Deno.readTextFile(options.caFile) : undefined;
+  const sql = postgres(url, {
+    max: options.maxConnections ?? 10,
+    connect_timeout: options.connectTimeout ?? 5,
+    idle_timeout: 60,
+    prepare: true,
+    onnotice: () => {},
+    ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
+  });
+  const tmp = await Deno.makeTempDir({ prefix: "coredelta-tmp-" });
+  const store = new PgStorage(sql, tmp, options);
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}

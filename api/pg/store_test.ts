@@ -1,0 +1,287 @@
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { sharedPostgres } from "../../test/_postgres.ts";
+import { filesUnder } from "../_testing.ts";
+import type { ReportQuery } from "../history.ts";
+import {
+  openLocalStorage,
+  sha256Hex,
+  StoredDataCorruptError,
+  StoreUnavailableError,
+} from "../storage.ts";
+import { CORE_CHUNK_BYTES, openPgStorage, type PgStorageOptions } from "./store.ts";
+
+const pg = sharedPostgres();
+const ignore = pg.skip !== false;
+if (pg.skip) console.warn(`skipping PostgreSQL store tests: ${pg.skip}`);
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+async function store(url?: string, options: PgStorageOptions = {}) {
+  return await openPgStorage(url ?? await pg.database(), { maxConnections: 4, ...options });
+}
+
+/** A stored report's bytes as `answerDiff` writes them, with the fields the history indexes. */
+function reportBytes(
+  n: number,
+  o: { verdict?: string; expectation?: string; producer?: string; pid?: number; name?: string } =
+    {},
+): Uint8Array {
+  const report = {
+    verdict: o.verdict ?? "pass",
+    expectation: o.expectation ?? "kernel-vs-gdb",
+    a: {
+      label: `core-${n}.a`,
+      producer: o.producer ?? "kernel",
+      process: { pid: o.pid, name: o.name },
+    },
+    b: { label: `core-${n}.b`, producer: "gdb" },
+    summary: { differences: n, unexpected: n % 2, unexplained: 0 },
+  };
+  return bytes(
+    JSON.stringify({ verdict: report.verdict, formats: { json: JSON.stringify(report) } }),
+  );
+}
+
+Deno.test({
+  name: "PgStorage: migrations are versioned and applied once by replicas starting together",
+  ignore,
+  async fn() {
+    const url = await pg.database();
+    const stores = await Promise.all([store(url), store(url), store(url)]);
+    try {
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      const rows = await sql`SELECT version FROM coredelta_migrations`;
+      assert.deepEqual(rows.map((r) => r.version), [1]);
+      assert.deepEqual(await stores[0]!.migrate(), [], "nothing left to apply");
+      await sql.end();
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: content-addressed put/get/list/delete, corruption caught on read",
+  ignore,
+  async fn() {
+    const url = await pg.database();
+    const s = await store(url);
+    try {
+      const e = await s.put("digest", bytes("one"));
+      assert.equal(e.id, sha256Hex(bytes("one")));
+      assert.equal((await s.put("digest", bytes("one"))).id, e.id, "idempotent");
+      await s.put("report", reportBytes(1));
+      assert.deepEqual(await s.get("digest", e.id), bytes("one"));
+      assert.equal(await s.get("report", e.id), undefined, "kinds are separate");
+      assert.equal(await s.get("digest", "../../etc/passwd"), undefined);
+      assert.deepEqual((await s.list("digest")).map((x) => x.id), [e.id]);
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      await sql`UPDATE digests SET bytes = ${bytes("onE")} WHERE id = ${e.id}`;
+      await sql.end();
+      await assert.rejects(s.get("digest", e.id), StoredDataCorruptError);
+      assert.equal(await s.delete("digest", e.id), true);
+      assert.equal(await s.delete("digest", e.id), false);
+    } finally {
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: a kept core streams in with its digest (one transaction) and out in order",
+  ignore,
+  async fn() {
+    const url = await pg.database();
+    const s = await store(url);
+    const dir = await Deno.makeTempDir();
+    try {
+      const core = crypto.getRandomValues(new Uint8Array(65536)).map((_, i) => i * 7);
+      const big = new Uint8Array(CORE_CHUNK_BYTES * 2 + 12345);
+      for (let i = 0; i < big.length; i += core.length) {
+        big.set(core.subarray(0, big.length - i), i);
+      }
+      await Deno.writeFile(`${dir}/raw`, big);
+      const e = await s.put("digest", bytes("digest"), { corePath: `${dir}/raw` });
+      assert.deepEqual(await filesUnder(dir), [], "the temporary file was consumed");
+      assert.equal(await s.hasCore(e.id), true);
+      const stream = await s.readCore(e.id);
+      assert.ok(stream);
+      assert.deepEqual(new Uint8Array(await new Response(stream).arrayBuffer()), big);
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      const [n] = await sql`SELECT count(*)::int AS n FROM core_chunks`;
+      assert.equal(n?.n, 3);
+      // A core whose file cannot be read leaves no digest row either.
+      await assert.rejects(s.put("digest", bytes("other"), { corePath: `${dir}/missing` }));
+      const [d] = await sql`SELECT count(*)::int AS n FROM digests`;
+      assert.equal(d?.n, 1, "nothing half-written");
+      assert.equal(await s.delete("digest", e.id), true);
+      const [m] = await sql`SELECT count(*)::int AS n FROM core_chunks`;
+      assert.equal(m?.n, 0, "the core goes with its digest");
+      await sql.end();
+      assert.equal(await s.readCore(e.id), undefined);
+    } finally {
+      await s.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: retention by count, age and bytes (kept cores count) in SQL",
+  ignore,
+  async fn() {
+    let now = 1_000_000_000_000;
+    const clock = { now: () => now };
+    const url = await pg.database();
+    const s = await store(url, { clock, retention: { maxCount: 3, maxAgeMs: 10_000 } });
+    try {
+      const ids = [];
+      for (let i = 0; i < 5; i++) {
+        now += 1;
+        ids.push((await s.put("report", reportBytes(i))).id);
+      }
+      assert.deepEqual((await s.list("report")).map((e) => e.id), ids.slice(2).reverse());
+      now += 20_000;
+      const fresh = (await s.put("report", reportBytes(9))).id;
+      assert.deepEqual((await s.list("report")).map((e) => e.id), [fresh], "older than 10 s");
+    } finally {
+      await s.close();
+    }
+    const b = await store(url, { clock, retention: { maxBytes: 10 } });
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeFile(`${dir}/raw`, new Uint8Array(8));
+      now += 1;
+      const first = await b.put("digest", bytes("12345"), { corePath: `${dir}/raw` });
+      assert.deepEqual((await b.list("digest")).map((e) => e.id), [first.id], "the new one stays");
+      now += 1;
+      const second = await b.put("digest", bytes("abc"));
+      assert.deepEqual((await b.list("digest")).map((e) => e.id), [second.id], "5+8 bytes > 10");
+    } finally {
+      await b.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: two replicas running retention at once delete each object once",
+  ignore,
+  async fn() {
+    let now = 2_000_000_000_000;
+    const clock = { now: () => now };
+    const url = await pg.database();
+    const writer = await store(url, { clock });
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      now += 1;
+      ids.push((await writer.put("report", reportBytes(i))).id);
+    }
+    await writer.close();
+    const retention = { maxCount: 50 };
+    const [r1, r2] = await Promise.all([store(url, { retention }), store(url, { retention })]);
+    try {
+      const [g1, g2] = await Promise.all([r1.prune("report"), r2.prune("report")]);
+      const both = [...g1, ...g2];
+      assert.equal(both.length, 150, "150 deletions in all");
+      assert.equal(new Set(both).size, 150, "no object deleted twice");
+      assert.deepEqual(new Set(both), new Set(ids.slice(0, 150)), "the oldest went");
+      assert.equal((await r1.list("report")).length, 50);
+    } finally {
+      await r1.close();
+      await r2.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: listReports pages and filters exactly like the local store",
+  ignore,
+  async fn() {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const clock = { now: () => now };
+    const s = await store(undefined, { clock });
+    const dir = await Deno.makeTempDir();
+    const local = await openLocalStorage(dir, { clock });
+    try {
+      for (let i = 0; i < 23; i++) {
+        now += 60_000;
+        const r = reportBytes(i, {
+          verdict: i % 3 ? "pass" : "fail",
+          expectation: i % 4 ? "kernel-vs-gdb" : "identical",
+          producer: i % 5 ? "kernel" : "gdb",
+          ...(i % 2 ? { pid: 4000 + i, name: `svc_${i}` } : {}),
+        });
+        await s.put("report", r);
+        await local.put("report", r);
+      }
+      const queries: ReportQuery[] = [
+        { limit: 5 },
+        { limit: 4, verdict: "fail" },
+        { limit: 3, expectation: "identical" },
+        { limit: 10, producer: "gdb" },
+        { limit: 10, text: "SVC_1" },
+        { limit: 10, text: "4007" },
+        { limit: 10, text: "core-2" },
+        { limit: 10, text: "100%_" },
+        {
+          limit: 4,
+          since: new Date(Date.parse("2026-01-01T00:05:00Z")),
+          until: new Date(Date.parse("2026-01-01T00:15:00Z")),
+        },
+      ];
+      for (const q of queries) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 30; page++) {
+          const query = { ...q, ...(cursor ? { cursor } : {}) };
+          const [p, l] = await Promise.all([s.listReports(query), local.listReports(query)]);
+          assert.deepEqual(p, l, `same page for ${JSON.stringify(query)}`);
+          assert.ok(p.items.length <= q.limit);
+          seen.push(...p.items.map((i) => i.createdAt));
+          cursor = p.nextCursor;
+          if (!cursor) break;
+        }
+        assert.deepEqual(seen, [...seen].sort().reverse(), "newest first, no repeats");
+        assert.equal(new Set(seen).size, seen.length);
+      }
+      const all = await s.listReports({ limit: 100 });
+      assert.equal(all.items.length, 23);
+      assert.equal(all.nextCursor, undefined);
+      const one = all.items.find((i) => i.processes.a.pid === 4007);
+      assert.deepEqual(one?.processes, { a: { pid: 4007, name: "svc_7" }, b: {} });
+      assert.deepEqual(one?.counts, { differences: 7, unexpected: 1, unexplained: 0 });
+      assert.equal((await s.listReports({ limit: 3, text: "4007" })).items.length, 1);
+      assert.equal((await s.listReports({ limit: 100, verdict: "fail" })).items.length, 8);
+    } finally {
+      await s.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: database down -> StoreUnavailableError, nothing written; recovers when back",
+  ignore,
+  async fn() {
+    const cluster = await pg.cluster();
+    const url = await pg.database();
+    const s = await store(url, { connectTimeout: 2 });
+    try {
+      await s.put("digest", bytes("before"));
+      await cluster.pause();
+      await assert.rejects(s.ping(), StoreUnavailableError);
+      await assert.rejects(s.put("digest", bytes("during")), StoreUnavailableError);
+      await assert.rejects(s.listReports({ limit: 1 }), StoreUnavailableError);
+      await cluster.resume();
+      await s.ping();
+      assert.equal(await s.get("digest", sha256Hex(bytes("during"))), undefined, "nothing partial");
+      assert.ok(await s.get("digest", sha256Hex(bytes("before"))));
+      await s.put("digest", bytes("after"));
+    } finally {
+      await s.close();
+    }
+  },
+});
+
+Deno.test({ name: "PgStorage: stop the cluster", ignore, fn: () => pg.stop() });
