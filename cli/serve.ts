@@ -11,7 +11,7 @@
 import { createApp } from "../api/app.ts";
 import { DEFAULT_LIMITS, jsonLogger, type Limits, type Logger } from "../api/deps.ts";
 import { ProblemError } from "../api/problem.ts";
-import { DEFAULT_RETENTION, openLocalStorage } from "../api/storage.ts";
+import { DEFAULT_RETENTION, openLocalStorage, type Storage } from "../api/storage.ts";
 import { type CommandIO, parse, UsageError } from "./args.ts";
 
 /** Help text of `serve`. */
@@ -23,6 +23,9 @@ Options:
   --port N             port (default $PORT or 8931; 0 picks a free one)
   --hostname H         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --data DIR           data directory (default $COREDELTA_DATA or ./.coredelta-data)
+  --store URL          keep digests, reports and kept cores in PostgreSQL instead
+                       (postgres://user:pass@host:5432/db?sslmode=require; default $COREDELTA_STORE);
+                       replicas on one database serve any id. $COREDELTA_STORE_CA: CA file for TLS
   --max-upload BYTES   largest request body (default ${DEFAULT_LIMITS.maxUploadBytes})
   --max-core BYTES     largest core after decompression (default ${DEFAULT_LIMITS.maxCoreBytes})
   --timeout SECONDS    time allowed to receive a body (default ${
@@ -31,10 +34,12 @@ Options:
   --digests N          digests computed at once; more uploads wait unread (default ${DEFAULT_LIMITS.maxConcurrentDigests})
   --keep-count N       digests and reports kept, each (default ${DEFAULT_RETENTION.maxCount})
   --keep-days N        days they are kept (default ${DEFAULT_RETENTION.maxAgeMs / 86_400_000})
+  --keep-bytes BYTES   bytes kept per kind, kept cores included (default unlimited)
   --drain SECONDS      time requests in flight get at shutdown (default 30)
   -h, --help           this help
 
-Environment: COREDELTA_DATA, COREDELTA_TOKENS (comma-separated bearer tokens), PORT.
+Environment: COREDELTA_DATA, COREDELTA_STORE, COREDELTA_STORE_CA, COREDELTA_TOKENS
+(comma-separated bearer tokens), PORT.
 `;
 
 /** Options of {@link startServer}. */
@@ -43,14 +48,18 @@ export interface ServeOptions {
   readonly port: number;
   /** Listen address. */
   readonly hostname: string;
-  /** Data directory. */
+  /** Data directory (the local store). */
   readonly dataDir: string;
+  /** PostgreSQL URL: the shared store instead of the data directory. */
+  readonly store?: string | undefined;
+  /** CA file for the PostgreSQL TLS connection. */
+  readonly storeCa?: string | undefined;
   /** Bearer tokens (empty: no auth). */
   readonly tokens: readonly string[];
   /** Limit overrides. */
   readonly limits?: Partial<Limits>;
   /** Retention overrides. */
-  readonly retention?: { maxCount?: number; maxAgeMs?: number };
+  readonly retention?: { maxCount?: number; maxAgeMs?: number; maxBytes?: number };
   /** Drain time at shutdown, in ms. */
   readonly drainMs?: number;
   /** Log sink (default: JSON lines on stdout). */
@@ -67,6 +76,25 @@ export interface RunningServer {
   readonly finished: Promise<void>;
 }
 
+/** Whether `store` names a PostgreSQL database. */
+export function isPostgresUrl(store: string): boolean {
+  return /^postgres(ql)?:\/\//.test(store);
+}
+
+/** Opens the store the options name: PostgreSQL when `store` is set, else the data directory. */
+async function openStore(options: ServeOptions): Promise<Storage> {
+  const retention = options.retention ? { retention: options.retention } : {};
+  if (!options.store) return await openLocalStorage(options.dataDir, retention);
+  if (!isPostgresUrl(options.store)) {
+    throw new UsageError("--store must be a postgres:// or postgresql:// URL");
+  }
+  const { openPgStorage } = await import("../api/pg/store.ts");
+  return await openPgStorage(options.store, {
+    ...retention,
+    ...(options.storeCa ? { caFile: options.storeCa } : {}),
+  });
+}
+
 /**
  * Starts the API.
  *
@@ -75,9 +103,7 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger;
-  const storage = await openLocalStorage(options.dataDir, {
-    ...(options.retention ? { retention: options.retention } : {}),
-  });
+  const storage = await openStore(options);
   const stop = new AbortController();
   let draining = false;
   const app = createApp({
@@ -157,12 +183,14 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     port: { type: "string" },
     hostname: { type: "string" },
     data: { type: "string" },
+    store: { type: "string" },
     "max-upload": { type: "string" },
     "max-core": { type: "string" },
     timeout: { type: "string" },
     digests: { type: "string" },
     "keep-count": { type: "string" },
     "keep-days": { type: "string" },
+    "keep-bytes": { type: "string" },
     drain: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -187,17 +215,21 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (timeout) limits.requestTimeoutMs = timeout * 1000;
   const digests = bytesOption("digests", values.digests);
   if (digests) limits.maxConcurrentDigests = digests;
-  const retention: { maxCount?: number; maxAgeMs?: number } = {};
+  const retention: { maxCount?: number; maxAgeMs?: number; maxBytes?: number } = {};
   const keepCount = bytesOption("keep-count", values["keep-count"]);
   if (keepCount) retention.maxCount = keepCount;
   const keepDays = bytesOption("keep-days", values["keep-days"]);
   if (keepDays) retention.maxAgeMs = keepDays * 86_400_000;
+  const keepBytes = bytesOption("keep-bytes", values["keep-bytes"]);
+  if (keepBytes) retention.maxBytes = keepBytes;
   const drain = bytesOption("drain", values.drain);
 
   const server = await startServer({
     port,
     hostname: values.hostname ?? "127.0.0.1",
     dataDir: values.data ?? env("COREDELTA_DATA") ?? "./.coredelta-data",
+    store: values.store ?? env("COREDELTA_STORE"),
+    storeCa: env("COREDELTA_STORE_CA"),
     tokens: (env("COREDELTA_TOKENS") ?? "").split(",").map((t) => t.trim()).filter(Boolean),
     limits,
     retention,

@@ -51,6 +51,8 @@ export interface PgStorageOptions {
   readonly caFile?: string;
   /** Seconds to wait for a connection (default 5). */
   readonly connectTimeout?: number;
+  /** This replica's directory for upload temporary files (default: a new one in the system's). */
+  readonly tempDir?: string;
 }
 
 /** Rows of a kept core. */
@@ -359,7 +361,9 @@ export async function openPgStorage(
     onnotice: () => {},
     ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
   });
-  const tmp = await Deno.makeTempDir({ prefix: "coredelta-tmp-" });
+  let tmp = options.tempDir;
+  if (tmp) await Deno.mkdir(tmp, { recursive: true, mode: 0o700 });
+  else tmp = await Deno.makeTempDir({ prefix: "coredelta-tmp-" });
   const store = new PgStorage(sql, tmp, options);
   try {
     await store.migrate();
