@@ -22,7 +22,8 @@ Serves the HTTP API (/v1/...), its reference (/docs, /openapi.yaml) and the web 
 Options:
   --port N             port (default $PORT or 8931; 0 picks a free one)
   --hostname H         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-  --data DIR           data directory (default $COREDELTA_DATA or ./.coredelta-data)
+  --data DIR           data directory (default $COREDELTA_DATA or ./.coredelta-data; with --store
+                       it holds only this replica's temporary files)
   --store URL          keep digests, reports and kept cores in PostgreSQL instead
                        (postgres://user:pass@host:5432/db?sslmode=require; default $COREDELTA_STORE);
                        replicas on one database serve any id. $COREDELTA_STORE_CA: CA file for TLS
@@ -92,6 +93,7 @@ async function openStore(options: ServeOptions): Promise<Storage> {
   return await openPgStorage(options.store, {
     ...retention,
     ...(options.storeCa ? { caFile: options.storeCa } : {}),
+    tempDir: `${options.dataDir.replace(/\/+$/, "")}/tmp`,
   });
 }
 

@@ -51,7 +51,10 @@ export interface PgStorageOptions {
   readonly caFile?: string;
   /** Seconds to wait for a connection (default 5). */
   readonly connectTimeout?: number;
-  /** This replica's directory for upload temporary files (default: a new one in the system's). */
+  /**
+   * This replica's own directory for upload temporary files, emptied at open (default: a new one in
+   * the system's).
+   */
   readonly tempDir?: string;
 }
 
@@ -362,8 +365,11 @@ export async function openPgStorage(
     ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
   });
   let tmp = options.tempDir;
-  if (tmp) await Deno.mkdir(tmp, { recursive: true, mode: 0o700 });
-  else tmp = await Deno.makeTempDir({ prefix: "coredelta-tmp-" });
+  if (tmp) {
+    // Left by an earlier process of this replica (a crash): never adopted, so removed.
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await Deno.mkdir(tmp, { recursive: true, mode: 0o700 });
+  } else tmp = await Deno.makeTempDir({ prefix: "coredelta-tmp-" });
   const store = new PgStorage(sql, tmp, options);
   try {
     await store.migrate();
