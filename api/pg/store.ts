@@ -58,7 +58,25 @@ export interface PgStorageOptions {
   readonly tempDir?: string;
 }
 
-/** Rows of a kept core. */
+/**
+ * Environment variables the `postgres` client reads (libpq's `PG*` defaults and the OS user name):
+ * a server started with a scoped `--allow-env` must allow them (see compose.yaml).
+ */
+export const CLIENT_ENV: readonly string[] = [
+  "PGHOST",
+  "PGPORT",
+  "PGUSER",
+  "PGUSERNAME",
+  "PGDATABASE",
+  "PGPASSWORD",
+  "PGAPPNAME",
+  "PGTARGETSESSIONATTRS",
+  "USER",
+  "USERNAME",
+  "LOGNAME",
+];
+
+/** Bytes in one row of a kept core. */
 export const CORE_CHUNK_BYTES = 1024 * 1024;
 
 const TABLES: Record<Kind, string> = { digest: "digests", report: "reports" };
