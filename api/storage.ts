@@ -11,7 +11,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { type Clock, systemClock } from "./deps.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { pageReports, reportFacts, type ReportPage, type ReportQuery } from "./history.ts";
 
 /** What a store holds. */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { REPORT_FORMATS } from "../lib/report/render.ts";
-import { type ServeProcess, spawnServe, spillingCore, waitFor } from "../api/_faults.ts";
+import { type ServeProcess, spawnServe, spillingCore, waitFor } from "./_api_faults.ts";
 import { fixturePath } from "./_fixtures.ts";
 import { sharedPostgres } from "./_postgres.ts";
 

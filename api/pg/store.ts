@@ -16,7 +16,7 @@
 
 import postgres from "postgres";
 import { Buffer } from "node:buffer";
-import { type Clock, systemClock } from "../deps.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import {
   decodeCursor,
   encodeCursor,

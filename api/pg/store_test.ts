@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { sharedPostgres } from "../../test/_postgres.ts";
-import { filesUnder } from "../_testing.ts";
+import { filesUnder } from "../../test/_api.ts";
 import type { ReportQuery } from "../history.ts";
 import {
   openLocalStorage,

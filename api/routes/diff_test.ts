@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { prepareContext } from "../../lib/diff/context.ts";
 import { diffDigests } from "../../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import { digestFile } from "../../runtime/digest.ts";
 import { fixturePath, readFixtureText } from "../../test/_fixtures.ts";
-import { call } from "../_spec.ts";
-import { fixtureBlob, testApp } from "../_testing.ts";
+import { call } from "../../test/_spec.ts";
+import { fixtureBlob, testApp } from "../../test/_api.ts";
 
 /** The multipart form of a fixture pair (labels are the file names, as curl -F sends them). */
 async function pairForm(set = "f033", extra: Record<string, string> = {}): Promise<FormData> {
@@ -22,9 +23,8 @@ async function expected(set: string, smaps: string | undefined, filter?: string)
     digestFile(fixturePath(set, "gdb.core.gz")),
   ]);
   return diffDigests(a, b, {
+    context: prepareContext({ smaps, filter }),
     labels: { a: "kernel.core.gz", b: "gdb.core.gz" },
-    ...(smaps !== undefined ? { smaps } : {}),
-    ...(filter !== undefined ? { filter } : {}),
   });
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fixturePath } from "../../test/_fixtures.ts";
-import { call } from "../_spec.ts";
-import { testApp } from "../_testing.ts";
+import { call } from "../../test/_spec.ts";
+import { testApp } from "../../test/_api.ts";
 
 Deno.test("GET /v1/reports lists stored reports newest first, filters and pages them", async () => {
   let now = Date.parse("2026-03-01T12:00:00Z");

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { ReportPage, ReportQuery } from "./history.ts";
-import type { Entry, Kind, LocalStorage, PutOptions, Storage } from "./storage.ts";
-import { sleep } from "./_faults.ts";
+import type { ReportPage, ReportQuery } from "../api/history.ts";
+import type { Entry, Kind, LocalStorage, PutOptions, Storage } from "../api/storage.ts";
+import { sleep } from "./_api_faults.ts";
 
 /** An error shaped like the one Deno throws when the disk is full. */
 export function noSpaceError(path: string): Error {

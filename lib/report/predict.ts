@@ -5,8 +5,9 @@
  * @module
  */
 
-import { textTable } from "../report/table.ts";
-import type { PredictResult, ProducerPrediction } from "./predict.ts";
+import { toJson } from "./json.ts";
+import { textTable } from "./table.ts";
+import type { PredictResult, ProducerPrediction } from "../policy/predict.ts";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 const kb = (n: number) => `${Math.round(n / 1024)} kB`;
@@ -38,7 +39,7 @@ function outcomes(who: string, p: ProducerPrediction | undefined): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseSmaps } from "../smaps/parse.ts";
- * import { predict } from "./predict.ts";
+ * import { predict } from "../policy/predict.ts";
  * const { mappings } = parseSmaps(
  *   "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\nAnonymous: 0 kB\nVmFlags: ex \n",
  * );
@@ -53,7 +54,11 @@ export function renderPredictText(r: PredictResult): string {
   header.push("ASSUMPTIONS");
   const rows: string[][] = [header];
   for (const m of r.mappings) {
-    const row = [`${m.start.slice(2)}-${m.end.slice(2)}`, m.perms, shorten(m.name, 40) || "-"];
+    const row = [
+      `${m.start.toString(16)}-${m.end.toString(16)}`,
+      m.perms,
+      shorten(m.name, 40) || "-",
+    ];
     for (const [want, p] of [[wantK, m.kernel], [wantG, m.gdb]] as const) {
       if (want && p) row.push(dumpCode(p), p.emitted ? hex(p.p_filesz) : "-", p.reason);
     }
@@ -88,4 +93,15 @@ export function renderPredictText(r: PredictResult): string {
   if (r.executable) out += `Executable (guessed): ${r.executable}\n`;
   for (const w of r.warnings) out += `warning: ${w}\n`;
   return out;
+}
+
+/**
+ * Renders a prediction as `coredelta predict` and `POST /v1/predict` print it.
+ *
+ * @param r the prediction
+ * @param format `json` (addresses as `0x…` strings) or `text`
+ * @returns the text
+ */
+export function renderPrediction(r: PredictResult, format: "json" | "text"): string {
+  return format === "json" ? toJson(r) : renderPredictText(r);
 }

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { createApp } from "./app.ts";
-import type { AppDeps, Limits, LogRecord } from "./deps.ts";
+import { createApp } from "../api/app.ts";
+import type { AppDeps, Limits, LogRecord } from "../api/deps.ts";
 import postgres from "postgres";
-import { openPgStorage } from "./pg/store.ts";
-import { openLocalStorage, type Retention, type Storage } from "./storage.ts";
+import { openPgStorage } from "../api/pg/store.ts";
+import { openLocalStorage, type Retention, type Storage } from "../api/storage.ts";
 import { SPEC_TEXT } from "./_spec.ts";
 
 /** An app under test. */
