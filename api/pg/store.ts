@@ -184,7 +184,9 @@ export class PgStorage implements Storage {
         }
       });
       if (options.corePath !== undefined) await Deno.remove(options.corePath).catch(() => {});
-      await this.prune(kind, id);
+      // The object is stored: a failed retention pass must not fail the request (the next put
+      // prunes again).
+      await this.prune(kind, id).catch(() => {});
       return { id, size: bytes.length, created: now };
     });
   }
@@ -330,14 +332,19 @@ export class PgStorage implements Storage {
     const bytes = kind === "digest" ? this.#sql`size + core_size` : this.#sql`size`;
     const limitBytes = maxBytes !== undefined && Number.isFinite(maxBytes) ? maxBytes : null;
     return this.#db(`prune ${kind}s`, async () => {
+      // Rows are locked in id order and rows another pruner holds are skipped (it deletes them):
+      // no deadlock between replicas and no row deleted twice.
       const rows = await this.#sql`WITH ranked AS (
           SELECT id, created,
             row_number() OVER (ORDER BY created DESC, id) AS n,
             sum(${bytes}) OVER (ORDER BY created DESC, id) AS total
-          FROM ${table})
-        DELETE FROM ${table} t USING ranked r
-        WHERE t.id = r.id AND t.id <> ${keep} AND (r.created < ${oldest} OR r.n > ${maxCount}
-          OR (${limitBytes}::bigint IS NOT NULL AND r.total > ${limitBytes}::bigint))
+          FROM ${table}),
+        doomed AS (
+          SELECT t.id FROM ${table} t JOIN ranked r ON r.id = t.id
+          WHERE t.id <> ${keep} AND (r.created < ${oldest} OR r.n > ${maxCount}
+            OR (${limitBytes}::bigint IS NOT NULL AND r.total > ${limitBytes}::bigint))
+          ORDER BY t.id FOR UPDATE OF t SKIP LOCKED)
+        DELETE FROM ${table} t USING doomed d WHERE t.id = d.id
         RETURNING t.id`;
       return rows.map((r) => r.id as string);
     });
