@@ -19,6 +19,8 @@ export interface PgCluster {
   readonly port: number;
   /** The cluster's directory. */
   readonly dir: string;
+  /** With `ssl`: PEM file of the CA that signed the server's certificate (for 127.0.0.1). */
+  readonly caFile?: string;
   /** Makes a fresh empty database and returns its URL (one per test keeps tests apart). */
   createDatabase(): Promise<string>;
   /** Stops the server (fast shutdown), keeping the data: for outage tests. */
@@ -77,12 +79,73 @@ function freePort(): number {
   return port;
 }
 
+/** Makes a CA and a server certificate for 127.0.0.1 in `dir` with openssl. */
+async function makeCertificates(dir: string): Promise<void> {
+  const ssl = (args: string[]) => run("openssl", args, false);
+  await ssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=coredelta test CA",
+    "-keyout",
+    `${dir}/ca.key`,
+    "-out",
+    `${dir}/ca.pem`,
+  ]);
+  await ssl([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    `${dir}/server.key`,
+    "-out",
+    `${dir}/server.csr`,
+  ]);
+  await Deno.writeTextFile(`${dir}/san.ext`, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  await ssl([
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/server.csr`,
+    "-CA",
+    `${dir}/ca.pem`,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    `${dir}/san.ext`,
+    "-out",
+    `${dir}/server.pem`,
+  ]);
+  await Deno.chmod(`${dir}/server.key`, 0o600);
+  if (Deno.uid() === 0) {
+    await run("chown", ["postgres:postgres", `${dir}/server.key`, `${dir}/server.pem`], false);
+  }
+}
+
+/** Options of {@link startPostgres}. */
+export interface StartOptions {
+  /** Serve TLS with a certificate for 127.0.0.1 signed by a fresh CA ({@link PgCluster.caFile}). */
+  readonly ssl?: boolean;
+}
+
 /**
  * Starts a throwaway cluster.
  *
+ * @param options TLS
  * @returns the running cluster
  */
-export async function startPostgres(): Promise<PgCluster> {
+export async function startPostgres(options: StartOptions = {}): Promise<PgCluster> {
   const bin = pgBinDir();
   if (!bin) throw new Error("PostgreSQL is not installed");
   const dir = await Deno.makeTempDir({ prefix: "coredelta-pg-" });
@@ -94,7 +157,11 @@ export async function startPostgres(): Promise<PgCluster> {
     ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
     true,
   );
+  if (options.ssl) await makeCertificates(dir);
   const opts = [
+    ...(options.ssl
+      ? ["-c ssl=on", `-c ssl_cert_file=${dir}/server.pem`, `-c ssl_key_file=${dir}/server.key`]
+      : []),
     `-p ${port}`,
     `-k ${dir}`,
     "-c listen_addresses=127.0.0.1",
@@ -132,6 +199,7 @@ export async function startPostgres(): Promise<PgCluster> {
     url: `${base}/postgres`,
     port,
     dir,
+    ...(options.ssl ? { caFile: `${dir}/ca.pem` } : {}),
     async createDatabase() {
       const name = `t${++n}_${crypto.randomUUID().slice(0, 8)}`;
       await psql(`CREATE DATABASE ${name}`);

@@ -51,6 +51,8 @@ export interface PgStorageOptions {
   readonly caFile?: string;
   /** Seconds to wait for a connection (default 5). */
   readonly connectTimeout?: number;
+  /** How long to keep retrying an unreachable database at open, in ms (default 30 s). */
+  readonly startupWaitMs?: number;
   /**
    * This replica's own directory for upload temporary files, emptied at open (default: a new one in
    * the system's).
@@ -396,11 +398,18 @@ export async function openPgStorage(
     await Deno.mkdir(tmp, { recursive: true, mode: 0o700 });
   } else tmp = await Deno.makeTempDir({ prefix: "coredelta-tmp-" });
   const store = new PgStorage(sql, tmp, options);
-  try {
-    await store.migrate();
-  } catch (e) {
-    await store.close();
-    throw e;
+  // A replica may start before its database (compose, Kubernetes): wait for it, then migrate.
+  const until = Date.now() + (options.startupWaitMs ?? 30_000);
+  for (let delay = 250;; delay = Math.min(delay * 2, 4000)) {
+    try {
+      await store.migrate();
+      return store;
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError) || Date.now() + delay > until) {
+        await store.close();
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
-  return store;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { sharedPostgres } from "../../test/_postgres.ts";
+import { sharedPostgres, startPostgres } from "../../test/_postgres.ts";
 import { filesUnder } from "../../test/_api.ts";
 import type { ReportQuery } from "../history.ts";
 import {
@@ -172,24 +172,27 @@ Deno.test({
     const clock = { now: () => now };
     const url = await pg.database();
     const writer = await store(url, { clock });
-    const ids: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      now += 1;
-      ids.push((await writer.put("report", reportBytes(i))).id);
-    }
-    await writer.close();
     const retention = { maxCount: 50 };
-    const [r1, r2] = await Promise.all([store(url, { retention }), store(url, { retention })]);
+    const pruners = await Promise.all([1, 2, 3].map(() => store(url, { retention })));
     try {
-      const [g1, g2] = await Promise.all([r1.prune("report"), r2.prune("report")]);
-      const both = [...g1, ...g2];
-      assert.equal(both.length, 150, "150 deletions in all");
-      assert.equal(new Set(both).size, 150, "no object deleted twice");
-      assert.deepEqual(new Set(both), new Set(ids.slice(0, 150)), "the oldest went");
-      assert.equal((await r1.list("report")).length, 50);
+      let ids: string[] = [];
+      // Rounds of 150 new reports, then three replicas prune at once (50 stay each time).
+      for (let round = 0; round < 4; round++) {
+        const batch = Array.from({ length: 150 }, (_, i) => reportBytes(round * 1000 + i));
+        for (const r of batch) {
+          now += 1;
+          ids.push((await writer.put("report", r)).id);
+        }
+        const gone = (await Promise.all(pruners.map((p) => p.prune("report")))).flat();
+        assert.equal(gone.length, ids.length - 50, `round ${round}: every excess object deleted`);
+        assert.equal(new Set(gone).size, gone.length, `round ${round}: none deleted twice`);
+        assert.deepEqual(new Set(gone), new Set(ids.slice(0, -50)), "the oldest went");
+        ids = ids.slice(-50);
+        assert.deepEqual((await writer.list("report")).map((e) => e.id), [...ids].reverse());
+      }
     } finally {
-      await r1.close();
-      await r2.close();
+      await writer.close();
+      for (const p of pruners) await p.close();
     }
   },
 });
@@ -280,6 +283,61 @@ Deno.test({
       await s.put("digest", bytes("after"));
     } finally {
       await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: a replica starting before its database waits for it (startupWaitMs)",
+  ignore,
+  async fn() {
+    const cluster = await pg.cluster();
+    const url = await pg.database();
+    await cluster.pause();
+    try {
+      await assert.rejects(
+        store(url, { startupWaitMs: 0, connectTimeout: 1 }),
+        StoreUnavailableError,
+      );
+      const opening = store(url, { startupWaitMs: 20_000, connectTimeout: 1 });
+      await new Promise((r) => setTimeout(r, 1000));
+      await cluster.resume();
+      const s = await opening;
+      await s.ping();
+      await s.close();
+    } finally {
+      await cluster.resume().catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "PgStorage: TLS with sslmode=verify-full and a CA file; an unknown CA is refused",
+  ignore,
+  async fn() {
+    const tls = await startPostgres({ ssl: true });
+    try {
+      const url = `${await tls.createDatabase()}?sslmode=verify-full`;
+      const s = await store(url, { caFile: tls.caFile! });
+      try {
+        await s.put("digest", bytes("over tls"));
+        const check = postgres(url, {
+          max: 1,
+          onnotice: () => {},
+          ssl: { ca: await Deno.readTextFile(tls.caFile!) },
+        });
+        const rows = await check`SELECT count(*)::int AS n FROM pg_stat_ssl WHERE ssl`;
+        assert.ok((rows[0]?.n ?? 0) >= 2, "the store's connection and this one use TLS");
+        await check.end();
+      } finally {
+        await s.close();
+      }
+      await assert.rejects(
+        store(url, { startupWaitMs: 0 }),
+        "a server certificate from an unknown CA",
+      );
+    } finally {
+      await tls.stop();
     }
   },
 });
