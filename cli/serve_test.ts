@@ -126,3 +126,17 @@ Deno.test("serve drains uploads in flight on SIGTERM, logs JSON lines, and leave
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve --store takes only a PostgreSQL URL (exit 2 otherwise) and documents it", async () => {
+  let err = "";
+  const code = await main(["serve", "--store", "mysql://db/x", "--port", "0"], {
+    stdout: () => {},
+    stderr: (t) => void (err += t),
+  });
+  assert.equal(code, 2);
+  assert.match(err, /--store must be a postgres:\/\/ or postgresql:\/\/ URL/);
+  let help = "";
+  await main(["serve", "--help"], { stdout: (t) => void (help += t), stderr: () => {} });
+  assert.match(help, /--store URL/);
+  assert.match(help, /COREDELTA_STORE/);
+});

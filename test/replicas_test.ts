@@ -180,7 +180,7 @@ Deno.test({
       await waitFor("bytes to arrive", async () => {
         const m = await (await fetch(`${r.url}/metrics`)).text();
         return /coredelta_digests_in_flight 1/.test(m);
-      }, 10_000);
+      }, 30_000);
       await r.kill();
       await pending;
       assert.equal(await count(url, "digests"), 0);
@@ -201,7 +201,7 @@ Deno.test({
             JOIN pg_class c ON c.oid = l.relation
             WHERE c.relname = 'core_chunks' AND NOT l.granted`;
           return (w?.n ?? 0) > 0;
-        }, 20_000);
+        }, 30_000);
         await r.kill();
         killed = true;
         await upload;
@@ -211,7 +211,7 @@ Deno.test({
         const [b] = await admin`SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`;
         return (b?.n ?? 1) === 0;
-      }, 10_000);
+      }, 30_000);
       assert.equal(await count(url, "digests"), 0, "no digest row");
       assert.equal(await count(url, "core_chunks"), 0, "no chunk");
       assert.equal(await largeObjects(url), 0, "no large object");
@@ -241,7 +241,7 @@ Deno.test({
       await waitFor("the upload to start", async () => {
         const m = await (await fetch(`${r1.url}/metrics`)).text();
         return /coredelta_digests_in_flight 1/.test(m);
-      }, 10_000);
+      }, 30_000);
       await cluster.pause();
       held.finish();
       const got = await pending;
