@@ -20,7 +20,6 @@ import { diffRoutes } from "./routes/diff.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { predictRoutes } from "./routes/predict.ts";
 import { reportsRoutes } from "./routes/reports.ts";
-import { historyRoutes } from "./routes/history.ts";
 
 /** The version `/health` reports by default. */
 export const VERSION = "0.1.0";
@@ -175,7 +174,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/v1/cores", coresRoutes(services));
   app.route("/v1", diffRoutes(services));
   app.route("/v1", predictRoutes(services));
-  app.route("/v1/reports", historyRoutes(services));
   app.route("/v1/reports", reportsRoutes(services));
 
   app.notFound((c) => {

@@ -148,7 +148,8 @@ export function countRequests(metrics: Metrics): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * A storage whose failed operations are counted (the store itself is unchanged).
+ * A storage whose failed operations are counted (the store itself is unchanged). A `TypeError`
+ * (a bad cursor, an input error) is the caller's, not the store's, and is not counted.
  *
  * @param storage the store
  * @param metrics where to count
@@ -160,19 +161,17 @@ export function countStoreErrors(storage: Storage, metrics: Metrics): Storage {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
+        const count = (e: unknown) => {
+          if (!(e instanceof TypeError)) metrics.storeError(String(prop));
+          throw e;
+        };
         let r: unknown;
         try {
           r = v.apply(target, args);
         } catch (e) {
-          metrics.storeError(String(prop));
-          throw e;
+          count(e);
         }
-        return r instanceof Promise
-          ? r.catch((e) => {
-            metrics.storeError(String(prop));
-            throw e;
-          })
-          : r;
+        return r instanceof Promise ? r.catch(count) : r;
       };
     },
   });

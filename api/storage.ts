@@ -12,7 +12,8 @@
 
 import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "./clock.ts";
-import { pageReports, reportFacts, type ReportPage, type ReportQuery } from "./history.ts";
+import { listItem, matches, pageOf, type ReportListItem, type ReportQuery } from "./report_list.ts";
+export type { ReportListItem, ReportQuery };
 
 /** What a store holds. */
 export type Kind = "digest" | "report";
@@ -49,8 +50,8 @@ export interface Storage {
   hasCore(id: string): Promise<boolean>;
   /** The kept raw core of digest `id` as a stream, or undefined. */
   readCore(id: string): Promise<ReadableStream<Uint8Array> | undefined>;
-  /** One page of the report history, newest first (CONTRACTS.md item 5). */
-  listReports(query: ReportQuery): Promise<ReportPage>;
+  /** Stored reports, newest first, filtered and paged (`GET /v1/reports`, CONTRACTS.md 5). */
+  listReports(query: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }>;
   /** Applies retention to `kind` (never deleting `keep`); returns the ids it deleted. */
   prune(kind: Kind, keep?: string): Promise<string[]>;
   /** Resolves when the store is reachable; throws {@link StoreUnavailableError} otherwise. */
@@ -151,6 +152,8 @@ export class LocalStorage implements Storage {
   readonly root: string;
   readonly #retention: Retention;
   readonly #clock: Clock;
+  /** List items of stored reports (immutable by id), so listing reads each report once. */
+  readonly #listed = new Map<string, ReportListItem>();
 
   /**
    * Uses `root` as it is; {@link openLocalStorage} also creates the layout and empties `tmp/`.
@@ -226,6 +229,7 @@ export class LocalStorage implements Storage {
 
   async delete(kind: Kind, id: string): Promise<boolean> {
     if (!isId(id)) return false;
+    if (kind === "report") this.#listed.delete(id);
     if (kind === "digest") await Deno.remove(this.#path("core", id)).catch(() => {});
     try {
       await Deno.remove(this.#path(kind, id));
@@ -260,18 +264,26 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async listReports(query: ReportQuery): Promise<ReportPage> {
-    const all = [];
+  async listReports(
+    query: ReportQuery,
+  ): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
+    const items: ReportListItem[] = [];
     for (const e of await this.list("report")) {
-      const bytes = await this.get("report", e.id).catch(() => undefined);
-      if (!bytes) continue;
-      const f = reportFacts(bytes);
-      all.push({
-        item: { id: e.id, createdAt: new Date(e.created).toISOString(), ...f.item },
-        producers: f.producers,
-      });
+      let it = this.#listed.get(e.id);
+      if (!it || it.createdAt !== new Date(e.created).toISOString()) {
+        const bytes = await this.get("report", e.id).catch(() => undefined);
+        if (!bytes) continue;
+        try {
+          const stored = JSON.parse(new TextDecoder().decode(bytes));
+          it = listItem(e.id, e.created, stored.formats.json);
+        } catch {
+          continue; // not a report this version can list
+        }
+        this.#listed.set(e.id, it);
+      }
+      if (matches(it, query)) items.push(it);
     }
-    return pageReports(all, query);
+    return pageOf(items, query);
   }
 
   async ping(): Promise<void> {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ReportPage, ReportQuery } from "../api/history.ts";
+import type { ReportListItem, ReportQuery } from "../api/report_list.ts";
 import type { Entry, Kind, LocalStorage, PutOptions, Storage } from "../api/storage.ts";
 import { sleep } from "./_api_faults.ts";
 
@@ -74,7 +74,7 @@ export class FullStorage implements Storage {
     return this.#inner.readCore(id);
   }
   /** The report history. */
-  listReports(query: ReportQuery): Promise<ReportPage> {
+  listReports(query: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
     return this.#inner.listReports(query);
   }
   /** Retention. */

@@ -55,7 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
         unexpected integer NOT NULL,
         unexplained integer NOT NULL
       )`,
-      `CREATE INDEX reports_created ON reports (created DESC, id DESC)`,
+      `CREATE INDEX reports_created ON reports (created DESC, id)`,
     ],
   },
 ];

@@ -18,13 +18,12 @@ import postgres from "postgres";
 import { Buffer } from "node:buffer";
 import { type Clock, systemClock } from "../clock.ts";
 import {
-  decodeCursor,
-  encodeCursor,
-  reportFacts,
+  cursorAfter,
+  listItem,
+  parseCursor,
   type ReportListItem,
-  type ReportPage,
   type ReportQuery,
-} from "../history.ts";
+} from "../report_list.ts";
 import {
   DEFAULT_RETENTION,
   type Entry,
@@ -174,14 +173,17 @@ export class PgStorage implements Storage {
             ON CONFLICT (id) DO UPDATE SET created = excluded.created`;
           if (options.corePath !== undefined) await this.#writeCore(tx, id, options.corePath);
         } else {
-          const f = reportFacts(bytes);
-          const { labels, processes: p, counts: n } = f.item;
+          // The history columns, from the report's JSON rendering (as the local store lists it).
+          const stored = JSON.parse(new TextDecoder().decode(bytes));
+          const it = listItem(id, now, stored.formats.json);
+          const { labels, processes: p, counts: n } = it;
           await tx`INSERT INTO reports (id, bytes, size, created, verdict, expectation, label_a,
             label_b, pid_a, pid_b, name_a, name_b, producer_a, producer_b, differences, unexpected,
-            unexplained) VALUES (${id}, ${data}, ${bytes.length}, ${now}, ${f.item.verdict},
-            ${f.item.expectation}, ${labels.a}, ${labels.b}, ${p.a.pid ?? null},
-            ${p.b.pid ?? null}, ${p.a.name ?? null}, ${p.b.name ?? null}, ${f.producers.a},
-            ${f.producers.b}, ${n.differences}, ${n.unexpected}, ${n.unexplained})
+            unexplained) VALUES (${id}, ${data}, ${bytes.length}, ${now}, ${it.verdict},
+            ${it.expectation}, ${labels.a}, ${labels.b}, ${p.a.pid ?? null},
+            ${p.b.pid ?? null}, ${p.a.name ?? null}, ${p.b.name ?? null},
+            ${it.producers?.a ?? ""}, ${it.producers?.b ?? ""}, ${n.differences}, ${n.unexpected},
+            ${n.unexplained})
             ON CONFLICT (id) DO UPDATE SET created = excluded.created`;
         }
       });
@@ -278,17 +280,21 @@ export class PgStorage implements Storage {
     }, { highWaterMark: 0 });
   }
 
-  listReports(q: ReportQuery): Promise<ReportPage> {
+  /**
+   * The history in SQL with the local store's semantics (api/report_list.ts): newest first, ties
+   * by id ascending; text is a case-insensitive substring of a label or process name, or a pid;
+   * a cursor that is not one of ours throws `TypeError` (a 400).
+   */
+  async listReports(q: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
     const sql = this.#sql;
-    const at = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const text = q.text?.trim();
-    const like = text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-    const pid = text && /^\d{1,15}$/.test(text) ? Number(text) : null;
+    const at = q.cursor ? parseCursor(q.cursor) : undefined;
+    const text = q.text?.trim().toLowerCase();
+    const like = text ? `%${text.replace(/[\\%_]/g, (c: string) => `\\${c}`)}%` : undefined;
     const none = sql``;
-    return this.#db("list reports", async () => {
+    return await this.#db("list reports", async () => {
       const rows = await sql`SELECT id, created::float8 AS created, verdict, expectation, label_a,
         label_b, pid_a::float8 AS pid_a, pid_b::float8 AS pid_b, name_a, name_b, differences,
-        unexpected, unexplained FROM reports WHERE true
+        unexpected, unexplained, producer_a, producer_b FROM reports WHERE true
         ${q.verdict ? sql`AND verdict = ${q.verdict}` : none}
         ${q.expectation ? sql`AND expectation = ${q.expectation}` : none}
         ${q.producer ? sql`AND (producer_a = ${q.producer} OR producer_b = ${q.producer})` : none}
@@ -296,12 +302,18 @@ export class PgStorage implements Storage {
         ${q.until ? sql`AND created < ${q.until.getTime()}` : none}
         ${
         like
-          ? sql`AND (label_a ILIKE ${like} OR label_b ILIKE ${like} OR name_a ILIKE ${like}
-            OR name_b ILIKE ${like} OR pid_a = ${pid} OR pid_b = ${pid})`
+          ? sql`AND (lower(label_a) LIKE ${like} OR lower(label_b) LIKE ${like}
+            OR lower(name_a) LIKE ${like} OR lower(name_b) LIKE ${like}
+            OR pid_a::text = ${text!} OR pid_b::text = ${text!})`
           : none
       }
-        ${at ? sql`AND (created, id) < (${at.created}, ${at.id})` : none}
-        ORDER BY created DESC, id DESC LIMIT ${q.limit + 1}`;
+        ${
+        at
+          ? sql`AND (created < ${Date.parse(at.createdAt)}
+            OR (created = ${Date.parse(at.createdAt)} AND id > ${at.id}))`
+          : none
+      }
+        ORDER BY created DESC, id LIMIT ${q.limit + 1}`;
       const items: ReportListItem[] = rows.slice(0, q.limit).map((r) => ({
         id: r.id,
         createdAt: new Date(r.created).toISOString(),
@@ -314,11 +326,10 @@ export class PgStorage implements Storage {
           unexpected: r.unexpected,
           unexplained: r.unexplained,
         },
+        producers: { a: r.producer_a, b: r.producer_b },
       }));
       const last = items[items.length - 1];
-      return rows.length > q.limit && last
-        ? { items, nextCursor: encodeCursor({ created: Date.parse(last.createdAt), id: last.id }) }
-        : { items };
+      return rows.length > q.limit && last ? { items, nextCursor: cursorAfter(last) } : { items };
     });
   }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { sharedPostgres, startPostgres } from "../../test/_postgres.ts";
 import { filesUnder } from "../../test/_api.ts";
-import type { ReportQuery } from "../history.ts";
+import type { ReportQuery } from "../report_list.ts";
 import {
   openLocalStorage,
   sha256Hex,

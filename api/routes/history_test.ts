@@ -61,7 +61,7 @@ Deno.test("GET /v1/reports lists stored reports newest first, filters and pages 
     for (const bad of ["limit=0", "limit=101", "verdict=maybe", "cursor=zzz", "since=yesterday"]) {
       const r = await call(t.app, `/v1/reports?${bad}`);
       assert.equal(r.res.status, 400, bad);
-      assert.equal(r.json.type, "https://coredelta.dev/problems/option");
+      assert.equal(r.json.type, "https://coredelta.dev/problems/bad-request");
     }
   } finally {
     await t.cleanup();
