@@ -96,6 +96,7 @@ const CONNECTION_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  "57014", // query_canceled: statement_timeout (the database is too slow to answer)
 ]);
 
 /** Whether `e` says the database could not be reached (rather than a bug or bad data). */
@@ -400,6 +401,13 @@ export async function openPgStorage(
     idle_timeout: 60,
     prepare: true,
     onnotice: () => {},
+    // A hung database fails requests (503) instead of holding them, and a replica that stalls
+    // inside a transaction loses it (rolled back) rather than holding locks.
+    connection: {
+      application_name: "coredelta",
+      statement_timeout: 60_000,
+      idle_in_transaction_session_timeout: 60_000,
+    },
     ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
   });
   let tmp = options.tempDir;
