@@ -203,7 +203,14 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (positionals.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   }
-  const env = (k: string) => Deno.env.get(k);
+  // A variable the process may not read (a scoped --allow-env, as in the Docker image) is unset.
+  const env = (k: string) => {
+    try {
+      return Deno.env.get(k);
+    } catch {
+      return undefined;
+    }
+  };
   const port = Number(values.port ?? env("PORT") ?? 8931);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError("--port must be 0-65535");

@@ -140,3 +140,43 @@ Deno.test("serve --store takes only a PostgreSQL URL (exit 2 otherwise) and docu
   assert.match(help, /--store URL/);
   assert.match(help, /COREDELTA_STORE/);
 });
+
+Deno.test("serve starts with the Docker image's scoped --allow-env (COREDELTA_STORE unreadable)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-serve-" });
+  const dockerfile = await Deno.readTextFile(new URL("../Dockerfile", import.meta.url));
+  const allowEnv = /"(--allow-env=[^"]+)"/.exec(dockerfile)![1]!;
+  assert.doesNotMatch(allowEnv, /COREDELTA_STORE/, "the image itself does not name the store");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      `--allow-write=${dir}`,
+      allowEnv,
+      MAIN,
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      dir,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader.read();
+    assert.match(first.value ?? "", /"msg":"listening"/);
+    const url = JSON.parse(first.value!.split("\n")[0]!).url;
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    reader.releaseLock();
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

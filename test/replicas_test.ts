@@ -282,4 +282,33 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a replica on PostgreSQL drains on SIGTERM: the upload in flight lands, exit 0",
+  ignore,
+  async fn() {
+    const url = await pg.database();
+    const dir = await Deno.makeTempDir({ prefix: "coredelta-replica-" });
+    const r = await spawnServe(dir, ["--store", url, "--drain", "20"]);
+    try {
+      const core = new Uint8Array(spillingCore(4));
+      const held = heldBody(core, core.length >> 1);
+      const pending = text(fetch(`${r.url}/v1/cores`, { method: "POST", body: held.stream }));
+      await waitFor("the upload to start", async () => {
+        const m = await (await fetch(`${r.url}/metrics`)).text();
+        return /coredelta_digests_in_flight 1/.test(m);
+      }, 30_000);
+      r.child.kill("SIGTERM");
+      await new Promise((ok) => setTimeout(ok, 200));
+      held.finish();
+      const got = await pending;
+      assert.equal(got.status, 201, got.body);
+      assert.equal((await r.child.status).code, 0);
+      assert.equal(await count(url, "digests"), 1);
+    } finally {
+      await r.kill();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test({ name: "replicas: stop the cluster", ignore, fn: () => pg.stop() });
