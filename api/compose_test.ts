@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { CLIENT_ENV } from "./pg/store.ts";
+import { CLIENT_ENV } from "./pg/client.ts";
 
 const ROOT = new URL("../", import.meta.url);
 // deno-lint-ignore no-explicit-any

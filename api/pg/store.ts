@@ -14,16 +14,12 @@
  * @module
  */
 
-import postgres from "postgres";
+import type postgres from "postgres";
 import { Buffer } from "node:buffer";
 import { type Clock, systemClock } from "../clock.ts";
-import {
-  cursorAfter,
-  listItem,
-  parseCursor,
-  type ReportListItem,
-  type ReportQuery,
-} from "../report_list.ts";
+import type { ReportListItem, ReportQuery } from "../report_list.ts";
+import { connect, isConnectionError } from "./client.ts";
+import { insertReport, selectReports } from "./history.ts";
 import {
   DEFAULT_RETENTION,
   type Entry,
@@ -59,53 +55,10 @@ export interface PgStorageOptions {
   readonly tempDir?: string;
 }
 
-/**
- * Environment variables the `postgres` client reads (libpq's `PG*` defaults and the OS user name):
- * a server started with a scoped `--allow-env` must allow them (see compose.yaml).
- */
-export const CLIENT_ENV: readonly string[] = [
-  "PGHOST",
-  "PGPORT",
-  "PGUSER",
-  "PGUSERNAME",
-  "PGDATABASE",
-  "PGPASSWORD",
-  "PGAPPNAME",
-  "PGTARGETSESSIONATTRS",
-  "USER",
-  "USERNAME",
-  "LOGNAME",
-];
-
 /** Bytes in one row of a kept core. */
 export const CORE_CHUNK_BYTES = 1024 * 1024;
 
 const TABLES: Record<Kind, string> = { digest: "digests", report: "reports" };
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-  "53300", // too_many_connections
-  "57014", // query_canceled: statement_timeout (the database is too slow to answer)
-]);
-
-/** Whether `e` says the database could not be reached (rather than a bug or bad data). */
-export function isConnectionError(e: unknown): boolean {
-  const code = String((e as { code?: unknown })?.code ?? "");
-  return CONNECTION_CODES.has(code) || code.startsWith("08") ||
-    e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.ConnectionReset;
-}
-
 /** A {@link Storage} in PostgreSQL. Open it with {@link openPgStorage}. */
 export class PgStorage implements Storage {
   readonly #sql: postgres.Sql;
@@ -174,18 +127,7 @@ export class PgStorage implements Storage {
             ON CONFLICT (id) DO UPDATE SET created = excluded.created`;
           if (options.corePath !== undefined) await this.#writeCore(tx, id, options.corePath);
         } else {
-          // The history columns, from the report's JSON rendering (as the local store lists it).
-          const stored = JSON.parse(new TextDecoder().decode(bytes));
-          const it = listItem(id, now, stored.formats.json);
-          const { labels, processes: p, counts: n } = it;
-          await tx`INSERT INTO reports (id, bytes, size, created, verdict, expectation, label_a,
-            label_b, pid_a, pid_b, name_a, name_b, producer_a, producer_b, differences, unexpected,
-            unexplained) VALUES (${id}, ${data}, ${bytes.length}, ${now}, ${it.verdict},
-            ${it.expectation}, ${labels.a}, ${labels.b}, ${p.a.pid ?? null},
-            ${p.b.pid ?? null}, ${p.a.name ?? null}, ${p.b.name ?? null},
-            ${it.producers?.a ?? ""}, ${it.producers?.b ?? ""}, ${n.differences}, ${n.unexpected},
-            ${n.unexplained})
-            ON CONFLICT (id) DO UPDATE SET created = excluded.created`;
+          await insertReport(tx, id, data, now);
         }
       });
       if (options.corePath !== undefined) await Deno.remove(options.corePath).catch(() => {});
@@ -281,57 +223,9 @@ export class PgStorage implements Storage {
     }, { highWaterMark: 0 });
   }
 
-  /**
-   * The history in SQL with the local store's semantics (api/report_list.ts): newest first, ties
-   * by id ascending; text is a case-insensitive substring of a label or process name, or a pid;
-   * a cursor that is not one of ours throws `TypeError` (a 400).
-   */
-  async listReports(q: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
-    const sql = this.#sql;
-    const at = q.cursor ? parseCursor(q.cursor) : undefined;
-    const text = q.text?.trim().toLowerCase();
-    const like = text ? `%${text.replace(/[\\%_]/g, (c: string) => `\\${c}`)}%` : undefined;
-    const none = sql``;
-    return await this.#db("list reports", async () => {
-      const rows = await sql`SELECT id, created::float8 AS created, verdict, expectation, label_a,
-        label_b, pid_a::float8 AS pid_a, pid_b::float8 AS pid_b, name_a, name_b, differences,
-        unexpected, unexplained, producer_a, producer_b FROM reports WHERE true
-        ${q.verdict ? sql`AND verdict = ${q.verdict}` : none}
-        ${q.expectation ? sql`AND expectation = ${q.expectation}` : none}
-        ${q.producer ? sql`AND (producer_a = ${q.producer} OR producer_b = ${q.producer})` : none}
-        ${q.since ? sql`AND created >= ${q.since.getTime()}` : none}
-        ${q.until ? sql`AND created < ${q.until.getTime()}` : none}
-        ${
-        like
-          ? sql`AND (lower(label_a) LIKE ${like} OR lower(label_b) LIKE ${like}
-            OR lower(name_a) LIKE ${like} OR lower(name_b) LIKE ${like}
-            OR pid_a::text = ${text!} OR pid_b::text = ${text!})`
-          : none
-      }
-        ${
-        at
-          ? sql`AND (created < ${Date.parse(at.createdAt)}
-            OR (created = ${Date.parse(at.createdAt)} AND id > ${at.id}))`
-          : none
-      }
-        ORDER BY created DESC, id LIMIT ${q.limit + 1}`;
-      const items: ReportListItem[] = rows.slice(0, q.limit).map((r) => ({
-        id: r.id,
-        createdAt: new Date(r.created).toISOString(),
-        verdict: r.verdict,
-        expectation: r.expectation,
-        labels: { a: r.label_a, b: r.label_b },
-        processes: { a: proc(r.pid_a, r.name_a), b: proc(r.pid_b, r.name_b) },
-        counts: {
-          differences: r.differences,
-          unexpected: r.unexpected,
-          unexplained: r.unexplained,
-        },
-        producers: { a: r.producer_a, b: r.producer_b },
-      }));
-      const last = items[items.length - 1];
-      return rows.length > q.limit && last ? { items, nextCursor: cursorAfter(last) } : { items };
-    });
+  /** The history, in SQL, with the local store's semantics (see {@link selectReports}). */
+  listReports(q: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
+    return this.#db("list reports", () => selectReports(this.#sql, q));
   }
 
   /**
@@ -378,10 +272,6 @@ export class PgStorage implements Storage {
   }
 }
 
-function proc(pid: number | null, name: string | null): { pid?: number; name?: string } {
-  return { ...(pid !== null ? { pid } : {}), ...(name !== null ? { name } : {}) };
-}
-
 /**
  * Connects to `url` (`postgres://user:pass@host:port/db?sslmode=...`), applies migrations and
  * makes this replica's temporary directory.
@@ -395,21 +285,7 @@ export async function openPgStorage(
   options: PgStorageOptions = {},
 ): Promise<PgStorage> {
   const ca = options.caFile ? await Deno.readTextFile(options.caFile) : undefined;
-  const sql = postgres(url, {
-    max: options.maxConnections ?? 10,
-    connect_timeout: options.connectTimeout ?? 5,
-    idle_timeout: 60,
-    prepare: true,
-    onnotice: () => {},
-    // A hung database fails requests (503) instead of holding them, and a replica that stalls
-    // inside a transaction loses it (rolled back) rather than holding locks.
-    connection: {
-      application_name: "coredelta",
-      statement_timeout: 60_000,
-      idle_in_transaction_session_timeout: 60_000,
-    },
-    ...(ca ? { ssl: { ca, rejectUnauthorized: true } } : {}),
-  });
+  const sql = connect(url, options.maxConnections ?? 10, options.connectTimeout ?? 5, ca);
   let tmp = options.tempDir;
   if (tmp) {
     // Left by an earlier process of this replica (a crash): never adopted, so removed.
