@@ -70,18 +70,35 @@ async function testStorage(
     ...(options.retention ? { retention: options.retention } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };
+  const db = await testDatabase();
+  if (!db) return { storage: await openLocalStorage(dir, common), drop: async () => {} };
+  const storage = await openPgStorage(db.url, { ...common, tempDir: `${dir}/tmp` });
+  return {
+    storage,
+    drop: async () => {
+      await storage.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * A fresh database on the cluster `COREDELTA_TEST_STORE` names, or undefined when it is unset (the
+ * tests then use a local data directory).
+ *
+ * @returns its URL and how to drop it
+ */
+export async function testDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   const url = Deno.env.get("COREDELTA_TEST_STORE");
-  if (!url) return { storage: await openLocalStorage(dir, common), drop: async () => {} };
+  if (!url) return undefined;
   const name = `api_${crypto.randomUUID().replaceAll("-", "")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const dbUrl = new URL(url);
   dbUrl.pathname = `/${name}`;
-  const storage = await openPgStorage(dbUrl.href, { ...common, tempDir: `${dir}/tmp` });
   return {
-    storage,
+    url: dbUrl.href,
     drop: async () => {
-      await storage.close();
       await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
       await admin.end();
     },

@@ -18,6 +18,7 @@ export const STORE_AGNOSTIC_TESTS = [
   "api/routes/diff_test.ts",
   "api/routes/predict_test.ts",
   "api/routes/history_test.ts",
+  "api/e2e_test.ts",
 ];
 
 Deno.test({
