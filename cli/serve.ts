@@ -11,7 +11,12 @@
 import { createApp } from "../api/app.ts";
 import { DEFAULT_LIMITS, jsonLogger, type Limits, type Logger } from "../api/deps.ts";
 import { ProblemError } from "../api/problem.ts";
-import { DEFAULT_RETENTION, openLocalStorage, type Storage } from "../api/storage.ts";
+import {
+  DEFAULT_RETENTION,
+  openLocalStorage,
+  type Storage,
+  StoreUnavailableError,
+} from "../api/storage.ts";
 import { type CommandIO, parse, UsageError } from "./args.ts";
 
 /** Help text of `serve`. */
@@ -27,6 +32,7 @@ Options:
   --store URL          keep digests, reports and kept cores in PostgreSQL instead
                        (postgres://user:pass@host:5432/db?sslmode=require; default $COREDELTA_STORE);
                        replicas on one database serve any id. $COREDELTA_STORE_CA: CA file for TLS
+  --store-wait SECONDS how long to wait at start for an unreachable database (default 30)
   --max-upload BYTES   largest request body (default ${DEFAULT_LIMITS.maxUploadBytes})
   --max-core BYTES     largest core after decompression (default ${DEFAULT_LIMITS.maxCoreBytes})
   --timeout SECONDS    time allowed to receive a body (default ${
@@ -55,6 +61,8 @@ export interface ServeOptions {
   readonly store?: string | undefined;
   /** CA file for the PostgreSQL TLS connection. */
   readonly storeCa?: string | undefined;
+  /** How long to wait at start for an unreachable database, in ms (default 30 s). */
+  readonly storeWaitMs?: number | undefined;
   /** Bearer tokens (empty: no auth). */
   readonly tokens: readonly string[];
   /** Limit overrides. */
@@ -93,6 +101,7 @@ async function openStore(options: ServeOptions): Promise<Storage> {
   return await openPgStorage(options.store, {
     ...retention,
     ...(options.storeCa ? { caFile: options.storeCa } : {}),
+    ...(options.storeWaitMs !== undefined ? { startupWaitMs: options.storeWaitMs } : {}),
     tempDir: `${options.dataDir.replace(/\/+$/, "")}/tmp`,
   });
 }
@@ -186,6 +195,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     hostname: { type: "string" },
     data: { type: "string" },
     store: { type: "string" },
+    "store-wait": { type: "string" },
     "max-upload": { type: "string" },
     "max-core": { type: "string" },
     timeout: { type: "string" },
@@ -232,6 +242,10 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   const keepBytes = bytesOption("keep-bytes", values["keep-bytes"]);
   if (keepBytes) retention.maxBytes = keepBytes;
   const drain = bytesOption("drain", values.drain);
+  const storeWait = values["store-wait"] === undefined ? undefined : Number(values["store-wait"]);
+  if (storeWait !== undefined && !(Number.isFinite(storeWait) && storeWait >= 0)) {
+    throw new UsageError("--store-wait must be a number of seconds >= 0");
+  }
 
   const server = await startServer({
     port,
@@ -239,11 +253,19 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     dataDir: values.data ?? env("COREDELTA_DATA") ?? "./.coredelta-data",
     store: values.store ?? env("COREDELTA_STORE"),
     storeCa: env("COREDELTA_STORE_CA"),
+    ...(storeWait !== undefined ? { storeWaitMs: storeWait * 1000 } : {}),
     tokens: (env("COREDELTA_TOKENS") ?? "").split(",").map((t) => t.trim()).filter(Boolean),
     limits,
     retention,
     ...(drain ? { drainMs: drain * 1000 } : {}),
+  }).catch((e) => {
+    if (!(e instanceof StoreUnavailableError)) throw e;
+    // The database stayed unreachable for the whole start-up wait: one line, exit 1.
+    const cause = e.cause instanceof Error ? `: ${e.cause.message}` : "";
+    io.stderr(`coredelta serve: ${e.message}${cause}\n`);
+    return undefined;
   });
+  if (!server) return 1;
   let stopping: Promise<void> | undefined;
   const onSignal = () => void (stopping = server.shutdown());
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];

@@ -180,3 +180,29 @@ Deno.test("serve starts with the Docker image's scoped --allow-env (COREDELTA_ST
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve with an unreachable database: one line on stderr after --store-wait, exit 1", async () => {
+  let err = "";
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-serve-" });
+  try {
+    const code = await main(
+      [
+        "serve",
+        "--store",
+        "postgres://nobody@127.0.0.1:1/none",
+        "--store-wait",
+        "0",
+        "--port",
+        "0",
+        "--data",
+        dir,
+      ],
+      { stdout: () => {}, stderr: (t) => void (err += t) },
+    );
+    assert.equal(code, 1);
+    assert.match(err, /^coredelta serve: The database could not be reached \(migrate\).*\n$/);
+    assert.equal(err.split("\n").length, 2, "one line");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
