@@ -3,13 +3,13 @@
  * keyed by their SHA-256, each written in one transaction once complete (a crashed writer leaves
  * nothing); a kept raw core in 1 MiB rows of `core_chunks`, streamed in from the upload's temporary
  * file inside the same transaction as its digest, and streamed out with a cursor; retention (count,
- * age, bytes) as one `DELETE ... RETURNING` per kind, so two replicas pruning at once delete each
- * object once (row locks); the schema from {@link MIGRATIONS}, applied at open.
+ * age, bytes) as one `DELETE ... RETURNING` per kind that locks rows in id order and skips rows
+ * another replica is pruning, so replicas pruning at once delete each object once and never
+ * deadlock; the schema from {@link MIGRATIONS}, applied at open.
  *
- * The client is the `postgres` npm package: a pool of `max` connections, prepared statements, TLS
- * from the URL (`?sslmode=require|verify-full`) plus an optional CA file. Connection failures
- * become {@link StoreUnavailableError} (503 with `Retry-After`). Temporary files of uploads stay on
- * the replica that receives them, in a private directory removed at close.
+ * The pool is ./client.ts. Connection failures become {@link StoreUnavailableError} (503 with
+ * `Retry-After`). Temporary files of uploads stay on the replica that receives them, in its own
+ * directory, emptied at open and removed at close.
  *
  * @module
  */
@@ -59,6 +59,7 @@ export interface PgStorageOptions {
 export const CORE_CHUNK_BYTES = 1024 * 1024;
 
 const TABLES: Record<Kind, string> = { digest: "digests", report: "reports" };
+
 /** A {@link Storage} in PostgreSQL. Open it with {@link openPgStorage}. */
 export class PgStorage implements Storage {
   readonly #sql: postgres.Sql;
