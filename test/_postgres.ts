@@ -151,30 +151,40 @@ export async function startPostgres(options: StartOptions = {}): Promise<PgClust
   const dir = await Deno.makeTempDir({ prefix: "coredelta-pg-" });
   if (Deno.uid() === 0) await run("chown", ["postgres:postgres", dir], false);
   const data = `${dir}/data`;
-  const port = freePort();
-  await run(
-    `${bin}/initdb`,
-    ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
-    true,
-  );
-  if (options.ssl) await makeCertificates(dir);
-  const opts = [
-    ...(options.ssl
-      ? ["-c ssl=on", `-c ssl_cert_file=${dir}/server.pem`, `-c ssl_key_file=${dir}/server.key`]
-      : []),
-    `-p ${port}`,
-    `-k ${dir}`,
-    "-c listen_addresses=127.0.0.1",
-    "-c fsync=off",
-    "-c max_connections=200",
-    "-c shared_buffers=32MB",
-  ].join(" ");
+  let port = 0;
+  const opts = () =>
+    [
+      ...(options.ssl
+        ? ["-c ssl=on", `-c ssl_cert_file=${dir}/server.pem`, `-c ssl_key_file=${dir}/server.key`]
+        : []),
+      `-p ${port}`,
+      `-k ${dir}`,
+      "-c listen_addresses=127.0.0.1",
+      "-c fsync=off",
+      "-c max_connections=200",
+      "-c shared_buffers=32MB",
+    ].join(" ");
   const start = () =>
-    run(`${bin}/pg_ctl`, ["-D", data, "-l", `${dir}/log`, "-o", opts, "-w", "start"], true);
+    run(`${bin}/pg_ctl`, ["-D", data, "-l", `${dir}/log`, "-o", opts(), "-w", "start"], true);
   const stopServer = (mode: string) =>
     run(`${bin}/pg_ctl`, ["-D", data, "-m", mode, "-w", "stop"], true);
   try {
-    await start();
+    await run(
+      `${bin}/initdb`,
+      ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+      true,
+    );
+    if (options.ssl) await makeCertificates(dir);
+    // The free port may be taken by another process before the server binds it: try another.
+    for (let attempt = 1;; attempt++) {
+      port = freePort();
+      try {
+        await start();
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
   } catch (e) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
