@@ -22,7 +22,7 @@ export type { DiffReport, PredictResult, ReportFormat };
 export { REPORT_FORMATS };
 
 /** Expectations a diff accepts. */
-export const EXPECTATIONS = ["auto", "kernel-vs-gdb", "identical"] as const;
+export const EXPECTATIONS = ["auto", "kernel-vs-gdb", "identical", "same-program"] as const;
 
 /** What a diff request asks for besides the two cores. */
 export interface DiffRequest {

@@ -1,5 +1,5 @@
 /**
- * `coredelta diff A B [--smaps FILE] [--filter F] [--expect auto|kernel-vs-gdb|identical]
+ * `coredelta diff A B [--smaps FILE] [--filter F] [--expect auto|kernel-vs-gdb|identical|same-program]
  * [--format text|json|md|junit|html]`: every difference between two cores (or digests) of the same
  * process, explained, with a verdict. Exit 0 pass, 1 fail, 2 usage or input error.
  *
@@ -22,7 +22,8 @@ Options:
   --smaps FILE         /proc/PID/smaps (or maps) of the process: explanations from the dump rules
   --filter F           its coredump_filter (0x33, 00000033, or bit names); default 0x33 with --smaps
   --expect E           auto (default: kernel-vs-gdb when producers differ, else identical),
-                       kernel-vs-gdb, or identical
+                       kernel-vs-gdb, identical, or same-program (two runs of one program:
+                       mappings aligned by path/offset and name, each pair's address shift)
   --format F           text (default), json, md, junit, html
   -o, --output FILE    write the report to FILE instead of stdout
   -h, --help           this help
@@ -48,7 +49,7 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   const expect = oneOf(
     "expect",
     values.expect,
-    ["auto", "kernel-vs-gdb", "identical"] as const,
+    ["auto", "kernel-vs-gdb", "identical", "same-program"] as const,
     "auto",
   );
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");

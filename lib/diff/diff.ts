@@ -25,6 +25,8 @@ import type {
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
+import { crossRunDiff } from "./cross_run.ts";
+import { blameIdentity, identify, isMismatch, smapsFitsCore } from "./identity.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
@@ -139,12 +141,15 @@ function rolesOf(a: CoreFile, b: CoreFile): Roles {
 export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions = {}): DiffReport {
   const roles = rolesOf(a.core, b.core);
   const expect = options.expect ?? "auto";
-  if (!["auto", "kernel-vs-gdb", "identical"].includes(expect)) {
+  if (!["auto", "kernel-vs-gdb", "identical", "same-program"].includes(expect)) {
     throw new OptionError(
       "expect",
-      `Unknown expectation ${JSON.stringify(expect)}; use auto, kernel-vs-gdb or identical`,
+      `Unknown expectation ${
+        JSON.stringify(expect)
+      }; use auto, kernel-vs-gdb, identical or same-program`,
     );
   }
+  const identity = identify(a.core, b.core);
   const expectation: Expectation = expect === "auto"
     ? (roles.kernel ? "kernel-vs-gdb" : "identical")
     : expect;
@@ -155,6 +160,9 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       "The two digests were made by different page-hash kernels; re-digest one of them",
     );
   }
+  if (expectation === "same-program" && identity.relation === "same-process") {
+    warnings.push("A and B are the same process; compared as two runs (expectation same-program)");
+  }
   if (expectation === "kernel-vs-gdb" && !roles.kernel) {
     warnings.push(
       `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,
@@ -164,8 +172,20 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   let predictions: { start: bigint; end: bigint; p: MappingPrediction }[] = [];
   let filterHex: string | null = null;
   let names: { start: bigint; end: bigint; name: string }[] = [];
-  if (options.smaps !== undefined) {
-    const doc = parseSmaps(options.smaps);
+  const doc = options.smaps === undefined ? undefined : parseSmaps(options.smaps);
+  const misfits = doc === undefined ? [] : ([["A", a], ["B", b]] as const).flatMap(([k, d]) => {
+    const fit = smapsFitsCore(doc.mappings, d.core);
+    return fit.fits ? [] : [`${k}: ${fit.text}`];
+  });
+  if (doc && (misfits.length > 0 || expectation === "same-program")) {
+    warnings.push(
+      misfits.length > 0
+        ? `the smaps does not belong to ${
+          misfits.length === 2 ? "either core" : `core ${misfits[0]!.slice(0, 1)}`
+        } (${misfits.join("; ")}): not applied, explanations are inferred from the cores`
+        : "smaps is not used to compare two runs (it describes one process)",
+    );
+  } else if (doc) {
     const filter = options.filter !== undefined
       ? parseFilter(options.filter).value
       : DEFAULT_FILTER;
@@ -189,7 +209,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const smapsNameAt = coverSweep(names);
   const predictionAt = coverSweep(predictions);
 
-  const ranges: RangeDiff[] = alignSegments(a, b).map((r) => {
+  const crossRun = expectation === "same-program"
+    ? crossRunDiff(a, b, options.maxRuns ?? 16)
+    : undefined;
+  let ranges: RangeDiff[] = crossRun ? crossRun.ranges : alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start)?.p;
     const fileName = fileAt(r.start)?.name;
@@ -213,7 +236,26 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       differences,
     };
   });
-  const notes = diffNotes(a.core, b.core, expectation, roles);
+  let notes = crossRun ? [] : diffNotes(a.core, b.core, expectation, roles);
+  const mismatch = expectation === "same-program"
+    ? identity.relation === "different-program"
+    : isMismatch(identity);
+  if (mismatch) {
+    if (!crossRun) {
+      ranges = ranges.map((r) => ({ ...r, differences: blameIdentity(r.differences, identity) }));
+      notes = blameIdentity(notes, identity);
+    }
+    notes = [
+      {
+        kind: "note",
+        text: identity.text,
+        reasons: [{ code: identity.code!, text: identity.text, certainty: "inferred" }],
+        expected: false,
+        unexplained: false,
+      },
+      ...notes,
+    ];
+  }
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
   const byStatus: Record<string, number> = {};
   for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
@@ -236,6 +278,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ranges,
     notes,
     files: neededFiles(a.core, b.core),
+    identity,
+    ...(crossRun ? { alignment: crossRun.alignment } : {}),
   };
 }
 

@@ -6,6 +6,12 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  ALIGNMENT_HEADER,
+  alignmentRows,
+  identityEvidence,
+  identityLine,
+} from "./diff_identity.ts";
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
@@ -13,6 +19,9 @@ const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 export function renderDiffMarkdown(r: DiffReport): string {
   const out: string[] = [];
   out.push(`## coredelta: ${r.verdict === "pass" ? "✅ pass" : "❌ fail"} (${r.expectation})`, "");
+  out.push(`**${cell(identityLine(r))}**`, "");
+  for (const e of identityEvidence(r)) out.push(`- ${cell(e)}`);
+  if (identityEvidence(r).length > 0) out.push("");
   out.push(
     `${r.summary.differences} differences: ${r.summary.expected} expected, ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained.`,
     "",
@@ -36,6 +45,14 @@ export function renderDiffMarkdown(r: DiffReport): string {
           reasonCodes(g.differences).map((c) => `\`${c}\``).join(" ")
         } |`,
       );
+    }
+    out.push("");
+  }
+  if (r.alignment) {
+    out.push(`**Alignment** (${r.alignment.length} pairs, B = A + shift)`, "");
+    out.push(`| ${ALIGNMENT_HEADER.join(" | ")} |`, `|${"---|".repeat(ALIGNMENT_HEADER.length)}`);
+    for (const row of alignmentRows(r)) {
+      out.push(`| ${row.map((c, i) => (i >= 2 && i <= 4 ? `\`${c}\`` : cell(c))).join(" | ")} |`);
     }
     out.push("");
   }

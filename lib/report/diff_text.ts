@@ -8,6 +8,12 @@ import type { DiffReport } from "../diff/model.ts";
 import { hex } from "./json.ts";
 import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
 import { textTable } from "./table.ts";
+import {
+  ALIGNMENT_HEADER,
+  alignmentRows,
+  identityEvidence,
+  identityLine,
+} from "./diff_identity.ts";
 
 /** Renders a report as text. */
 export function renderDiffText(r: DiffReport): string {
@@ -15,6 +21,8 @@ export function renderDiffText(r: DiffReport): string {
   out.push(
     `coredelta: ${r.verdict.toUpperCase()} (${r.expectation}) — ${r.summary.differences} difference(s), ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained`,
   );
+  out.push(identityLine(r));
+  for (const e of identityEvidence(r)) out.push(`   ${e}`);
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
     out.push(
       `${k}: ${c.label} — ${c.producer} core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
@@ -56,6 +64,10 @@ export function renderDiffText(r: DiffReport): string {
     }
   }
   out.push(textTable(rows).trimEnd());
+  if (r.alignment) {
+    out.push("", `alignment (${r.alignment.length} pairs, B address = A address + shift):`);
+    out.push(textTable([[...ALIGNMENT_HEADER], ...alignmentRows(r)], "  ").trimEnd());
+  }
   if (r.notes.length > 0) {
     out.push("", "notes:");
     for (const n of r.notes) {
