@@ -120,7 +120,11 @@ export function mappingsOf(d: CoreDigest): Mapping[] {
   const vi = vdso === undefined ? -1 : out.findIndex((m) => m.start === vdso);
   if (vi >= 0) {
     special(out[vi], "[vdso]");
-    for (let i = vi - 1, n = 1; i >= 0 && out[i]!.end === out[i + 1]!.start; i--, n++) {
+    for (
+      let i = vi - 1, n = 1;
+      i >= 0 && out[i]!.end === out[i + 1]!.start && !out[i]!.writable;
+      i--, n++
+    ) {
       special(out[i], "[vvar]", `[vvar]#${n}`);
     }
   }
