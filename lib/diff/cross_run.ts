@@ -12,6 +12,7 @@
 import type { CoreDigest } from "../digest/model.ts";
 import { PF_X } from "../elf/constants.ts";
 import { type Mapping, mappingsOf } from "./mappings.ts";
+import type { ReasonCode } from "./reasons.ts";
 import type {
   AlignedMapping,
   Difference,
@@ -172,7 +173,7 @@ function comparePair(p: Pair, maxRuns: number) {
   return { tally, runs, runsTotal };
 }
 
-const reason = (code: string, text: string): Reason => ({ code, text, certainty: "inferred" });
+const reason = (code: ReasonCode, text: string): Reason => ({ code, text, certainty: "inferred" });
 const hexOf = (v: bigint) => (v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
 
 /** A read-only file mapping directly below a writable one of the same file: RELRO, relocated. */

@@ -249,7 +249,11 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       {
         kind: "note",
         text: identity.text,
-        reasons: [{ code: identity.code!, text: identity.text, certainty: "inferred" }],
+        reasons: [{
+          code: identity.code ?? "identity.different-process",
+          text: identity.text,
+          certainty: "inferred",
+        }],
         expected: false,
         unexplained: false,
       },

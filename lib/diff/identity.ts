@@ -17,7 +17,7 @@
 
 import type { CoreFile } from "../elf/core.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
-import type { Difference, Identity, IdentityEvidence } from "./model.ts";
+import type { Difference, Identity, IdentityEvidence, Reason } from "./model.ts";
 
 /** Auxv entries fixed by the exec's memory layout (ASLR randomises them per exec). */
 const LOAD_AUXV = ["AT_ENTRY", "AT_PHDR", "AT_BASE", "AT_SYSINFO_EHDR"] as const;
@@ -203,11 +203,11 @@ export function isMismatch(id: Identity): boolean {
  * carry the identity's one reason and are unexpected. Producer-rule explanations stay.
  */
 export function blameIdentity(ds: readonly Difference[], id: Identity): Difference[] {
-  const r = {
+  const r: Reason = {
     code: id.code ?? "identity.different-process",
     text: id.text,
     certainty: "inferred",
-  } as const;
+  };
   return ds.map((d) =>
     d.unexplained || d.kind === "content" || d.kind === "note"
       ? { ...d, reasons: [r], expected: false, unexplained: false }

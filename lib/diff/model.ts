@@ -184,7 +184,7 @@ export interface Identity {
   /** Same process, same program (another process or run), different programs, or unknown. */
   readonly relation: "same-process" | "same-program" | "different-program" | "unknown";
   /** `identity.different-process`, `identity.different-run` or `identity.different-program`. */
-  readonly code?: string;
+  readonly code?: ReasonCode;
   /** One line for people. */
   readonly text: string;
   /** The facts behind it. */

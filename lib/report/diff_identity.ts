@@ -6,7 +6,7 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { hex } from "./json.ts";
+import { hex } from "../bytes/hex.ts";
 import { rangeLabel, shortName } from "./diff_common.ts";
 
 /** One line: how A and B are related, with the reason code of a mismatch. */
