@@ -64,24 +64,25 @@ function pairGap(xs: Mapping[], ys: Mapping[], lo: [bigint, bigint], hi: [bigint
   return out;
 }
 
-/** Groups each core's anonymous mappings by their named neighbours (lower and upper keys). */
-function gaps(ms: Mapping[], paired: Set<string>) {
+/** Groups each core's anonymous mappings by their paired neighbours (ids of the pairs around them). */
+function gaps(ms: Mapping[], anchor: Map<Mapping, string>) {
   const groups = new Map<string, { list: Mapping[]; lo: bigint; hi: bigint }>();
   let lower = "", loEnd = 0n;
-  const upper: { key: string; start: bigint }[] = new Array(ms.length);
-  let next = { key: "", start: 0n };
+  const upper: { id: string; start: bigint }[] = new Array(ms.length);
+  let next = { id: "", start: 0n };
   for (let i = ms.length - 1; i >= 0; i--) {
     upper[i] = next;
-    const m = ms[i]!;
-    if (m.kind !== "anon" && paired.has(m.key)) next = { key: m.key, start: m.start };
+    const id = anchor.get(ms[i]!);
+    if (id !== undefined) next = { id, start: ms[i]!.start };
   }
   ms.forEach((m, i) => {
     if (m.kind !== "anon") {
-      if (paired.has(m.key)) [lower, loEnd] = [m.key, m.end];
+      const id = anchor.get(m);
+      if (id !== undefined) [lower, loEnd] = [id, m.end];
       return;
     }
     const up = upper[i]!;
-    const g = `${lower}|${up.key}`;
+    const g = `${lower}|${up.id}`;
     const entry = groups.get(g) ?? { list: [], lo: loEnd, hi: up.start };
     entry.list.push(m);
     groups.set(g, entry);
@@ -89,19 +90,49 @@ function gaps(ms: Mapping[], paired: Set<string>) {
   return groups;
 }
 
-/** Pairs the mappings of two runs. */
+const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1).replace(/ \(deleted\)$/, "");
+
+/** Keys by which unpaired file mappings pair next: file name (not directory) and offset. */
+function looseKeys(ms: Mapping[]): Map<string, Mapping> {
+  const out = new Map<string, Mapping>();
+  const seen = new Map<string, number>();
+  for (const m of ms) {
+    const k = `${baseName(m.path!)}@${m.offset}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    out.set(`${k}#${n}`, m);
+  }
+  return out;
+}
+
+/**
+ * Pairs the mappings of two runs: named ones by key (path and offset, special name), then
+ * remaining file mappings by file name and offset (a rebuilt library in another directory), then
+ * anonymous ones within the gap between the same two pairs.
+ */
 export function pairMappings(xs: Mapping[], ys: Mapping[]): Pair[] {
   const byKey = new Map(ys.filter((m) => m.kind !== "anon").map((m) => [m.key, m]));
   const pairs: Pair[] = [];
-  const paired = new Set<string>();
+  const anchorA = new Map<Mapping, string>(), anchorB = new Map<Mapping, string>();
+  const pair = (a: Mapping, b: Mapping) => {
+    pairs.push({ a, b });
+    anchorA.set(a, a.key);
+    anchorB.set(b, a.key);
+  };
   for (const a of xs) {
-    if (a.kind === "anon") continue;
-    const b = byKey.get(a.key);
-    pairs.push(b ? { a, b } : { a });
-    if (b) paired.add(a.key);
+    const b = a.kind === "anon" ? undefined : byKey.get(a.key);
+    if (b) pair(a, b);
   }
-  for (const b of ys) if (b.kind !== "anon" && !paired.has(b.key)) pairs.push({ b });
-  const ga = gaps(xs, paired), gb = gaps(ys, paired);
+  const restA = xs.filter((m) => m.kind === "file" && !anchorA.has(m));
+  const restB = ys.filter((m) => m.kind === "file" && !anchorB.has(m));
+  const looseB = looseKeys(restB);
+  for (const [k, a] of looseKeys(restA)) {
+    const b = looseB.get(k);
+    if (b) pair(a, b);
+  }
+  for (const a of xs) if (a.kind !== "anon" && !anchorA.has(a)) pairs.push({ a });
+  for (const b of ys) if (b.kind !== "anon" && !anchorB.has(b)) pairs.push({ b });
+  const ga = gaps(xs, anchorA), gb = gaps(ys, anchorB);
   for (const [g, x] of ga) {
     const y = gb.get(g);
     pairs.push(...pairGap(x.list, y?.list ?? [], [x.lo, y?.lo ?? 0n], [x.hi, y?.hi ?? 0n]));

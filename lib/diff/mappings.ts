@@ -142,8 +142,9 @@ export function mappingsOf(d: CoreDigest): Mapping[] {
     const above = out.filter((m) =>
       m.kind === "anon" && m.start >= exeEnd && m.start - exeEnd <= BRK_RANGE
     );
-    // The first anonymous mapping right after the executable is its .bss; the heap follows.
-    const heap = above[0]?.start === exeEnd ? above[1] : above[0];
+    // An anonymous mapping right after the executable is its .bss when another follows (the heap);
+    // alone, it is the heap itself (ASLR off and a .bss within the data page).
+    const heap = above[0]?.start === exeEnd && above[1] ? above[1] : above[0];
     special(heap, "[heap]");
   }
   for (const m of out) if (m.kind === "anon") m.name = "anon";

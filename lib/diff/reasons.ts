@@ -6,7 +6,8 @@
  *
  * Codes are grouped by prefix: `kernel.*` and `gdb.*` name one producer's rule, `layout.*` a
  * difference of file layout, `timing.*` what changes between two dump moments, `side-effect.*` what a
- * debugger changed in the process.
+ * debugger changed in the process, `identity.*` why two cores are not one process, `cross-run.*` what
+ * the cross-run diff (expectation `same-program`) finds between two runs.
  *
  * @module
  */
@@ -204,6 +205,11 @@ export const REASONS = {
     "linux_corefile_thread() adds NT_SIGINFO for every thread; fill_note_info() once",
     "gdb/linux-tdep.c: linux_corefile_thread; fs/binfmt_elf.c: fill_note_info; §4.3 row 25",
   ),
+  "gdb.ppid-tgid": def(
+    "pr_ppid is the parent thread's id in the kernel core, the parent process id in the gcore",
+    "the kernel writes task_pid_vnr(real_parent) (the forking thread of a multi-threaded parent); GDB reads the parent's tgid from /proc/PID/stat",
+    "fs/binfmt_elf.c: fill_psinfo; gdb/linux-tdep.c: linux_fill_prpsinfo; §2.7",
+  ),
   "gdb.nt-file-escaped-name": def(
     "gcore copies NT_FILE names from smaps (\\012 escapes); the kernel writes raw bytes",
     "GDB reads names from /proc/PID/maps text; the kernel from d_path",
@@ -276,7 +282,7 @@ export const REASONS = {
   "cross-run.file-changed": def(
     "read-only pages of a file mapping differ between two runs: the file changed",
     "a file mapped read-only and not relocated is the same bytes in every run unless the file itself (a rebuilt library) differs",
-    "mm/filemap.c page cache; NT_FILE path and offset pair the mappings",
+    "mm/filemap.c (page cache); fs/binfmt_elf.c: fill_files_note pairs the mappings; §2.8",
   ),
   "cross-run.relocated": def(
     "relocated read-only data (RELRO) differs between runs",
@@ -286,7 +292,7 @@ export const REASONS = {
   "cross-run.one-run-only": def(
     "a mapping exists in one run only",
     "each run maps what it needs (libraries loaded later, thread stacks, arenas); no counterpart by path, name or neighbours",
-    "NT_FILE and PT_LOAD of each core",
+    "fs/binfmt_elf.c: fill_files_note (NT_FILE), one PT_LOAD per VMA; §2.8",
   ),
 } as const satisfies Record<string, ReasonDefinition>;
 

@@ -1,0 +1,187 @@
+/**
+ * Identity and the cross-run diff on real cores made here (test/_runs.ts): two runs of one program
+ * with ASLR on, two processes with ASLR off (`setarch -R`), a same-process pair (gcore, then the
+ * kernel's core), and two runs that map different builds of one library. Checks the identity
+ * verdict, the alignment (every NT_FILE mapping of run A paired, with the shift of its file's load
+ * base taken from /proc/PID/maps) and that nothing is unexplained.
+ */
+import assert from "node:assert/strict";
+import { diffDigests } from "../lib/diff/diff.ts";
+import type { DiffReport } from "../lib/diff/model.ts";
+import type { CoreDigest } from "../lib/digest/model.ts";
+import { renderReport } from "../lib/report/render.ts";
+import { digestFile } from "../runtime/digest.ts";
+import { type Build, build, crashRun, parseMaps, type RunResult, whyNoCores } from "./_runs.ts";
+
+const why = whyNoCores();
+if (why) console.log(`identity_runs_test: skipped: ${why}`);
+
+let built: Promise<Build> | undefined;
+const program = () =>
+  built ??= build().then((b) => {
+    globalThis.addEventListener("unload", () => Deno.removeSync(b.dir, { recursive: true }));
+    return b;
+  });
+
+/** Load base of each file in a maps text: the start of its offset-0 mapping. */
+function bases(maps: string): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const l of parseMaps(maps)) {
+    if (l.name.startsWith("/") && l.offset === 0n && !out.has(l.name)) out.set(l.name, l.start);
+  }
+  return out;
+}
+
+const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+
+/** Every NT_FILE mapping of A is paired, shifted by the difference of its file's load bases. */
+function assertAlignment(r: DiffReport, a: CoreDigest, ra: RunResult, rb: RunResult): void {
+  const alignment = r.alignment ?? [];
+  assert.ok(alignment.length > 0, "same-program report has an alignment");
+  const ba = bases(ra.maps), bb = new Map([...bases(rb.maps)].map(([p, v]) => [baseName(p), v]));
+  const entries = a.core.files?.entries ?? [];
+  assert.ok(entries.length >= 10, "the core has an NT_FILE table");
+  for (const e of entries) {
+    const pair = alignment.find((m) => m.a.start === e.start);
+    assert.ok(pair, `NT_FILE ${e.name} at 0x${e.start.toString(16)} is paired`);
+    assert.equal(pair.kind, "file");
+    const from = ba.get(e.name), to = bb.get(baseName(e.name));
+    assert.ok(from !== undefined && to !== undefined, `${e.name} in both maps`);
+    assert.equal(pair.shift, to - from, `shift of ${e.name} +0x${e.offset.toString(16)}`);
+    assert.equal(pair.b.end - pair.b.start, e.end - e.start);
+  }
+  for (const name of ["[stack]", "[vdso]", "[heap]"]) {
+    assert.ok(alignment.some((m) => m.name === name), `${name} is paired by name`);
+  }
+}
+
+function assertNoUnexplained(r: DiffReport): void {
+  const all = [...r.ranges.flatMap((g) => g.differences), ...r.notes];
+  assert.deepEqual(all.filter((d) => d.unexplained).map((d) => d.text), []);
+  assert.equal(r.summary.unexplained, 0);
+}
+
+/** The identity is the first thing each format says after its verdict line. */
+function assertIdentityOnTop(r: DiffReport, code: string): void {
+  for (const f of ["text", "md", "junit", "html"] as const) {
+    const head = renderReport(r, f).split("\n").slice(0, 6).join("\n");
+    assert.match(head, new RegExp(code.replaceAll(".", "\\.")), `${f} shows ${code} at the top`);
+  }
+  assert.equal(JSON.parse(renderReport(r, "json")).identity.code, code);
+}
+
+Deno.test({
+  name: "two runs with ASLR on: identity.different-run; same-program aligns every file mapping",
+  ignore: why !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const b = await program();
+    const r1 = await crashRun(b, "aslr-1"), r2 = await crashRun(b, "aslr-2");
+    const [a, c] = [await digestFile(r1.kernel), await digestFile(r2.kernel)];
+
+    const auto = diffDigests(a, c, { labels: { a: "run1", b: "run2" } });
+    assert.equal(auto.identity?.relation, "same-program");
+    assert.equal(auto.identity?.code, "identity.different-run");
+    assert.equal(auto.verdict, "fail");
+    assertNoUnexplained(auto);
+    assert.equal(auto.notes[0]?.reasons[0]?.code, "identity.different-run");
+    assertIdentityOnTop(auto, "identity.different-run");
+
+    const cross = diffDigests(a, c, { expect: "same-program" });
+    assert.equal(cross.identity?.code, "identity.different-run");
+    assertNoUnexplained(cross);
+    assertAlignment(cross, a, r1, r2);
+    assert.ok(cross.alignment!.some((m) => m.shift !== 0n), "ASLR moved something");
+    assert.equal(cross.verdict, "pass", renderReport(cross, "text"));
+    for (const f of ["text", "md", "junit", "html"] as const) {
+      const out = renderReport(cross, f);
+      const libc = cross.alignment!.find((m) => m.name.includes("libc.so"))!;
+      const shift = libc.shift < 0n
+        ? `-0x${(-libc.shift).toString(16)}`
+        : `+0x${libc.shift.toString(16)}`;
+      assert.ok(out.includes(shift), `${f} shows libc's shift ${shift}`);
+    }
+
+    // An smaps of run 1 does not belong to run 2's core: flagged, never applied.
+    const wrong = diffDigests(c, c, { smaps: r1.smaps, filter: "0x33" });
+    assert.ok(wrong.context.warnings.some((w) => /does not belong/.test(w)), "flagged");
+    const reasons = wrong.ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons));
+    assert.ok(reasons.every((x) => x.certainty !== "predicted"), "no prediction applied");
+    const right = diffDigests(a, a, { smaps: r1.smaps, filter: "0x33" });
+    assert.ok(!right.context.warnings.some((w) => /does not belong/.test(w)), "own smaps fits");
+  },
+});
+
+Deno.test({
+  name: "two processes with ASLR off: identity.different-process, every shift 0, 0 unexplained",
+  ignore: why !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const b = await program();
+    const r1 = await crashRun(b, "norand-1", { noAslr: true });
+    const r2 = await crashRun(b, "norand-2", { noAslr: true });
+    const [a, c] = [await digestFile(r1.kernel), await digestFile(r2.kernel)];
+    const auto = diffDigests(a, c);
+    assert.equal(auto.identity?.relation, "same-program");
+    assert.equal(auto.identity?.code, "identity.different-process");
+    assert.equal(auto.verdict, "fail");
+    assertNoUnexplained(auto);
+    // No writable difference passes as volatile content across two processes.
+    const volatile = auto.ranges.flatMap((g) => g.differences).filter((d) =>
+      d.reasons.some((x) => x.code === "timing.volatile-content")
+    );
+    assert.deepEqual(volatile, []);
+    assertIdentityOnTop(auto, "identity.different-process");
+
+    const cross = diffDigests(a, c, { expect: "same-program" });
+    assertNoUnexplained(cross);
+    assertAlignment(cross, a, r1, r2);
+    assert.ok(cross.alignment!.every((m) => m.shift === 0n), "no shift without ASLR");
+    assert.equal(cross.verdict, "pass");
+  },
+});
+
+Deno.test({
+  name: "same-process pair (gcore, then the kernel's core): identity same-process, 0 unexplained",
+  ignore: why !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const b = await program();
+    const r = await crashRun(b, "same", { gcore: true });
+    const [k, g] = [await digestFile(r.kernel), await digestFile(r.gcore!)];
+    const report = diffDigests(k, g, { smaps: r.smaps, filter: "0x33" });
+    assert.equal(report.identity?.relation, "same-process");
+    assert.equal(report.identity?.code, undefined);
+    assert.equal(report.expectation, "kernel-vs-gdb");
+    assert.ok(!report.context.warnings.some((w) => /does not belong/.test(w)));
+    assertNoUnexplained(report);
+    assert.ok(report.notes.every((n) => !n.reasons.some((x) => x.code.startsWith("identity."))));
+  },
+});
+
+Deno.test({
+  name: "a rebuilt library between two runs is a content difference of that library",
+  ignore: why !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const b = await program();
+    // 0x37 adds file-backed private memory, so the library's read-only pages are in the cores.
+    const r1 = await crashRun(b, "lib-1", { filter: "0x37" });
+    const r2 = await crashRun(b, "lib-2", { filter: "0x37", lib: b.lib2 });
+    const [a, c] = [await digestFile(r1.kernel), await digestFile(r2.kernel)];
+    const cross = diffDigests(a, c, { expect: "same-program" });
+    assertNoUnexplained(cross);
+    assertAlignment(cross, a, r1, r2);
+    const changed = cross.ranges.filter((g) =>
+      g.differences.some((d) => d.reasons.some((x) => x.code === "cross-run.file-changed"))
+    );
+    assert.ok(changed.length > 0, "the library's pages differ");
+    assert.deepEqual([...new Set(changed.map((g) => baseName(g.name)))], ["libpick.so"]);
+    assert.equal(cross.verdict, "fail");
+
+    // The same two libraries' runs with one build: nothing changed.
+    const r3 = await crashRun(b, "lib-3", { filter: "0x37" });
+    const same = diffDigests(a, await digestFile(r3.kernel), { expect: "same-program" });
+    assert.equal(same.verdict, "pass", renderReport(same, "text"));
+  },
+});
