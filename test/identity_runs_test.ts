@@ -10,6 +10,8 @@ import { diffDigests } from "../lib/diff/diff.ts";
 import type { DiffReport } from "../lib/diff/model.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { renderReport } from "../lib/report/render.ts";
+import { call } from "./_spec.ts";
+import { testApp } from "./_api.ts";
 import { digestFile } from "../runtime/digest.ts";
 import { type Build, build, crashRun, parseMaps, type RunResult, whyNoCores } from "./_runs.ts";
 
@@ -183,5 +185,46 @@ Deno.test({
     const r3 = await crashRun(b, "lib-3", { filter: "0x37" });
     const same = diffDigests(a, await digestFile(r3.kernel), { expect: "same-program" });
     assert.equal(same.verdict, "pass", renderReport(same, "text"));
+  },
+});
+
+Deno.test({
+  name: "API: expect=same-program on POST /v1/diff; identity and alignment match the schema",
+  ignore: why !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const b = await program();
+    const r1 = await crashRun(b, "api-1"), r2 = await crashRun(b, "api-2");
+    const t = await testApp();
+    try {
+      const form = (expect: string) => {
+        const f = new FormData();
+        f.append("a", new Blob([Deno.readFileSync(r1.kernel)]), "run1.core");
+        f.append("b", new Blob([Deno.readFileSync(r2.kernel)]), "run2.core");
+        f.append("expect", expect);
+        return f;
+      };
+      const cross = await call(t.app, "/v1/diff?format=json", {
+        method: "POST",
+        body: form("same-program"),
+      });
+      assert.equal(cross.res.status, 201, cross.text);
+      assert.equal(cross.json.expectation, "same-program");
+      assert.equal(cross.json.identity.code, "identity.different-run");
+      assert.ok(cross.json.alignment.length > 10);
+      assert.match(cross.json.alignment[0].shift, /^-?0x[0-9a-f]+$/);
+      assert.equal(cross.json.summary.unexplained, 0);
+      const auto = await call(t.app, "/v1/diff?format=text", {
+        method: "POST",
+        body: form("auto"),
+      });
+      assert.equal(auto.res.headers.get("coredelta-verdict"), "fail");
+      assert.match(
+        auto.text.split("\n")[1]!,
+        /^identity: same-program \[identity\.different-run\]/,
+      );
+    } finally {
+      await t.cleanup();
+    }
   },
 });
