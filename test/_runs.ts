@@ -12,8 +12,12 @@
 const PROGRAM = new URL("./fixtures/program/", import.meta.url).pathname;
 const LOCK = "/tmp/coredelta-core-pattern.lock";
 
-/** Why this machine cannot make the cores, or undefined when it can. */
-export function whyNoCores(): string | undefined {
+/**
+ * Why this machine cannot make the cores, or undefined when it can. core_pattern is read under the
+ * shared lock, so a test that changes it for a moment (exclusive lock) is not mistaken for the
+ * machine's setting.
+ */
+export async function whyNoCores(): Promise<string | undefined> {
   if (Deno.build.os !== "linux") return `not Linux (${Deno.build.os})`;
   for (const tool of ["gcc", "gdb", "setarch", "bash"]) {
     const found = (Deno.env.get("PATH") ?? "").split(":").some((d) => {
@@ -25,7 +29,8 @@ export function whyNoCores(): string | undefined {
     });
     if (!found) return `${tool} not found`;
   }
-  const pattern = Deno.readTextFileSync("/proc/sys/kernel/core_pattern").trim();
+  const pattern = (await withCoreLock(() => Deno.readTextFile("/proc/sys/kernel/core_pattern")))
+    .trim();
   if (pattern.startsWith("|") || /%[^p%]/.test(pattern)) {
     return `core_pattern ${JSON.stringify(pattern)} is not a plain file name`;
   }

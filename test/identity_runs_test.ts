@@ -15,7 +15,7 @@ import { testApp } from "./_api.ts";
 import { digestFile } from "../runtime/digest.ts";
 import { type Build, build, crashRun, parseMaps, type RunResult, whyNoCores } from "./_runs.ts";
 
-const why = whyNoCores();
+const why = await whyNoCores();
 if (why) console.log(`identity_runs_test: skipped: ${why}`);
 
 let built: Promise<Build> | undefined;
@@ -158,6 +158,17 @@ Deno.test({
     assert.ok(!report.context.warnings.some((w) => /does not belong/.test(w)));
     assertNoUnexplained(report);
     assert.ok(report.notes.every((n) => !n.reasons.some((x) => x.code.startsWith("identity."))));
+    // Writable pages differ only where a rule says bytes move, and each reason names the place.
+    const volatile = report.ranges.flatMap((g) => g.differences).flatMap((d) => d.reasons)
+      .filter((x) => x.code === "timing.volatile-content");
+    assert.ok(volatile.length > 0, "the stacks moved");
+    for (const x of volatile) {
+      assert.match(
+        x.text,
+        /^(stack of thread \d+ at or below|TLS, thread control|the GOT of|.+'s writable data)/,
+      );
+    }
+    assert.equal(report.verdict, "pass", renderReport(report, "text"));
   },
 });
 

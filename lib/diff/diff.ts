@@ -26,6 +26,7 @@ import type {
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
+import { narrowVolatile, volatilePlaces } from "./volatile.ts";
 import { blameIdentity, identify, isMismatch, smapsFitsCore } from "./identity.ts";
 
 /** Options of {@link diffDigests}. */
@@ -212,16 +213,21 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const crossRun = expectation === "same-program"
     ? crossRunDiff(a, b, options.maxRuns ?? 16)
     : undefined;
+  const places = crossRun || isMismatch(identity) ? [] : volatilePlaces(a.core, b.core);
   let ranges: RangeDiff[] = crossRun ? crossRun.ranges : alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start)?.p;
     const fileName = fileAt(r.start)?.name;
-    const differences = explainRange(r, pc, {
-      expectation,
-      roles,
-      ...(prediction ? { prediction } : {}),
-      ...(fileName ? { fileName } : {}),
-    });
+    const differences = narrowVolatile(
+      explainRange(r, pc, {
+        expectation,
+        roles,
+        ...(prediction ? { prediction } : {}),
+        ...(fileName ? { fileName } : {}),
+      }),
+      r,
+      places,
+    );
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
     return {
       start: r.start,

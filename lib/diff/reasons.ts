@@ -247,6 +247,11 @@ export const REASONS = {
     "a running process writes its memory between gcore and the kernel's dump",
     "§4.1",
   ),
+  "timing.program-write": def(
+    "writable memory changed between the two dump moments outside every volatile place",
+    "a running process writes its data between gcore and the kernel's dump; only stacks below the saved stack pointer, TLS/thread control/rseq and libc's locks move by rule, anything else is the program's own write",
+    "§4.1",
+  ),
   "timing.registers": def(
     "registers changed between the two dump moments",
     "gcore is taken before the crash; the kernel dumps at the fatal signal",
