@@ -6,6 +6,7 @@
  * base taken from /proc/PID/maps) and that nothing is unexplained.
  */
 import assert from "node:assert/strict";
+import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import type { DiffReport } from "../lib/diff/model.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
@@ -89,7 +90,7 @@ Deno.test({
     assert.equal(auto.notes[0]?.reasons[0]?.code, "identity.different-run");
     assertIdentityOnTop(auto, "identity.different-run");
 
-    const cross = diffDigests(a, c, { expect: "same-program" });
+    const cross = diffDigests(a, c, { context: prepareContext({ expect: "same-program" }) });
     assert.equal(cross.identity?.code, "identity.different-run");
     assertNoUnexplained(cross);
     assertAlignment(cross, a, r1, r2);
@@ -105,11 +106,15 @@ Deno.test({
     }
 
     // An smaps of run 1 does not belong to run 2's core: flagged, never applied.
-    const wrong = diffDigests(c, c, { smaps: r1.smaps, filter: "0x33" });
+    const wrong = diffDigests(c, c, {
+      context: prepareContext({ smaps: r1.smaps, filter: "0x33" }),
+    });
     assert.ok(wrong.context.warnings.some((w) => /does not belong/.test(w)), "flagged");
     const reasons = wrong.ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons));
     assert.ok(reasons.every((x) => x.certainty !== "predicted"), "no prediction applied");
-    const right = diffDigests(a, a, { smaps: r1.smaps, filter: "0x33" });
+    const right = diffDigests(a, a, {
+      context: prepareContext({ smaps: r1.smaps, filter: "0x33" }),
+    });
     assert.ok(!right.context.warnings.some((w) => /does not belong/.test(w)), "own smaps fits");
   },
 });
@@ -135,7 +140,7 @@ Deno.test({
     assert.deepEqual(volatile, []);
     assertIdentityOnTop(auto, "identity.different-process");
 
-    const cross = diffDigests(a, c, { expect: "same-program" });
+    const cross = diffDigests(a, c, { context: prepareContext({ expect: "same-program" }) });
     assertNoUnexplained(cross);
     assertAlignment(cross, a, r1, r2);
     assert.ok(cross.alignment!.every((m) => m.shift === 0n), "no shift without ASLR");
@@ -151,7 +156,9 @@ Deno.test({
     const b = await program();
     const r = await crashRun(b, "same", { gcore: true });
     const [k, g] = [await digestFile(r.kernel), await digestFile(r.gcore!)];
-    const report = diffDigests(k, g, { smaps: r.smaps, filter: "0x33" });
+    const report = diffDigests(k, g, {
+      context: prepareContext({ smaps: r.smaps, filter: "0x33" }),
+    });
     assert.equal(report.identity?.relation, "same-process");
     assert.equal(report.identity?.code, undefined);
     assert.equal(report.expectation, "kernel-vs-gdb");
@@ -182,7 +189,7 @@ Deno.test({
     const r1 = await crashRun(b, "lib-1", { filter: "0x37" });
     const r2 = await crashRun(b, "lib-2", { filter: "0x37", lib: b.lib2 });
     const [a, c] = [await digestFile(r1.kernel), await digestFile(r2.kernel)];
-    const cross = diffDigests(a, c, { expect: "same-program" });
+    const cross = diffDigests(a, c, { context: prepareContext({ expect: "same-program" }) });
     assertNoUnexplained(cross);
     assertAlignment(cross, a, r1, r2);
     const changed = cross.ranges.filter((g) =>
@@ -194,7 +201,9 @@ Deno.test({
 
     // The same two libraries' runs with one build: nothing changed.
     const r3 = await crashRun(b, "lib-3", { filter: "0x37" });
-    const same = diffDigests(a, await digestFile(r3.kernel), { expect: "same-program" });
+    const same = diffDigests(a, await digestFile(r3.kernel), {
+      context: prepareContext({ expect: "same-program" }),
+    });
     assert.equal(same.verdict, "pass", renderReport(same, "text"));
   },
 });

@@ -6,13 +6,11 @@
  */
 
 import type { CoreDigest } from "../digest/model.ts";
-import { pageCounts, pagesOf } from "../digest/model.ts";
+import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { OptionError } from "../errors.ts";
-import { DEFAULT_FILTER, parseFilter } from "../policy/filter.ts";
-import { type MappingPrediction, predict } from "../policy/predict.ts";
-import { parseSmaps } from "../smaps/parse.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
+import { type AnalysisContext, prepareContext } from "./context.ts";
 import { explainRange, type Roles } from "./explain.ts";
 import type {
   CoreSummary,
@@ -26,17 +24,13 @@ import type {
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
-import { narrowVolatile, volatilePlaces } from "./volatile.ts";
 import { blameIdentity, identify, isMismatch, smapsFitsCore } from "./identity.ts";
+import { narrowVolatile, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
-  /** `/proc/PID/smaps` (or `maps`) text of the process, for predicted explanations. */
-  readonly smaps?: string;
-  /** `coredump_filter` of the process (any form `parseFilter` accepts); default 0x33 with smaps. */
-  readonly filter?: string;
-  /** `auto` (default): kernel-vs-gdb when the producers differ, identical otherwise. */
-  readonly expect?: "auto" | Expectation;
+  /** The analysis context from {@link prepareContext} (smaps, filter, settings, expectation). */
+  readonly context?: AnalysisContext;
   /** Labels of the inputs (file names or ids). */
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
@@ -135,32 +129,25 @@ function rolesOf(a: CoreFile, b: CoreFile): Roles {
  *
  * @example
  * ```ts ignore
- * const report = diffDigests(kernelDigest, gcoreDigest, { smaps, filter: "0x33" });
+ * const context = prepareContext({ smaps, filter: "0x33" });
+ * const report = diffDigests(kernelDigest, gcoreDigest, { context });
  * if (report.verdict === "fail") Deno.exit(1);
  * ```
  */
 export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions = {}): DiffReport {
+  const context = options.context ?? prepareContext({});
   const roles = rolesOf(a.core, b.core);
-  const expect = options.expect ?? "auto";
-  if (!["auto", "kernel-vs-gdb", "identical", "same-program"].includes(expect)) {
-    throw new OptionError(
-      "expect",
-      `Unknown expectation ${
-        JSON.stringify(expect)
-      }; use auto, kernel-vs-gdb, identical or same-program`,
-    );
-  }
-  const identity = identify(a.core, b.core);
-  const expectation: Expectation = expect === "auto"
+  const expectation: Expectation = context.expect === "auto"
     ? (roles.kernel ? "kernel-vs-gdb" : "identical")
-    : expect;
-  const warnings: string[] = [];
+    : context.expect;
+  const warnings: string[] = [...context.warnings];
   if (a.kernelSha256 !== b.kernelSha256) {
     throw new OptionError(
       "digest",
       "The two digests were made by different page-hash kernels; re-digest one of them",
     );
   }
+  const identity = identify(a.core, b.core);
   if (expectation === "same-program" && identity.relation === "same-process") {
     warnings.push("A and B are the same process; compared as two runs (expectation same-program)");
   }
@@ -169,41 +156,24 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,
     );
   }
-
-  let predictions: { start: bigint; end: bigint; p: MappingPrediction }[] = [];
-  let filterHex: string | null = null;
-  let names: { start: bigint; end: bigint; name: string }[] = [];
-  const doc = options.smaps === undefined ? undefined : parseSmaps(options.smaps);
-  const misfits = doc === undefined ? [] : ([["A", a], ["B", b]] as const).flatMap(([k, d]) => {
-    const fit = smapsFitsCore(doc.mappings, d.core);
+  // An smaps that does not describe both cores is flagged and never applied.
+  const misfits = !context.smaps ? [] : ([["A", a], ["B", b]] as const).flatMap(([k, d]) => {
+    const fit = smapsFitsCore(context.smaps!.mappings, d.core);
     return fit.fits ? [] : [`${k}: ${fit.text}`];
   });
-  if (doc && (misfits.length > 0 || expectation === "same-program")) {
+  const useSmaps = context.smaps !== undefined && misfits.length === 0 &&
+    expectation !== "same-program";
+  if (misfits.length > 0) {
     warnings.push(
-      misfits.length > 0
-        ? `the smaps does not belong to ${
-          misfits.length === 2 ? "either core" : `core ${misfits[0]!.slice(0, 1)}`
-        } (${misfits.join("; ")}): not applied, explanations are inferred from the cores`
-        : "smaps is not used to compare two runs (it describes one process)",
+      `the smaps does not belong to ${
+        misfits.length === 2 ? "either core" : `core ${misfits[0]!.slice(0, 1)}`
+      } (${misfits.join("; ")}): not applied, explanations are inferred from the cores`,
     );
-  } else if (doc) {
-    const filter = options.filter !== undefined
-      ? parseFilter(options.filter).value
-      : DEFAULT_FILTER;
-    if (options.filter === undefined) {
-      warnings.push("no coredump_filter given: predictions assume the default 0x33");
-    }
-    filterHex = `0x${filter.toString(16)}`;
-    const result = predict(doc.mappings, filter);
-    predictions = result.mappings.map((p) => ({ start: BigInt(p.start), end: BigInt(p.end), p }));
-    names = doc.mappings.map((m) => ({ start: m.start, end: m.end, name: m.name }));
-    warnings.push(...result.warnings);
-  } else if (options.filter !== undefined) {
-    filterHex = `0x${parseFilter(options.filter).value.toString(16)}`;
-    warnings.push(
-      "a filter without smaps is recorded but not used: explanations are inferred from the cores",
-    );
+  } else if (context.smaps && expectation === "same-program") {
+    warnings.push("smaps is not used to compare two runs (it describes one process)");
   }
+  const predictions = useSmaps ? context.prediction?.mappings ?? [] : [];
+  const names = useSmaps ? context.smaps?.mappings ?? [] : [];
   // Ranges come in address order, so each lookup is a sweep (linear in all).
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const fileAt = coverSweep(fileEntries);
@@ -216,7 +186,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const places = crossRun || isMismatch(identity) ? [] : volatilePlaces(a.core, b.core);
   let ranges: RangeDiff[] = crossRun ? crossRun.ranges : alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
-    const prediction = predictionAt(r.start)?.p;
+    const prediction = predictionAt(r.start);
     const fileName = fileAt(r.start)?.name;
     const differences = narrowVolatile(
       explainRange(r, pc, {
@@ -276,7 +246,16 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     expectation,
     a: summary(a, options.labels?.a ?? "A"),
     b: summary(b, options.labels?.b ?? "B"),
-    context: { smaps: options.smaps !== undefined, filter: filterHex, warnings },
+    context: {
+      smaps: useSmaps,
+      filter: context.filter === undefined ? null : `0x${context.filter.toString(16)}`,
+      settings: {
+        kernelProfile: context.settings.kernelProfile,
+        gdbUseFilter: context.settings.gdb.useCoredumpFilter,
+        gdbDumpExcluded: context.settings.gdb.dumpExcludedMappings,
+      },
+      warnings,
+    },
     summary: {
       ranges: ranges.length,
       differences: all.length,
@@ -291,9 +270,4 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     identity,
     ...(crossRun ? { alignment: crossRun.alignment } : {}),
   };
-}
-
-/** Pages covered by a range (for renderers). */
-export function rangePages(r: { start: bigint; end: bigint }): number {
-  return pagesOf(r.end - r.start);
 }
