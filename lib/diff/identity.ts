@@ -157,8 +157,11 @@ export function identify(a: CoreFile, b: CoreFile): Identity {
 
 /** A mapping as smaps (or maps) lists it. */
 export interface SmapsMapping {
+  /** Start address. */
   readonly start: bigint;
+  /** End address (exclusive). */
   readonly end: bigint;
+  /** Path or special name (may be empty). */
   readonly name: string;
 }
 

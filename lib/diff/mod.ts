@@ -27,7 +27,14 @@ export {
   type ProducerSettings,
 } from "./context.ts";
 export { diffDigests, type DiffOptions } from "./diff.ts";
-export { executableOf, identify, type SmapsFit, smapsFitsCore } from "./identity.ts";
+export {
+  executableOf,
+  identify,
+  type SmapsFit,
+  smapsFitsCore,
+  type SmapsMapping,
+} from "./identity.ts";
+export type { RunReasonCode } from "./reasons_runs.ts";
 export type * from "./model.ts";
 export { REPORT_SCHEMA_VERSION } from "./model.ts";
 export {

@@ -192,8 +192,9 @@ export interface NeededFile {
 export interface IdentityEvidence {
   /** What was compared: `pid`, `threads`, `executable`, `command`, an auxv entry, `NT_FILE`. */
   readonly field: string;
-  /** Its value in A and in B, as text. */
+  /** Its value in A, as text. */
   readonly a: string;
+  /** Its value in B, as text. */
   readonly b: string;
   /** Whether the two agree. */
   readonly same: boolean;
