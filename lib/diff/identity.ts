@@ -7,7 +7,8 @@
  *   `AT_SYSINFO_EHDR`) and stack addresses (`AT_RANDOM`, `AT_EXECFN`), which fix the exec;
  * - `identity.different-process`: another pid, but the same load addresses (ASLR off, or a fork);
  * - `identity.different-run`: load or stack addresses differ (ASLR: another exec), whatever the pid;
- * - `identity.different-program`: the executables differ.
+ * - `identity.different-program`: the executables have different file names (a rebuilt program in
+ *   another build directory is the same program).
  *
  * Also here: whether an smaps text belongs to a core (its mappings match the core's), so an smaps
  * of another process is flagged and never applied.
@@ -108,8 +109,10 @@ export function identify(a: CoreFile, b: CoreFile): Identity {
     );
   }
 
+  // A rebuilt program in another build directory is the same program: compare file names.
+  const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1);
   const programDiffers = ea !== undefined && eb !== undefined
-    ? ea !== eb
+    ? baseName(ea) !== baseName(eb)
     : fa !== undefined && fb !== undefined && !sameCommand(fa, fb);
   if (programDiffers) {
     return {

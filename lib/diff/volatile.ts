@@ -48,8 +48,19 @@ function spOf(regs: Readonly<Record<string, bigint>>): bigint | undefined {
 /** The places of {@link narrowVolatile} for two cores of one process. */
 export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
   const out: VolatilePlace[] = [];
-  const loads = [...a.loads, ...b.loads].filter((l) => l.memsz > 0n);
-  const loadAt = (v: bigint) => loads.find((l) => l.vaddr <= v && v < l.vaddr + l.memsz);
+  const loads = [...a.loads, ...b.loads].filter((l) => l.memsz > 0n)
+    .sort((x, y) => (x.vaddr < y.vaddr ? -1 : x.vaddr > y.vaddr ? 1 : 0));
+  /** The last load starting at or below `v` that covers it (binary search: many threads, many VMAs). */
+  const loadAt = (v: bigint) => {
+    let lo = 0, hi = loads.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (loads[mid]!.vaddr <= v) [found, lo] = [mid, mid + 1];
+      else hi = mid - 1;
+    }
+    const l = loads[found];
+    return l && v < l.vaddr + l.memsz ? l : undefined;
+  };
   const tids = new Set([...a.threads, ...b.threads].map((t) => t.tid));
   for (const tid of tids) {
     const ts = [a, b].map((c) => c.threads.find((t) => t.tid === tid)).filter((t) => t);
