@@ -13,6 +13,7 @@ import {
   ALIGNMENT_HEADER,
   alignmentRows,
   identityEvidence,
+  identityFails,
   identityLine,
 } from "./diff_identity.ts";
 
@@ -32,7 +33,7 @@ export function renderDiffHtml(r: DiffReport): string {
       n.reasons.map((q) => `<code>${x(q.code)}</code>`).join(" ") || "<code>unexplained</code>"
     }</li>`
   ).join("\n");
-  const identity = `<p class="identity${r.identity?.code ? " fail" : ""}"><strong>${
+  const identity = `<p class="identity${identityFails(r) ? " fail" : ""}"><strong>${
     x(identityLine(r))
   }</strong></p>${
     identityEvidence(r).length

@@ -16,6 +16,12 @@ export function identityLine(r: DiffReport): string {
   return `identity: ${id.relation}${id.code ? ` [${id.code}]` : ""} — ${id.text}`;
 }
 
+/** Whether the identity fails the verdict (a mismatch under a same-process expectation). */
+export function identityFails(r: DiffReport): boolean {
+  const code = r.identity?.code;
+  return !!code && r.notes.some((n) => !n.expected && n.reasons.some((q) => q.code === code));
+}
+
 /** The evidence that differs between A and B, as `field: a ≠ b` lines. */
 export function identityEvidence(r: DiffReport): string[] {
   return (r.identity?.evidence ?? []).filter((e) => !e.same).map((e) =>

@@ -8,7 +8,7 @@
 import type { Difference, DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
 import { rangeLabel, shortName } from "./diff_common.ts";
-import { alignmentRows, identityEvidence, identityLine } from "./diff_identity.ts";
+import { alignmentRows, identityEvidence, identityFails, identityLine } from "./diff_identity.ts";
 
 function failure(ds: readonly Difference[]): string {
   const bad = ds.filter((d) => !d.expected);
@@ -23,9 +23,7 @@ function failure(ds: readonly Difference[]): string {
 
 /** Renders a report as JUnit XML. */
 export function renderDiffJunit(r: DiffReport): string {
-  const idFails = r.notes.some((n) =>
-    !n.expected && n.reasons.some((q) => q.code === r.identity?.code)
-  );
+  const idFails = identityFails(r);
   const idText = [identityLine(r), ...identityEvidence(r)].join("\n");
   const cases = [
     `    <testcase classname="coredelta.identity" name="identity">${
