@@ -147,7 +147,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       "The two digests were made by different page-hash kernels; re-digest one of them",
     );
   }
-  const identity = identify(a.core, b.core);
+  const found = identify(a.core, b.core);
+  const identity = found.relation === "same-program" && expectation !== "same-program"
+    ? { ...found, text: `${found.text}; compare them with the expectation same-program` }
+    : found;
   if (expectation === "same-program" && identity.relation === "same-process") {
     warnings.push("A and B are the same process; compared as two runs (expectation same-program)");
   }

@@ -132,7 +132,7 @@ export function identify(a: CoreFile, b: CoreFile): Identity {
       code: "identity.different-run",
       text: `A and B are two runs of ${ea ?? fa ?? "one program"}: their ${what} differ (${
         pidSame === false ? `pid ${pa} and ${pb}` : `pid ${pa}, reused`
-      }); compare them with the expectation same-program`,
+      })`,
       evidence,
     };
   }
@@ -142,7 +142,7 @@ export function identify(a: CoreFile, b: CoreFile): Identity {
       code: "identity.different-process",
       text: `A and B are two processes of ${
         ea ?? fa ?? "one program"
-      } (pid ${pa} and ${pb}) with the same address layout (ASLR off, or a fork); compare them with the expectation same-program`,
+      } (pid ${pa} and ${pb}) with the same address layout (ASLR off, or a fork)`,
       evidence,
     };
   }
