@@ -12,6 +12,8 @@ import type { DiffReport } from "../lib/diff/model.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { renderReport } from "../lib/report/render.ts";
 import { call } from "./_spec.ts";
+import { capture } from "./_cli.ts";
+import { main } from "../main.ts";
 import { testApp } from "./_api.ts";
 import { digestFile } from "../runtime/digest.ts";
 import { type Build, build, crashRun, parseMaps, type RunResult, whyNoCores } from "./_runs.ts";
@@ -104,6 +106,18 @@ Deno.test({
         : `+0x${libc.shift.toString(16)}`;
       assert.ok(out.includes(shift), `${f} shows libc's shift ${shift}`);
     }
+
+    // The CLI: the mismatch fails (exit 1); the cross-run diff passes (exit 0) and shows shifts.
+    const bad = capture();
+    assert.equal(await main(["diff", r1.kernel, r2.kernel], bad.io), 1, bad.out.stderr);
+    assert.match(bad.out.stdout.split("\n")[1]!, /identity\.different-run/);
+    const good = capture();
+    const args = ["diff", r1.kernel, r2.kernel, "--expect", "same-program", "--format", "md"];
+    assert.equal(await main(args, good.io), 0, good.out.stderr);
+    assert.match(
+      good.out.stdout,
+      /\*\*Alignment\*\* \(\d+ pairs, B = A \+ shift; \d+ only in A, \d+ only in B\)/,
+    );
 
     // An smaps of run 1 does not belong to run 2's core: flagged, never applied.
     const wrong = diffDigests(c, c, {

@@ -61,3 +61,11 @@ export function alignmentRows(r: DiffReport): string[][] {
     `${m.pages.same}/${m.pages.different}`,
   ]);
 }
+
+/** `N pairs, B = A + shift; X only in A, Y only in B` (same-program). */
+export function alignmentSummary(r: DiffReport): string {
+  const only = (s: string) => r.ranges.filter((g) => g.status === s).length;
+  return `${r.alignment?.length ?? 0} pairs, B = A + shift; ${only("only-a")} only in A, ${
+    only("only-b")
+  } only in B`;
+}

@@ -9,6 +9,7 @@ import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_c
 import {
   ALIGNMENT_HEADER,
   alignmentRows,
+  alignmentSummary,
   identityEvidence,
   identityLine,
 } from "./diff_identity.ts";
@@ -49,7 +50,7 @@ export function renderDiffMarkdown(r: DiffReport): string {
     out.push("");
   }
   if (r.alignment) {
-    out.push(`**Alignment** (${r.alignment.length} pairs, B = A + shift)`, "");
+    out.push(`**Alignment** (${alignmentSummary(r)})`, "");
     out.push(`| ${ALIGNMENT_HEADER.join(" | ")} |`, `|${"---|".repeat(ALIGNMENT_HEADER.length)}`);
     for (const row of alignmentRows(r)) {
       out.push(`| ${row.map((c, i) => (i >= 2 && i <= 4 ? `\`${c}\`` : cell(c))).join(" | ")} |`);

@@ -11,6 +11,7 @@ import { textTable } from "./table.ts";
 import {
   ALIGNMENT_HEADER,
   alignmentRows,
+  alignmentSummary,
   identityEvidence,
   identityLine,
 } from "./diff_identity.ts";
@@ -65,7 +66,7 @@ export function renderDiffText(r: DiffReport): string {
   }
   out.push(textTable(rows).trimEnd());
   if (r.alignment) {
-    out.push("", `alignment (${r.alignment.length} pairs, B address = A address + shift):`);
+    out.push("", `alignment (${alignmentSummary(r)}):`);
     out.push(textTable([[...ALIGNMENT_HEADER], ...alignmentRows(r)], "  ").trimEnd());
   }
   if (r.notes.length > 0) {
