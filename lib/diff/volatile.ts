@@ -64,18 +64,23 @@ export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
   const tids = new Set([...a.threads, ...b.threads].map((t) => t.tid));
   for (const tid of tids) {
     const ts = [a, b].map((c) => c.threads.find((t) => t.tid === tid)).filter((t) => t);
-    const sps = ts.map((t) => spOf(t!.status.registers)).filter((v) => v !== undefined);
-    if (sps.length > 0) {
-      const hi = sps.reduce((x, y) => (x! > y! ? x : y))!;
-      const seg = loadAt(hi);
-      if (seg) {
-        out.push({
-          start: seg.vaddr,
-          end: down(hi) + PAGE,
-          anchor: hi,
-          text: `stack of thread ${tid} at or below its saved stack pointer ${hex(hi)}`,
-        });
-      }
+    // Per stack segment, the higher of the two saved stack pointers in it: a thread that ran on
+    // a signal stack (sigaltstack) in one dump and on its own stack in the other has two.
+    const bySeg = new Map<bigint, { vaddr: bigint; hi: bigint }>();
+    for (const t of ts) {
+      const sp = spOf(t!.status.registers);
+      const seg = sp === undefined ? undefined : loadAt(sp);
+      if (!seg || sp === undefined) continue;
+      const prev = bySeg.get(seg.vaddr);
+      if (!prev || sp > prev.hi) bySeg.set(seg.vaddr, { vaddr: seg.vaddr, hi: sp });
+    }
+    for (const { vaddr, hi } of bySeg.values()) {
+      out.push({
+        start: vaddr,
+        end: down(hi) + PAGE,
+        anchor: hi,
+        text: `stack of thread ${tid} at or below its saved stack pointer ${hex(hi)}`,
+      });
     }
     for (const fs of new Set(ts.map((t) => t!.status.registers.fs_base ?? 0n))) {
       if (fs === 0n) continue;
