@@ -24,7 +24,13 @@ import type {
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
-import { blameIdentity, identify, isMismatch, smapsFitsCore } from "./identity.ts";
+import {
+  blameIdentity,
+  identify,
+  identityDifference,
+  isMismatch,
+  smapsFitsCore,
+} from "./identity.ts";
 import { narrowVolatile, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
@@ -224,20 +230,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       ranges = ranges.map((r) => ({ ...r, differences: blameIdentity(r.differences, identity) }));
       notes = blameIdentity(notes, identity);
     }
-    notes = [
-      {
-        kind: "note",
-        text: identity.text,
-        reasons: [{
-          code: identity.code ?? "identity.different-process",
-          text: identity.text,
-          certainty: "inferred",
-        }],
-        expected: false,
-        unexplained: false,
-      },
-      ...notes,
-    ];
+    notes = [identityDifference(identity), ...notes];
   }
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
   const byStatus: Record<string, number> = {};

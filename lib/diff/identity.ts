@@ -209,14 +209,25 @@ export function isMismatch(id: Identity): boolean {
  * carry the identity's one reason and are unexpected. Producer-rule explanations stay.
  */
 export function blameIdentity(ds: readonly Difference[], id: Identity): Difference[] {
-  const r: Reason = {
-    code: id.code ?? "identity.different-process",
-    text: id.text,
-    certainty: "inferred",
-  };
+  const r = identityReason(id);
   return ds.map((d) =>
     d.unexplained || d.kind === "content" || d.kind === "note"
       ? { ...d, reasons: [r], expected: false, unexplained: false }
       : d
   );
+}
+
+function identityReason(id: Identity): Reason {
+  return { code: id.code ?? "identity.different-process", text: id.text, certainty: "inferred" };
+}
+
+/** The one top-level difference of a mismatched pair: the identity, unexpected. */
+export function identityDifference(id: Identity): Difference {
+  return {
+    kind: "note",
+    text: id.text,
+    reasons: [identityReason(id)],
+    expected: false,
+    unexplained: false,
+  };
 }
