@@ -90,6 +90,7 @@ Deno.test({
     assert.equal(auto.verdict, "fail");
     assertNoUnexplained(auto);
     assert.equal(auto.notes[0]?.reasons[0]?.code, "identity.different-run");
+    assert.equal(auto.summary.differences, 1, "one top-level reason, not hundreds of lines");
     assertIdentityOnTop(auto, "identity.different-run");
 
     const cross = diffDigests(a, c, { context: prepareContext({ expect: "same-program" }) });
@@ -146,6 +147,7 @@ Deno.test({
     assert.equal(auto.identity?.relation, "same-program");
     assert.equal(auto.identity?.code, "identity.different-process");
     assert.equal(auto.verdict, "fail");
+    assert.equal(auto.summary.differences, 1);
     assertNoUnexplained(auto);
     // No writable difference passes as volatile content across two processes.
     const volatile = auto.ranges.flatMap((g) => g.differences).filter((d) =>

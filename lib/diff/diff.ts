@@ -24,13 +24,7 @@ import type {
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
-import {
-  blameIdentity,
-  identify,
-  identityDifference,
-  isMismatch,
-  smapsFitsCore,
-} from "./identity.ts";
+import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
 import { narrowVolatile, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
@@ -226,9 +220,11 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ? identity.relation === "different-program"
     : isMismatch(identity);
   if (mismatch) {
+    // One top-level reason, not hundreds of lines: ranges keep their status, and the identity is
+    // the one difference (same-program keeps its cross-run findings).
     if (!crossRun) {
-      ranges = ranges.map((r) => ({ ...r, differences: blameIdentity(r.differences, identity) }));
-      notes = blameIdentity(notes, identity);
+      ranges = ranges.map((r) => ({ ...r, differences: [] }));
+      notes = [];
     }
     notes = [identityDifference(identity), ...notes];
   }

@@ -203,20 +203,6 @@ export function isMismatch(id: Identity): boolean {
   return id.relation === "same-program" || id.relation === "different-program";
 }
 
-/**
- * Under a same-process expectation, differences of a mismatched pair are the identity's doing: the
- * unexplained ones, and content and note differences (no timing rule applies across processes),
- * carry the identity's one reason and are unexpected. Producer-rule explanations stay.
- */
-export function blameIdentity(ds: readonly Difference[], id: Identity): Difference[] {
-  const r = identityReason(id);
-  return ds.map((d) =>
-    d.unexplained || d.kind === "content" || d.kind === "note"
-      ? { ...d, reasons: [r], expected: false, unexplained: false }
-      : d
-  );
-}
-
 function identityReason(id: Identity): Reason {
   return { code: id.code ?? "identity.different-process", text: id.text, certainty: "inferred" };
 }
