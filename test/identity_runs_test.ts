@@ -72,7 +72,9 @@ function assertIdentityOnTop(r: DiffReport, code: string): void {
     const head = renderReport(r, f).split("\n").slice(0, 6).join("\n");
     assert.match(head, new RegExp(code.replaceAll(".", "\\.")), `${f} shows ${code} at the top`);
   }
-  assert.equal(JSON.parse(renderReport(r, "json")).identity.code, code);
+  const json = JSON.parse(renderReport(r, "json"));
+  assert.equal(json.identity.code, code);
+  assert.equal(Object.keys(json)[3], "identity", "JSON: right after the verdict and expectation");
 }
 
 Deno.test({

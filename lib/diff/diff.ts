@@ -236,6 +236,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     schemaVersion: REPORT_SCHEMA_VERSION,
     verdict: unexpected === 0 ? "pass" : "fail",
     expectation,
+    identity,
     a: summary(a, options.labels?.a ?? "A"),
     b: summary(b, options.labels?.b ?? "B"),
     context: {
@@ -259,7 +260,6 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ranges,
     notes,
     files: neededFiles(a.core, b.core),
-    identity,
     ...(crossRun ? { alignment: crossRun.alignment } : {}),
   };
 }

@@ -245,6 +245,8 @@ export interface DiffReport {
   readonly verdict: "pass" | "fail";
   /** The expectation applied. */
   readonly expectation: Expectation;
+  /** How A and B are related (decided first; a mismatch fails same-process expectations). */
+  readonly identity?: Identity;
   /** The first input. */
   readonly a: CoreSummary;
   /** The second input. */
@@ -266,8 +268,6 @@ export interface DiffReport {
   readonly notes: readonly Difference[];
   /** Files a debugger needs, from NT_FILE. */
   readonly files: readonly NeededFile[];
-  /** How A and B are related (decided first; a mismatch fails same-process expectations). */
-  readonly identity?: Identity;
   /** Expectation same-program: every mapping pair with its address shift. */
   readonly alignment?: readonly AlignedMapping[];
 }
