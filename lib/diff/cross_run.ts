@@ -205,7 +205,6 @@ function comparePair(p: Pair, maxRuns: number) {
 }
 
 const reason = (code: ReasonCode, text: string): Reason => ({ code, text, certainty: "inferred" });
-const hexOf = (v: bigint) => (v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
 
 /** A read-only file mapping directly below a writable one of the same file: RELRO, relocated. */
 function relroOf(ms: Mapping[]): Set<Mapping> {
@@ -220,6 +219,55 @@ function relroOf(ms: Mapping[]): Set<Mapping> {
 }
 
 /**
+ * A read-only file mapping in two runs: differing pages are relocated RELRO, a debugger's
+ * breakpoints in text, or a changed file.
+ */
+function fileDifferences(
+  a: Mapping,
+  b: Mapping,
+  label: string,
+  different: number,
+  relro: Set<Mapping>,
+  debugged: boolean,
+): Difference[] {
+  const sizeDiffers = a.end - a.start !== b.end - b.start;
+  if (different === 0 && !sizeDiffers) return [];
+  const flags = (a.load?.flags ?? 0) | (b.load?.flags ?? 0);
+  const [r, expected] = relro.has(a) || relro.has(b)
+    ? [
+      reason(
+        "cross-run.relocated",
+        "relocated read-only data (RELRO) holds addresses (of libraries, the stack, the heap), which differ between runs",
+      ),
+      true,
+    ]
+    : debugged && (flags & PF_X) && !sizeDiffers
+    ? [
+      reason(
+        "side-effect.debugger-breakpoint",
+        "text pages differ where a debugger's breakpoints were written (copy-on-write after attach)",
+      ),
+      true,
+    ]
+    : [
+      reason(
+        "cross-run.file-changed",
+        "read-only pages of a file mapping must be equal in two runs of one program: the file (library) changed between the runs",
+      ),
+      false,
+    ];
+  return [{
+    kind: different > 0 ? "content" : "dumped-size",
+    text: different > 0
+      ? `${different} page(s) of ${label} differ between the runs`
+      : `${label} is mapped with ${a.end - a.start} bytes in A, ${b.end - b.start} in B`,
+    reasons: [r],
+    expected,
+    unexplained: false,
+  }];
+}
+
+/**
  * Aligns and compares two runs of one program.
  *
  * @param a first core's digest
@@ -229,12 +277,8 @@ function relroOf(ms: Mapping[]): Set<Mapping> {
 export function crossRunDiff(a: CoreDigest, b: CoreDigest, maxRuns = 16): CrossRun {
   const ma = mappingsOf(a), mb = mappingsOf(b);
   const relro = new Set([...relroOf(ma), ...relroOf(mb)]);
-  const debugger_ = a.core.producer.producer === "gdb" || b.core.producer.producer === "gdb";
-  const pairs = pairMappings(ma, mb).sort((x, y) => {
-    const sx = (x.a ?? x.b)!.start, sy = (y.a ?? y.b)!.start;
-    const ox = x.a ? 0 : 1, oy = y.a ? 0 : 1;
-    return ox - oy || (sx < sy ? -1 : sx > sy ? 1 : 0);
-  });
+  const debugged = a.core.producer.producer === "gdb" || b.core.producer.producer === "gdb";
+  const pairs = pairMappings(ma, mb);
   const ranges: RangeDiff[] = [];
   const alignment: AlignedMapping[] = [];
   for (const p of pairs) {
@@ -270,44 +314,8 @@ export function crossRunDiff(a: CoreDigest, b: CoreDigest, maxRuns = 16): CrossR
         : sizeDiffers || sa.saved !== sb.saved
         ? "size-differs"
         : "same";
-      const fixedFile = p.a.kind === "file" && !writable;
-      if (fixedFile && (pc.tally.different > 0 || sizeDiffers)) {
-        const flags = (sa.flags ?? 0) | (sb.flags ?? 0);
-        const what = pc.tally.different > 0
-          ? `${pc.tally.different} page(s) of ${label} differ between the runs`
-          : `${label} is mapped with ${p.a.end - p.a.start} bytes in A, ${
-            p.b.end - p.b.start
-          } in B`;
-        const [r, expected] = relro.has(p.a) || relro.has(p.b)
-          ? [
-            reason(
-              "cross-run.relocated",
-              "relocated read-only data (RELRO) holds addresses, which differ between runs under ASLR",
-            ),
-            true,
-          ]
-          : debugger_ && (flags & PF_X) && !sizeDiffers
-          ? [
-            reason(
-              "side-effect.debugger-breakpoint",
-              "text pages differ where a debugger's breakpoints were written (copy-on-write after attach)",
-            ),
-            true,
-          ]
-          : [
-            reason(
-              "cross-run.file-changed",
-              "read-only pages of a file mapping must be equal in two runs of one program: the file (library) changed between the runs",
-            ),
-            false,
-          ];
-        differences.push({
-          kind: sizeDiffers && pc.tally.different === 0 ? "dumped-size" : "content",
-          text: what,
-          reasons: [r],
-          expected,
-          unexplained: false,
-        });
+      if (p.a.kind === "file" && !writable) {
+        differences.push(...fileDifferences(p.a, p.b, label, pc.tally.different, relro, debugged));
       }
       const shift = p.b.start - p.a.start;
       alignment.push({
@@ -343,9 +351,4 @@ export function crossRunDiff(a: CoreDigest, b: CoreDigest, maxRuns = 16): CrossR
   ranges.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
   alignment.sort((x, y) => (x.a.start < y.a.start ? -1 : x.a.start > y.a.start ? 1 : 0));
   return { ranges, alignment };
-}
-
-/** A shift as signed hex. */
-export function shiftText(v: bigint): string {
-  return hexOf(v);
 }
