@@ -79,7 +79,8 @@ export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
         start: vaddr,
         end: down(hi) + PAGE,
         anchor: hi,
-        text: `stack of thread ${tid} at or below its saved stack pointer ${hex(hi)}`,
+        // Register values stay out of reports (they can hold secrets): the place, not the value.
+        text: `stack of thread ${tid} at or below its saved stack pointer`,
       });
     }
     for (const fs of new Set(ts.map((t) => t!.status.registers.fs_base ?? 0n))) {
@@ -89,7 +90,7 @@ export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
         start: down(fs) - PAGE,
         end: down(fs + TCB_SIZE + PAGE - 1n),
         anchor: fs,
-        text: `TLS, thread control block and rseq area of thread ${tid} (fs_base ${hex(fs)})`,
+        text: `TLS, thread control block and rseq area of thread ${tid} (at its fs_base)`,
       });
     }
   }

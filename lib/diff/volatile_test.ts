@@ -65,7 +65,7 @@ Deno.test("narrowVolatile: stack below SP and the TCB stay volatile, naming the 
   ]);
   assert.match(
     kept.reasons[0]!.text,
-    /^stack of thread 7 at or below its saved stack pointer 0x7f0000005080/,
+    /^stack of thread 7 at or below its saved stack pointer$/,
   );
   assert.match(kept.reasons[1]!.text, /^TLS, thread control block and rseq area of thread 7/);
   assert.equal(kept.text, "3 page(s) differ where bytes move between two dumps");
