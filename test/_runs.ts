@@ -45,10 +45,14 @@ async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
   }
 }
 
-/** The built program: `exe` links `libpick.so`, found in `lib1` (or the changed copy in `lib2`). */
+/**
+ * The built program: `exe` links `libpick.so`, found in `lib1` (or the changed copy in `lib2`);
+ * `other` is the same source under another name (a different program to coredelta).
+ */
 export interface Build {
   readonly dir: string;
   readonly exe: string;
+  readonly other: string;
   readonly lib1: string;
   readonly lib2: string;
 }
@@ -71,17 +75,11 @@ export async function build(): Promise<Build> {
     ]);
   await so(lib1, "pick-1");
   await so(lib2, "pick-2, a rebuilt library");
-  const exe = `${dir}/runs`;
-  await run("gcc", [
-    "-O1",
-    "-pthread",
-    "-o",
-    exe,
-    `${PROGRAM}runs.c`,
-    `-L${lib1}`,
-    "-lpick",
-  ]);
-  return { dir, exe, lib1, lib2 };
+  const exe = `${dir}/runs`, other = `${dir}/other-program`;
+  for (const out of [exe, other]) {
+    await run("gcc", ["-O1", "-pthread", "-o", out, `${PROGRAM}runs.c`, `-L${lib1}`, "-lpick"]);
+  }
+  return { dir, exe, other, lib1, lib2 };
 }
 
 /** One run's outputs. */
@@ -108,6 +106,8 @@ export interface RunOptions {
   readonly filter?: string;
   /** Take a gcore before the crash. */
   readonly gcore?: boolean;
+  /** Run `other` instead of `exe`. */
+  readonly other?: boolean;
 }
 
 async function withCoreLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -125,7 +125,7 @@ export function crashRun(b: Build, name: string, o: RunOptions = {}): Promise<Ru
   return withCoreLock(async () => {
     const dir = `${b.dir}/${name}`;
     await Deno.mkdir(dir);
-    const argv = [...(o.noAslr ? ["setarch", "-R"] : []), b.exe];
+    const argv = [...(o.noAslr ? ["setarch", "-R"] : []), o.other ? b.other : b.exe];
     const child = new Deno.Command("bash", {
       args: ["-c", 'ulimit -c unlimited && exec "$@"', "runs", ...argv],
       cwd: dir,

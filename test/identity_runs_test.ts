@@ -228,6 +228,25 @@ Deno.test({
 });
 
 Deno.test({
+  name: "another program: identity.different-program fails every expectation, 0 unexplained",
+  ignore: why !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const b = await program();
+    const r1 = await crashRun(b, "prog-1"), r2 = await crashRun(b, "prog-2", { other: true });
+    const [a, c] = [await digestFile(r1.kernel), await digestFile(r2.kernel)];
+    for (const expect of ["auto", "same-program"]) {
+      const r = diffDigests(a, c, { context: prepareContext({ expect }) });
+      assert.equal(r.identity?.relation, "different-program", expect);
+      assert.equal(r.identity?.code, "identity.different-program");
+      assert.equal(r.verdict, "fail", expect);
+      assert.equal(r.summary.unexplained, 0);
+      assert.equal(r.notes[0]?.reasons[0]?.code, "identity.different-program");
+    }
+  },
+});
+
+Deno.test({
   name: "API: expect=same-program on POST /v1/diff; identity and alignment match the schema",
   ignore: why !== undefined,
   sanitizeResources: false,
