@@ -18,7 +18,7 @@ export type Certainty = "predicted" | "inferred" | "known";
 
 /** The context a report was made in (echoed so a reader knows what the explanations assumed). */
 export interface ReportContext {
-  /** Whether smaps was supplied. */
+  /** Whether an smaps was applied (supplied, and its mappings match both cores). */
   readonly smaps: boolean;
   /** The filter used for predictions (`0x…`), or null. */
   readonly filter: string | null;
