@@ -17,9 +17,11 @@ const LOCK = "/tmp/coredelta-core-pattern.lock";
  * shared lock, so a test that changes it for a moment (exclusive lock) is not mistaken for the
  * machine's setting.
  */
-export async function whyNoCores(): Promise<string | undefined> {
+export async function whyNoCores(
+  tools = ["gcc", "setarch", "bash"],
+): Promise<string | undefined> {
   if (Deno.build.os !== "linux") return `not Linux (${Deno.build.os})`;
-  for (const tool of ["gcc", "gdb", "setarch", "bash"]) {
+  for (const tool of tools) {
     const found = (Deno.env.get("PATH") ?? "").split(":").some((d) => {
       try {
         return Deno.statSync(`${d}/${tool}`).isFile;

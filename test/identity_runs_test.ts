@@ -20,6 +20,7 @@ import { type Build, build, crashRun, parseMaps, type RunResult, whyNoCores } fr
 
 const why = await whyNoCores();
 if (why) console.log(`identity_runs_test: skipped: ${why}`);
+const whyNoGcore = why ?? await whyNoCores(["gdb"]);
 
 let built: Promise<Build> | undefined;
 const program = () =>
@@ -168,7 +169,7 @@ Deno.test({
 
 Deno.test({
   name: "same-process pair (gcore, then the kernel's core): identity same-process, 0 unexplained",
-  ignore: why !== undefined,
+  ignore: whyNoGcore !== undefined,
   sanitizeResources: false,
   async fn() {
     const b = await program();
