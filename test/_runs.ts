@@ -9,8 +9,9 @@
  * @module
  */
 
+import { withCoreLock } from "./_core_lock.ts";
+
 const PROGRAM = new URL("./fixtures/program/", import.meta.url).pathname;
-const LOCK = "/tmp/coredelta-core-pattern.lock";
 
 /**
  * Why this machine cannot make the cores, or undefined when it can. core_pattern is read under the
@@ -110,16 +111,6 @@ export interface RunOptions {
   readonly gcore?: boolean;
   /** Run `other` instead of `exe`. */
   readonly other?: boolean;
-}
-
-async function withCoreLock<T>(fn: () => Promise<T>): Promise<T> {
-  const lock = await Deno.open(LOCK, { create: true, write: true });
-  try {
-    await lock.lock(false);
-    return await fn();
-  } finally {
-    lock.close();
-  }
 }
 
 /** Runs the program once in its own directory and crashes it; returns its cores. */
