@@ -7,6 +7,7 @@
 import type { DiffReport } from "../diff/model.ts";
 import { hex } from "../bytes/hex.ts";
 import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import { escapeTerminal as t } from "./escape.ts";
 import { textTable } from "./table.ts";
 import {
   ALIGNMENT_HEADER,
@@ -22,11 +23,13 @@ export function renderDiffText(r: DiffReport): string {
   out.push(
     `coredelta: ${r.verdict.toUpperCase()} (${r.expectation}) — ${r.summary.differences} difference(s), ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained`,
   );
-  out.push(identityLine(r));
-  for (const e of identityEvidence(r)) out.push(`   ${e}`);
+  out.push(t(identityLine(r)));
+  for (const e of identityEvidence(r)) out.push(`   ${t(e)}`);
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
     out.push(
-      `${k}: ${c.label} — ${c.producer} core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
+      `${k}: ${t(c.label)} — ${
+        t(c.producer)
+      } core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
         hex(c.fileHash, 16)
       }${c.truncated ? ", TRUNCATED" : ""}`,
     );
@@ -41,14 +44,14 @@ export function renderDiffText(r: DiffReport): string {
         : "no smaps (explanations inferred from the cores)"
     }`,
   );
-  for (const w of r.context.warnings) out.push(`warning: ${w}`);
+  for (const w of r.context.warnings) out.push(`warning: ${t(w)}`);
   out.push("");
   const rows = [["", "range", "name", "status", "A", "B", "pages same/diff", "reasons"]];
   for (const g of r.ranges) {
     rows.push([
       failing(g) ? "!" : "",
       rangeLabel(g),
-      shortName(g.name),
+      t(shortName(g.name)),
       g.status,
       sideLabel(g.a),
       sideLabel(g.b),
@@ -67,13 +70,14 @@ export function renderDiffText(r: DiffReport): string {
   out.push(textTable(rows).trimEnd());
   if (r.alignment) {
     out.push("", `alignment (${alignmentSummary(r)}):`);
-    out.push(textTable([[...ALIGNMENT_HEADER], ...alignmentRows(r)], "  ").trimEnd());
+    const rows = alignmentRows(r).map((row) => row.map(t));
+    out.push(textTable([[...ALIGNMENT_HEADER], ...rows], "  ").trimEnd());
   }
   if (r.notes.length > 0) {
     out.push("", "notes:");
     for (const n of r.notes) {
       out.push(
-        `${n.expected ? " " : "!"} ${n.text}${
+        `${n.expected ? " " : "!"} ${t(n.text)}${
           n.reasons.length ? ` [${n.reasons.map((x) => x.code).join(", ")}]` : " [unexplained]"
         }`,
       );
@@ -86,6 +90,6 @@ export function renderDiffText(r: DiffReport): string {
       missing.length ? ` (${missing.length} without their ELF header page in one core)` : ""
     }`,
   );
-  for (const f of r.files) out.push(`  ${f.path}`);
+  for (const f of r.files) out.push(`  ${t(f.path)}`);
   return out.join("\n") + "\n";
 }
