@@ -9,6 +9,7 @@ import { diffDigests } from "../lib/diff/diff.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { renderReport } from "../lib/report/render.ts";
 import { digestFile } from "../runtime/digest.ts";
+import { minimalDigest } from "../lib/digest/minimal.ts";
 import { fixturePath, readFixtureText } from "./_fixtures.ts";
 
 const cache = new Map<string, Promise<CoreDigest>>();
@@ -86,4 +87,23 @@ Deno.test("an smaps whose mappings are elsewhere is flagged and not applied", as
       g.differences.some((d) => d.reasons.some((q) => q.certainty === "predicted"))
     ),
   );
+});
+
+Deno.test("stored digests keep no register values: identity still decided, narrowing skipped with a warning", async () => {
+  const [a, b] = [await digestOf("f033", "kernel"), await digestOf("f033", "gdb")];
+  const [ma, mb] = [await minimalDigest(a), await minimalDigest(b)];
+  const r = diffDigests(ma, mb);
+  assert.equal(r.identity?.relation, "same-process");
+  assert.equal(r.summary.unexplained, 0);
+  assert.ok(r.context.warnings.some((w) => /stack pointers are not known/.test(w)));
+  assert.ok(
+    !r.ranges.some((g) =>
+      g.differences.some((d) => d.reasons.some((q) => q.code === "timing.program-write"))
+    ),
+  );
+  // Two processes stay two processes in stored form.
+  const other = diffDigests(ma, await minimalDigest(await digestOf("f023", "kernel")));
+  assert.equal(other.identity?.code, "identity.different-process");
+  // Full digests narrow, and do not warn.
+  assert.ok(!diffDigests(a, b).context.warnings.some((w) => /stack pointers/.test(w)));
 });

@@ -26,7 +26,7 @@ import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
 import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
-import { narrowVolatile, volatilePlaces } from "./volatile.ts";
+import { narrowVolatile, registersKnown, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
@@ -193,7 +193,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const crossRun = expectation === "same-program"
     ? crossRunDiff(a, b, options.maxRuns ?? 16)
     : undefined;
-  const places = crossRun || isMismatch(identity) ? [] : volatilePlaces(a.core, b.core);
+  const narrow = !crossRun && !isMismatch(identity) && registersKnown(a.core, b.core);
+  const places = narrow ? volatilePlaces(a.core, b.core) : undefined;
   let ranges: RangeDiff[] = crossRun ? crossRun.ranges : alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start);
@@ -222,6 +223,15 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       differences,
     };
   });
+  const unnarrowed = !crossRun && !narrow && !isMismatch(identity) &&
+    ranges.some((g) =>
+      g.differences.some((d) => d.reasons.some((q) => q.code === "timing.volatile-content"))
+    );
+  if (unnarrowed) {
+    warnings.push(
+      "the threads' stack pointers are not known (a stored digest keeps registers only as hashes; some architectures' registers are not decoded): writable differences are not narrowed to stacks, TLS and libc's locks",
+    );
+  }
   let notes = crossRun ? [] : diffNotes(a.core, b.core, expectation, roles);
   const mismatch = expectation === "same-program"
     ? identity.relation === "different-program"

@@ -45,6 +45,14 @@ function spOf(regs: Readonly<Record<string, bigint>>): bigint | undefined {
   return undefined;
 }
 
+/**
+ * Whether every thread's stack pointer is known in both cores. A digest stored without its core
+ * keeps register sets only as hashes (never values), so its stacks and TLS cannot be located.
+ */
+export function registersKnown(a: CoreFile, b: CoreFile): boolean {
+  return [a, b].every((c) => c.threads.every((t) => spOf(t.status.registers) !== undefined));
+}
+
 /** The places of {@link narrowVolatile} for two cores of one process. */
 export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
   const out: VolatilePlace[] = [];
@@ -138,13 +146,14 @@ export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
 /**
  * Splits a range's `timing.volatile-content` difference by page: pages inside a volatile place keep
  * that code, with a reason naming each place; the others become `timing.program-write`, unexpected
- * and listed by page.
+ * and listed by page. Without places (registers unknown), the differences are left as they are.
  */
 export function narrowVolatile(
   ds: readonly Difference[],
   r: Aligned,
-  places: readonly VolatilePlace[],
+  places: readonly VolatilePlace[] | undefined,
 ): Difference[] {
+  if (!places) return [...ds];
   const i = ds.findIndex((d) =>
     d.kind === "content" && d.reasons.some((x) => x.code === "timing.volatile-content")
   );
