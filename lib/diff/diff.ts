@@ -14,6 +14,7 @@ import { alignSegments, comparePages, rangeSide } from "./align.ts";
 import { type AnalysisContext, prepareContext } from "./context.ts";
 import { explainRange, type Roles } from "./explain.ts";
 import type {
+  CollapsedRun,
   CoreSummary,
   DiffReport,
   Expectation,
@@ -36,6 +37,11 @@ export interface DiffOptions {
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
   readonly maxRuns?: number;
+  /**
+   * List every aligned range, also those equal in both cores (default false: they collapse into
+   * counted runs, see `collapse.ts`).
+   */
+  readonly allRanges?: boolean;
 }
 
 const PAGE = 4096n;
@@ -195,7 +201,15 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     : undefined;
   const narrow = !crossRun && !isMismatch(identity) && registersKnown(a.core, b.core);
   const places = narrow ? volatilePlaces(a.core, b.core) : undefined;
-  let ranges: RangeDiff[] = crossRun ? crossRun.ranges : alignSegments(a, b).map((r) => {
+  // Ranges equal in both cores are counted into runs as they come (unless all are asked for), so
+  // a 70,000-mapping pair that differs in ten places builds ten RangeDiffs, not 70,000.
+  const ranges: RangeDiff[] = [];
+  const collapsed: CollapsedRun[] = [];
+  let run: { start: bigint; end: bigint; ranges: number; pages: number } | undefined;
+  const byStatus: Record<string, number> = {};
+  let total = 0;
+  for (const r of crossRun ? [] : alignSegments(a, b)) {
+    total++;
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start);
     const fileName = fileAt(r.start)?.name;
@@ -210,19 +224,37 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       places,
     );
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
-    return {
+    const status = statusOf(sa, sb, pc.tally.different);
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    if (!options.allRanges && status === "same" && differences.length === 0) {
+      if (run) {
+        run.end = r.end;
+        run.ranges++;
+        run.pages += pc.tally.same;
+      } else run = { start: r.start, end: r.end, ranges: 1, pages: pc.tally.same };
+      continue;
+    }
+    if (run) collapsed.push({ ...run, before: ranges.length });
+    run = undefined;
+    ranges.push({
       start: r.start,
       end: r.end,
       name: smapsNameAt(r.start)?.name ?? fileName ?? "",
       a: sa,
       b: sb,
-      status: statusOf(sa, sb, pc.tally.different),
+      status,
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
       differences,
-    };
-  });
+    });
+  }
+  if (run) collapsed.push({ ...run, before: ranges.length });
+  for (const g of crossRun?.ranges ?? []) {
+    total++;
+    byStatus[g.status] = (byStatus[g.status] ?? 0) + 1;
+    ranges.push(g);
+  }
   const unnarrowed = !crossRun && !narrow && !isMismatch(identity) &&
     ranges.some((g) =>
       g.differences.some((d) => d.reasons.some((q) => q.code === "timing.volatile-content"))
@@ -240,16 +272,14 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     // One top-level reason, not hundreds of lines: ranges keep their status, and the identity is
     // the one difference (same-program keeps its cross-run findings).
     if (!crossRun) {
-      ranges = ranges.map((r) => ({ ...r, differences: [] }));
+      ranges.forEach((r, i) => (ranges[i] = { ...r, differences: [] }));
       notes = [];
     }
     notes = [identityDifference(identity), ...notes];
   }
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
-  const byStatus: Record<string, number> = {};
-  for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const unexpected = all.filter((d) => !d.expected).length;
-  return {
+  const report: DiffReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     verdict: unexpected === 0 ? "pass" : "fail",
     expectation,
@@ -267,7 +297,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       warnings,
     },
     summary: {
-      ranges: ranges.length,
+      ranges: total,
       differences: all.length,
       expected: all.length - unexpected,
       unexpected,
@@ -275,8 +305,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       byStatus,
     },
     ranges,
+    ...(collapsed.length ? { collapsed } : {}),
     notes,
     files: neededFiles(a.core, b.core),
     ...(crossRun ? { alignment: crossRun.alignment } : {}),
   };
+  return report;
 }

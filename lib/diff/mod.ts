@@ -27,6 +27,7 @@ export {
   type ProducerSettings,
 } from "./context.ts";
 export { diffDigests, type DiffOptions } from "./diff.ts";
+export { collapsedTotals, collapseRanges, isQuiet } from "./collapse.ts";
 export {
   executableOf,
   identify,

@@ -5,7 +5,14 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  collapsedSentence,
+  failing,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 import { escapeMarkdown as cell } from "./escape.ts";
 import {
   ALIGNMENT_HEADER,
@@ -50,6 +57,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     }
     out.push("");
   }
+  const collapsed = collapsedSentence(r);
+  if (collapsed) out.push(collapsed, "");
   if (r.alignment) {
     out.push(`**Alignment** (${alignmentSummary(r)})`, "");
     out.push(`| ${ALIGNMENT_HEADER.join(" | ")} |`, `|${"---|".repeat(ALIGNMENT_HEADER.length)}`);
