@@ -24,6 +24,7 @@ import { parseProgramHeaders, type Segment } from "../elf/program_header.ts";
 import { PT_LOAD, PT_NOTE } from "../elf/constants.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
+import { ModuleScanner } from "./modules.ts";
 import { PageSink, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
 import type { Spill, SpillFactory } from "./spill.ts";
@@ -116,6 +117,8 @@ class StreamDigest {
   #next = 0;
   readonly sink: PageSink;
   readonly store: SparseStore;
+  /** Reads build-ids from the first page of each PT_LOAD as it passes. */
+  readonly modules = new ModuleScanner();
 
   constructor(
     readonly hasher: PageHasher,
@@ -154,6 +157,7 @@ class StreamDigest {
       const piece = chunk.subarray(at, stop);
       if (pos === r.start) this.sink.begin(r.pages);
       this.sink.write(piece);
+      this.modules.feed(r.seg, pos - r.start, piece);
       // Notes or tables inside a PT_LOAD range (only in odd files) are kept too.
       if (this.keep.some(([a, b]) => a < pos + piece.length && b > pos)) {
         this.store.add(pos, piece, true);
@@ -183,6 +187,7 @@ async function assemble(
   skeleton: StoredRange[],
   fileHash: bigint,
   meta: DigestMeta,
+  scanner: ModuleScanner,
 ): Promise<CoreDigest> {
   const core = await parseCore(src);
   const segments = core.loads.map((s) =>
@@ -198,6 +203,7 @@ async function assemble(
     segments,
     skeleton,
     meta,
+    modules: scanner.modules(core),
   };
 }
 
@@ -235,13 +241,16 @@ export async function digestSource(
   const core = await parseCore(rec.src);
   const sink = new PageSink(hasher);
   const pages = new Map<number, SegmentPages>();
+  const scanner = new ModuleScanner();
   for (const s of core.loads) {
     const p = new SegmentPages(s.index);
     pages.set(s.index, p);
     const end = Number(s.offset + s.available);
     sink.begin(p);
     for (let at = Number(s.offset); at < end; at += READ_CHUNK) {
-      sink.write(await src.read(at, Math.min(READ_CHUNK, end - at)));
+      const bytes = await src.read(at, Math.min(READ_CHUNK, end - at));
+      scanner.feed(s, at - Number(s.offset), bytes);
+      sink.write(bytes);
     }
     sink.end(!s.truncated);
   }
@@ -253,6 +262,7 @@ export async function digestSource(
     mergeRanges(rec.ranges),
     fileHash,
     meta,
+    scanner,
   );
 }
 
@@ -367,7 +377,15 @@ export async function digestStream(
     const pages = d.finish();
     const fileHash = hasher.streamDigest();
     const skeleton = d.store.ranges();
-    return await assemble(hasher, sparseSource(skeleton, d.pos), pages, skeleton, fileHash, base);
+    return await assemble(
+      hasher,
+      sparseSource(skeleton, d.pos),
+      pages,
+      skeleton,
+      fileHash,
+      base,
+      d.modules,
+    );
   } catch (e) {
     await reader.cancel().catch(() => {});
     throw e;
