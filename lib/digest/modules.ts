@@ -14,6 +14,7 @@
  */
 
 import { hex } from "../bytes/hex.ts";
+import type { ByteSource } from "../bytes/source.ts";
 import { isElfMagic, parseElfImage } from "../elf/build_id.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { PF_X } from "../elf/constants.ts";
@@ -130,7 +131,10 @@ function looksLikeElf(list: readonly FileEntry[], loadAt: ReadonlyMap<bigint, Se
 }
 
 function listModules(core: CoreFile, found: ReadonlyMap<number, Found>): Module[] {
-  const loads = [...core.loads].sort((x, y) => (x.vaddr < y.vaddr ? -1 : x.vaddr > y.vaddr ? 1 : 0));
+  const loads = [...core.loads].sort((
+    x,
+    y,
+  ) => (x.vaddr < y.vaddr ? -1 : x.vaddr > y.vaddr ? 1 : 0));
   const entries = core.files?.entries ?? [];
   const nameAt = new Map<bigint, string>();
   for (const e of entries) if (e.offset === 0n && !nameAt.has(e.start)) nameAt.set(e.start, e.name);
@@ -237,4 +241,21 @@ export function modulesFromJson(value: unknown): Module[] {
       buildIdSource: buildIdSource as BuildIdSource,
     };
   });
+}
+
+/**
+ * Reads the modules of a core held in a random-access source (for `inspect` of a file): the first
+ * page of each `PT_LOAD` with saved data, nothing else.
+ *
+ * @param src the core
+ * @param core the core parsed from `src`
+ */
+export async function scanModules(src: ByteSource, core: CoreFile): Promise<Module[]> {
+  const scanner = new ModuleScanner();
+  for (const l of core.loads) {
+    if (l.available === 0n) continue;
+    const n = l.available < BigInt(PAGE) ? Number(l.available) : PAGE;
+    scanner.feed(l, 0, (await src.read(Number(l.offset), n)).slice());
+  }
+  return scanner.modules(core);
 }
