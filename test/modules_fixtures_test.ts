@@ -11,7 +11,11 @@
  */
 
 import assert from "node:assert/strict";
-import { allCores, loadCore, readFixtureText } from "./_fixtures.ts";
+import { capture } from "./_cli.ts";
+import { allCores, FIXTURE_DIR, loadCore, readFixtureText } from "./_fixtures.ts";
+import { main } from "../main.ts";
+import { diffDigests } from "../lib/diff/diff.ts";
+import { renderDiffText } from "../lib/report/diff_text.ts";
 import { bytesSource } from "../lib/bytes/source.ts";
 import { decodeDigest, encodeDigest } from "../lib/digest/codec.ts";
 import { digestSource, digestStream } from "../lib/digest/digest.ts";
@@ -123,3 +127,88 @@ for (const [set, name] of allCores()) {
     },
   });
 }
+
+async function fixtureDigest(set: string, name: string) {
+  const bytes = loadCore(set, name);
+  return await digestStream(
+    new Blob([bytes as Uint8Array<ArrayBuffer>]).stream(),
+    await createPageHasher(),
+  );
+}
+
+Deno.test("diff: same path with another build-id is module.build-id-differs; kernel vs gcore modules agree", async () => {
+  const a = await fixtureDigest("f033", "kernel");
+  const g = await fixtureDigest("f033", "gdb");
+  assert.deepEqual(diffDigests(a, g).notes.filter((n) => n.kind === "module"), []);
+  const libc = a.modules!.find((m) => m.path.endsWith("/libc.so.6"))!;
+  const b = {
+    ...a,
+    modules: a.modules!.map((m) => (m === libc ? { ...m, buildId: "ab".repeat(20) } : m)),
+  };
+  const r = diffDigests(a, b);
+  const mods = r.notes.filter((n) => n.kind === "module");
+  assert.equal(mods.length, 1);
+  assert.equal(mods[0]!.reasons[0]!.code, "module.build-id-differs");
+  assert.match(mods[0]!.text, new RegExp(`${libc.buildId} in A, ${"ab".repeat(20)} in B`));
+  assert.equal(r.verdict, "fail");
+  assert.deepEqual(r.a.modules, a.modules);
+  assert.match(renderDiffText(r), /modules: 5[\s\S]*libc\.so\.6 +93ac61ec\w+ +abab/);
+  // Header page missing on one side: nothing is claimed.
+  const missing = {
+    ...a,
+    modules: a.modules!.map((m) => {
+      if (m !== libc) return m;
+      const { buildId: _, ...rest } = m;
+      return { ...rest, buildIdSource: "missing-page" as const };
+    }),
+  };
+  assert.deepEqual(diffDigests(a, missing).notes.filter((n) => n.kind === "module"), []);
+});
+
+Deno.test("diff: a module whose path the other core does not map is only in one core", async () => {
+  const a = await fixtureDigest("f033", "kernel");
+  const elf = a.modules!.find((m) => m.path.endsWith("/elf_0644.so"))!;
+  const files = a.core.files!;
+  const b = {
+    ...a,
+    core: {
+      ...a.core,
+      files: { ...files, entries: files.entries.filter((e) => e.name !== elf.path) },
+    },
+    modules: a.modules!.filter((m) => m !== elf),
+  };
+  const mods = diffDigests(a, b).notes.filter((n) => n.kind === "module");
+  assert.equal(mods.length, 1);
+  assert.equal(mods[0]!.reasons[0]!.code, "module.only-in-one-core");
+  assert.match(mods[0]!.text, /elf_0644\.so \(build-id 93b26b\w+\) only in A/);
+});
+
+Deno.test("inspect lists modules from a core and from its digest alike", async () => {
+  const core = `${FIXTURE_DIR}f033/kernel.core.gz`;
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-mod-" });
+  try {
+    const c1 = capture();
+    assert.equal(await main(["inspect", "--format", "json", core], c1.io), 0);
+    const c2 = capture();
+    assert.equal(await main(["digest", "-o", `${dir}/d.cddg`, core], c2.io), 0);
+    const c3 = capture();
+    assert.equal(await main(["inspect", "--format", "json", `${dir}/d.cddg`], c3.io), 0);
+    const fromCore = JSON.parse(c1.out.stdout).modules;
+    assert.deepEqual(JSON.parse(c3.out.stdout).modules, fromCore);
+    assert.deepEqual(fromCore.find((m: { path: string }) => m.path === "[vdso]"), {
+      path: "[vdso]",
+      start: "0x7ffff7fc8000",
+      end: "0x7ffff7fc9522",
+      buildId: "e95baaeaec8534edc5df3654182ddf12b19d9b23",
+      buildIdSource: "core",
+    });
+    const c4 = capture();
+    assert.equal(await main(["inspect", core], c4.io), 0);
+    assert.match(
+      c4.out.stdout,
+      /modules: 5\n.*build-id.*\n(.*\n)*.*93ac61ec5a8eb1396f9fbd350e3169a558528a40 +\/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -24,6 +24,7 @@ import type {
   RangeStatus,
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
+import { diffModules } from "./modules.ts";
 import { diffNotes } from "./notes.ts";
 
 /** Options of {@link diffDigests}. */
@@ -86,6 +87,7 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     threads: d.core.threads.length,
     truncated: d.core.truncated,
     memory: memoryOf(d),
+    ...(d.modules ? { modules: d.modules } : {}),
   };
 }
 
@@ -213,7 +215,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       differences,
     };
   });
-  const notes = diffNotes(a.core, b.core, expectation, roles);
+  const notes = [...diffNotes(a.core, b.core, expectation, roles), ...diffModules(a, b)];
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
   const byStatus: Record<string, number> = {};
   for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;

@@ -5,7 +5,14 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  failing,
+  moduleRows,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
@@ -48,6 +55,12 @@ export function renderDiffMarkdown(r: DiffReport): string {
         }`,
       );
     }
+    out.push("");
+  }
+  const modules = moduleRows(r);
+  if (modules.length > 0) {
+    out.push("**Modules**", "", "| path | build-id A | build-id B |", "|---|---|---|");
+    for (const [p, a, b] of modules) out.push(`| ${cell(p)} | ${cell(a)} | ${cell(b)} |`);
     out.push("");
   }
   return out.join("\n");

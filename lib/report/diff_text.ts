@@ -6,7 +6,14 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import { hex } from "../bytes/hex.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  failing,
+  moduleRows,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 import { textTable } from "./table.ts";
 
 /** Renders a report as text. */
@@ -74,5 +81,10 @@ export function renderDiffText(r: DiffReport): string {
     }`,
   );
   for (const f of r.files) out.push(`  ${f.path}`);
+  const modules = moduleRows(r);
+  if (modules.length > 0) {
+    out.push("", `modules: ${modules.length}`);
+    out.push(textTable([["path", "build-id A", "build-id B"], ...modules], "  ").trimEnd());
+  }
   return out.join("\n") + "\n";
 }
