@@ -17,7 +17,7 @@ import { type Module, scanModules } from "../lib/digest/modules.ts";
  * Parses a core (plain or compressed) or the core stored in a serialized digest, with its modules
  * (read from the core's saved first pages, or as the digest recorded them).
  */
-async function readCoreOrDigest(
+export async function readCoreOrDigest(
   path: string,
 ): Promise<{ core: CoreFile; modules?: readonly Module[] }> {
   const src = await openCore(path);

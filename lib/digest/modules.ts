@@ -42,6 +42,7 @@ const PAGE = 4096;
 /** Most ELF images remembered per core (each a few numbers). */
 export const MAX_MODULES = 65536;
 const AT_SYSINFO_EHDR = 33;
+const AT_ENTRY = 9;
 
 interface Found {
   readonly firstVaddr: bigint;
@@ -258,4 +259,16 @@ export async function scanModules(src: ByteSource, core: CoreFile): Promise<Modu
     scanner.feed(l, 0, (await src.read(Number(l.offset), n)).slice());
   }
   return scanner.modules(core);
+}
+
+/**
+ * The executable's module: the one holding the entry point (`AT_ENTRY` of the auxiliary vector).
+ *
+ * @param modules the core's modules
+ * @param core the parsed core
+ */
+export function executableModule(modules: readonly Module[], core: CoreFile): Module | undefined {
+  const entry = core.auxv?.find((a) => a.type === AT_ENTRY)?.value;
+  if (entry === undefined) return undefined;
+  return modules.find((m) => m.start <= entry && entry < m.end && m.path.startsWith("/"));
 }
