@@ -255,11 +255,14 @@ export async function digestSource(
     sink.end(!s.truncated);
   }
   sink.finish();
+  // Merged: ELF32 reads overlap (64 header bytes, then the table at 52), and a read must not stop
+  // at the end of the first range that holds its offset.
+  const skeleton = mergeRanges(rec.ranges);
   return assemble(
     hasher,
-    sparseSource(rec.ranges, src.size),
+    sparseSource(skeleton, src.size),
     pages,
-    mergeRanges(rec.ranges),
+    skeleton,
     fileHash,
     meta,
     scanner,
