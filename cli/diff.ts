@@ -6,11 +6,13 @@
  * @module
  */
 
+import { EXPECTATIONS, prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
+import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput } from "./context_flags.ts";
 
 /** Help text of `diff`. */
 export const DIFF_HELP = `Usage: coredelta diff A B [options]
@@ -18,14 +20,15 @@ export const DIFF_HELP = `Usage: coredelta diff A B [options]
 Compares two cores (plain, gzip, zstd, xz, or digests made by 'coredelta digest') of the same
 process — usually a kernel core and a gcore — and explains every difference with a reason code.
 
+With --smaps (and --filter), explanations come from the dump rules' predictions for each mapping;
+the filter defaults to 0x33 with --smaps.
+
 Options:
-  --smaps FILE         /proc/PID/smaps (or maps) of the process: explanations from the dump rules
-  --filter F           its coredump_filter (0x33, 00000033, or bit names); default 0x33 with --smaps
-  --expect E           auto (default: kernel-vs-gdb when producers differ, else identical),
-                       kernel-vs-gdb, or identical
-  --format F           text (default), json, md, junit, html
-  -o, --output FILE    write the report to FILE instead of stdout
-  -h, --help           this help
+${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
+                                 else identical), kernel-vs-gdb, or identical
+  --format F                     text (default), json, md, junit, html
+  -o, --output FILE              write the report to FILE instead of stdout
+  -h, --help                     this help
 
 Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail), 2 usage or input error.
 `;
@@ -33,8 +36,7 @@ Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail),
 /** Runs `diff`; returns the exit code. */
 export async function diffCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    smaps: { type: "string" },
-    filter: { type: "string" },
+    ...CONTEXT_FLAGS,
     expect: { type: "string" },
     format: { type: "string" },
     output: { type: "string", short: "o" },
@@ -45,22 +47,13 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     return 0;
   }
   const format = oneOf("format", values.format, REPORT_FORMATS, "text");
-  const expect = oneOf(
-    "expect",
-    values.expect,
-    ["auto", "kernel-vs-gdb", "identical"] as const,
-    "auto",
-  );
+  const expect = oneOf("expect", values.expect, EXPECTATIONS, "auto");
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
+  // The context first: a bad smaps file or option fails before gigabytes are hashed.
+  const context = prepareContext({ ...await contextInput(values, Deno.readTextFile), expect });
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
-  const smaps = values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps);
-  const report = diffDigests(a, b, {
-    expect,
-    labels: { a: pa, b: pb },
-    ...(smaps !== undefined ? { smaps } : {}),
-    ...(values.filter !== undefined ? { filter: values.filter } : {}),
-  });
+  const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });
   const text = renderReport(report, format);
   if (values.output) await Deno.writeTextFile(values.output, text);
   else io.stdout(text);
