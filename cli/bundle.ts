@@ -115,7 +115,7 @@ export async function bundleCommand(args: string[], io: CommandIO): Promise<numb
           c.module.path.replace(/^\/+/, "").replace(/\/[^/]*$/, "")
         ),
       ),
-    ];
+    ].filter((d) => !d.includes(":")); // ':' separates the search path
     const init = new TextEncoder().encode(
       gdbInit(
         exe && included.some((c) => c.module === exe) ? exe.path.replace(/^\/+/, "") : undefined,

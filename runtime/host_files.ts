@@ -1,7 +1,8 @@
 /**
  * Finding a core's modules on this host (or under a sysroot) and checking each file's build-id
  * against the one the core recorded; also the separate debug file in the `.build-id/xx/yyyy.debug`
- * layout that gdb and debuginfod use. Reads only ELF headers and notes of each file.
+ * layout that gdb and debuginfod use. Reads only ELF headers and notes of each file; a path that
+ * is not {@link isSafePath} is never looked up (reported missing).
  *
  * @module
  */
@@ -89,6 +90,16 @@ export function debugFilePath(debugDir: string, buildId: string): string {
   return `${debugDir}/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`;
 }
 
+/**
+ * Whether a module path from a core may be looked up and archived: absolute, without `.` or `..`
+ * segments and without control characters (a crafted NT_FILE name must neither escape the sysroot
+ * or the archive root nor inject a line into `gdb.init`).
+ */
+export function isSafePath(path: string): boolean {
+  if (!path.startsWith("/") || /[\x00-\x1f\x7f]/.test(path)) return false;
+  return !path.split("/").some((seg) => seg === "." || seg === "..");
+}
+
 /** The host path of a module path under an optional sysroot. */
 export function hostPath(path: string, sysroot?: string): string {
   return sysroot ? `${sysroot.replace(/\/+$/, "")}${path}` : path;
@@ -109,6 +120,10 @@ export async function checkModules(
   for (const m of modules) {
     if (!m.path.startsWith("/")) {
       out.push({ module: m, status: m.buildIdSource === "core" ? "in-core" : "missing" });
+      continue;
+    }
+    if (!isSafePath(m.path)) {
+      out.push({ module: m, status: "missing", file: { path: m.path, status: "missing" } });
       continue;
     }
     const path = options.exe?.module === m ? options.exe.path : hostPath(m.path, options.sysroot);
