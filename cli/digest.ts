@@ -55,6 +55,11 @@ export async function digestCommand(args: string[], io: CommandIO): Promise<numb
         `xxh3-64 of file: ${s.fileHash}${
           d.meta.spilled ? `\nspilled: ${d.meta.spillReason}` : ""
         }\n` +
+        (d.modules
+          ? `modules: ${d.modules.length}, ${
+            d.modules.filter((m) => m.buildId).length
+          } with their build-id in the core\n`
+          : "") +
         (values.output ? `digest written to ${values.output}\n` : ""),
     );
   }
