@@ -8,7 +8,14 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  failing,
+  moduleRows,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 
 /** Renders a report as a complete HTML document. */
 export function renderDiffHtml(r: DiffReport): string {
@@ -26,6 +33,16 @@ export function renderDiffHtml(r: DiffReport): string {
       n.reasons.map((q) => `<code>${x(q.code)}</code>`).join(" ") || "<code>unexplained</code>"
     }</li>`
   ).join("\n");
+  const modules = moduleRows(r).map(([p, a, b]) =>
+    `<tr${a !== b && /^[0-9a-f]+$/.test(a) && /^[0-9a-f]+$/.test(b) ? ' class="fail"' : ""}><td>${
+      x(p)
+    }</td><td><code>${x(a)}</code></td><td><code>${x(b)}</code></td></tr>`
+  ).join("\n");
+  const moduleTable = modules
+    ? `<h2>Modules</h2><table><thead><tr><th>path</th><th>build-id A</th><th>build-id B</th></tr></thead><tbody>
+${modules}
+</tbody></table>\n`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>coredelta report: ${r.verdict}</title>
 <style>body{font:14px system-ui,sans-serif;margin:1.5rem;color:#111}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}.fail{background:#fde2e2}.verdict-pass{color:#0a6b2d}.verdict-fail{color:#a40e0e}code{font-size:12px}</style></head>
@@ -38,6 +55,6 @@ export function renderDiffHtml(r: DiffReport): string {
 ${rows}
 </tbody></table>
 <h2>Notes</h2><ul>${notes}</ul>
-</body></html>
+${moduleTable}</body></html>
 `;
 }
