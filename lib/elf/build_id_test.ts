@@ -52,3 +52,16 @@ Deno.test("readFileBuildId reads a file's build-id by its PT_NOTE offset; not EL
   );
   assert.equal(await readFileBuildId(bytesSource(new Uint8Array(100))), null);
 });
+
+Deno.test("parseElfImage never throws or reads past random pages that start with the ELF magic", () => {
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) & 0xff;
+  const base = image({ is64: true, le: true });
+  for (let i = 0; i < 5000; i++) {
+    const page = i % 2 ? base.slice(0, 64 + (i % 4032)) : new Uint8Array(4096).map(rand);
+    page.set([0x7f, 0x45, 0x4c, 0x46, 1 + (i % 2), 1 + ((i >> 1) % 2)]);
+    for (let k = 0; k < 8; k++) page[rand() % Math.min(page.length, 256)] = rand();
+    const img = parseElfImage(page);
+    if (img?.buildId) assert.match(img.buildId, /^[0-9a-f]+$/);
+  }
+});
