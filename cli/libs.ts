@@ -12,7 +12,7 @@
 
 import { hex } from "../lib/bytes/hex.ts";
 import { executableModule, modulesToJson } from "../lib/digest/modules.ts";
-import { buildIdText } from "../lib/report/inspect.ts";
+import { buildIdText, missingPageNote } from "../lib/report/inspect.ts";
 import { toJson } from "../lib/report/json.ts";
 import { textTable } from "../lib/report/table.ts";
 import { checkModules, type HostFile, type ModuleCheck } from "../runtime/host_files.ts";
@@ -95,7 +95,7 @@ export function libsText(checks: readonly ModuleCheck[]): string {
     ]);
   }
   const bad = checks.filter((c) => !allMatch([c])).length;
-  return `${textTable(rows, "").trimEnd()}\n${
+  return `${textTable(rows, "").trimEnd()}\n${missingPageNote(checks.map((c) => c.module))}${
     bad === 0 ? "every module matches" : `${bad} of ${checks.length} module(s) do not match`
   }\n`;
 }

@@ -178,3 +178,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test("libs reads a digest like its core", async () => {
+  const core = `${FIXTURE_DIR}f033/gdb.core.gz`;
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-libs-" });
+  try {
+    assert.equal(await main(["digest", "-o", `${dir}/d.cddg`, core], capture().io), 0);
+    const a = await libs([core]), b = await libs([`${dir}/d.cddg`]);
+    assert.deepEqual(b.modules, a.modules);
+    assert.equal(b.code, a.code);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "bundle of a compressed core: the archive holds the decompressed core; missing files are named",
+  ignore: !hasZstd,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "coredelta-bundle-" });
+    try {
+      const out = `${dir}/b.tar.zst`;
+      const c = capture();
+      const code = await main(["bundle", `${FIXTURE_DIR}f033/kernel.core.gz`, "-o", out], c.io);
+      assert.equal(code, 1, "the fixture program is not on this host");
+      assert.match(c.out.stdout, /left out \/tmp\/.*\/build\/mapper \(missing: /);
+      const core = await runTool("sh", ["-c", `tar --zstd -xOf '${out}' core | xxhsum -H3`]);
+      const want = await runTool("sh", [
+        "-c",
+        `gzip -dc '${FIXTURE_DIR}f033/kernel.core.gz' | xxhsum -H3`,
+      ]);
+      assert.equal(core.split(" ")[0], want.split(" ")[0]);
+      const usage = capture();
+      assert.equal(await main(["bundle", `${FIXTURE_DIR}f033/kernel.core.gz`], usage.io), 2);
+      assert.match(usage.out.stderr, /-o/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -159,5 +159,18 @@ export function renderModulesText(modules: readonly Module[], width = 16): strin
   for (const m of modules) {
     rows.push([hex(m.start, width), hex(m.end, width), buildIdText(m), m.path]);
   }
-  return `modules: ${modules.length}\n${textTable(rows, "  ")}`;
+  return `modules: ${modules.length}\n${textTable(rows, "  ")}${missingPageNote(modules)}`;
+}
+
+/**
+ * Why header pages are missing, as a footnote line (empty when none is): the core was written
+ * without the `elf-headers` filter bit (0x10), or by a GDB that does not save ELF header pages.
+ */
+export function missingPageNote(modules: readonly Module[]): string {
+  const n = modules.filter((m) => m.buildIdSource === "missing-page").length;
+  return n === 0
+    ? ""
+    : `${n} module(s) without their ELF header page in the core: it was written ` +
+      "without the elf-headers filter bit (0x10 in coredump_filter), or by a GDB that does not save " +
+      "ELF header pages\n";
 }
