@@ -117,7 +117,7 @@ async function* records(entries: AsyncIterable<TarEntry> | Iterable<TarEntry>) {
  * const bytes = new Uint8Array(await new Response(tarStream([{
  *   name: "a.txt", size: 2, content: async function* () { yield new TextEncoder().encode("hi"); },
  * }])).arrayBuffer());
- * assert.equal(bytes.length, 3 * 512 + 1024);
+ * assert.equal(bytes.length, 512 + 512 + 1024); // header, data padded to a block, end marker
  * ```
  */
 export function tarStream(
