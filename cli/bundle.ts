@@ -17,6 +17,7 @@ import { Duplex } from "node:stream";
 import { isDigest } from "../lib/digest/codec.ts";
 import { executableModule, scanModules } from "../lib/digest/modules.ts";
 import { parseCore } from "../lib/elf/core.ts";
+import { escapeTerminal } from "../lib/report/escape.ts";
 import { openCore } from "../runtime/files.ts";
 import { checkModules, debugFilePath, type ModuleCheck } from "../runtime/host_files.ts";
 import { fileContent, type TarEntry, tarStream } from "../runtime/tar.ts";
@@ -190,7 +191,7 @@ function report(out: string, checks: readonly ModuleCheck[]): string {
       : c.status === "missing"
       ? `missing: ${c.file?.path ?? c.module.path}`
       : "the core does not hold its build-id";
-    lines.push(`left out ${c.module.path} (${why})`);
+    lines.push(escapeTerminal(`left out ${c.module.path} (${why})`));
   }
   return lines.join("\n") + "\n";
 }

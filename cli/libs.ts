@@ -13,6 +13,7 @@
 import { hex } from "../lib/bytes/hex.ts";
 import { executableModule, modulesToJson } from "../lib/digest/modules.ts";
 import { buildIdText, missingPageNote } from "../lib/report/inspect.ts";
+import { escapeTerminal } from "../lib/report/escape.ts";
 import { toJson } from "../lib/report/json.ts";
 import { textTable } from "../lib/report/table.ts";
 import { checkModules, type HostFile, type ModuleCheck } from "../runtime/host_files.ts";
@@ -85,11 +86,11 @@ export function libsText(checks: readonly ModuleCheck[]): string {
   for (const c of checks) {
     rows.push([
       c.status === "different-build" ? "DIFFERENT" : LABEL[c.status]!,
-      c.module.path,
+      escapeTerminal(c.module.path),
       hex(c.module.start),
       buildIdText(c.module),
       c.file && c.file.path !== c.module.path
-        ? `${fileText(c.file)}: ${c.file.path}`
+        ? `${fileText(c.file)}: ${escapeTerminal(c.file.path)}`
         : fileText(c.file),
       fileText(c.debug),
     ]);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { escapeTerminal } from "./escape.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { flagString } from "../elf/constants.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
@@ -142,7 +143,8 @@ export function renderInspectText(
     out.push(`files: ${core.files.entries.length} (page_size ${core.files.pageSize})`);
   }
   if (modules) out.push(renderModulesText(modules, w).trimEnd());
-  return out.join("\n") + "\n";
+  // Core-derived strings (fname, psargs, note owners, file names) reach the terminal escaped.
+  return out.join("\n").split("\n").map(escapeTerminal).join("\n") + "\n";
 }
 
 /** What a module's build-id column says when the core does not hold the id. */
