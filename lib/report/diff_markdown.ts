@@ -6,6 +6,7 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import {
+  collapsedSentence,
   failing,
   moduleRows,
   rangeLabel,
@@ -47,6 +48,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     }
     out.push("");
   }
+  const collapsed = collapsedSentence(r);
+  if (collapsed) out.push(collapsed, "");
   if (r.notes.length > 0) {
     out.push("**Notes**", "");
     for (const n of r.notes) {
