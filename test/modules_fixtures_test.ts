@@ -213,3 +213,10 @@ Deno.test("inspect lists modules from a core and from its digest alike", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("diff: no module is 'only in one core' when the other core has no NT_FILE", async () => {
+  const a = await fixtureDigest("f033", "kernel");
+  const { files: _, ...rest } = a.core;
+  const b = { ...a, core: rest, modules: [] };
+  assert.deepEqual(diffDigests(a, b).notes.filter((n) => n.kind === "module"), []);
+});

@@ -5,7 +5,8 @@
  *
  * Only what both cores can say is compared: a module whose header page is missing from one core
  * (no `elf-headers` bit, or a GDB that does not save it) has no build-id there, so nothing is
- * claimed about it; a path the other core maps but without a readable header is not "only in one".
+ * claimed about it; a path the other core maps but without a readable header is not "only in one",
+ * and nothing is "only in one" when the other core has no NT_FILE at all.
  *
  * @module
  */
@@ -58,6 +59,8 @@ export function diffModules(a: CoreDigest, b: CoreDigest): Difference[] {
     side: "A" | "B",
     otherSide: "A" | "B",
   ) => {
+    // Without NT_FILE (the kernel leaves it out past its size cap) the other core names no path.
+    if (!other.core.files) return;
     const mapped = mappedPaths(other);
     for (const [path, m] of from) {
       if (m.buildIdSource !== "core" || !path.startsWith("/") || mapped.has(path)) continue;
