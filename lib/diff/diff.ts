@@ -89,6 +89,7 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     fileHash: d.fileHash,
     loads: d.core.loads.length,
     threads: d.core.threads.length,
+    ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
     truncated: d.core.truncated,
     memory: memoryOf(d),
     ...(d.modules ? { modules: d.modules } : {}),
@@ -248,6 +249,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
+      pageMap: pc.pageMap,
       differences,
     });
   }
