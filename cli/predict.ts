@@ -1,5 +1,5 @@
 /**
- * `coredelta predict --smaps FILE --filter F ...`: predicts, from a process's smaps and
+ * `coredelta predict --smaps FILE --filter F ...` or `predict --pid PID`: predicts, from a process's smaps and
  * `coredump_filter`, what the kernel's core dumper and GDB's `gcore` would dump for each mapping.
  *
  * @module
@@ -12,6 +12,7 @@ import { KERNEL_PROFILES } from "../lib/policy/kernel.ts";
 import { predict, type Producer } from "../lib/policy/predict.ts";
 import { renderPredictText } from "../lib/report/predict_text.ts";
 import { parseSmaps } from "../lib/smaps/parse.ts";
+import { readLiveProcess } from "../runtime/proc.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 
 /** What `predict` needs from the outside world (injected so tests need no files). */
@@ -22,6 +23,7 @@ export interface PredictIO extends CommandIO {
 
 /** Help text of `predict`. */
 export const PREDICT_HELP = `Usage: coredelta predict --smaps FILE --filter F [options]
+       coredelta predict --pid PID [--filter F] [options]
 
 Predicts, for every mapping of /proc/PID/smaps (or maps), what the Linux kernel's core dumper and
 GDB's gcore would write: PT_LOAD present, p_filesz (whole, first page, 0), p_flags, and the rule that
@@ -30,6 +32,10 @@ else every possible outcome is listed.
 
 Options:
   --smaps FILE                   /proc/PID/smaps (or maps) text of the process
+  --pid PID                      a live process: reads its smaps and coredump_filter and resolves
+                                 exec bits and link counts (/proc/PID/map_files) and ELF magic
+                                 (/proc/PID/mem), so nothing is left to assume; --filter then
+                                 asks "what if" for another filter
   --filter F                     coredump_filter: 00000033 (/proc form, hex), 0x33, or bit names
                                  (anon-private,anon-shared,mapped-private,mapped-shared,elf-headers,
                                  hugetlb-private,hugetlb-shared,dax-private,dax-shared or MMF_DUMP_*)
@@ -79,6 +85,14 @@ function parseHints(text: string, path: string): Map<bigint, MappingHints> {
   return out;
 }
 
+/** Parses a `--pid` value. */
+export function parsePid(text: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(text)) {
+    throw new UsageError(`--pid must be a process ID (got ${JSON.stringify(text)})`);
+  }
+  return Number(text);
+}
+
 /**
  * Runs `predict`; returns the exit code. Usage and input errors print one line on stderr and give 2.
  *
@@ -107,6 +121,7 @@ function isFileError(e: unknown): boolean {
 async function run(args: string[], io: PredictIO): Promise<number> {
   const { values, positionals } = parse(args, {
     smaps: { type: "string" },
+    pid: { type: "string" },
     filter: { type: "string" },
     producer: { type: "string" },
     "kernel-profile": { type: "string" },
@@ -123,8 +138,16 @@ async function run(args: string[], io: PredictIO): Promise<number> {
   if (positionals.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   }
-  if (values.smaps === undefined) throw new UsageError("--smaps FILE is required");
-  if (values.filter === undefined) throw new UsageError("--filter F is required (e.g. 0x33)");
+  if (values.pid !== undefined && (values.smaps !== undefined || values.hints !== undefined)) {
+    throw new UsageError("--pid reads smaps and facts from the process: drop --smaps and --hints");
+  }
+  if (values.pid === undefined && values.smaps === undefined) {
+    throw new UsageError("--smaps FILE or --pid PID is required");
+  }
+  if (values.pid === undefined && values.filter === undefined) {
+    throw new UsageError("--filter F is required (e.g. 0x33)");
+  }
+  const live = values.pid === undefined ? undefined : await readLiveProcess(parsePid(values.pid));
   const producer = oneOf("producer", values.producer, ["kernel", "gdb", "both"] as const, "both");
   const kernelProfile = oneOf(
     "kernel-profile",
@@ -135,21 +158,25 @@ async function run(args: string[], io: PredictIO): Promise<number> {
   const useCoredumpFilter = onOff("gdb-use-filter", values["gdb-use-filter"], true);
   const dumpExcludedMappings = onOff("gdb-dump-excluded", values["gdb-dump-excluded"], false);
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
-  const filter = parseFilter(values.filter).value;
-  const hints = values.hints === undefined
+  const filterText = values.filter ?? live!.filter;
+  const filter = parseFilter(filterText).value;
+  const hints = live
+    ? live.hints
+    : values.hints === undefined
     ? undefined
     : parseHints(await io.readText(values.hints), values.hints);
+  const source = live ? `/proc/${live.pid}/smaps` : values.smaps!;
 
-  const text = await io.readText(values.smaps);
+  const text = live ? live.smaps : await io.readText(source);
   let doc;
   try {
     doc = parseSmaps(text);
   } catch (e) {
-    if (e instanceof InputError) e.message = `${values.smaps}: ${e.message}`;
+    if (e instanceof InputError) e.message = `${source}: ${e.message}`;
     throw e;
   }
   if (doc.mappings.length === 0) {
-    throw new UsageError(`${values.smaps}: no mappings (empty smaps: a kernel thread?)`);
+    throw new UsageError(`${source}: no mappings (empty smaps: a kernel thread?)`);
   }
   const producers: Producer[] = producer === "both" ? ["kernel", "gdb"] : [producer];
   const result = predict(doc.mappings, filter, {
@@ -157,8 +184,9 @@ async function run(args: string[], io: PredictIO): Promise<number> {
     kernelProfile,
     gdb: { useCoredumpFilter, dumpExcludedMappings },
     ...(hints ? { hints } : {}),
+    ...(live?.executable ? { executable: live.executable } : {}),
   });
-  const warning = procWriteWarning(values.filter);
+  const warning = values.filter === undefined ? undefined : procWriteWarning(values.filter);
   const out = warning ? { ...result, warnings: [...result.warnings, warning] } : result;
   io.stdout(format === "json" ? `${JSON.stringify(out, null, 2)}\n` : renderPredictText(out));
   return 0;
