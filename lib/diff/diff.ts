@@ -9,7 +9,9 @@ import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts, pagesOf } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { OptionError } from "../errors.ts";
+import type { MappingHints } from "../policy/facts.ts";
 import { DEFAULT_FILTER, parseFilter } from "../policy/filter.ts";
+import type { GdbSettings } from "../policy/gdb.ts";
 import { type MappingPrediction, predict } from "../policy/predict.ts";
 import { parseSmaps } from "../smaps/parse.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
@@ -38,6 +40,10 @@ export interface DiffOptions {
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
   readonly maxRuns?: number;
+  /** Facts about the live process beyond smaps (exec bits, link counts, ELF magic), by start. */
+  readonly hints?: ReadonlyMap<bigint, MappingHints>;
+  /** GDB settings the gcore was taken with (default: filter on, excluded mappings off). */
+  readonly gdb?: GdbSettings;
 }
 
 const PAGE = 4096n;
@@ -173,7 +179,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       warnings.push("no coredump_filter given: predictions assume the default 0x33");
     }
     filterHex = `0x${filter.toString(16)}`;
-    const result = predict(doc.mappings, filter);
+    const result = predict(doc.mappings, filter, {
+      ...(options.hints ? { hints: options.hints } : {}),
+      ...(options.gdb ? { gdb: options.gdb } : {}),
+    });
     predictions = result.mappings.map((p) => ({ start: BigInt(p.start), end: BigInt(p.end), p }));
     names = doc.mappings.map((m) => ({ start: m.start, end: m.end, name: m.name }));
     warnings.push(...result.warnings);
