@@ -171,7 +171,9 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const version = await gdbVersion(gdb);
   if (version === null) throw gdbMissing(gdb);
   const route = await coreRoute(values["core-path"]);
+  if (pid !== undefined) checkPtrace(pid);
   const keep = values.out !== undefined;
+  const created = keep && !(await Deno.stat(values.out!).catch(() => null));
   const root = values.out ?? await Deno.makeTempDir({ prefix: "coredelta-capture-" });
   await Deno.mkdir(root, { recursive: true });
 
@@ -198,7 +200,8 @@ async function run(args: string[], io: CommandIO): Promise<number> {
         });
         // Read after the gcore: attaching changes the process (GDB's breakpoints copy pages of
         // ld.so's text), and both producers dump the process as it is after the attach.
-        const live = await readLiveProcess(target);
+        const live = await readLiveProcess(target, { byPath: true });
+        for (const w of live.warnings) io.stderr(`coredelta capture: warning: ${w}\n`);
         const name = `f${parseInt(live.filter, 16).toString(16).padStart(3, "0")}`;
         await Deno.writeTextFile(`${stage}/smaps.txt`, live.smaps);
         await Deno.writeTextFile(`${stage}/maps.txt`, live.maps);
@@ -227,6 +230,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
             gdbSettings.map((s) => ` -ex '${s}'`).join("")
           } -ex 'gcore gdb.core'`,
           kernelCore: dump,
+          warnings: live.warnings,
           files: {
             "kernel.core": "kernel core (SIGABRT after the gcore)",
             "gdb.core": "gcore of the live process",
@@ -258,6 +262,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     return results.every((r) => r.report?.verdict === "pass") ? 0 : 1;
   } finally {
     if (!keep) await Deno.remove(root, { recursive: true }).catch(() => {});
+    else if (created) await Deno.remove(root).catch(() => {}); // only if still empty
   }
 }
 

@@ -10,7 +10,9 @@ import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
+import { readLiveProcess } from "../runtime/proc.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
+import { parsePid } from "./predict.ts";
 
 /** Help text of `diff`. */
 export const DIFF_HELP = `Usage: coredelta diff A B [options]
@@ -20,6 +22,8 @@ process — usually a kernel core and a gcore — and explains every difference 
 
 Options:
   --smaps FILE         /proc/PID/smaps (or maps) of the process: explanations from the dump rules
+  --pid PID            the process is still running: read its smaps, coredump_filter and the
+                       facts smaps cannot show (exec bits, link counts, ELF magic) from /proc
   --filter F           its coredump_filter (0x33, 00000033, or bit names); default 0x33 with --smaps
   --expect E           auto (default: kernel-vs-gdb when producers differ, else identical),
                        kernel-vs-gdb, or identical
@@ -34,6 +38,7 @@ Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail),
 export async function diffCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
     smaps: { type: "string" },
+    pid: { type: "string" },
     filter: { type: "string" },
     expect: { type: "string" },
     format: { type: "string" },
@@ -54,12 +59,19 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
-  const smaps = values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps);
+  if (values.pid !== undefined && values.smaps !== undefined) {
+    throw new UsageError("--pid reads smaps from the process: drop --smaps");
+  }
+  const live = values.pid === undefined ? undefined : await readLiveProcess(parsePid(values.pid));
+  const smaps = live?.smaps ??
+    (values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps));
+  const filter = values.filter ?? live?.filter;
   const report = diffDigests(a, b, {
     expect,
     labels: { a: pa, b: pb },
     ...(smaps !== undefined ? { smaps } : {}),
-    ...(values.filter !== undefined ? { filter: values.filter } : {}),
+    ...(filter !== undefined ? { filter } : {}),
+    ...(live ? { hints: live.hints } : {}),
   });
   const text = renderReport(report, format);
   if (values.output) await Deno.writeTextFile(values.output, text);

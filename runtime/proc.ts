@@ -61,12 +61,42 @@ export interface LiveProcess {
   readonly facts: readonly LiveFact[];
   /** The same facts as `predict` hints, by start address. */
   readonly hints: ReadonlyMap<bigint, MappingHints>;
+  /** What could not be resolved (only with {@link LiveOptions.byPath}). */
+  readonly warnings: readonly string[];
 }
 
 /** Options of {@link readLiveProcess}. */
 export interface LiveOptions {
   /** Root of the proc file system (default `/proc`; tests point it at a fake tree). */
   readonly procRoot?: string;
+  /**
+   * When `map_files` is missing or not permitted (a container without CAP_CHECKPOINT_RESTORE),
+   * stat the mapped path instead where its device and inode match smaps, leave the rest to
+   * inference and list them in `warnings` (default: throw).
+   */
+  readonly byPath?: boolean;
+}
+
+/** `st_dev` as Linux encodes `MAJ:MIN` (`new_encode_dev`). */
+function encodeDev(dev: string): number | undefined {
+  const m = dev.match(/^([0-9a-f]+):([0-9a-f]+)$/i);
+  if (!m) return undefined;
+  const major = parseInt(m[1]!, 16), minor = parseInt(m[2]!, 16);
+  return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
+}
+
+/** Mode and link count of the inode behind `m`, by its path when device and inode match. */
+async function statByPath(m: SmapsMapping): Promise<Deno.FileInfo | undefined> {
+  if (!m.name.startsWith("/")) return undefined;
+  for (const path of [m.name, m.name.replace(/ \(deleted\)$/, "")]) {
+    try {
+      const st = await Deno.stat(path);
+      if (st.ino !== null && BigInt(st.ino) === m.inode && st.dev === encodeDev(m.dev)) return st;
+    } catch {
+      // not reachable by this name
+    }
+  }
+  return undefined;
 }
 
 const hex = (n: bigint) => n.toString(16);
@@ -170,17 +200,22 @@ export async function readLiveProcess(
     );
   }
   const mapFiles = `${procRoot}/${pid}/map_files`;
+  let viaMapFiles = true;
+  const warnings: string[] = [];
   try {
     await Deno.stat(mapFiles);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound && exists(`${procRoot}/${pid}`)) {
-      throw new ProcessError(
-        "process-no-map-files",
-        `This kernel has no /proc/PID/map_files (CONFIG_CHECKPOINT_RESTORE off): file modes and link counts cannot be read; use predict --smaps with --hints`,
-      );
-    }
-    fail(pid, mapFiles, e, procRoot);
+      if (!options.byPath) {
+        throw new ProcessError(
+          "process-no-map-files",
+          `This kernel has no /proc/PID/map_files (CONFIG_CHECKPOINT_RESTORE off): file modes and link counts cannot be read; use predict --smaps with --hints`,
+        );
+      }
+      viaMapFiles = false;
+    } else fail(pid, mapFiles, e, procRoot);
   }
+  const unresolved: string[] = [];
   let mem: Deno.FsFile | undefined;
   try {
     mem = await Deno.open(`${procRoot}/${pid}/mem`, { read: true });
@@ -192,25 +227,37 @@ export async function readLiveProcess(
   try {
     for (const m of mappings) {
       let mode: number | undefined, nlink: number | undefined;
-      if (m.inode !== 0n) {
+      let where = `/proc/${pid}/map_files`;
+      if (m.inode !== 0n && viaMapFiles) {
         const link = `${mapFiles}/${hex(m.start)}-${hex(m.end)}`;
         try {
           const st = await Deno.stat(link);
           mode = st.mode === null ? undefined : st.mode & 0o7777;
           nlink = st.nlink ?? undefined;
         } catch (e) {
-          if (e instanceof Deno.errors.PermissionDenied) {
+          if (!(e instanceof Deno.errors.PermissionDenied)) fail(pid, link, e, procRoot);
+          if (!options.byPath) {
             throw new ProcessError(
               "process-permission",
               `No permission to follow ${link}: map_files needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN (run as root, or docker run --cap-add=CHECKPOINT_RESTORE)`,
             );
           }
-          fail(pid, link, e, procRoot);
+          viaMapFiles = false;
+          warnings.push(
+            `/proc/${pid}/map_files is not permitted (needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN): files were checked by path where device and inode match smaps`,
+          );
         }
+      }
+      if (m.inode !== 0n && !viaMapFiles) {
+        const st = await statByPath(m);
+        if (st) {
+          mode = st.mode === null ? undefined : st.mode & 0o7777;
+          nlink = st.nlink ?? undefined;
+          where = `stat ${m.name.replace(/ \(deleted\)$/, "")} (same dev:inode)`;
+        } else unresolved.push(m.name);
       }
       const magic = mem && wantsMagic(m) ? await readMagic(mem, m.start) : undefined;
       if (mode === undefined && nlink === undefined && magic === undefined) continue;
-      const where = `/proc/${pid}/map_files`;
       const modeText = mode === undefined ? undefined : `0${mode.toString(8).padStart(3, "0")}`;
       facts.push({
         start: `0x${hex(m.start)}`,
@@ -234,5 +281,16 @@ export async function readLiveProcess(
   } finally {
     mem?.close();
   }
-  return { pid, smaps, maps, filter, executable, facts, hints };
+  if (!viaMapFiles && warnings.length === 0) {
+    warnings.push(`This kernel has no /proc/${pid}/map_files: files were checked by path`);
+  }
+  if (unresolved.length) {
+    const names = [...new Set(unresolved)];
+    warnings.push(
+      `Mode and link count left to inference for ${names.length} file(s) not reachable by path: ${
+        names.slice(0, 5).join(", ")
+      }${names.length > 5 ? ", ..." : ""}`,
+    );
+  }
+  return { pid, smaps, maps, filter, executable, facts, hints, warnings };
 }

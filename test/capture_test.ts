@@ -156,6 +156,22 @@ Deno.test({
         JSON.stringify(exec.inferences),
       );
       assert.match(JSON.stringify(exec.inferences), /map_files: mode 0755|mem: first bytes are/);
+      // diff --pid: the smaps side comes from the live process.
+      const g = await new Deno.Command("gdb", {
+        args: ["-nx", "-batch", "-p", String(p.pid), "-ex", `gcore ${tmp}/g.core`],
+        env: { DEBUGINFOD_URLS: "" },
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.ok(g.success, "gcore");
+      const d = await coredelta(
+        ["diff", "--pid", String(p.pid), "--format", "json", `${tmp}/g.core`, `${tmp}/g.core`],
+        {},
+      );
+      assert.equal(d.code, 0, d.stderr);
+      const report = JSON.parse(d.stdout);
+      assert.equal(report.context.filter, "0x33");
+      assert.equal(report.context.smaps, true);
       const gone = await coredelta(["predict", "--pid", "999999999"], {});
       assert.equal(gone.code, 2);
       assert.match(gone.stderr, /No process 999999999/);

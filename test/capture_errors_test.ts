@@ -1,0 +1,177 @@
+/**
+ * The errors `coredelta capture` gives a CI runner, each exit 2 with a message that names the fix,
+ * and nothing left running or behind: gdb missing, the program exiting before it is ready, a
+ * readiness timeout, ptrace denied (a user namespace cannot ptrace a process outside it), cores
+ * disabled (RLIMIT_CORE hard limit 0 that a user namespace cannot raise), usage mistakes.
+ */
+import assert from "node:assert/strict";
+import { buildMapper, coredelta, whyNoCores } from "./_capture.ts";
+
+const skip = whyNoCores();
+
+function alive(pid: number): boolean {
+  try {
+    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^[ZX]$/.test(s.slice(s.lastIndexOf(")") + 2, s.lastIndexOf(")") + 3));
+  } catch {
+    return false;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `unshare --user --map-root-user` cannot run here, or `undefined`. */
+async function whyNoUserns(): Promise<string | undefined> {
+  try {
+    const r = await new Deno.Command("unshare", {
+      args: ["--user", "--map-root-user", "true"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return r.success ? undefined : new TextDecoder().decode(r.stderr).trim();
+  } catch (e) {
+    return String(e);
+  }
+}
+
+async function inTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-capture-err-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "capture errors: gdb missing, exited before ready, timeout, usage",
+  ignore: skip !== undefined,
+  async fn() {
+    await inTemp(async (dir) => {
+      const opts = { cwd: dir, env: { TMPDIR: dir } };
+      const noGdb = await coredelta(
+        ["capture", "--gdb", `${dir}/no-gdb`, "--after", "1", "--out", "o", "--", "true"],
+        opts,
+      );
+      assert.equal(noGdb.code, 2);
+      assert.match(noGdb.stderr, /no-gdb is not on PATH: install GDB \(Debian\/Ubuntu: apt-get/);
+      assert.ok(!exists(`${dir}/o`), "nothing created before the preflight passed");
+
+      const early = await coredelta(
+        [
+          "capture",
+          "--ready-line",
+          "^ready",
+          "--out",
+          "o",
+          "--",
+          "sh",
+          "-c",
+          "echo starting up; exit 3",
+        ],
+        opts,
+      );
+      assert.equal(early.code, 2);
+      assert.match(early.stderr, /sh exited before it was ready .*exit status 3/);
+      assert.match(early.stderr, /starting up/);
+      assert.ok(!exists(`${dir}/o`), "no empty output folder left");
+
+      const slow = await coredelta(
+        [
+          "capture",
+          "--ready-file",
+          `${dir}/never`,
+          "--timeout",
+          "1",
+          "--diff",
+          "--",
+          "sh",
+          "-c",
+          `echo $$ > ${dir}/pid; exec sleep 30`,
+        ],
+        opts,
+      );
+      assert.equal(slow.code, 2);
+      assert.match(slow.stderr, /was not ready after 1 s \(waiting for .*never\); it was stopped/);
+      const pid = Number(await Deno.readTextFile(`${dir}/pid`));
+      assert.ok(!alive(pid), "the program was stopped");
+
+      for (
+        const [args, message] of [
+          [["--filters", "0x33,0x3f", "--pid", "1", "--out", "o"], /one --filter, not --filters/],
+          [["--out", "o", "--", "./mapper"], /say when the program is ready/],
+          [["--after", "1", "--", "true"], /nothing would be kept/],
+          [["--after", "1", "--out", "o", "-o", "x.xml", "--", "true"], /need --diff/],
+          [["--after", "1", "--filter", "0x33", "--filters", "0x3f", "--", "x"], /not both/],
+        ] as const
+      ) {
+        const r = await coredelta(["capture", ...args], opts);
+        assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "capture errors under a user namespace: ptrace denied (exit 2, the fix), cores disabled",
+  ignore: skip !== undefined,
+  async fn() {
+    const why = await whyNoUserns();
+    if (why) {
+      console.log(`capture_errors_test: user namespaces unavailable (${why}): skipped`);
+      return;
+    }
+    await inTemp(async (dir) => {
+      await buildMapper(`${dir}/mapper`);
+      const outside = new Deno.Command(`${dir}/mapper`, {
+        cwd: dir,
+        env: { TMPDIR: dir },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      try {
+        const reader = outside.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        assert.equal((await reader.read()).value?.trim(), "ready");
+        reader.releaseLock();
+        const userns = ["unshare", "--user", "--map-root-user"];
+        const denied = await coredelta(
+          ["capture", "--pid", String(outside.pid), "--out", "o"],
+          { cwd: dir, prefix: userns },
+        );
+        assert.equal(denied.code, 2, denied.stderr);
+        assert.match(denied.stderr, /ptrace is not permitted on process \d+/);
+        assert.match(denied.stderr, /CAP_SYS_PTRACE/);
+        assert.ok(alive(outside.pid), "the process was left alone");
+        assert.ok(!exists(`${dir}/o`));
+
+        // RLIMIT_CORE hard limit 0: a user namespace cannot raise it.
+        const disabled = await coredelta(
+          ["capture", "--ready-line", "^ready", "--out", "o", "--", "./mapper"],
+          {
+            cwd: dir,
+            env: { TMPDIR: dir },
+            prefix: [...userns, "prlimit", "--core=0:0"],
+          },
+        );
+        assert.equal(disabled.code, 2, disabled.stderr);
+        assert.match(disabled.stderr, /Cores are disabled for process \d+: RLIMIT_CORE hard limit/);
+        assert.match(disabled.stderr, /ulimit -c unlimited/);
+        assert.ok(!exists(`${dir}/o`), "no staging folder left");
+      } finally {
+        outside.kill("SIGKILL");
+        await outside.status;
+        await outside.stdin.close().catch(() => {});
+        await outside.stdout.cancel().catch(() => {});
+      }
+    });
+  },
+});
