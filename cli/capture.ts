@@ -16,7 +16,7 @@ import { CaptureError, launch, type Launched, type Readiness } from "../runtime/
 import { readLiveProcess } from "../runtime/proc.ts";
 import { type CommandIO, parse, UsageError } from "./args.ts";
 import { diffCapture, formatOf, type Output, writeOutputs } from "./capture_report.ts";
-import { parsePid } from "./predict.ts";
+import { parsePid } from "./context_flags.ts";
 
 /** Help text of `capture`. */
 export const CAPTURE_HELP = `Usage: coredelta capture [options] -- PROGRAM [ARGS...]

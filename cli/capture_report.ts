@@ -6,14 +6,12 @@
  * @module
  */
 
+import { predictionOf, prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import type { DiffReport } from "../lib/diff/model.ts";
-import { parseFilter } from "../lib/policy/filter.ts";
 import type { GdbSettings } from "../lib/policy/gdb.ts";
-import { predict } from "../lib/policy/predict.ts";
 import { toJson } from "../lib/report/json.ts";
 import { renderReport, type ReportFormat } from "../lib/report/render.ts";
-import { parseSmaps } from "../lib/smaps/parse.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import type { LiveProcess } from "../runtime/proc.ts";
@@ -75,16 +73,19 @@ export async function diffCapture(
   },
   diff: boolean,
 ): Promise<Captured> {
-  const filter = parseFilter(c.live.filter).value;
-  const prediction = predict(parseSmaps(c.live.smaps).mappings, filter, {
+  const context = prepareContext({
+    smaps: c.live.smaps,
+    filter: `0x${parseInt(c.live.filter, 16).toString(16)}`,
     hints: c.live.hints,
-    gdb: c.settings,
-    ...(c.live.executable ? { executable: c.live.executable } : {}),
+    expect: "kernel-vs-gdb",
+    ...(c.settings.useCoredumpFilter !== undefined
+      ? { gdbUseFilter: c.settings.useCoredumpFilter }
+      : {}),
+    ...(c.settings.dumpExcludedMappings !== undefined
+      ? { gdbDumpExcluded: c.settings.dumpExcludedMappings }
+      : {}),
   });
-  await Deno.writeTextFile(
-    `${c.stage}/prediction.json`,
-    `${JSON.stringify(prediction, null, 2)}\n`,
-  );
+  await Deno.writeTextFile(`${c.stage}/prediction.json`, toJson(predictionOf(context)));
   let report: DiffReport | undefined;
   if (diff) {
     const [a, b] = await digestFiles([`${c.stage}/kernel.core`, `${c.stage}/gdb.core`]) as [
@@ -92,12 +93,8 @@ export async function diffCapture(
       CoreDigest,
     ];
     report = diffDigests(a, b, {
-      expect: "kernel-vs-gdb",
+      context,
       labels: { a: `${c.name}/kernel.core`, b: `${c.name}/gdb.core` },
-      smaps: c.live.smaps,
-      filter: c.live.filter,
-      hints: c.live.hints,
-      gdb: c.settings,
     });
     await Deno.writeTextFile(`${c.stage}/report.json`, renderReport(report, "json"));
   }

@@ -6,13 +6,13 @@
  * @module
  */
 
+import { EXPECTATIONS, prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
-import { readLiveProcess } from "../runtime/proc.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
-import { parsePid } from "./predict.ts";
+import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput, liveInput, PID_HELP } from "./context_flags.ts";
 
 /** Help text of `diff`. */
 export const DIFF_HELP = `Usage: coredelta diff A B [options]
@@ -20,16 +20,15 @@ export const DIFF_HELP = `Usage: coredelta diff A B [options]
 Compares two cores (plain, gzip, zstd, xz, or digests made by 'coredelta digest') of the same
 process — usually a kernel core and a gcore — and explains every difference with a reason code.
 
+With --smaps (and --filter), explanations come from the dump rules' predictions for each mapping;
+the filter defaults to 0x33 with --smaps.
+
 Options:
-  --smaps FILE         /proc/PID/smaps (or maps) of the process: explanations from the dump rules
-  --pid PID            the process is still running: read its smaps, coredump_filter and the
-                       facts smaps cannot show (exec bits, link counts, ELF magic) from /proc
-  --filter F           its coredump_filter (0x33, 00000033, or bit names); default 0x33 with --smaps
-  --expect E           auto (default: kernel-vs-gdb when producers differ, else identical),
-                       kernel-vs-gdb, or identical
-  --format F           text (default), json, md, junit, html
-  -o, --output FILE    write the report to FILE instead of stdout
-  -h, --help           this help
+${CONTEXT_HELP}${PID_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
+                                 else identical), kernel-vs-gdb, or identical
+  --format F                     text (default), json, md, junit, html
+  -o, --output FILE              write the report to FILE instead of stdout
+  -h, --help                     this help
 
 Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail), 2 usage or input error.
 `;
@@ -37,9 +36,7 @@ Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail),
 /** Runs `diff`; returns the exit code. */
 export async function diffCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    smaps: { type: "string" },
-    pid: { type: "string" },
-    filter: { type: "string" },
+    ...CONTEXT_FLAGS,
     expect: { type: "string" },
     format: { type: "string" },
     output: { type: "string", short: "o" },
@@ -50,29 +47,14 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     return 0;
   }
   const format = oneOf("format", values.format, REPORT_FORMATS, "text");
-  const expect = oneOf(
-    "expect",
-    values.expect,
-    ["auto", "kernel-vs-gdb", "identical"] as const,
-    "auto",
-  );
+  const expect = oneOf("expect", values.expect, EXPECTATIONS, "auto");
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
+  // The context first: a bad smaps file or option fails before gigabytes are hashed.
+  const input = await liveInput(values) ?? await contextInput(values, Deno.readTextFile);
+  const context = prepareContext({ ...input, expect });
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
-  if (values.pid !== undefined && values.smaps !== undefined) {
-    throw new UsageError("--pid reads smaps from the process: drop --smaps");
-  }
-  const live = values.pid === undefined ? undefined : await readLiveProcess(parsePid(values.pid));
-  const smaps = live?.smaps ??
-    (values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps));
-  const filter = values.filter ?? live?.filter;
-  const report = diffDigests(a, b, {
-    expect,
-    labels: { a: pa, b: pb },
-    ...(smaps !== undefined ? { smaps } : {}),
-    ...(filter !== undefined ? { filter } : {}),
-    ...(live ? { hints: live.hints } : {}),
-  });
+  const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });
   const text = renderReport(report, format);
   if (values.output) await Deno.writeTextFile(values.output, text);
   else io.stdout(text);

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { bytesSource } from "../lib/bytes/source.ts";
+import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { parseCore } from "../lib/elf/core.ts";
 import { parseFilter } from "../lib/policy/filter.ts";
@@ -147,7 +148,7 @@ Deno.test({
       const report = diffDigests(
         await digestFile(`${set}/kernel.core`),
         await digestFile(`${set}/gdb.core`),
-        { smaps, filter },
+        { context: prepareContext({ smaps, filter }) },
       );
       assert.equal(report.summary.unexplained, 0);
       assert.equal(report.verdict, "pass");

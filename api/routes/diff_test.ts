@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { prepareContext } from "../../lib/diff/context.ts";
 import { diffDigests } from "../../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import { digestFile } from "../../runtime/digest.ts";
@@ -22,9 +23,8 @@ async function expected(set: string, smaps: string | undefined, filter?: string)
     digestFile(fixturePath(set, "gdb.core.gz")),
   ]);
   return diffDigests(a, b, {
+    context: prepareContext({ smaps, filter }),
     labels: { a: "kernel.core.gz", b: "gdb.core.gz" },
-    ...(smaps !== undefined ? { smaps } : {}),
-    ...(filter !== undefined ? { filter } : {}),
   });
 }
 

@@ -6,15 +6,11 @@
  */
 
 import type { CoreDigest } from "../digest/model.ts";
-import { pageCounts, pagesOf } from "../digest/model.ts";
+import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { OptionError } from "../errors.ts";
-import type { MappingHints } from "../policy/facts.ts";
-import { DEFAULT_FILTER, parseFilter } from "../policy/filter.ts";
-import type { GdbSettings } from "../policy/gdb.ts";
-import { type MappingPrediction, predict } from "../policy/predict.ts";
-import { parseSmaps } from "../smaps/parse.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
+import { type AnalysisContext, prepareContext } from "./context.ts";
 import { explainRange, type Roles } from "./explain.ts";
 import type {
   CoreSummary,
@@ -30,20 +26,12 @@ import { diffNotes } from "./notes.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
-  /** `/proc/PID/smaps` (or `maps`) text of the process, for predicted explanations. */
-  readonly smaps?: string;
-  /** `coredump_filter` of the process (any form `parseFilter` accepts); default 0x33 with smaps. */
-  readonly filter?: string;
-  /** `auto` (default): kernel-vs-gdb when the producers differ, identical otherwise. */
-  readonly expect?: "auto" | Expectation;
+  /** The analysis context from {@link prepareContext} (smaps, filter, settings, expectation). */
+  readonly context?: AnalysisContext;
   /** Labels of the inputs (file names or ids). */
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
   readonly maxRuns?: number;
-  /** Facts about the live process beyond smaps (exec bits, link counts, ELF magic), by start. */
-  readonly hints?: ReadonlyMap<bigint, MappingHints>;
-  /** GDB settings the gcore was taken with (default: filter on, excluded mappings off). */
-  readonly gdb?: GdbSettings;
 }
 
 const PAGE = 4096n;
@@ -138,23 +126,18 @@ function rolesOf(a: CoreFile, b: CoreFile): Roles {
  *
  * @example
  * ```ts ignore
- * const report = diffDigests(kernelDigest, gcoreDigest, { smaps, filter: "0x33" });
+ * const context = prepareContext({ smaps, filter: "0x33" });
+ * const report = diffDigests(kernelDigest, gcoreDigest, { context });
  * if (report.verdict === "fail") Deno.exit(1);
  * ```
  */
 export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions = {}): DiffReport {
+  const context = options.context ?? prepareContext({});
   const roles = rolesOf(a.core, b.core);
-  const expect = options.expect ?? "auto";
-  if (!["auto", "kernel-vs-gdb", "identical"].includes(expect)) {
-    throw new OptionError(
-      "expect",
-      `Unknown expectation ${JSON.stringify(expect)}; use auto, kernel-vs-gdb or identical`,
-    );
-  }
-  const expectation: Expectation = expect === "auto"
+  const expectation: Expectation = context.expect === "auto"
     ? (roles.kernel ? "kernel-vs-gdb" : "identical")
-    : expect;
-  const warnings: string[] = [];
+    : context.expect;
+  const warnings: string[] = [...context.warnings];
   if (a.kernelSha256 !== b.kernelSha256) {
     throw new OptionError(
       "digest",
@@ -166,32 +149,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,
     );
   }
-
-  let predictions: { start: bigint; end: bigint; p: MappingPrediction }[] = [];
-  let filterHex: string | null = null;
-  let names: { start: bigint; end: bigint; name: string }[] = [];
-  if (options.smaps !== undefined) {
-    const doc = parseSmaps(options.smaps);
-    const filter = options.filter !== undefined
-      ? parseFilter(options.filter).value
-      : DEFAULT_FILTER;
-    if (options.filter === undefined) {
-      warnings.push("no coredump_filter given: predictions assume the default 0x33");
-    }
-    filterHex = `0x${filter.toString(16)}`;
-    const result = predict(doc.mappings, filter, {
-      ...(options.hints ? { hints: options.hints } : {}),
-      ...(options.gdb ? { gdb: options.gdb } : {}),
-    });
-    predictions = result.mappings.map((p) => ({ start: BigInt(p.start), end: BigInt(p.end), p }));
-    names = doc.mappings.map((m) => ({ start: m.start, end: m.end, name: m.name }));
-    warnings.push(...result.warnings);
-  } else if (options.filter !== undefined) {
-    filterHex = `0x${parseFilter(options.filter).value.toString(16)}`;
-    warnings.push(
-      "a filter without smaps is recorded but not used: explanations are inferred from the cores",
-    );
-  }
+  const predictions = context.prediction?.mappings ?? [];
+  const names = context.smaps?.mappings ?? [];
   // Ranges come in address order, so each lookup is a sweep (linear in all).
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const fileAt = coverSweep(fileEntries);
@@ -200,7 +159,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
 
   const ranges: RangeDiff[] = alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
-    const prediction = predictionAt(r.start)?.p;
+    const prediction = predictionAt(r.start);
     const fileName = fileAt(r.start)?.name;
     const differences = explainRange(r, pc, {
       expectation,
@@ -233,7 +192,16 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     expectation,
     a: summary(a, options.labels?.a ?? "A"),
     b: summary(b, options.labels?.b ?? "B"),
-    context: { smaps: options.smaps !== undefined, filter: filterHex, warnings },
+    context: {
+      smaps: context.smaps !== undefined,
+      filter: context.filter === undefined ? null : `0x${context.filter.toString(16)}`,
+      settings: {
+        kernelProfile: context.settings.kernelProfile,
+        gdbUseFilter: context.settings.gdb.useCoredumpFilter,
+        gdbDumpExcluded: context.settings.gdb.dumpExcludedMappings,
+      },
+      warnings,
+    },
     summary: {
       ranges: ranges.length,
       differences: all.length,
@@ -246,9 +214,4 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     notes,
     files: neededFiles(a.core, b.core),
   };
-}
-
-/** Pages covered by a range (for renderers). */
-export function rangePages(r: { start: bigint; end: bigint }): number {
-  return pagesOf(r.end - r.start);
 }

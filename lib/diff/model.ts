@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ReasonCode } from "./reasons.ts";
+
 /** Version of the report shape (bump on any incompatible change). */
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -14,10 +16,29 @@ export type Expectation = "kernel-vs-gdb" | "identical";
 /** How sure an explanation is. */
 export type Certainty = "predicted" | "inferred" | "known";
 
+/** The context a report was made in (echoed so a reader knows what the explanations assumed). */
+export interface ReportContext {
+  /** Whether smaps was supplied. */
+  readonly smaps: boolean;
+  /** The filter used for predictions (`0x…`), or null. */
+  readonly filter: string | null;
+  /** The producers' settings, with the same names as `predict`'s options. */
+  readonly settings: {
+    /** Kernel rule set. */
+    readonly kernelProfile: string;
+    /** GDB `use-coredump-filter`. */
+    readonly gdbUseFilter: boolean;
+    /** GDB `dump-excluded-mappings`. */
+    readonly gdbDumpExcluded: boolean;
+  };
+  /** What the reader should know. */
+  readonly warnings: readonly string[];
+}
+
 /** One reason a difference exists. */
 export interface Reason {
-  /** Stable code, e.g. `kernel.special-mapping`, `gdb.omits-empty-segment`, `timing.volatile-content`. */
-  readonly code: string;
+  /** Stable code from the closed vocabulary (`REASONS` in `reasons.ts`, `docs/reason-codes.md`). */
+  readonly code: ReasonCode;
   /** One line for people. */
   readonly text: string;
   /** `predicted` (from smaps + filter through the policy engine), `inferred` (from the cores alone), `known` (a rule that always holds). */
@@ -161,8 +182,9 @@ export interface NeededFile {
   readonly path: string;
   /** Lowest mapped address. */
   readonly start: bigint;
-  /** Whether the first page of the offset-0 mapping is in core A / core B (build-id lookup). */
+  /** Whether the first page of the offset-0 mapping is in core A (build-id lookup). */
   readonly headerInA: boolean;
+  /** The same for core B. */
   readonly headerInB: boolean;
 }
 
@@ -174,15 +196,12 @@ export interface DiffReport {
   readonly verdict: "pass" | "fail";
   /** The expectation applied. */
   readonly expectation: Expectation;
-  /** Inputs. */
+  /** The first input. */
   readonly a: CoreSummary;
+  /** The second input. */
   readonly b: CoreSummary;
-  /** Whether smaps was supplied, and the filter used for predictions (hex). */
-  readonly context: {
-    readonly smaps: boolean;
-    readonly filter: string | null;
-    readonly warnings: readonly string[];
-  };
+  /** What the analysis used: whether smaps was supplied, the filter (hex), the producers' settings. */
+  readonly context: ReportContext;
   /** Counts. */
   readonly summary: {
     readonly ranges: number;

@@ -19,7 +19,7 @@ export interface DigestSummary {
   /** SHA-256 of the WASM kernel that hashed the pages. */
   readonly kernelSha256: string;
   /** Which program wrote the core. */
-  readonly producer: Producer;
+  readonly producer: Producer | "unknown";
   /** Number of PT_LOAD segments. */
   readonly loads: number;
   /** Page counts over all PT_LOADs. */

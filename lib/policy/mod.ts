@@ -20,8 +20,8 @@
  */
 
 export {
-  type Certainty,
   type Fact,
+  type FactCertainty,
   type FactContext,
   type FactName,
   inferFacts,

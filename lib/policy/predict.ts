@@ -29,10 +29,10 @@ import { decideKernel, estimatePages } from "./kernel.ts";
 import type {
   Assumption,
   AssumptionCode,
-  Difference,
   Inference,
   MappingPrediction,
   Outcome,
+  PredictedDifference,
   PredictOptions,
   PredictResult,
   ProducerPrediction,
@@ -42,17 +42,17 @@ import type {
 export type {
   Assumption,
   AssumptionCode,
-  Difference,
-  DifferenceCode,
   Inference,
   MappingPrediction,
   Outcome,
+  PolicyReason,
+  PredictedDifference,
+  PredictedDifferenceCode,
   PredictOptions,
   PredictResult,
   Producer,
   ProducerPrediction,
   ProducerTotals,
-  ReasonCode,
 } from "./types.ts";
 
 const ASSUMPTION_OF: Readonly<Record<FactName, AssumptionCode>> = {
@@ -62,8 +62,6 @@ const ASSUMPTION_OF: Readonly<Record<FactName, AssumptionCode>> = {
   elfMagic: "elf-magic-unknown",
   vmShared: "vm-shared-unknown",
 };
-
-const hex = (n: bigint) => `0x${n.toString(16)}`;
 
 /**
  * `p_flags` as `readelf -l` prints them.
@@ -221,11 +219,11 @@ export function predict(
     const decides = [...(wantK ? [kDecide] : []), ...(wantG ? [gDecide] : [])];
     out.push({
       line: m.line,
-      start: hex(m.start),
-      end: hex(m.end),
+      start: m.start,
+      end: m.end,
       size: m.size,
       perms: m.perms,
-      offset: hex(m.offset),
+      offset: m.offset,
       name: m.name,
       ...(kernel ? { kernel } : {}),
       ...(gdb ? { gdb } : {}),
@@ -299,8 +297,8 @@ function producerPrediction(
   };
 }
 
-function differences(k: ProducerPrediction, g: ProducerPrediction): Difference[] {
-  const out: Difference[] = [];
+function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDifference[] {
+  const out: PredictedDifference[] = [];
   if (k.emitted && k.p_filesz === 0 && !g.emitted) {
     out.push({
       code: "gdb.omits-empty-segment",
