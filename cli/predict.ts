@@ -112,7 +112,9 @@ async function run(args: string[], io: PredictIO): Promise<number> {
     throw new UsageError("--pid reads the facts from the process: drop --hints");
   }
   if (values.pid === undefined) {
-    if (values.smaps === undefined) throw new UsageError("--smaps FILE or --pid PID is required");
+    if (values.smaps === undefined) {
+      throw new UsageError("--smaps FILE is required (or --pid PID for a live process)");
+    }
     if (values.filter === undefined) throw new UsageError("--filter F is required (e.g. 0x33)");
   }
   const producer = oneOf("producer", values.producer, PRODUCER_CHOICES, "both");
