@@ -19,7 +19,9 @@ import type { CommandIO } from "./args.ts";
 
 /** One requested report output: a format and a file (stdout when absent). */
 export interface Output {
+  /** The report format. */
   readonly format: ReportFormat;
+  /** The file; stdout when absent. */
   readonly path?: string;
 }
 

@@ -54,8 +54,9 @@ export interface DumpIdentity {
   readonly pid: number;
   /** PID in the initial namespace, when different. */
   readonly pidInit?: number;
-  /** Real UID and GID (`%u %g`). */
+  /** Real UID (`%u`). */
   readonly uid: number;
+  /** Real GID (`%g`). */
   readonly gid: number;
   /** Signal number (`%s`). */
   readonly signal: number;

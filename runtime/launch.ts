@@ -16,6 +16,8 @@ export type Readiness =
 /** A capture step that failed in a way the user can fix; the CLI prints it and exits 2. */
 export class CaptureError extends Error {
   /**
+   * Creates the error.
+   *
    * @param code stable identifier (`ptrace-denied`, `gdb-missing`, `exited-before-ready`, ...)
    * @param message what failed and the fix
    */

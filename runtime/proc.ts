@@ -21,6 +21,8 @@ import { parseSmaps, type SmapsMapping } from "../lib/smaps/parse.ts";
 /** A live process that cannot be read (missing, not permitted, kernel without a file). */
 export class ProcessError extends InputError {
   /**
+   * Creates the error.
+   *
    * @param code `process-missing`, `process-permission`, `process-no-map-files`, `process-changed`
    * @param message what failed and how to fix it
    */
