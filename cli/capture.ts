@@ -178,13 +178,32 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   await Deno.mkdir(root, { recursive: true });
 
   const results = [];
+  // An interrupted capture stops the program and removes its staging folder before exiting.
+  const current: { launched?: Launched; stage?: string } = {};
+  const interrupt = (signal: "SIGINT" | "SIGTERM") => async () => {
+    io.stderr(`coredelta capture: ${signal}: stopping the program, removing partial captures\n`);
+    await current.launched?.stop();
+    if (current.stage) await Deno.remove(current.stage, { recursive: true }).catch(() => {});
+    if (!keep) await Deno.remove(root, { recursive: true }).catch(() => {});
+    else if (created) await Deno.remove(root).catch(() => {});
+    Deno.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, interrupt(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
   try {
     for (const filter of filters.length ? filters : [undefined]) {
       let launched: Launched | undefined;
       const stage = await Deno.makeTempDir({ dir: root, prefix: ".capture-" });
+      current.stage = stage;
       try {
         if (pid === undefined) {
-          launched = await launch(positionals, readiness!, timeoutMs, `${stage}/program.log`);
+          launched = await launch(
+            positionals,
+            readiness!,
+            timeoutMs,
+            `${stage}/program.log`,
+            (l) => current.launched = l,
+          );
         }
         const target = pid ?? launched!.pid;
         checkPtrace(target);
@@ -254,6 +273,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
         );
       } finally {
         await launched?.stop();
+        delete current.launched;
         await Deno.remove(stage, { recursive: true }).catch(() => {});
       }
     }
@@ -261,6 +281,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     await writeOutputs(results, outputs.length ? outputs : [{ format: "text" }], io);
     return results.every((r) => r.report?.verdict === "pass") ? 0 : 1;
   } finally {
+    for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
     if (!keep) await Deno.remove(root, { recursive: true }).catch(() => {});
     else if (created) await Deno.remove(root).catch(() => {}); // only if still empty
   }

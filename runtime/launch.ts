@@ -48,6 +48,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * @param readiness how to tell it is ready
  * @param timeoutMs how long to wait
  * @param logPath where its output goes
+ * @param onSpawn called once the program runs (so an interrupt can stop it while it gets ready)
  * @returns the running program
  * @throws {CaptureError} not found, exited before ready, timeout (the program is then stopped)
  */
@@ -56,6 +57,7 @@ export async function launch(
   readiness: Readiness,
   timeoutMs: number,
   logPath: string,
+  onSpawn?: (started: Launched) => void,
 ): Promise<Launched> {
   const [cmd, ...args] = argv;
   let child: Deno.ChildProcess;
@@ -113,6 +115,7 @@ export async function launch(
     await stdin.close().catch(() => {});
   };
   const launched: Launched = { pid: child.pid, status, stop, tail: () => lastLines(recent) };
+  onSpawn?.(launched);
 
   const deadline = Date.now() + timeoutMs;
   const ready = new Promise<void>((resolve) => {

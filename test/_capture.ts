@@ -45,34 +45,37 @@ export interface Run {
   readonly stderr: string;
 }
 
+/** Options of a CLI run. */
+export interface RunOptions {
+  /** Working directory. */
+  readonly cwd?: string;
+  /** Extra environment. */
+  readonly env?: Record<string, string>;
+  /** A command prefix such as `unshare --user --map-root-user`. */
+  readonly prefix?: string[];
+}
+
+/** The `deno run -A main.ts ...args` command (optionally behind `prefix`), piped. */
+export function coredeltaCommand(args: string[], opts: RunOptions): Deno.Command {
+  const argv = [...(opts.prefix ?? []), Deno.execPath(), "run", "-A", "--config", CONFIG, MAIN];
+  return new Deno.Command(argv[0]!, {
+    args: [...argv.slice(1), ...args],
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 /**
  * Runs `deno run -A main.ts ...args` (optionally behind `prefix`, e.g. `unshare --user`).
  *
  * @param args CLI arguments
  * @param opts working directory, extra environment, command prefix
  */
-export async function coredelta(
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; prefix?: string[] },
-): Promise<Run> {
-  const argv = [
-    ...(opts.prefix ?? []),
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--config",
-    CONFIG,
-    MAIN,
-    ...args,
-  ];
-  const r = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+export async function coredelta(args: string[], opts: RunOptions): Promise<Run> {
+  const r = await coredeltaCommand(args, opts).output();
   const dec = new TextDecoder();
   return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
 }

@@ -5,7 +5,7 @@
  * disabled (RLIMIT_CORE hard limit 0 that a user namespace cannot raise), usage mistakes.
  */
 import assert from "node:assert/strict";
-import { buildMapper, coredelta, whyNoCores } from "./_capture.ts";
+import { buildMapper, coredelta, coredeltaCommand, whyNoCores } from "./_capture.ts";
 
 const skip = whyNoCores();
 
@@ -172,6 +172,41 @@ Deno.test({
         await outside.stdin.close().catch(() => {});
         await outside.stdout.cancel().catch(() => {});
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "capture interrupted (SIGTERM) while waiting: the program is stopped, nothing left",
+  ignore: skip !== undefined,
+  async fn() {
+    await inTemp(async (dir) => {
+      const cmd = coredeltaCommand(
+        [
+          "capture",
+          "--after",
+          "60",
+          "--out",
+          "o",
+          "--",
+          "sh",
+          "-c",
+          `echo $$ > ${dir}/pid; exec sleep 60`,
+        ],
+        { cwd: dir },
+      ).spawn();
+      let pid = 0;
+      for (let i = 0; i < 200 && !pid; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        pid = Number(await Deno.readTextFile(`${dir}/pid`).catch(() => "0"));
+      }
+      assert.ok(alive(pid), "the program runs");
+      cmd.kill("SIGTERM");
+      const out = await cmd.output();
+      assert.equal(out.code, 143);
+      assert.match(new TextDecoder().decode(out.stderr), /SIGTERM: stopping the program/);
+      assert.ok(!alive(pid), "the program was stopped");
+      assert.ok(!exists(`${dir}/o`), "no partial capture left");
     });
   },
 });

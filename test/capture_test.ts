@@ -187,3 +187,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "capture --gdb-setting 'set use-coredump-filter off' at 0x23: the diff and the " +
+    "prediction use the setting, and the pair passes",
+  ignore: skip !== undefined,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "coredelta-capture-gdbset-" });
+    try {
+      await buildMapper(`${tmp}/mapper`);
+      const r = await withKernelCores(() =>
+        coredelta(
+          [
+            "capture",
+            "--filter",
+            "0x23",
+            "--gdb-setting",
+            "set use-coredump-filter off",
+            "--ready-line",
+            "^ready",
+            "--out",
+            "out",
+            "--diff",
+            "--format",
+            "json",
+            "--",
+            "./mapper",
+          ],
+          { cwd: tmp, env: { TMPDIR: tmp } },
+        )
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.verdict, "pass");
+      assert.equal(report.summary.unexplained, 0);
+      assert.equal(report.context.settings.gdbUseFilter, false);
+      const p = JSON.parse(await Deno.readTextFile(`${tmp}/out/f023/prediction.json`));
+      assert.equal(p.gdb.effectiveFilter, "0x33");
+      const gdbLog = await Deno.readTextFile(`${tmp}/out/f023/manifest.json`);
+      assert.match(gdbLog, /-ex 'set use-coredump-filter off' -ex 'gcore gdb.core'/);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
