@@ -231,3 +231,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "capture --pid: a running mapper is captured once, dies of SIGABRT, and the pair passes",
+  ignore: skip !== undefined,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "coredelta-capture-pid-" });
+    await buildMapper(`${tmp}/mapper`);
+    const p = new Deno.Command(`${tmp}/mapper`, {
+      cwd: tmp,
+      env: { TMPDIR: tmp },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      assert.equal((await reader.read()).value?.trim(), "ready");
+      reader.releaseLock();
+      const r = await withKernelCores(() =>
+        coredelta(
+          ["capture", "--pid", String(p.pid), "--filter", "0x3f", "--out", "out", "--diff"],
+          { cwd: tmp },
+        )
+      );
+      assert.equal(
+        r.code,
+        0,
+        r.stderr + r.stdout.split("\n").filter((l) => /unexpl|✗|!/.test(l)).join("\n"),
+      );
+      assert.match(r.stdout, /PASS \(kernel-vs-gdb\)/);
+      const status = await p.status;
+      assert.equal(status.signal, "SIGABRT");
+      const manifest = JSON.parse(await Deno.readTextFile(`${tmp}/out/f03f/manifest.json`));
+      assert.equal(manifest.pid, p.pid);
+      assert.equal(manifest.program, null);
+      assert.equal(manifest.coredump_filter, "0000003f");
+    } finally {
+      try {
+        p.kill("SIGKILL");
+      } catch {
+        // already dead of SIGABRT
+      }
+      await p.status;
+      await p.stdin.close().catch(() => {});
+      await p.stdout.cancel().catch(() => {});
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

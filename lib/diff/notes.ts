@@ -118,7 +118,18 @@ export function diffNotes(
   const pa = a.process, pb = b.process;
   if (pa && pb) {
     for (const f of ["pid", "ppid", "uid", "gid", "pgrp", "sid"] as const) {
-      if (pa[f] !== pb[f]) add(`NT_PRPSINFO ${f} ${pa[f]} in A, ${pb[f]} in B`, []);
+      if (pa[f] === pb[f]) continue;
+      add(
+        `NT_PRPSINFO ${f} ${pa[f]} in A, ${pb[f]} in B`,
+        kvg && f === "ppid"
+          ? [
+            inferred(
+              "gdb.ppid-parent-process",
+              "the kernel writes the ID of the parent thread that started the process, gcore the parent's process ID (/proc/PID/stat); they differ when that thread is not the parent's main thread, which the cores cannot show",
+            ),
+          ]
+          : [],
+      );
     }
     if (pa.fname !== pb.fname) {
       add(

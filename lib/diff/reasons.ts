@@ -64,6 +64,7 @@ export type ReasonCode =
   | "gdb.attach-sigstop"
   | "gdb.fname-basename"
   | "gdb.psargs-after-attach"
+  | "gdb.ppid-parent-process"
   | "gdb.xsave-size"
   | "gdb.siginfo-per-thread"
   | "gdb.nt-file-escaped-name"
@@ -240,6 +241,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "gcore's pr_psargs holds argv[0] plus GDB's own inferior arguments",
     "GDB builds pr_psargs from the executable name and its inferior arguments (none after attach); the kernel from the real argv",
     "gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
+  ),
+  "gdb.ppid-parent-process": def(
+    "the kernel's pr_ppid names the parent thread, gcore's the parent process",
+    "fill_psinfo() writes task_pid_vnr(real_parent), the ID of the thread that forked the process; GDB reads ppid from /proc/PID/stat, the parent's thread-group ID; they differ when a thread other than the parent's main thread started the process",
+    "fs/binfmt_elf.c: fill_psinfo; fs/proc/array.c: do_task_stat; gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
   ),
   "gdb.xsave-size": def(
     "NT_X86_XSTATE sizes differ between the producers",
