@@ -146,6 +146,8 @@ export interface KernelDumpOptions {
   readonly exited?: Promise<Deno.CommandStatus>;
   /** Time limit for death and collection. */
   readonly timeoutMs: number;
+  /** Where apport keeps cores (default `/var/lib/apport/coredump`). */
+  readonly apportDir?: string;
 }
 
 /**
@@ -234,7 +236,7 @@ export async function kernelDump(
     );
   }
   // apport: cores of the crash go to /var/lib/apport/coredump/core.<exe>.<uid>.<boot>.<pid>.<time>
-  const dir = "/var/lib/apport/coredump";
+  const dir = opts.apportDir ?? "/var/lib/apport/coredump";
   while (Date.now() <= deadline) {
     const hits: { path: string; mtime: number }[] = [];
     try {

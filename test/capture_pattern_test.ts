@@ -54,20 +54,14 @@ Deno.test({
     try {
       await setup(dir);
       const env = { TMPDIR: dir, PATH: `${dir}/bin:${Deno.env.get("PATH")}` };
-      const capture = (out: string, extra: string[] = []) =>
+      const capture = (
+        out: string,
+        extra: string[] = [],
+        ready = ["--ready-line", "^ready"],
+        program = ["./mapper"],
+      ) =>
         coredelta(
-          [
-            "capture",
-            "--filter",
-            "0x33",
-            "--ready-line",
-            "^ready",
-            "--out",
-            out,
-            ...extra,
-            "--",
-            "./mapper",
-          ],
+          ["capture", "--filter", "0x33", ...ready, "--out", out, ...extra, "--", ...program],
           { cwd: dir, env },
         );
 
@@ -86,7 +80,8 @@ Deno.test({
 
       const systemd = await withCorePattern(
         `|${dir}/bin/systemd-coredump %P %u %g %s %t %c %h`,
-        () => capture("systemd"),
+        // Ready when the mapper has written its manifest (--ready-file).
+        () => capture("systemd", [], ["--ready-file", "m.json"], ["./mapper", "-m", "m.json"]),
       );
       assert.equal(systemd.code, 0, systemd.stderr);
       const sm = JSON.parse(await Deno.readTextFile(`${dir}/systemd/f033/manifest.json`));
