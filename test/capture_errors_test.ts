@@ -210,3 +210,53 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "capture errors for core_pattern (seen through a private mount namespace): unreadable, " +
+    "empty, a socket, a pipe to an unknown helper",
+  ignore: skip !== undefined,
+  async fn() {
+    const why = await whyNoUserns();
+    if (why) {
+      console.log(`capture_errors_test: user namespaces unavailable (${why}): skipped`);
+      return;
+    }
+    await inTemp(async (dir) => {
+      // Each case covers core_pattern with a file of its own in a private mount namespace, so
+      // the machine's pattern is never changed.
+      const shown = (file: string) => [
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        'mount --bind "$0" /proc/sys/kernel/core_pattern && exec "$@"',
+        file,
+      ];
+      const unreadable = `${dir}/unreadable`;
+      await Deno.writeTextFile(unreadable, "core\n", { mode: 0o000 });
+      await Deno.chown(unreadable, 65534, 65534); // unmapped in the namespace: no DAC override
+      const cases: [string, RegExp][] = [
+        [unreadable, /Cannot read \/proc\/sys\/kernel\/core_pattern .*--core-path/],
+        ["\n", /kernel.core_pattern is empty: the kernel writes no cores. Fix: sudo sysctl/],
+        ["@/run/coredump.socket\n", /sends cores to a socket .*--core-path/],
+        ["|/usr/local/bin/crash-reporter %p\n", /pipes cores to \/usr\/local\/bin\/crash-reporter/],
+      ];
+      for (const [i, [content, message]] of cases.entries()) {
+        let file = content;
+        if (content !== unreadable) {
+          file = `${dir}/pattern${i}`;
+          await Deno.writeTextFile(file, content);
+        }
+        const r = await coredelta(
+          ["capture", "--after", "1", "--out", "o", "--", "./never-started"],
+          { cwd: dir, prefix: shown(file) },
+        );
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, message);
+        assert.ok(!exists(`${dir}/o`));
+      }
+    });
+  },
+});
