@@ -53,8 +53,24 @@ Exit codes: 0 captured (with --diff: every pair in parity), 1 a pair has unexpec
 2 usage or capture error (ptrace denied, gdb missing, cores disabled, program exited early, ...).
 `;
 
-/** Reads `--format`/`-o` pairs in the order given. */
-function outputsOf(args: string[]): Output[] {
+/**
+ * Reads `--format`/`-o` pairs in the order given; an `-o` without a `--format` before it takes the
+ * format its extension implies, a `--format` without an `-o` goes to stdout.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(outputsOf(["--format", "junit", "-o", "r.xml", "--format=md", "--output", "s.md"]), [
+ *   { format: "junit", path: "r.xml" },
+ *   { format: "md", path: "s.md" },
+ * ]);
+ * assert.deepEqual(outputsOf(["-o", "x.json", "--format", "text", "--", "-o"]), [
+ *   { format: "json", path: "x.json" },
+ *   { format: "text" },
+ * ]);
+ * ```
+ */
+export function outputsOf(args: string[]): Output[] {
   const outs: Output[] = [];
   let pending: ReportFormat | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -178,15 +194,22 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   await Deno.mkdir(root, { recursive: true });
 
   const results = [];
-  // An interrupted capture stops the program and removes its staging folder before exiting.
+  // An interrupt stops the program, so the step in progress fails fast and the cleanup below runs;
+  // a step that does not depend on the program gets 10 s before the process cleans up and exits.
   const current: { launched?: Launched; stage?: string } = {};
-  const interrupt = (signal: "SIGINT" | "SIGTERM") => async () => {
+  let interrupted: "SIGINT" | "SIGTERM" | undefined;
+  const signalCode = () => interrupted === "SIGINT" ? 130 : 143;
+  const interrupt = (signal: "SIGINT" | "SIGTERM") => () => {
+    if (interrupted) return;
+    interrupted = signal;
     io.stderr(`coredelta capture: ${signal}: stopping the program, removing partial captures\n`);
-    await current.launched?.stop();
-    if (current.stage) await Deno.remove(current.stage, { recursive: true }).catch(() => {});
-    if (!keep) await Deno.remove(root, { recursive: true }).catch(() => {});
-    else if (created) await Deno.remove(root).catch(() => {});
-    Deno.exit(signal === "SIGINT" ? 130 : 143);
+    void current.launched?.stop();
+    const backstop = setTimeout(async () => {
+      if (current.stage) await Deno.remove(current.stage, { recursive: true }).catch(() => {});
+      if (!keep) await Deno.remove(root, { recursive: true }).catch(() => {});
+      Deno.exit(signalCode());
+    }, 10_000);
+    Deno.unrefTimer(backstop);
   };
   const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, interrupt(s)] as const);
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
@@ -277,9 +300,13 @@ async function run(args: string[], io: CommandIO): Promise<number> {
         await Deno.remove(stage, { recursive: true }).catch(() => {});
       }
     }
+    if (interrupted) return signalCode();
     if (!values.diff) return 0;
     await writeOutputs(results, outputs.length ? outputs : [{ format: "text" }], io);
     return results.every((r) => r.report?.verdict === "pass") ? 0 : 1;
+  } catch (e) {
+    if (interrupted) return signalCode();
+    throw e;
   } finally {
     for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
     if (!keep) await Deno.remove(root, { recursive: true }).catch(() => {});
