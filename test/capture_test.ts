@@ -29,6 +29,33 @@ function assertGone(pids: number[]): void {
   }
 }
 
+/** The live prediction has no assumption left and equals both real cores, mapping by mapping. */
+async function assertPredictionHolds(dir: string, label: string): Promise<void> {
+  const p: PredictResult = JSON.parse(await Deno.readTextFile(`${dir}/prediction.json`));
+  assert.equal(p.totals.kernel!.uncertainMappings, 0);
+  assert.equal(p.totals.gdb!.uncertainMappings, 0);
+  const cores = {
+    kernel: await loadsOf(`${dir}/kernel.core`),
+    gdb: await loadsOf(`${dir}/gdb.core`),
+  };
+  for (const m of p.mappings) {
+    assert.ok(
+      !m.inferences.some((i) => i.certainty === "unknown"),
+      `${label} ${m.start} ${m.name}: unknown fact`,
+    );
+    for (const who of ["kernel", "gdb"] as const) {
+      const want = m[who]!;
+      assert.equal(want.assumption, null, `${label} ${who} ${m.start} ${m.name}`);
+      const got = cores[who].get(BigInt(m.start));
+      assert.deepEqual(
+        { emitted: got !== undefined, p_filesz: got ?? 0 },
+        { emitted: want.emitted, p_filesz: want.p_filesz },
+        `${label} ${who} ${m.start} ${m.name}: ${want.reason}`,
+      );
+    }
+  }
+}
+
 async function loadsOf(path: string) {
   const core = await parseCore(bytesSource(await Deno.readFile(path)));
   return new Map(core.loads.map((l) => [l.vaddr, Number(l.filesz)]));
@@ -84,30 +111,7 @@ Deno.test({
         ) {
           assert.ok((await Deno.stat(`${dir}/${name}`)).size > 0, `${f}/${name}`);
         }
-        // The live prediction has no assumption left and equals both real cores, mapping by mapping.
-        const p: PredictResult = JSON.parse(await Deno.readTextFile(`${dir}/prediction.json`));
-        assert.equal(p.totals.kernel!.uncertainMappings, 0);
-        assert.equal(p.totals.gdb!.uncertainMappings, 0);
-        const cores = {
-          kernel: await loadsOf(`${dir}/kernel.core`),
-          gdb: await loadsOf(`${dir}/gdb.core`),
-        };
-        for (const m of p.mappings) {
-          for (const who of ["kernel", "gdb"] as const) {
-            const want = m[who]!;
-            assert.equal(want.assumption, null, `${f} ${who} ${m.start} ${m.name}`);
-            assert.ok(
-              !m.inferences.some((i) => i.certainty === "unknown"),
-              `${f} ${m.start} ${m.name}: unknown fact`,
-            );
-            const got = cores[who].get(BigInt(m.start));
-            assert.deepEqual(
-              { emitted: got !== undefined, p_filesz: got ?? 0 },
-              { emitted: want.emitted, p_filesz: want.p_filesz },
-              `${f} ${who} ${m.start} ${m.name}: ${want.reason}`,
-            );
-          }
-        }
+        await assertPredictionHolds(dir, f);
       }
       assertGone(pids);
       const junit = await Deno.readTextFile(`${tmp}/report.xml`);
@@ -224,6 +228,7 @@ Deno.test({
       assert.equal(report.context.settings.gdbUseFilter, false);
       const p = JSON.parse(await Deno.readTextFile(`${tmp}/out/f023/prediction.json`));
       assert.equal(p.gdb.effectiveFilter, "0x33");
+      await assertPredictionHolds(`${tmp}/out/f023`, "f023 use-coredump-filter off");
       const gdbLog = await Deno.readTextFile(`${tmp}/out/f023/manifest.json`);
       assert.match(gdbLog, /-ex 'set use-coredump-filter off' -ex 'gcore gdb.core'/);
     } finally {
