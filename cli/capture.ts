@@ -25,9 +25,9 @@ export const CAPTURE_HELP = `Usage: coredelta capture [options] -- PROGRAM [ARGS
 Starts PROGRAM (or takes the running process PID), waits until it is ready, sets its
 coredump_filter, takes a gcore, saves smaps (before and after GDB attached: attaching changes the
 process), maps, the filter and the facts 'predict --pid' resolves, then makes the kernel dump the
-same process (SIGABRT, RLIMIT_CORE raised) and collects that
-core wherever kernel.core_pattern sends it (a file pattern, systemd-coredump, apport, --core-path).
-The process is gone afterwards: a --pid process dies of SIGABRT.
+same process (SIGABRT, RLIMIT_CORE raised) and collects that core wherever kernel.core_pattern
+sends it (a file pattern, systemd-coredump, apport, --core-path). The process is gone afterwards:
+a --pid process dies of SIGABRT.
 
 Options:
   --pid PID                the running process to capture (instead of PROGRAM)
@@ -168,6 +168,11 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     values.after !== undefined,
   ].filter(Boolean).length;
   if (readies > 1) throw new UsageError("give one of --ready-line, --ready-file, --after");
+  if (pid !== undefined && readies > 0) {
+    throw new UsageError(
+      "--pid takes a process that is ready now: drop --ready-line/--ready-file/--after",
+    );
+  }
   if (pid === undefined && readies === 0) {
     throw new UsageError(
       "say when the program is ready: --ready-line REGEX, --ready-file PATH or --after SECONDS",
