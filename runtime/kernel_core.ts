@@ -177,7 +177,16 @@ export async function kernelDump(
     .trim() === "1";
   const start = startTime(pid);
   const t0 = Date.now();
-  Deno.kill(pid, "SIGABRT");
+  try {
+    Deno.kill(pid, "SIGABRT");
+  } catch (e) {
+    throw new CaptureError(
+      "process-gone",
+      `Process ${pid} ended before the kernel could dump it (${
+        e instanceof Error ? e.message : e
+      }): it exited or crashed after the gcore`,
+    );
+  }
   const ended = await waitDeath(pid, start, opts);
   const id = {
     pid: nsPid,
