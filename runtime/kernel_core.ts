@@ -70,7 +70,16 @@ async function onPath(tool: string): Promise<boolean> {
 
 /** `Max core file size` of `/proc/PID/limits`: soft and hard, `unlimited` or bytes. */
 async function coreLimits(pid: number): Promise<{ soft: string; hard: string }> {
-  const text = await Deno.readTextFile(`/proc/${pid}/limits`);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`/proc/${pid}/limits`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new CaptureError(
+      "process-gone",
+      `Process ${pid} ended before the kernel could dump it: it exited or crashed after the gcore`,
+    );
+  }
   const m = text.match(/^Max core file size\s+(\S+)\s+(\S+)/m);
   if (!m) throw new CaptureError("limits-unreadable", `/proc/${pid}/limits has no core limit`);
   return { soft: m[1]!, hard: m[2]! };
