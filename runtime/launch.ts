@@ -77,10 +77,13 @@ export async function launch(
   };
   let readyLine = false;
   let onLine: (() => void) | undefined;
-  const pump = async (stream: ReadableStream<Uint8Array>, watch: boolean) => {
+  const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  const pump = async (reader: ReadableStreamDefaultReader<Uint8Array>, watch: boolean) => {
     const dec = new TextDecoder();
     let pending = "";
-    for await (const chunk of stream) {
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done) return;
       await log.write(chunk);
       const t = dec.decode(chunk, { stream: true });
       keep(t);
@@ -94,26 +97,33 @@ export async function launch(
       }
     }
   };
-  const pumps = Promise.all([pump(child.stdout, true), pump(child.stderr, false)]).catch(() => {});
+  const pumps = Promise.all([pump(readers[0]!, true), pump(readers[1]!, false)]).catch(() => {});
   let done = false;
-  const status = child.status.then(async (s) => {
+  // The status does not wait for the output to end: a child the program left behind may hold the
+  // pipes open long after the program itself has gone.
+  const status = child.status.then((s) => {
     done = true;
-    await pumps;
-    log.close();
     return s;
   });
   const stdin = child.stdin.getWriter();
-  const stop = async () => {
-    if (!done) {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    stopped ??= (async () => {
+      if (!done) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
       }
-    }
-    await status;
-    await stdin.close().catch(() => {});
-  };
+      await status;
+      await stdin.close().catch(() => {});
+      // Drain what is left for a moment, then stop reading (pipes held open by leftovers).
+      await Promise.race([pumps, sleep(500)]);
+      await Promise.all(readers.map((r) => r.cancel().catch(() => {})));
+      await pumps;
+      log.close();
+    })();
   const launched: Launched = { pid: child.pid, status, stop, tail: () => lastLines(recent) };
   onSpawn?.(launched);
 
@@ -153,7 +163,7 @@ export async function launch(
     );
   }
   const s = await status;
-  await stdin.close().catch(() => {});
+  await stop(); // reads the rest of its output for the message
   throw new CaptureError(
     "exited-before-ready",
     `${cmd} exited before it was ready (${describe(readiness)}): ${

@@ -260,3 +260,37 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "capture does not hang when the program leaves a child holding its output open",
+  ignore: skip !== undefined,
+  async fn() {
+    await inTemp(async (dir) => {
+      const started = Date.now();
+      const r = await coredelta(
+        [
+          "capture",
+          "--ready-line",
+          "^ready",
+          "--timeout",
+          "20",
+          "--out",
+          "o",
+          "--",
+          "sh",
+          "-c",
+          `sleep 30 & echo $! > ${dir}/leftover; echo not yet; exit 5`,
+        ],
+        { cwd: dir },
+      );
+      const leftover = Number(await Deno.readTextFile(`${dir}/leftover`));
+      try {
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /exited before it was ready .*exit status 5[\s\S]*not yet/);
+        assert.ok(Date.now() - started < 15_000, "returned without waiting for the leftover");
+      } finally {
+        Deno.kill(leftover, "SIGKILL");
+      }
+    });
+  },
+});
