@@ -76,7 +76,11 @@ Deno.test({
       assert.match(fm.kernelCore.foundAt, new RegExp(`/cores/core\\.mapper\\.${fm.pid}\\.\\d+$`));
       assert.equal(fm.verdict, "pass");
       await assertKernelCore(`${dir}/file/f033/kernel.core`, fm.pid);
-      assert.deepEqual([...Deno.readDirSync(`${dir}/cores`)], [], "the core was moved, not copied");
+      // Moved, not copied (other processes of the machine may crash meanwhile and land here too).
+      assert.ok(
+        ![...Deno.readDirSync(`${dir}/cores`)].some((e) => e.name.includes(`.${fm.pid}.`)),
+        "the core was moved, not copied",
+      );
 
       const systemd = await withCorePattern(
         `|${dir}/bin/systemd-coredump %P %u %g %s %t %c %h`,
