@@ -60,10 +60,10 @@ Deno.test({
         const core = await parseCore(bytesSource(await Deno.readFile(`${dir}/kernel.core`)));
         assert.equal(core.producer.producer, "kernel");
         assert.equal(core.process?.pid, child.pid);
-        assert.deepEqual(
-          [...Deno.readDirSync(`${dir}/cores`)].map((e) => e.name),
-          ["core._usr_bin_other.0.b00t.1.1700000000"],
-        );
+        // Moved; the other core stays (other crashes of the machine may land here meanwhile).
+        const left = [...Deno.readDirSync(`${dir}/cores`)].map((e) => e.name);
+        assert.ok(left.includes("core._usr_bin_other.0.b00t.1.1700000000"));
+        assert.ok(!left.some((n) => n.includes(`.${child.pid}.`)));
       } finally {
         try {
           child.kill("SIGKILL");
