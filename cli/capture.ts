@@ -220,6 +220,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
   try {
     for (const filter of filters.length ? filters : [undefined]) {
+      if (interrupted) break;
       let launched: Launched | undefined;
       const stage = await Deno.makeTempDir({ dir: root, prefix: ".capture-" });
       current.stage = stage;
