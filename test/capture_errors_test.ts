@@ -184,19 +184,22 @@ Deno.test({
       const cmd = coredeltaCommand(
         [
           "capture",
-          "--after",
-          "60",
+          "--ready-file",
+          `${dir}/never`,
+          "--timeout",
+          "300",
           "--out",
           "o",
           "--",
           "sh",
           "-c",
-          `echo $$ > ${dir}/pid; exec sleep 60`,
+          `echo $$ > ${dir}/pid.tmp && mv ${dir}/pid.tmp ${dir}/pid; exec sleep 300`,
         ],
         { cwd: dir },
       ).spawn();
       let pid = 0;
-      for (let i = 0; i < 200 && !pid; i++) {
+      // Up to two minutes: deno starts slowly on a loaded machine.
+      for (let i = 0; i < 2400 && !pid; i++) {
         await new Promise((r) => setTimeout(r, 50));
         pid = Number(await Deno.readTextFile(`${dir}/pid`).catch(() => "0"));
       }
