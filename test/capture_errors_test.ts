@@ -89,7 +89,7 @@ Deno.test({
           "--ready-file",
           `${dir}/never`,
           "--timeout",
-          "1",
+          "3",
           "--diff",
           "--",
           "sh",
@@ -99,7 +99,7 @@ Deno.test({
         opts,
       );
       assert.equal(slow.code, 2);
-      assert.match(slow.stderr, /was not ready after 1 s \(waiting for .*never\); it was stopped/);
+      assert.match(slow.stderr, /was not ready after 3 s \(waiting for .*never\); it was stopped/);
       const pid = Number(await Deno.readTextFile(`${dir}/pid`));
       assert.ok(!alive(pid), "the program was stopped");
 
@@ -276,13 +276,13 @@ Deno.test({
           "--ready-line",
           "^ready",
           "--timeout",
-          "20",
+          "90",
           "--out",
           "o",
           "--",
           "sh",
           "-c",
-          `sleep 30 & echo $! > ${dir}/leftover; echo not yet; exit 5`,
+          `sleep 120 & echo $! > ${dir}/leftover; echo not yet; exit 5`,
         ],
         { cwd: dir },
       );
@@ -290,7 +290,8 @@ Deno.test({
       try {
         assert.equal(r.code, 2);
         assert.match(r.stderr, /exited before it was ready .*exit status 5[\s\S]*not yet/);
-        assert.ok(Date.now() - started < 15_000, "returned without waiting for the leftover");
+        // Waiting for the leftover's pipes would end only at the 90 s readiness timeout.
+        assert.ok(Date.now() - started < 60_000, "returned without waiting for the leftover");
       } finally {
         Deno.kill(leftover, "SIGKILL");
       }
