@@ -151,10 +151,12 @@ Deno.test({
       assert.deepEqual(manifest.gdbSettings, ["set use-coredump-filter on"]);
 
       // A program that never gets ready: verdict error, the step fails, the summary says so.
-      const bad = await runAction(
-        { program: "sh -c 'exit 4'", "ready-line": "^ready", out: "bad" },
-        dir,
-        env,
+      const bad = await withKernelCores(() =>
+        runAction(
+          { program: "sh -c 'exit 4'", "ready-line": "^ready", out: "bad" },
+          dir,
+          env,
+        )
       );
       assert.equal(bad.code, 2);
       assert.equal(bad.outputs.verdict, "error");

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { buildMapper, coredelta, coredeltaCommand, whyNoCores } from "./_capture.ts";
+import { withKernelCores } from "./_core_lock.ts";
 
 const skip = whyNoCores();
 
@@ -41,10 +42,14 @@ async function whyNoUserns(): Promise<string | undefined> {
   }
 }
 
+/**
+ * Runs `fn` in a temp dir under the shared core_pattern lock: capture reads core_pattern first,
+ * and a test elsewhere may have set its own meanwhile.
+ */
 async function inTemp(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "coredelta-capture-err-" });
   try {
-    await fn(dir);
+    await withKernelCores(() => fn(dir));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -197,15 +202,21 @@ Deno.test({
         ],
         { cwd: dir },
       ).spawn();
+      const output = cmd.output();
+      let ended = false;
+      output.then(() => ended = true, () => ended = true);
       let pid = 0;
-      // Up to two minutes: deno starts slowly on a loaded machine.
-      for (let i = 0; i < 2400 && !pid; i++) {
+      // Deno starts slowly on a loaded machine: wait for the program as long as capture runs.
+      while (!pid && !ended) {
         await new Promise((r) => setTimeout(r, 50));
         pid = Number(await Deno.readTextFile(`${dir}/pid`).catch(() => "0"));
       }
+      if (!pid) {
+        assert.fail(`capture ended early: ${new TextDecoder().decode((await output).stderr)}`);
+      }
       assert.ok(alive(pid), "the program runs");
       cmd.kill("SIGTERM");
-      const out = await cmd.output();
+      const out = await output;
       assert.equal(out.code, 143);
       assert.match(new TextDecoder().decode(out.stderr), /SIGTERM: stopping the program/);
       assert.ok(!alive(pid), "the program was stopped");
