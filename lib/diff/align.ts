@@ -145,7 +145,9 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   for (; addr < limit; addr += PAGE) {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
     let differs = false;
-    if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
+    // Cut from both files (a truncated core against itself or an identical copy): nothing differs.
+    if (pa.kind === "truncated" && pb.kind === "truncated") tally.neither++;
+    else if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
     else if (pa.kind === "saved" && pb.kind === "saved") {
       if (pa.hash === pb.hash) tally.same++;
       else {

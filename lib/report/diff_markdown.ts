@@ -6,8 +6,7 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
-
-const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+import { escapeMarkdown as cell } from "./escape.ts";
 
 /** Renders a report as Markdown: verdict, inputs, the ranges that differ, and note differences. */
 export function renderDiffMarkdown(r: DiffReport): string {
@@ -19,7 +18,9 @@ export function renderDiffMarkdown(r: DiffReport): string {
   );
   out.push("| | core | producer | size | PT_LOAD | threads |", "|---|---|---|---|---|---|");
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
-    out.push(`| ${k} | ${cell(c.label)} | ${c.producer} | ${c.size} | ${c.loads} | ${c.threads} |`);
+    out.push(
+      `| ${k} | ${cell(c.label)} | ${cell(c.producer)} | ${c.size} | ${c.loads} | ${c.threads} |`,
+    );
   }
   out.push("");
   const shown = r.ranges.filter((g) => g.differences.length > 0);
