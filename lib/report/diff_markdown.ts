@@ -5,7 +5,14 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  collapsedSentence,
+  failing,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 import { escapeMarkdown as cell } from "./escape.ts";
 
 /** Renders a report as Markdown: verdict, inputs, the ranges that differ, and note differences. */
@@ -40,6 +47,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     }
     out.push("");
   }
+  const collapsed = collapsedSentence(r);
+  if (collapsed) out.push(collapsed, "");
   if (r.notes.length > 0) {
     out.push("**Notes**", "");
     for (const n of r.notes) {
