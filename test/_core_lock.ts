@@ -2,27 +2,17 @@
  * One machine-wide lock around `/proc/sys/kernel/core_pattern`, for every test that makes kernel
  * cores. Tests that only make cores take it shared ({@link withKernelCores}); a test that changes
  * `core_pattern` takes it exclusive and restores the old pattern before letting go
- * ({@link withCorePattern}), so no test ever finds its core sent somewhere else. The lock is an
- * `flock` on {@link CORE_PATTERN_LOCK}, so it holds across processes and across the test workers of
- * one `deno test --parallel`.
+ * ({@link withCorePattern}), so no test ever finds its core sent somewhere else. The lock is the
+ * `flock` of `_live_cores.ts` (`withCoreLock`), so it holds across processes and across the test
+ * workers of one `deno test --parallel`. Tests that only read `core_pattern` (capture's preflight)
+ * take it shared too.
  *
  * @module
  */
 
-/** Path of the lock file every core-making test agrees on. */
-export const CORE_PATTERN_LOCK = "/tmp/coredelta-core-pattern.lock";
+import { withCoreLock } from "./_live_cores.ts";
 
 const PATTERN = "/proc/sys/kernel/core_pattern";
-
-async function locked<T>(exclusive: boolean, fn: () => Promise<T>): Promise<T> {
-  const file = await Deno.open(CORE_PATTERN_LOCK, { read: true, write: true, create: true });
-  try {
-    await file.lock(exclusive);
-    return await fn();
-  } finally {
-    file.close(); // closing releases the lock
-  }
-}
 
 /**
  * Runs `fn` while no other test may change `core_pattern` (a shared lock).
@@ -31,7 +21,7 @@ async function locked<T>(exclusive: boolean, fn: () => Promise<T>): Promise<T> {
  * @returns what `fn` returns
  */
 export function withKernelCores<T>(fn: () => Promise<T>): Promise<T> {
-  return locked(false, fn);
+  return withCoreLock(fn, false);
 }
 
 /**
@@ -46,7 +36,7 @@ export function withCorePattern<T>(
   pattern: string,
   fn: (previous: string) => Promise<T>,
 ): Promise<T> {
-  return locked(true, async () => {
+  return withCoreLock(async () => {
     const previous = (await Deno.readTextFile(PATTERN)).replace(/\n$/, "");
     await Deno.writeTextFile(PATTERN, pattern);
     try {
@@ -54,7 +44,7 @@ export function withCorePattern<T>(
     } finally {
       await Deno.writeTextFile(PATTERN, previous);
     }
-  });
+  }, true);
 }
 
 /**
