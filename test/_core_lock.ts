@@ -1,21 +1,36 @@
 /**
- * One machine-wide lock around `/proc/sys/kernel/core_pattern`, for every test that makes kernel
- * cores. Tests that only make cores take it shared ({@link withKernelCores}); a test that changes
- * `core_pattern` takes it exclusive and restores the old pattern before letting go
- * ({@link withCorePattern}), so no test ever finds its core sent somewhere else. The lock is the
- * `flock` of `_live_cores.ts` (`withCoreLock`), so it holds across processes and across the test
- * workers of one `deno test --parallel`. Tests that only read `core_pattern` (capture's preflight)
- * take it shared too.
+ * The machine-wide core_pattern lock: a test that changes `/proc/sys/kernel/core_pattern` holds it
+ * exclusively; every test that makes kernel cores holds it shared, so no core lands elsewhere while
+ * the pattern is changed. Tests that only read `core_pattern` (capture's preflight) hold it shared
+ * too. It is an `flock`, so it holds across processes and the workers of `deno test --parallel`.
  *
  * @module
  */
 
-import { withCoreLock } from "./_live_cores.ts";
+/** The lock file every engineer's tests agree on. */
+export const CORE_PATTERN_LOCK = "/tmp/coredelta-core-pattern.lock";
 
 const PATTERN = "/proc/sys/kernel/core_pattern";
 
 /**
- * Runs `fn` while no other test may change `core_pattern` (a shared lock).
+ * Runs `fn` holding the core_pattern lock.
+ *
+ * @param exclusive true to change core_pattern, false (default) to make kernel cores
+ * @param fn the work
+ * @returns what `fn` returns
+ */
+export async function withCoreLock<T>(fn: () => Promise<T>, exclusive = false): Promise<T> {
+  const file = await Deno.open(CORE_PATTERN_LOCK, { create: true, read: true, write: true });
+  try {
+    await file.lock(exclusive);
+    return await fn();
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Runs `fn` while no other test may change `core_pattern` (the lock, shared).
  *
  * @param fn the part of the test that makes kernel cores
  * @returns what `fn` returns
@@ -25,8 +40,8 @@ export function withKernelCores<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Sets `core_pattern` to `pattern` for the duration of `fn` (an exclusive lock: no other test makes
- * kernel cores meanwhile) and restores the previous pattern afterwards, whatever happens.
+ * Sets `core_pattern` to `pattern` for the duration of `fn` (the lock, exclusive: no other test
+ * makes kernel cores meanwhile) and restores the previous pattern afterwards, whatever happens.
  *
  * @param pattern the temporary pattern (e.g. `|/tmp/x/collect %p`)
  * @param fn the test body; gets the previous pattern
@@ -54,8 +69,7 @@ export function withCorePattern<T>(
  */
 export function corePatternUnchangeable(): string | undefined {
   try {
-    const f = Deno.openSync(PATTERN, { write: true });
-    f.close();
+    Deno.openSync(PATTERN, { write: true }).close();
     return undefined;
   } catch (e) {
     return `cannot write ${PATTERN}: ${e instanceof Error ? e.message : e}`;

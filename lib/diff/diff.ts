@@ -25,6 +25,9 @@ import type {
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
+import { crossRunDiff } from "./cross_run.ts";
+import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
+import { narrowVolatile, registersKnown, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
@@ -85,6 +88,7 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     fileHash: d.fileHash,
     loads: d.core.loads.length,
     threads: d.core.threads.length,
+    ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
     truncated: d.core.truncated,
     memory: memoryOf(d),
   };
@@ -157,19 +161,47 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     const origin = d.core.producer.origin;
     if (origin) warnings.push(`${side} is ${origin.text}`);
   }
+  const found = identify(a.core, b.core);
+  const identity = found.relation === "same-program" && expectation !== "same-program"
+    ? { ...found, text: `${found.text}; compare them with the expectation same-program` }
+    : found;
+  if (expectation === "same-program" && identity.relation === "same-process") {
+    warnings.push("A and B are the same process; compared as two runs (expectation same-program)");
+  }
   if (expectation === "kernel-vs-gdb" && !roles.kernel) {
     warnings.push(
       `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,
     );
   }
-  const predictions = context.prediction?.mappings ?? [];
-  const names = context.smaps?.mappings ?? [];
+  // An smaps that does not describe both cores is flagged and never applied.
+  const misfits = !context.smaps ? [] : ([["A", a], ["B", b]] as const).flatMap(([k, d]) => {
+    const fit = smapsFitsCore(context.smaps!.mappings, d.core);
+    return fit.fits ? [] : [`${k}: ${fit.text}`];
+  });
+  const useSmaps = context.smaps !== undefined && misfits.length === 0 &&
+    expectation !== "same-program";
+  if (misfits.length > 0) {
+    warnings.push(
+      `the smaps does not belong to ${
+        misfits.length === 2 ? "either core" : `core ${misfits[0]!.slice(0, 1)}`
+      } (${misfits.join("; ")}): not applied, explanations are inferred from the cores`,
+    );
+  } else if (context.smaps && expectation === "same-program") {
+    warnings.push("smaps is not used to compare two runs (it describes one process)");
+  }
+  const predictions = useSmaps ? context.prediction?.mappings ?? [] : [];
+  const names = useSmaps ? context.smaps?.mappings ?? [] : [];
   // Ranges come in address order, so each lookup is a sweep (linear in all).
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const fileAt = coverSweep(fileEntries);
   const smapsNameAt = coverSweep(names);
   const predictionAt = coverSweep(predictions);
 
+  const crossRun = expectation === "same-program"
+    ? crossRunDiff(a, b, options.maxRuns ?? 16)
+    : undefined;
+  const narrow = !crossRun && !isMismatch(identity) && registersKnown(a.core, b.core);
+  const places = narrow ? volatilePlaces(a.core, b.core) : undefined;
   // Ranges equal in both cores are counted into runs as they come (unless all are asked for), so
   // a 70,000-mapping pair that differs in ten places builds ten RangeDiffs, not 70,000.
   const ranges: RangeDiff[] = [];
@@ -177,17 +209,21 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   let run: { start: bigint; end: bigint; ranges: number; pages: number } | undefined;
   const byStatus: Record<string, number> = {};
   let total = 0;
-  for (const r of alignSegments(a, b)) {
+  for (const r of crossRun ? [] : alignSegments(a, b)) {
     total++;
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start);
     const fileName = fileAt(r.start)?.name;
-    const differences = explainRange(r, pc, {
-      expectation,
-      roles,
-      ...(prediction ? { prediction } : {}),
-      ...(fileName ? { fileName } : {}),
-    });
+    const differences = narrowVolatile(
+      explainRange(r, pc, {
+        expectation,
+        roles,
+        ...(prediction ? { prediction } : {}),
+        ...(fileName ? { fileName } : {}),
+      }),
+      r,
+      places,
+    );
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
     const status = statusOf(sa, sb, pc.tally.different);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
@@ -211,21 +247,49 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
+      pageMap: pc.pageMap,
       differences,
     });
   }
   if (run) collapsed.push({ ...run, before: ranges.length });
-  const notes = diffNotes(a.core, b.core, expectation, roles);
+  for (const g of crossRun?.ranges ?? []) {
+    total++;
+    byStatus[g.status] = (byStatus[g.status] ?? 0) + 1;
+    ranges.push(g);
+  }
+  const unnarrowed = !crossRun && !narrow && !isMismatch(identity) &&
+    ranges.some((g) =>
+      g.differences.some((d) => d.reasons.some((q) => q.code === "timing.volatile-content"))
+    );
+  if (unnarrowed) {
+    warnings.push(
+      "the threads' stack pointers are not known (a stored digest keeps registers only as hashes; some architectures' registers are not decoded): writable differences are not narrowed to stacks, TLS and libc's locks",
+    );
+  }
+  let notes = crossRun ? [] : diffNotes(a.core, b.core, expectation, roles);
+  const mismatch = expectation === "same-program"
+    ? identity.relation === "different-program"
+    : isMismatch(identity);
+  if (mismatch) {
+    // One top-level reason, not hundreds of lines: ranges keep their status, and the identity is
+    // the one difference (same-program keeps its cross-run findings).
+    if (!crossRun) {
+      ranges.forEach((r, i) => (ranges[i] = { ...r, differences: [] }));
+      notes = [];
+    }
+    notes = [identityDifference(identity), ...notes];
+  }
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
   const unexpected = all.filter((d) => !d.expected).length;
   const report: DiffReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     verdict: unexpected === 0 ? "pass" : "fail",
     expectation,
+    identity,
     a: summary(a, options.labels?.a ?? "A"),
     b: summary(b, options.labels?.b ?? "B"),
     context: {
-      smaps: context.smaps !== undefined,
+      smaps: useSmaps,
       filter: context.filter === undefined ? null : `0x${context.filter.toString(16)}`,
       settings: {
         kernelProfile: context.settings.kernelProfile,
@@ -246,6 +310,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ...(collapsed.length ? { collapsed } : {}),
     notes,
     files: neededFiles(a.core, b.core),
+    ...(crossRun ? { alignment: crossRun.alignment } : {}),
   };
   return report;
 }

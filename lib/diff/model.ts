@@ -11,14 +11,14 @@ import type { ReasonCode } from "./reasons.ts";
 export const REPORT_SCHEMA_VERSION = 1;
 
 /** What the two cores are expected to be. */
-export type Expectation = "kernel-vs-gdb" | "identical";
+export type Expectation = "kernel-vs-gdb" | "identical" | "same-program";
 
 /** How sure an explanation is. */
 export type Certainty = "predicted" | "inferred" | "known";
 
 /** The context a report was made in (echoed so a reader knows what the explanations assumed). */
 export interface ReportContext {
-  /** Whether smaps was supplied. */
+  /** Whether an smaps was applied (supplied, and its mappings match both cores). */
   readonly smaps: boolean;
   /** The filter used for predictions (`0x…`), or null. */
   readonly filter: string | null;
@@ -66,6 +66,11 @@ export interface Difference {
   readonly expected: boolean;
   /** True when no rule explains it. */
   readonly unexplained: boolean;
+  /**
+   * What the producers' rules predicted, when smaps and filter gave a prediction that the cores
+   * do not match (unexplained size and presence differences); `text` says what was seen.
+   */
+  readonly predicted?: string;
 }
 
 /** One side of an aligned address range. */
@@ -110,6 +115,29 @@ export interface PageRun {
   readonly pages: number;
 }
 
+/**
+ * Most cells of a {@link PageMap}: a range's page picture is capped, so huge ranges stay small.
+ */
+export const PAGE_MAP_CELLS = 64;
+
+/**
+ * Page classes of a {@link PageMap} cell, worst first: a cell shows the worst class among its
+ * pages. `d` content differs, `t` missing from a truncated file, `a` saved (non-zero) only in A,
+ * `b` only in B, `z` all-zero page in one and unsaved in the other, `s` same, `n` saved in neither.
+ */
+export const PAGE_CLASSES = "dtabzsn";
+
+/**
+ * Every page of a range, bucketed: cell `i` covers pages `[i*bucket, (i+1)*bucket)` from the
+ * range's first page and holds the worst {@link PAGE_CLASSES} letter among them.
+ */
+export interface PageMap {
+  /** Pages per cell (1 when the range has at most {@link PAGE_MAP_CELLS} pages). */
+  readonly bucket: number;
+  /** One letter of {@link PAGE_CLASSES} per cell. */
+  readonly cells: string;
+}
+
 /** Overall status of a range, for tables and the address-space picture. */
 export type RangeStatus =
   | "same"
@@ -140,6 +168,8 @@ export interface RangeDiff {
   readonly runs: readonly PageRun[];
   /** Total number of differing-page runs. */
   readonly runsTotal: number;
+  /** Every page, bucketed to at most {@link PAGE_MAP_CELLS} cells (absent in older reports). */
+  readonly pageMap?: PageMap;
   /** Differences found in this range. */
   readonly differences: readonly Difference[];
 }
@@ -184,6 +214,8 @@ export interface CoreSummary {
   readonly loads: number;
   /** Threads. */
   readonly threads: number;
+  /** The process, from `NT_PRPSINFO` (`pr_pid`, `pr_fname`), when the core has one. */
+  readonly process?: { readonly pid: number; readonly name: string };
   /** True when the file was cut short. */
   readonly truncated: boolean;
   /** Resident-memory estimate. */
@@ -202,6 +234,55 @@ export interface NeededFile {
   readonly headerInB: boolean;
 }
 
+/** One fact compared to decide how two cores are related. */
+export interface IdentityEvidence {
+  /** What was compared: `pid`, `threads`, `executable`, `command`, an auxv entry, `NT_FILE`. */
+  readonly field: string;
+  /** Its value in A, as text. */
+  readonly a: string;
+  /** Its value in B, as text. */
+  readonly b: string;
+  /** Whether the two agree. */
+  readonly same: boolean;
+}
+
+/** How the two cores are related, decided before any range is compared. */
+export interface Identity {
+  /** Same process, same program (another process or run), different programs, or unknown. */
+  readonly relation: "same-process" | "same-program" | "different-program" | "unknown";
+  /** `identity.different-process`, `identity.different-run` or `identity.different-program`. */
+  readonly code?: ReasonCode;
+  /** One line for people. */
+  readonly text: string;
+  /** The facts behind it. */
+  readonly evidence: readonly IdentityEvidence[];
+}
+
+/** One mapping of run A paired with its counterpart in run B (expectation same-program). */
+export interface AlignedMapping {
+  /** Address range in A. */
+  readonly a: { readonly start: bigint; readonly end: bigint };
+  /** Address range in B. */
+  readonly b: { readonly start: bigint; readonly end: bigint };
+  /** `b.start - a.start` (signed; `"-0x…"` in JSON). */
+  readonly shift: bigint;
+  /** Path (with file offset), special name or `anon`. */
+  readonly name: string;
+  /** How the pair was found: by NT_FILE path and offset, by special name, or by neighbours. */
+  readonly kind: "file" | "special" | "anon";
+  /** Whether either side is writable. */
+  readonly writable: boolean;
+  /** Saved pages, non-zero (resident) saved pages, and pages compared. */
+  readonly pages: {
+    readonly savedA: number;
+    readonly savedB: number;
+    readonly residentA: number;
+    readonly residentB: number;
+    readonly same: number;
+    readonly different: number;
+  };
+}
+
 /** The whole report. */
 export interface DiffReport {
   /** {@link REPORT_SCHEMA_VERSION}. */
@@ -210,6 +291,8 @@ export interface DiffReport {
   readonly verdict: "pass" | "fail";
   /** The expectation applied. */
   readonly expectation: Expectation;
+  /** How A and B are related (decided first; a mismatch fails same-process expectations). */
+  readonly identity?: Identity;
   /** The first input. */
   readonly a: CoreSummary;
   /** The second input. */
@@ -241,4 +324,6 @@ export interface DiffReport {
   readonly notes: readonly Difference[];
   /** Files a debugger needs, from NT_FILE. */
   readonly files: readonly NeededFile[];
+  /** Expectation same-program: every mapping pair with its address shift. */
+  readonly alignment?: readonly AlignedMapping[];
 }

@@ -124,11 +124,11 @@ export function diffNotes(
       if (pa[f] === pb[f]) continue;
       add(
         `NT_PRPSINFO ${f} ${pa[f]} in A, ${pb[f]} in B`,
-        kvg && f === "ppid"
+        f === "ppid" && kvg
           ? [
-            inferred(
-              "gdb.ppid-parent-process",
-              "the kernel writes the ID of the parent thread that started the process, gcore the parent's process ID (/proc/PID/stat); they differ when that thread is not the parent's main thread, which the cores cannot show",
+            known(
+              "gdb.ppid-tgid",
+              "the kernel writes the id of the parent thread that forked the process; gcore the parent's process id (/proc/PID/stat)",
             ),
           ]
           : [],

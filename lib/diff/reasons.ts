@@ -6,11 +6,13 @@
  *
  * Codes are grouped by prefix: `kernel.*` and `gdb.*` name one producer's rule, `layout.*` a
  * difference of file layout, `timing.*` what changes between two dump moments, `side-effect.*` what a
- * debugger changed in the process.
+ * debugger changed in the process, `identity.*` why two cores are not one process, `cross-run.*` what
+ * the cross-run diff (expectation `same-program`) finds between two runs.
  *
  * @module
  */
 
+import { RUN_REASONS, type RunReasonCode } from "./reasons_runs.ts";
 import type { GdbReason } from "../policy/gdb.ts";
 import type { KernelReason } from "../policy/kernel.ts";
 
@@ -64,7 +66,6 @@ export type ReasonCode =
   | "gdb.attach-sigstop"
   | "gdb.fname-basename"
   | "gdb.psargs-after-attach"
-  | "gdb.ppid-parent-process"
   | "gdb.xsave-size"
   | "gdb.siginfo-per-thread"
   | "gdb.nt-file-escaped-name"
@@ -77,7 +78,10 @@ export type ReasonCode =
   | "timing.volatile-content"
   | "timing.registers"
   | "timing.process-state"
-  | "side-effect.debugger-breakpoint";
+  | "side-effect.debugger-breakpoint"
+  | "gdb.ppid-tgid"
+  | "timing.program-write"
+  | RunReasonCode;
 
 /** Every reason code with its definition, in documentation order. */
 export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
@@ -243,11 +247,6 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "GDB builds pr_psargs from the executable name and its inferior arguments (none after attach); the kernel from the real argv",
     "gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
   ),
-  "gdb.ppid-parent-process": def(
-    "the kernel's pr_ppid names the parent thread, gcore's the parent process",
-    "fill_psinfo() writes task_pid_vnr(real_parent), the ID of the thread that forked the process; GDB reads ppid from /proc/PID/stat, the parent's thread-group ID; they differ when a thread other than the parent's main thread started the process",
-    "fs/binfmt_elf.c: fill_psinfo; fs/proc/array.c: do_task_stat; gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
-  ),
   "gdb.xsave-size": def(
     "NT_X86_XSTATE sizes differ between the producers",
     "GDB before 14 sizes XSAVE from XCR0 with the Intel layout; the kernel from CPUID",
@@ -257,6 +256,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "gcore writes one NT_SIGINFO per thread; the kernel one",
     "linux_corefile_thread() adds NT_SIGINFO for every thread; fill_note_info() once",
     "gdb/linux-tdep.c: linux_corefile_thread; fs/binfmt_elf.c: fill_note_info; §4.3 row 25",
+  ),
+  "gdb.ppid-tgid": def(
+    "pr_ppid is the parent thread's id in the kernel core, the parent process id in the gcore",
+    "the kernel writes task_pid_vnr(real_parent) (the forking thread of a multi-threaded parent); GDB reads the parent's tgid from /proc/PID/stat",
+    "fs/binfmt_elf.c: fill_psinfo; gdb/linux-tdep.c: linux_fill_prpsinfo; §2.7",
   ),
   "gdb.nt-file-escaped-name": def(
     "gcore copies NT_FILE names from smaps (\\012 escapes); the kernel writes raw bytes",
@@ -300,6 +304,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "a running process writes its memory between gcore and the kernel's dump",
     "§4.1",
   ),
+  "timing.program-write": def(
+    "writable memory changed between the two dump moments outside every volatile place",
+    "a running process writes its data between gcore and the kernel's dump; only stacks below the saved stack pointer, TLS/thread control/rseq and libc's locks move by rule, anything else is the program's own write",
+    "§4.1",
+  ),
   "timing.registers": def(
     "registers changed between the two dump moments",
     "gcore is taken before the crash; the kernel dumps at the fatal signal",
@@ -316,6 +325,7 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "breakpoints written by ptrace make private copies of text pages (copy-on-write)",
     "§4.3 row 23",
   ),
+  ...RUN_REASONS,
 };
 
 /** Every reason code, in documentation order. */

@@ -20,7 +20,9 @@ export function sideLabel(s: RangeSide): string {
 }
 
 /** The reason codes of a range's differences, deduplicated. */
-export function reasonCodes(ds: readonly Difference[]): string[] {
+export function reasonCodes(
+  ds: readonly Pick<Difference, "unexplained" | "reasons">[],
+): string[] {
   const codes = new Set<string>();
   for (const d of ds) {
     if (d.unexplained) codes.add("unexplained");
@@ -30,7 +32,7 @@ export function reasonCodes(ds: readonly Difference[]): string[] {
 }
 
 /** Whether a range has a difference that breaks the verdict. */
-export function failing(r: RangeDiff): boolean {
+export function failing(r: Pick<RangeDiff, "differences">): boolean {
   return r.differences.some((d) => !d.expected);
 }
 
