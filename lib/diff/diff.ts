@@ -24,6 +24,7 @@ import type {
   RangeStatus,
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
+import { diffModules } from "./modules.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
 import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
@@ -91,6 +92,7 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
     truncated: d.core.truncated,
     memory: memoryOf(d),
+    ...(d.modules ? { modules: d.modules } : {}),
   };
 }
 
@@ -266,7 +268,9 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       "the threads' stack pointers are not known (a stored digest keeps registers only as hashes; some architectures' registers are not decoded): writable differences are not narrowed to stacks, TLS and libc's locks",
     );
   }
-  let notes = crossRun ? [] : diffNotes(a.core, b.core, expectation, roles);
+  let notes = crossRun
+    ? []
+    : [...diffNotes(a.core, b.core, expectation, roles), ...diffModules(a, b)];
   const mismatch = expectation === "same-program"
     ? identity.relation === "different-program"
     : isMismatch(identity);

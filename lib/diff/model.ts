@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Module } from "../digest/modules.ts";
 import type { ReasonCode } from "./reasons.ts";
 
 /** Version of the report shape (bump on any incompatible change). */
@@ -52,7 +53,8 @@ export type DifferenceKind =
   | "flags"
   | "content"
   | "truncated"
-  | "note";
+  | "note"
+  | "module";
 
 /** One difference with its explanation. */
 export interface Difference {
@@ -220,6 +222,8 @@ export interface CoreSummary {
   readonly truncated: boolean;
   /** Resident-memory estimate. */
   readonly memory: MemoryEstimate;
+  /** ELF modules with build-ids read from the core (absent for digests made before module lists). */
+  readonly modules?: readonly Module[];
 }
 
 /** A file a debugger needs to open the core (from NT_FILE). */
@@ -320,7 +324,7 @@ export interface DiffReport {
    * ranges (absent when nothing was collapsed).
    */
   readonly collapsed?: readonly CollapsedRun[];
-  /** Note differences (threads, registers, signal, process, auxv, NT_FILE). */
+  /** Note differences (threads, registers, signal, process, auxv, NT_FILE) and module differences. */
   readonly notes: readonly Difference[];
   /** Files a debugger needs, from NT_FILE. */
   readonly files: readonly NeededFile[];

@@ -8,6 +8,7 @@ import type { DiffReport } from "../diff/model.ts";
 import {
   collapsedSentence,
   failing,
+  moduleRows,
   rangeLabel,
   reasonCodes,
   shortName,
@@ -76,6 +77,12 @@ export function renderDiffMarkdown(r: DiffReport): string {
         }`,
       );
     }
+    out.push("");
+  }
+  const modules = moduleRows(r);
+  if (modules.length > 0) {
+    out.push("**Modules**", "", "| path | build-id A | build-id B |", "|---|---|---|");
+    for (const [p, a, b] of modules) out.push(`| ${cell(p)} | ${cell(a)} | ${cell(b)} |`);
     out.push("");
   }
   return out.join("\n");

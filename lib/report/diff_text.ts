@@ -9,6 +9,7 @@ import { hex } from "../bytes/hex.ts";
 import {
   collapsedSentence,
   failing,
+  moduleRows,
   rangeLabel,
   reasonCodes,
   reportRows,
@@ -116,5 +117,10 @@ export function renderDiffText(r: DiffReport): string {
     }`,
   );
   for (const f of r.files) out.push(`  ${t(f.path)}`);
+  const modules = moduleRows(r).map(([p, a, b]) => [t(p), a, b]);
+  if (modules.length > 0) {
+    out.push("", `modules: ${modules.length}`);
+    out.push(textTable([["path", "build-id A", "build-id B"], ...modules], "  ").trimEnd());
+  }
   return out.join("\n") + "\n";
 }
