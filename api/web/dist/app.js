@@ -1183,6 +1183,38 @@
     return `${flags & PF_R ? "R" : " "}${flags & PF_W ? "W" : " "}${flags & PF_X ? "E" : " "}`;
   }
 
+  // lib/report/escape.ts
+  var XML_INVALID = new RegExp(
+    "[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]",
+    "gu"
+  );
+  var CONTROLS = new RegExp(
+    "[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]",
+    "g"
+  );
+
+  // lib/elf/registers.ts
+  var AARCH64_REGS = [
+    ...Array.from({ length: 31 }, (_, i) => `x${i}`),
+    "sp",
+    "pc",
+    "pstate"
+  ];
+  var M68K_REGS = [
+    ...Array.from({ length: 7 }, (_, i) => `d${i + 1}`),
+    ...Array.from({ length: 7 }, (_, i) => `a${i}`),
+    "d0",
+    "usp",
+    "orig_d0",
+    "stkadj_sr",
+    "pc",
+    "fmtvec"
+  ];
+
+  // lib/elf/build_id.ts
+  var PAGE_MASK = ~0xfffn;
+  var MAX_FILE_TABLE = 4 * 1024 * 1024;
+
   // lib/report/diff_common.ts
   function reasonCodes(ds) {
     const codes = /* @__PURE__ */ new Set();
