@@ -19,6 +19,7 @@ Commands:
   digest CORE       hash every saved page (XXH3-64) into a small digest (-o FILE)
   diff A B          every difference between two cores, explained, with a verdict (exit 0/1)
   predict           what the kernel and gdb will dump, from smaps + coredump_filter
+  capture -- PROG   a kernel core and a gcore of one process per filter, diffed for CI
   libs CORE         check this host's libraries against the build-ids in the core (exit 0/1)
   bundle CORE       the core, its matching libraries and a gdb.init in one .tar.zst (-o FILE)
   serve             the HTTP API and web form (port 8931, data in ./.coredelta-data)
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   digest: async () => (await import("./cli/digest.ts")).digestCommand,
   diff: async () => (await import("./cli/diff.ts")).diffCommand,
   serve: async () => (await import("./cli/serve.ts")).serveCommand,
+  capture: async () => (await import("./cli/capture.ts")).captureCommand,
   libs: async () => (await import("./cli/libs.ts")).libsCommand,
   bundle: async () => (await import("./cli/bundle.ts")).bundleCommand,
   predict: async () => {

@@ -8,7 +8,8 @@
 
 import type { ContextInput } from "../lib/diff/context.ts";
 import { KERNEL_PROFILES } from "../lib/policy/kernel.ts";
-import { oneOf } from "./args.ts";
+import { readLiveProcess } from "../runtime/proc.ts";
+import { oneOf, UsageError } from "./args.ts";
 
 /** `parseArgs` options of the shared flags. */
 export const CONTEXT_FLAGS = {
@@ -17,7 +18,16 @@ export const CONTEXT_FLAGS = {
   "kernel-profile": { type: "string" },
   "gdb-use-filter": { type: "string" },
   "gdb-dump-excluded": { type: "string" },
+  pid: { type: "string" },
 } as const;
+
+/** Help lines of `--pid`. */
+export const PID_HELP =
+  `  --pid PID                      a live process instead of --smaps: reads its smaps and
+                                 coredump_filter (--filter then asks "what if") and resolves exec
+                                 bits and link counts (/proc/PID/map_files) and ELF magic
+                                 (/proc/PID/mem), so nothing is left to assume
+`;
 
 /** Help lines of the shared flags. */
 export const CONTEXT_HELP =
@@ -57,5 +67,44 @@ export async function contextInput(
   return {
     ...settings,
     smaps: values.smaps === undefined ? undefined : await readText(values.smaps),
+  };
+}
+
+/**
+ * Parses a `--pid` value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(parsePid("42"), 42);
+ * assert.throws(() => parsePid("4x"), /process ID/);
+ * ```
+ */
+export function parsePid(text: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(text)) {
+    throw new UsageError(`--pid must be a process ID (got ${JSON.stringify(text)})`);
+  }
+  return Number(text);
+}
+
+/**
+ * With `--pid`, the context input from the live process (its smaps, its filter unless `--filter`
+ * is given, the facts read from /proc as hints); `undefined` without `--pid`.
+ *
+ * @param values parsed flag values
+ */
+export async function liveInput(values: ContextFlagValues): Promise<ContextInput | undefined> {
+  if (values.pid === undefined) return undefined;
+  if (values.smaps !== undefined) {
+    throw new UsageError("--pid reads smaps from the process: drop --smaps");
+  }
+  const live = await readLiveProcess(parsePid(values.pid));
+  const settings = await contextInput({ ...values, smaps: undefined }, () => Promise.resolve(""));
+  return {
+    ...settings,
+    smaps: live.smaps,
+    // The /proc form (00000033) would read as octal if written back: pass it as hex.
+    filter: values.filter ?? `0x${parseInt(live.filter, 16).toString(16)}`,
+    hints: live.hints,
   };
 }

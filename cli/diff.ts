@@ -14,7 +14,7 @@ import { digestFiles } from "../runtime/digest.ts";
 import { writeOutput } from "../runtime/output.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
-import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput } from "./context_flags.ts";
+import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput, liveInput, PID_HELP } from "./context_flags.ts";
 
 /** Help text of `diff`. */
 export const DIFF_HELP = `Usage: coredelta diff A B [options]
@@ -26,7 +26,7 @@ With --smaps (and --filter), explanations come from the dump rules' predictions 
 the filter defaults to 0x33 with --smaps.
 
 Options:
-${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
+${CONTEXT_HELP}${PID_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
                                  else identical), kernel-vs-gdb, identical, or same-program
                                  (two runs of one program: mappings aligned by path, offset
                                  and name, with each pair's address shift)
@@ -59,7 +59,8 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
   // The context first: a bad smaps file or option fails before gigabytes are hashed.
-  const context = prepareContext({ ...await contextInput(values, Deno.readTextFile), expect });
+  const input = await liveInput(values) ?? await contextInput(values, Deno.readTextFile);
+  const context = prepareContext({ ...input, expect });
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
   const report = diffDigests(a, b, {
     context,

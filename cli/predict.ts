@@ -1,5 +1,5 @@
 /**
- * `coredelta predict --smaps FILE --filter F ...`: predicts, from a process's smaps and
+ * `coredelta predict --smaps FILE --filter F ...` or `predict --pid PID`: predicts, from a process's smaps and
  * `coredump_filter`, what the kernel's core dumper and GDB's `gcore` would dump for each mapping.
  *
  * @module
@@ -10,7 +10,7 @@ import { InputError, OptionError } from "../lib/errors.ts";
 import type { MappingHints } from "../lib/policy/facts.ts";
 import { renderPrediction } from "../lib/report/predict.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
-import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput } from "./context_flags.ts";
+import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput, liveInput, PID_HELP } from "./context_flags.ts";
 
 /** What `predict` needs from the outside world (injected so tests need no files). */
 export interface PredictIO extends CommandIO {
@@ -20,6 +20,7 @@ export interface PredictIO extends CommandIO {
 
 /** Help text of `predict`. */
 export const PREDICT_HELP = `Usage: coredelta predict --smaps FILE --filter F [options]
+       coredelta predict --pid PID [--filter F] [options]
 
 Predicts, for every mapping of /proc/PID/smaps (or maps), what the Linux kernel's core dumper and
 GDB's gcore would write: PT_LOAD present, p_filesz (whole, first page, 0), p_flags, and the rule that
@@ -27,7 +28,7 @@ decided. Facts smaps cannot show (file exec bits, link counts, ELF magic) are in
 else every possible outcome is listed.
 
 Options:
-${CONTEXT_HELP}  --producer kernel|gdb|both     producers to predict (default both)
+${CONTEXT_HELP}${PID_HELP}  --producer kernel|gdb|both     producers to predict (default both)
   --hints FILE                   JSON {"0xSTART": {"execBit":true,"nlink":0,"elfMagic":false,"anonVma":true}}
   --format text|json             output format (default text)
   -h, --help                     this help
@@ -107,20 +108,29 @@ async function run(args: string[], io: PredictIO): Promise<number> {
   if (positionals.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   }
-  if (values.smaps === undefined) throw new UsageError("--smaps FILE is required");
-  if (values.filter === undefined) throw new UsageError("--filter F is required (e.g. 0x33)");
+  if (values.pid !== undefined && values.hints !== undefined) {
+    throw new UsageError("--pid reads the facts from the process: drop --hints");
+  }
+  if (values.pid === undefined) {
+    if (values.smaps === undefined) {
+      throw new UsageError("--smaps FILE is required (or --pid PID for a live process)");
+    }
+    if (values.filter === undefined) throw new UsageError("--filter F is required (e.g. 0x33)");
+  }
   const producer = oneOf("producer", values.producer, PRODUCER_CHOICES, "both");
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   const hints = values.hints === undefined
     ? undefined
     : parseHints(await io.readText(values.hints), values.hints);
-  const input = await contextInput(values, io.readText);
+  const live = await liveInput(values);
+  const input = live ?? await contextInput(values, io.readText);
+  const source = values.pid === undefined ? values.smaps : `/proc/${values.pid}/smaps`;
   let context;
   try {
-    context = prepareContext({ ...input, producer, hints });
+    context = prepareContext({ ...input, producer, ...(hints ? { hints } : {}) });
   } catch (e) {
     if (e instanceof InputError && (!(e instanceof OptionError) || e.option === "smaps")) {
-      e.message = `${values.smaps}: ${e.message}`;
+      e.message = `${source}: ${e.message}`;
     }
     throw e;
   }

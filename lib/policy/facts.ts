@@ -62,6 +62,10 @@ export interface MappingHints {
   readonly anonVma?: boolean;
   /** The VMA is `VM_SHARED` (only needed for `maps` input, which lacks `VmFlags`). */
   readonly vmShared?: boolean;
+  /** Where each given fact was read (e.g. `"/proc/PID/map_files: mode 0755"`); default `"given"`. */
+  readonly basis?: Readonly<
+    Partial<Record<"execBit" | "nlink" | "elfMagic" | "anonVma" | "vmShared", string>>
+  >;
 }
 
 /** Context shared by all mappings of one process. */
@@ -110,19 +114,23 @@ export function inferFacts(
   ctx: FactContext,
   hints: MappingHints = {},
 ): MappingFacts {
+  const why = (k: keyof NonNullable<MappingHints["basis"]>, fallback: string) =>
+    hints.basis?.[k] ?? fallback;
   return {
     vmShared: hints.vmShared !== undefined
-      ? fact(hints.vmShared, "hint", "given")
+      ? fact(hints.vmShared, "hint", why("vmShared", "given"))
       : vmSharedFact(m),
     nlinkZero: hints.nlink !== undefined
-      ? fact(hints.nlink === 0, "hint", `nlink ${hints.nlink} given`)
+      ? fact(hints.nlink === 0, "hint", why("nlink", `nlink ${hints.nlink} given`))
       : nlinkFact(m),
-    anonVma: hints.anonVma !== undefined ? fact(hints.anonVma, "hint", "given") : anonVmaFact(m),
+    anonVma: hints.anonVma !== undefined
+      ? fact(hints.anonVma, "hint", why("anonVma", "given"))
+      : anonVmaFact(m),
     execBit: hints.execBit !== undefined
-      ? fact(hints.execBit, "hint", "given")
+      ? fact(hints.execBit, "hint", why("execBit", "given"))
       : execBitFact(m, ctx),
     elfMagic: hints.elfMagic !== undefined
-      ? fact(hints.elfMagic, "hint", "given")
+      ? fact(hints.elfMagic, "hint", why("elfMagic", "given"))
       : elfMagicFact(m, ctx),
   };
 }
