@@ -9,14 +9,8 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
-import {
-  type AppDeps,
-  type AppEnv,
-  DEFAULT_LIMITS,
-  jsonLogger,
-  type Services,
-  systemClock,
-} from "./deps.ts";
+import { type AppDeps, type AppEnv, DEFAULT_LIMITS, jsonLogger, type Services } from "./deps.ts";
+import { systemClock } from "./clock.ts";
 import { formRoutes } from "./form.ts";
 import { Slots } from "./slots.ts";
 import { ProblemError, problemResponse, toProblem } from "./problem.ts";

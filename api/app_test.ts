@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { call } from "./_spec.ts";
-import { testApp } from "./_testing.ts";
+import { call } from "../test/_spec.ts";
+import { testApp } from "../test/_api.ts";
 
 Deno.test("GET /health answers ok and is checked against the spec", async () => {
   const t = await testApp();

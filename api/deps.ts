@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Clock } from "./clock.ts";
 import type { Slots } from "./slots.ts";
 import type { Storage } from "./storage.ts";
 
@@ -39,15 +40,6 @@ export const DEFAULT_LIMITS: Limits = {
   requestTimeoutMs: 30 * 60 * 1000,
   maxConcurrentDigests: 4,
 };
-
-/** A source of the current time (milliseconds since the epoch), injected for tests. */
-export interface Clock {
-  /** The current time in milliseconds since the epoch. */
-  now(): number;
-}
-
-/** The real clock. */
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** One structured log record; written as one JSON line. Never holds request bodies. */
 export type LogRecord = Record<string, unknown>;

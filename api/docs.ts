@@ -6,11 +6,8 @@
  */
 
 import { parse } from "yaml";
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+import { REASON_CODES, REASONS } from "../lib/diff/reasons.ts";
+import { escapeXml as escapeHtml } from "../lib/report/escape.ts";
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null ? v as Obj : {});
@@ -108,11 +105,24 @@ export function renderDocs(specText: string): string {
     `<pre>${escapeHtml(JSON.stringify(s, null, 2))}</pre></details>`
   ).join("");
   const title = `${str(info.title)} ${str(info.version)}`;
+  nav.push(`<a href="#reason-codes">Reason codes</a>`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${escapeHtml(title)} API</title><style>${STYLE}</style></head><body>` +
     `<h1>${escapeHtml(title)}</h1>${paragraph(info.description)}` +
     `<p>The contract: <a href="/openapi.yaml">openapi.yaml</a> (OpenAPI ${
       escapeHtml(str(spec.openapi))
-    }).</p><nav>${nav.join("")}</nav>${ops.join("")}<h2>Schemas</h2>${schemas}</body></html>\n`;
+    }).</p><nav>${nav.join("")}</nav>${
+      ops.join("")
+    }<h2>Schemas</h2>${schemas}${reasonCodes()}</body></html>\n`;
+}
+
+/** The closed vocabulary of reason codes, as on `docs/reason-codes.md`. */
+function reasonCodes(): string {
+  const rows = REASON_CODES.map((c) =>
+    `<tr><td><code>${escapeHtml(c)}</code></td><td>${escapeHtml(REASONS[c].meaning)}</td>` +
+    `<td>${escapeHtml(REASONS[c].rule)}</td><td>${escapeHtml(REASONS[c].source)}</td></tr>`
+  ).join("");
+  return `<h2 id="reason-codes">Reason codes</h2><table><tr><th>code</th><th>meaning</th>` +
+    `<th>rule</th><th>source</th></tr>${rows}</table>`;
 }

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { type RunningServer, startServer } from "../cli/serve.ts";
 import { FIXTURE_DIR, fixturePath, loadCore } from "../test/_fixtures.ts";
-import { checkResponse } from "./_spec.ts";
-import { filesUnder } from "./_testing.ts";
+import { checkResponse } from "../test/_spec.ts";
+import { filesUnder } from "../test/_api.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 

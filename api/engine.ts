@@ -13,7 +13,7 @@ import { OptionError } from "../lib/errors.ts";
 import { parseFilter, procWriteWarning } from "../lib/policy/filter.ts";
 import { KERNEL_PROFILES, type KernelProfile } from "../lib/policy/kernel.ts";
 import { predict, type PredictResult, type Producer } from "../lib/policy/predict.ts";
-import { renderPredictText } from "../lib/policy/render_text.ts";
+import { renderPredictText } from "../lib/report/predict_text.ts";
 import { renderReport, REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
 import { parseSmaps, type SmapsDocument } from "../lib/smaps/parse.ts";
 import { PartError, ProblemError } from "./problem.ts";

@@ -9,7 +9,7 @@ import { loadCore } from "../test/_fixtures.ts";
 import { createApp } from "./app.ts";
 import type { LogRecord } from "./deps.ts";
 import { openLocalStorage } from "./storage.ts";
-import { filesUnder, testApp } from "./_testing.ts";
+import { filesUnder, testApp } from "../test/_api.ts";
 import {
   assertTmpEmpty,
   health,
@@ -23,8 +23,8 @@ import {
   send,
   spillingCore,
   stored,
-} from "./_faults.ts";
-import { fillDisk, FullStorage, mountTmpfs } from "./_disk_faults.ts";
+} from "../test/_api_faults.ts";
+import { fillDisk, FullStorage, mountTmpfs } from "../test/_disk_faults.ts";
 
 const enc = new TextEncoder();
 

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { fixturePath, loadCore } from "../test/_fixtures.ts";
-import { filesUnder, testApp } from "./_testing.ts";
+import { filesUnder, testApp } from "../test/_api.ts";
 import {
   assertTmpEmpty,
   gzip,
@@ -28,7 +28,7 @@ import {
   stored,
   waitFor,
   wrappingNoteCore,
-} from "./_faults.ts";
+} from "../test/_api_faults.ts";
 
 const enc = new TextEncoder();
 

@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { zstdCompressSync } from "node:zlib";
 import { fixturePath, loadCore, manifest, readFixtureText } from "../test/_fixtures.ts";
 import type { createApp } from "./app.ts";
-import { filesUnder, type TestApp, testApp } from "./_testing.ts";
-import { gzip, MULTIPART_TYPE, multipartBody, spillingCore, waitFor } from "./_faults.ts";
+import { filesUnder, type TestApp, testApp } from "../test/_api.ts";
+import { gzip, MULTIPART_TYPE, multipartBody, spillingCore, waitFor } from "../test/_api_faults.ts";
 
 const MARKER = manifest("f033").marker.text;
 const enc = new TextEncoder();

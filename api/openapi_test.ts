@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import SwaggerParser from "npm:@apidevtools/swagger-parser@13.1.0";
 import { PROBLEM_TYPES } from "./problem.ts";
-import { DEREF, SPEC } from "./_spec.ts";
-import { testApp } from "./_testing.ts";
+import { DEREF, SPEC } from "../test/_spec.ts";
+import { testApp } from "../test/_api.ts";
 
 type Obj = Record<string, unknown>;
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];

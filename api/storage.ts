@@ -11,7 +11,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { type Clock, systemClock } from "./deps.ts";
+import { type Clock, systemClock } from "./clock.ts";
 
 /** What a store holds. */
 export type Kind = "digest" | "report";

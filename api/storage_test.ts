@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { filesUnder } from "./_testing.ts";
+import { filesUnder } from "../test/_api.ts";
 import { isId, openLocalStorage, sha256Hex } from "./storage.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -14,7 +14,7 @@
  *
  * The real core comes from `bench/bigcore.c` (as in `bench/native.ts`): it needs gcc, a plain-file
  * `kernel.core_pattern` and `ulimit -c unlimited`; otherwise the script falls back to a synthetic
- * core written like `api/upload_bench.ts` does. Every loop is bounded in count and by `--seconds`;
+ * core written like `bench/upload_bench.ts` does. Every loop is bounded in count and by `--seconds`;
  * every temporary file is removed at the end, on failure and on Ctrl-C.
  *
  * @module

@@ -6,8 +6,8 @@
  */
 
 import { encodeDigest } from "../lib/digest/codec.ts";
-import { type CoreDigest, pageCounts } from "../lib/digest/model.ts";
-import { hex, toJson } from "../lib/report/json.ts";
+import { digestSummary } from "../lib/digest/summary.ts";
+import { toJson } from "../lib/report/json.ts";
 import { digestFile } from "../runtime/digest.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 
@@ -24,27 +24,6 @@ Options:
   --format text|json   summary format (default text)
   -h, --help           this help
 `;
-
-/** Summary of a digest for people and CI logs (no page contents, only counts and hashes). */
-export function digestSummary(d: CoreDigest): Record<string, unknown> {
-  const totals = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0 };
-  d.segments.forEach((s, i) => {
-    const load = d.core.loads[i]!;
-    const c = pageCounts(s, load.filesz, load.memsz);
-    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += c[k];
-  });
-  return {
-    formatVersion: d.formatVersion,
-    size: d.size,
-    fileHash: hex(d.fileHash, 16),
-    kernelSha256: d.kernelSha256,
-    producer: d.core.producer.producer,
-    loads: d.core.loads.length,
-    pages: totals,
-    truncated: d.core.truncated,
-    meta: d.meta,
-  };
-}
 
 /** Runs `digest`; returns the exit code. */
 export async function digestCommand(args: string[], io: CommandIO): Promise<number> {
@@ -67,7 +46,7 @@ export async function digestCommand(args: string[], io: CommandIO): Promise<numb
   const s = digestSummary(d);
   if (format === "json") io.stdout(toJson(s));
   else {
-    const p = s.pages as Record<string, number>;
+    const p = s.pages;
     io.stdout(
       `${
         positionals[0]

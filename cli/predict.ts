@@ -10,7 +10,7 @@ import type { MappingHints } from "../lib/policy/facts.ts";
 import { parseFilter, procWriteWarning } from "../lib/policy/filter.ts";
 import { KERNEL_PROFILES } from "../lib/policy/kernel.ts";
 import { predict, type Producer } from "../lib/policy/predict.ts";
-import { renderPredictText } from "../lib/policy/render_text.ts";
+import { renderPredictText } from "../lib/report/predict_text.ts";
 import { parseSmaps } from "../lib/smaps/parse.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 

@@ -6,9 +6,9 @@
  */
 
 import { Hono } from "hono";
-import { digestSummary } from "../../cli/digest.ts";
 import { decodeDigest } from "../../lib/digest/codec.ts";
 import type { CoreDigest } from "../../lib/digest/model.ts";
+import { digestSummary } from "../../lib/digest/summary.ts";
 import { toJson } from "../../lib/report/json.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";

@@ -4,8 +4,8 @@ import { encodeDigest } from "../../lib/digest/codec.ts";
 import type { CoreFormatError } from "../../lib/errors.ts";
 import { digestInput } from "../../runtime/digest.ts";
 import { fixturePath, loadCore } from "../../test/_fixtures.ts";
-import { call, checkResponse } from "../_spec.ts";
-import { testApp } from "../_testing.ts";
+import { call, checkResponse } from "../../test/_spec.ts";
+import { testApp } from "../../test/_api.ts";
 
 const gz = () => Deno.readFile(fixturePath("f033", "kernel.core.gz"));
 

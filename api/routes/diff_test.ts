@@ -3,8 +3,8 @@ import { diffDigests } from "../../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import { digestFile } from "../../runtime/digest.ts";
 import { fixturePath, readFixtureText } from "../../test/_fixtures.ts";
-import { call } from "../_spec.ts";
-import { fixtureBlob, testApp } from "../_testing.ts";
+import { call } from "../../test/_spec.ts";
+import { fixtureBlob, testApp } from "../../test/_api.ts";
 
 /** The multipart form of a fixture pair (labels are the file names, as curl -F sends them). */
 async function pairForm(set = "f033", extra: Record<string, string> = {}): Promise<FormData> {

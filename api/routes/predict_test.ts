@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { predictCommand } from "../../cli/predict.ts";
 import { fixturePath, readFixtureText } from "../../test/_fixtures.ts";
-import { call } from "../_spec.ts";
-import { testApp } from "../_testing.ts";
+import { call } from "../../test/_spec.ts";
+import { testApp } from "../../test/_api.ts";
 
 /** What `coredelta predict` prints for the same input. */
 async function cli(args: string[]): Promise<string> {

@@ -3,7 +3,7 @@
  * (certainty `predicted`); without them, a few patterns that only one rule can produce are recognised
  * from the cores alone (certainty `inferred`); everything else is `unexplained`.
  *
- * Rules follow `../shared/specs/dump-policies.md`: the kernel emits a PT_LOAD for every VMA (zero-size
+ * Rules follow `docs/dump-policies.md`: the kernel emits a PT_LOAD for every VMA (zero-size
  * when not dumped) and real R/W/X flags; gcore emits only dumped mappings, whole, with `PF_R` forced;
  * the kernel's ELF-header rule saves one page, GDB's whole mapping; `[vvar]` is kernel-only (holes).
  *
@@ -14,6 +14,7 @@ import { PF_R, PF_W, PF_X } from "../elf/constants.ts";
 import type { MappingPrediction, Outcome, ProducerPrediction } from "../policy/predict.ts";
 import type { Aligned, PageComparison } from "./align.ts";
 import type { Difference, DifferenceKind, Expectation, Reason } from "./model.ts";
+import type { ReasonCode } from "./reasons.ts";
 
 /** Who produced each side, as far as the comparison is concerned. */
 export interface Roles {
@@ -31,7 +32,7 @@ export interface RangeContext {
   readonly fileName?: string;
 }
 
-const reason = (code: string, text: string, certainty: Reason["certainty"]): Reason => ({
+const reason = (code: ReasonCode, text: string, certainty: Reason["certainty"]): Reason => ({
   code,
   text,
   certainty,

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ReasonCode } from "./reasons.ts";
+
 /** Version of the report shape (bump on any incompatible change). */
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -16,8 +18,8 @@ export type Certainty = "predicted" | "inferred" | "known";
 
 /** One reason a difference exists. */
 export interface Reason {
-  /** Stable code, e.g. `kernel.special-mapping`, `gdb.omits-empty-segment`, `timing.volatile-content`. */
-  readonly code: string;
+  /** Stable code from the closed vocabulary (`REASONS` in `reasons.ts`, `docs/reason-codes.md`). */
+  readonly code: ReasonCode;
   /** One line for people. */
   readonly text: string;
   /** `predicted` (from smaps + filter through the policy engine), `inferred` (from the cores alone), `known` (a rule that always holds). */

@@ -10,9 +10,14 @@ import type { CoreFile } from "../elf/core.ts";
 import { signalName } from "../elf/signals.ts";
 import type { Roles } from "./explain.ts";
 import type { Difference, Expectation, Reason } from "./model.ts";
+import type { ReasonCode } from "./reasons.ts";
 
-const known = (code: string, text: string): Reason => ({ code, text, certainty: "known" });
-const inferred = (code: string, text: string): Reason => ({ code, text, certainty: "inferred" });
+const known = (code: ReasonCode, text: string): Reason => ({ code, text, certainty: "known" });
+const inferred = (code: ReasonCode, text: string): Reason => ({
+  code,
+  text,
+  certainty: "inferred",
+});
 
 /** Compares the notes of `a` and `b`. */
 export function diffNotes(

@@ -4,7 +4,7 @@ import { rejectsWith } from "../../test/_assert.ts";
 import { DigestFormatError } from "../errors.ts";
 import { crc32, decodeDigest, encodeDigest } from "./codec.ts";
 import { digestStream } from "./digest.ts";
-import { fakeHasher } from "./_fake_hasher.ts";
+import { fakeHasher } from "../../test/_fake_hasher.ts";
 
 async function sampleDigest() {
   const data = new Uint8Array(5 * 4096).map((_, i) => (i * 13) & 0xff);

@@ -3,7 +3,7 @@ import { buildCore, prstatusX86_64 } from "../../test/_elf_writer.ts";
 import { rejectsWith } from "../../test/_assert.ts";
 import { CoreFormatError } from "../errors.ts";
 import { digestStream } from "./digest.ts";
-import { fakeHasher, fnv64 } from "./_fake_hasher.ts";
+import { fakeHasher, fnv64 } from "../../test/_fake_hasher.ts";
 import { pageCounts } from "./model.ts";
 import { memorySpill } from "./spill.ts";
 

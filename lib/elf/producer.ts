@@ -14,12 +14,12 @@ import type { Segment } from "./program_header.ts";
 import type { Section } from "./sections.ts";
 
 /** The producers coredelta knows. */
-export type Producer = "kernel" | "gdb" | "unknown";
+export type Producer = "kernel" | "gdb";
 
 /** A producer verdict with the evidence for each side. */
 export interface ProducerGuess {
   /** The producer with more evidence (at least two points and none against), else `unknown`. */
-  readonly producer: Producer;
+  readonly producer: Producer | "unknown";
   /** Observations pointing to the kernel. */
   readonly kernelEvidence: string[];
   /** Observations pointing to GDB. */
@@ -85,7 +85,7 @@ export function detectProducer(f: LayoutFacts): ProducerGuess {
   else if (f.fileTablePageSize !== undefined && f.fileTablePageSize > 1n) {
     k.push("NT_FILE page_size is the page size");
   }
-  const producer: Producer = k.length >= 2 && g.length === 0
+  const producer: Producer | "unknown" = k.length >= 2 && g.length === 0
     ? "kernel"
     : g.length >= 2 && k.length === 0
     ? "gdb"

@@ -32,14 +32,14 @@ export const FACT_NAMES: readonly FactName[] = [
 ];
 
 /** Where a fact comes from. */
-export type Certainty = "hint" | "smaps" | "inferred" | "unknown";
+export type FactCertainty = "hint" | "smaps" | "inferred" | "unknown";
 
 /** One fact about a mapping. */
 export interface Fact {
   /** The value, or the best guess when `certainty` is `unknown`. */
   readonly value: boolean;
   /** Where it comes from. */
-  readonly certainty: Certainty;
+  readonly certainty: FactCertainty;
   /** Why, in a few words (`"Anonymous: 8 kB"`, `"memfd inodes have mode 0777"`). */
   readonly basis: string;
 }
@@ -76,7 +76,7 @@ const LIBRARY = /(\.so(\.\d+)*|\/ld-linux[^/]*|\/ld\.so[^/]*)$/;
 const NOT_ELF =
   /(\/locale-archive|\.cache|\.mo|\.txt|\.json|\.db|\.sqlite|\.ttf|\.otf|\.ttc|\.dat|\.icu)$/;
 
-const fact = (value: boolean, certainty: Certainty, basis: string): Fact => ({
+const fact = (value: boolean, certainty: FactCertainty, basis: string): Fact => ({
   value,
   certainty,
   basis,

@@ -20,8 +20,8 @@
  */
 
 export {
-  type Certainty,
   type Fact,
+  type FactCertainty,
   type FactContext,
   type FactName,
   inferFacts,
@@ -59,4 +59,3 @@ export {
 } from "./kernel.ts";
 export { flagsText, isPossible, predict } from "./predict.ts";
 export type * from "./types.ts";
-export { renderPredictText } from "./render_text.ts";

@@ -29,10 +29,10 @@ import { decideKernel, estimatePages } from "./kernel.ts";
 import type {
   Assumption,
   AssumptionCode,
-  Difference,
   Inference,
   MappingPrediction,
   Outcome,
+  PredictedDifference,
   PredictOptions,
   PredictResult,
   ProducerPrediction,
@@ -42,17 +42,17 @@ import type {
 export type {
   Assumption,
   AssumptionCode,
-  Difference,
-  DifferenceCode,
   Inference,
   MappingPrediction,
   Outcome,
+  PolicyReason,
+  PredictedDifference,
+  PredictedDifferenceCode,
   PredictOptions,
   PredictResult,
   Producer,
   ProducerPrediction,
   ProducerTotals,
-  ReasonCode,
 } from "./types.ts";
 
 const ASSUMPTION_OF: Readonly<Record<FactName, AssumptionCode>> = {
@@ -299,8 +299,8 @@ function producerPrediction(
   };
 }
 
-function differences(k: ProducerPrediction, g: ProducerPrediction): Difference[] {
-  const out: Difference[] = [];
+function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDifference[] {
+  const out: PredictedDifference[] = [];
   if (k.emitted && k.p_filesz === 0 && !g.emitted) {
     out.push({
       code: "gdb.omits-empty-segment",

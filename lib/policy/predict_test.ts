@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseSmaps } from "../smaps/parse.ts";
-import { type EntrySpec, smapsEntry } from "./_testing.ts";
+import { type EntrySpec, smapsEntry } from "../../test/_smaps_entry.ts";
 import type { MappingHints } from "./facts.ts";
 import { isPossible, predict, type PredictOptions } from "./predict.ts";
 

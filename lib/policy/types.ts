@@ -5,18 +5,18 @@
  * @module
  */
 
+import type { Producer } from "../elf/producer.ts";
 import type { GdbClass, KernelClass } from "../smaps/classify.ts";
 import type { VmStatus } from "../smaps/status.ts";
-import type { Certainty, FactName, MappingHints } from "./facts.ts";
+import type { FactCertainty, FactName, MappingHints } from "./facts.ts";
 import type { FilterBitName } from "./filter.ts";
 import type { GdbReason, GdbSettings } from "./gdb.ts";
 import type { KernelProfile, KernelReason, PageEstimate } from "./kernel.ts";
 
-/** The two core producers. */
-export type Producer = "kernel" | "gdb";
+export type { Producer } from "../elf/producer.ts";
 
 /** Any reason code. */
-export type ReasonCode = KernelReason | GdbReason;
+export type PolicyReason = KernelReason | GdbReason;
 
 /** Options of `predict`. */
 export interface PredictOptions {
@@ -41,7 +41,7 @@ export interface Outcome {
   /** Its `p_filesz` (0 when not emitted). */
   readonly p_filesz: number;
   /** The deciding rule. */
-  readonly reason: ReasonCode;
+  readonly reason: PolicyReason;
   /** One line for people. */
   readonly text: string;
   /** The unknown facts' values that give this outcome. */
@@ -83,7 +83,7 @@ export interface ProducerPrediction {
   /** `p_flags` as `readelf -l` prints it (`R E`, `RW `). */
   readonly flags: string;
   /** The deciding rule. */
-  readonly reason: ReasonCode;
+  readonly reason: PolicyReason;
   /** One line for people. */
   readonly text: string;
   /** The producer's class of the mapping. */
@@ -101,13 +101,13 @@ export interface Inference {
   /** Its value (best guess when unknown). */
   readonly value: boolean;
   /** `inferred`, `unknown` or `hint`. */
-  readonly certainty: Certainty;
+  readonly certainty: FactCertainty;
   /** Why. */
   readonly basis: string;
 }
 
 /** Stable codes of kernel-vs-GDB differences for one mapping. */
-export type DifferenceCode =
+export type PredictedDifferenceCode =
   | "gdb.omits-empty-segment"
   | "kernel-only"
   | "gdb-only"
@@ -115,9 +115,9 @@ export type DifferenceCode =
   | "flags-differ";
 
 /** One kernel-vs-GDB difference. */
-export interface Difference {
+export interface PredictedDifference {
   /** Stable code. */
-  readonly code: DifferenceCode;
+  readonly code: PredictedDifferenceCode;
   /** One line for people. */
   readonly text: string;
 }
@@ -145,7 +145,7 @@ export interface MappingPrediction {
   /** Facts guessed or unknown that matter here. */
   readonly inferences: readonly Inference[];
   /** Differences between the two producers (both requested only). */
-  readonly differences: readonly Difference[];
+  readonly differences: readonly PredictedDifference[];
 }
 
 /** Whole-core figures for one producer. */

@@ -6,7 +6,7 @@
 
 import { flagString } from "../elf/constants.ts";
 import type { Difference, RangeDiff, RangeSide } from "../diff/model.ts";
-import { hex } from "./json.ts";
+import { hex } from "../bytes/hex.ts";
 
 /** `start-end` of a range in hex. */
 export function rangeLabel(r: { start: bigint; end: bigint }): string {

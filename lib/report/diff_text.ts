@@ -5,7 +5,7 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { hex } from "./json.ts";
+import { hex } from "../bytes/hex.ts";
 import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
 import { textTable } from "./table.ts";
 

@@ -10,7 +10,8 @@ import { flagString } from "../elf/constants.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
 import { pcRegister } from "../elf/registers.ts";
 import { signalName } from "../elf/signals.ts";
-import { hex, toJson } from "./json.ts";
+import { hex } from "../bytes/hex.ts";
+import { toJson } from "./json.ts";
 import { textTable } from "./table.ts";
 
 /** Version of the inspect JSON shape. */

@@ -25,8 +25,3 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, jsonReplacer, 2) + "\n";
 }
-
-/** Hex rendering of an address, zero-padded to `width` digits. */
-export function hex(v: bigint | number, width = 0): string {
-  return `0x${v.toString(16).padStart(width, "0")}`;
-}

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { createApp } from "./app.ts";
-import type { AppDeps, Limits, LogRecord } from "./deps.ts";
-import { type LocalStorage, openLocalStorage, type Retention } from "./storage.ts";
+import { createApp } from "../api/app.ts";
+import type { AppDeps, Limits, LogRecord } from "../api/deps.ts";
+import { type LocalStorage, openLocalStorage, type Retention } from "../api/storage.ts";
 import { SPEC_TEXT } from "./_spec.ts";
 
 /** An app under test. */

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { textTable } from "../report/table.ts";
-import type { PredictResult, ProducerPrediction } from "./predict.ts";
+import { textTable } from "./table.ts";
+import type { PredictResult, ProducerPrediction } from "../policy/predict.ts";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 const kb = (n: number) => `${Math.round(n / 1024)} kB`;
@@ -38,7 +38,7 @@ function outcomes(who: string, p: ProducerPrediction | undefined): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseSmaps } from "../smaps/parse.ts";
- * import { predict } from "./predict.ts";
+ * import { predict } from "../policy/predict.ts";
  * const { mappings } = parseSmaps(
  *   "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\nAnonymous: 0 kB\nVmFlags: ex \n",
  * );

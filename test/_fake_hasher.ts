@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
+import { PAGE_SIZE, type PageHasher } from "../lib/digest/page_hasher.ts";
 
 /** FNV-1a 64 over `bytes`. */
 export function fnv64(bytes: Uint8Array): bigint {

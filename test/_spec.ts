@@ -14,7 +14,7 @@ import Ajv2020Module from "npm:ajv@8.20.0/dist/2020.js";
 import addFormatsModule from "npm:ajv-formats@3.0.1";
 import { parse } from "yaml";
 import type { Hono } from "hono";
-import type { AppEnv } from "./deps.ts";
+import type { AppEnv } from "../api/deps.ts";
 
 type Obj = Record<string, unknown>;
 

@@ -10,10 +10,10 @@
 
 import { gzipSync } from "node:zlib";
 import { concat } from "../lib/bytes/streams.ts";
-import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
-import { loadCore } from "../test/_fixtures.ts";
-import type { createApp } from "./app.ts";
-import { filesUnder } from "./_testing.ts";
+import { buildCore, prstatusX86_64 } from "./_elf_writer.ts";
+import { loadCore } from "./_fixtures.ts";
+import type { createApp } from "../api/app.ts";
+import { filesUnder } from "./_api.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const enc = new TextEncoder();

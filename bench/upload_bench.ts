@@ -4,9 +4,9 @@
  * server's peak RSS above idle.
  *
  * ```sh
- * deno run -A api/upload_bench.ts                # raw body, curl -T (Content-Length)
- * deno run -A api/upload_bench.ts --mode chunked # curl -T - (Transfer-Encoding: chunked)
- * deno run -A api/upload_bench.ts --mode multipart --size-mib 512  # POST /v1/diff, a and b
+ * deno run -A bench/upload_bench.ts                # raw body, curl -T (Content-Length)
+ * deno run -A bench/upload_bench.ts --mode chunked # curl -T - (Transfer-Encoding: chunked)
+ * deno run -A bench/upload_bench.ts --mode multipart --size-mib 512  # POST /v1/diff, a and b
  * ```
  *
  * Targets: at least 0.6 GB/s, at most 150 MiB of RSS above idle.
@@ -15,7 +15,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { processMemory as memory, writeSyntheticCore as makeCore } from "../bench/_proc_core.ts";
+import { processMemory as memory, writeSyntheticCore as makeCore } from "./_proc_core.ts";
 
 const MIB = 1024 * 1024;
 

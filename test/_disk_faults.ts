@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Entry, Kind, LocalStorage, Storage } from "./storage.ts";
-import { sleep } from "./_faults.ts";
+import type { Entry, Kind, LocalStorage, Storage } from "../api/storage.ts";
+import { sleep } from "./_api_faults.ts";
 
 /** An error shaped like the one Deno throws when the disk is full. */
 export function noSpaceError(path: string): Error {
