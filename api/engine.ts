@@ -32,6 +32,12 @@ export interface DiffRequest {
   readonly filter?: string | undefined;
   /** Expectation (`auto` by default). */
   readonly expect?: string | undefined;
+  /** GDB `use-coredump-filter` of the gcore (inferred from the pair when not given). */
+  readonly gdbUseFilter?: boolean | undefined;
+  /** GDB `dump-excluded-mappings` of the gcore (inferred from the pair when not given). */
+  readonly gdbDumpExcluded?: boolean | undefined;
+  /** Kernel rule set (default `kernel`). */
+  readonly kernelProfile?: string | undefined;
   /** Labels of the two inputs. */
   readonly labels: { readonly a: string; readonly b: string };
 }
@@ -72,7 +78,11 @@ export function diff(a: CoreDigest, b: CoreDigest, req: DiffRequest): DiffReport
   }
   if (req.smaps !== undefined) smapsOf(req.smaps);
   if (req.filter !== undefined) filterOf(req.filter);
+  const kernelProfile = oneOfOption("kernelProfile", req.kernelProfile, KERNEL_PROFILES);
   return diffDigests(a, b, {
+    ...(req.gdbUseFilter !== undefined ? { gdbUseFilter: req.gdbUseFilter } : {}),
+    ...(req.gdbDumpExcluded !== undefined ? { gdbDumpExcluded: req.gdbDumpExcluded } : {}),
+    ...(kernelProfile !== undefined ? { kernelProfile } : {}),
     expect: expect as (typeof EXPECTATIONS)[number],
     labels: req.labels,
     ...(req.smaps !== undefined ? { smaps: req.smaps } : {}),

@@ -7,6 +7,7 @@
  */
 
 import { diffDigests } from "../lib/diff/diff.ts";
+import { KERNEL_PROFILES } from "../lib/policy/kernel.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
@@ -23,6 +24,11 @@ Options:
   --filter F           its coredump_filter (0x33, 00000033, or bit names); default 0x33 with --smaps
   --expect E           auto (default: kernel-vs-gdb when producers differ, else identical),
                        kernel-vs-gdb, or identical
+  --gdb-use-filter on|off     GDB 'use-coredump-filter' of the gcore (as predict; default on;
+                              inferred from the pair with --smaps when not given)
+  --gdb-dump-excluded on|off  GDB 'dump-excluded-mappings' (default off; inferred when not given);
+                              'gcore -a' = --gdb-use-filter off --gdb-dump-excluded on
+  --kernel-profile P          kernel (>=5.18, default), kernel-5.10 (5.10-5.17), kernel-5.9 (<=5.9)
   --format F           text (default), json, md, junit, html
   -o, --output FILE    write the report to FILE instead of stdout
   -h, --help           this help
@@ -36,6 +42,9 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     smaps: { type: "string" },
     filter: { type: "string" },
     expect: { type: "string" },
+    "gdb-use-filter": { type: "string" },
+    "gdb-dump-excluded": { type: "string" },
+    "kernel-profile": { type: "string" },
     format: { type: "string" },
     output: { type: "string", short: "o" },
     help: { type: "boolean", short: "h" },
@@ -51,6 +60,16 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     ["auto", "kernel-vs-gdb", "identical"] as const,
     "auto",
   );
+  const onOff = (name: string, v: string | undefined) =>
+    v === undefined ? undefined : oneOf(name, v, ["on", "off"] as const, "on") === "on";
+  const gdbUseFilter = onOff("gdb-use-filter", values["gdb-use-filter"]);
+  const gdbDumpExcluded = onOff("gdb-dump-excluded", values["gdb-dump-excluded"]);
+  const kernelProfile = oneOf(
+    "kernel-profile",
+    values["kernel-profile"],
+    KERNEL_PROFILES,
+    "kernel",
+  );
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
@@ -60,6 +79,9 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     labels: { a: pa, b: pb },
     ...(smaps !== undefined ? { smaps } : {}),
     ...(values.filter !== undefined ? { filter: values.filter } : {}),
+    ...(gdbUseFilter !== undefined ? { gdbUseFilter } : {}),
+    ...(gdbDumpExcluded !== undefined ? { gdbDumpExcluded } : {}),
+    kernelProfile,
   });
   const text = renderReport(report, format);
   if (values.output) await Deno.writeTextFile(values.output, text);

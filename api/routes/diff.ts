@@ -17,7 +17,12 @@ import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import { loadDigest } from "./cores.ts";
-import { readJsonObject, stringMember } from "./json_body.ts";
+import { booleanMember, readJsonObject, stringMember } from "./json_body.ts";
+
+/** A boolean form field that may be left out (empty = not given). */
+function optionalBoolean(name: string, v: string | undefined): boolean | undefined {
+  return v === undefined || v.trim() === "" ? undefined : booleanParam(name, v.trim(), true);
+}
 
 /** What is stored for a report: every rendering, so any format can be fetched later. */
 export interface StoredReport {
@@ -102,6 +107,9 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
           smaps: limits.maxSmapsBytes,
           filter: limits.maxFieldBytes,
           expect: limits.maxFieldBytes,
+          gdbUseFilter: limits.maxFieldBytes,
+          gdbDumpExcluded: limits.maxFieldBytes,
+          kernelProfile: limits.maxFieldBytes,
         },
         required: ["a", "b"],
         maxParts: limits.maxParts,
@@ -124,6 +132,10 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
           smaps: t.smaps?.trim() ? t.smaps : undefined,
           filter: t.filter?.trim() || undefined,
           expect: t.expect?.trim() || undefined,
+          // GDB settings and kernel profile as in /v1/predict; absent = inferred from the pair.
+          gdbUseFilter: optionalBoolean("gdbUseFilter", t.gdbUseFilter),
+          gdbDumpExcluded: optionalBoolean("gdbDumpExcluded", t.gdbDumpExcluded),
+          kernelProfile: t.kernelProfile?.trim() || undefined,
           labels: { a: pa.filename ?? "a", b: pb.filename ?? "b" },
         },
         format,
@@ -141,6 +153,9 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       "filter",
       "expect",
       "labels",
+      "gdbUseFilter",
+      "gdbDumpExcluded",
+      "kernelProfile",
     ]);
     const ida = stringMember(obj, "a", true)!, idb = stringMember(obj, "b", true)!;
     let labels = { a: ida, b: idb };
@@ -168,6 +183,9 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
         smaps: stringMember(obj, "smaps"),
         filter: stringMember(obj, "filter"),
         expect: stringMember(obj, "expect"),
+        gdbUseFilter: booleanMember(obj, "gdbUseFilter"),
+        gdbDumpExcluded: booleanMember(obj, "gdbDumpExcluded"),
+        kernelProfile: stringMember(obj, "kernelProfile"),
         labels,
       },
       format,

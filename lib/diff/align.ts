@@ -110,6 +110,8 @@ export interface PageComparison {
   readonly tally: PageTally;
   readonly runs: PageRun[];
   readonly runsTotal: number;
+  /** Pages missing from one side's truncated file but not the other's (a cut copy of itself: 0). */
+  readonly truncatedOneSide: number;
 }
 
 /**
@@ -129,7 +131,7 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
     truncated: 0,
   };
   const runs: PageRun[] = [];
-  let runsTotal = 0;
+  let runsTotal = 0, truncatedOneSide = 0;
   let run: { start: bigint; end: bigint; pages: number } | undefined;
   const close = () => {
     if (!run) return;
@@ -145,8 +147,10 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   for (; addr < limit; addr += PAGE) {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
     let differs = false;
-    if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
-    else if (pa.kind === "saved" && pb.kind === "saved") {
+    if (pa.kind === "truncated" || pb.kind === "truncated") {
+      tally.truncated++;
+      if (pa.kind !== pb.kind) truncatedOneSide++;
+    } else if (pa.kind === "saved" && pb.kind === "saved") {
       if (pa.hash === pb.hash) tally.same++;
       else {
         tally.different++;
@@ -171,5 +175,5 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   }
   close();
   if (r.end > addr) tally.neither += Number((r.end - addr + PAGE - 1n) / PAGE);
-  return { tally, runs, runsTotal };
+  return { tally, runs, runsTotal, truncatedOneSide };
 }

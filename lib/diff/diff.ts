@@ -10,14 +10,17 @@ import { pageCounts, pagesOf } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { OptionError } from "../errors.ts";
 import { DEFAULT_FILTER, parseFilter } from "../policy/filter.ts";
+import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
 import { type MappingPrediction, predict } from "../policy/predict.ts";
 import { parseSmaps } from "../smaps/parse.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
 import { explainRange, type Roles } from "./explain.ts";
 import type {
+  Contradiction,
   CoreSummary,
   DiffReport,
   Expectation,
+  InferredSetting,
   MemoryEstimate,
   NeededFile,
   RangeDiff,
@@ -25,6 +28,8 @@ import type {
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
+import { resolveSettings } from "./settings.ts";
+import { truncationOf } from "./truncation.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
@@ -38,6 +43,12 @@ export interface DiffOptions {
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
   readonly maxRuns?: number;
+  /** GDB `use-coredump-filter` (as `predict`; default on; inferred from the pair when not given). */
+  readonly gdbUseFilter?: boolean;
+  /** GDB `dump-excluded-mappings` (as `predict`; default off; inferred when not given). */
+  readonly gdbDumpExcluded?: boolean;
+  /** Kernel rule set (as `predict`; default `kernel`). */
+  readonly kernelProfile?: KernelProfile;
 }
 
 const PAGE = 4096n;
@@ -77,7 +88,9 @@ function memoryOf(d: CoreDigest): MemoryEstimate {
 }
 
 function summary(d: CoreDigest, label: string): CoreSummary {
+  const truncation = truncationOf(d.core);
   return {
+    ...(truncation ? { truncation } : {}),
     label,
     producer: d.core.producer.producer,
     size: d.size,
@@ -110,8 +123,14 @@ function neededFiles(a: CoreFile, b: CoreFile): NeededFile[] {
   return [...byPath.values()].sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
 }
 
-function statusOf(r: RangeDiff["a"], s: RangeDiff["b"], different: number): RangeStatus {
+function statusOf(
+  r: RangeDiff["a"],
+  s: RangeDiff["b"],
+  different: number,
+  truncated: number,
+): RangeStatus {
   if (r.saved === 0n && s.saved === 0n) return "not-dumped";
+  if (truncated > 0) return "truncated";
   if (!s.present) return "only-a";
   if (!r.present) return "only-b";
   if (different > 0) return "differs";
@@ -161,19 +180,62 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     );
   }
 
+  const kernelProfile = options.kernelProfile ?? "kernel";
+  if (!KERNEL_PROFILES.includes(kernelProfile)) {
+    throw new OptionError(
+      "kernelProfile",
+      `Unknown kernel profile ${JSON.stringify(kernelProfile)}; use ${KERNEL_PROFILES.join(", ")}`,
+    );
+  }
   let predictions: { start: bigint; end: bigint; p: MappingPrediction }[] = [];
   let filterHex: string | null = null;
   let names: { start: bigint; end: bigint; name: string }[] = [];
+  let gdbUseFilter = options.gdbUseFilter ?? true;
+  let gdbDumpExcluded = options.gdbDumpExcluded ?? false;
+  let certainty: { kernel?: "inferred"; gdb?: "inferred" } = {};
+  const settingsContext: {
+    inferred?: InferredSetting[];
+    contradictions?: Contradiction[];
+  } = {};
   if (options.smaps !== undefined) {
     const doc = parseSmaps(options.smaps);
-    const filter = options.filter !== undefined
-      ? parseFilter(options.filter).value
-      : DEFAULT_FILTER;
-    if (options.filter === undefined) {
+    const given = options.filter !== undefined ? parseFilter(options.filter).value : undefined;
+    let filter = given ?? DEFAULT_FILTER;
+    if (roles.kernel && roles.gdb) {
+      // Given settings the cores contradict, and settings not given that the pair shows.
+      const loads = (c: CoreFile) => new Map(c.loads.map((l) => [l.vaddr, l]));
+      const side = (x: "a" | "b") => (x === "a" ? a.core : b.core);
+      const resolved = resolveSettings(
+        doc.mappings,
+        loads(side(roles.kernel)),
+        loads(side(roles.gdb)),
+        {
+          ...(given !== undefined ? { filter: given } : {}),
+          ...(options.gdbUseFilter !== undefined ? { gdbUseFilter: options.gdbUseFilter } : {}),
+          ...(options.gdbDumpExcluded !== undefined
+            ? { gdbDumpExcluded: options.gdbDumpExcluded }
+            : {}),
+          kernelProfile,
+        },
+      );
+      filter = resolved.filter;
+      gdbUseFilter = resolved.gdb.useCoredumpFilter;
+      gdbDumpExcluded = resolved.gdb.dumpExcludedMappings;
+      certainty = {
+        ...(resolved.filterInferred ? { kernel: "inferred" as const } : {}),
+        ...(resolved.filterInferred || resolved.gdbInferred ? { gdb: "inferred" as const } : {}),
+      };
+      if (resolved.inferred.length) settingsContext.inferred = resolved.inferred;
+      if (resolved.contradictions.length) settingsContext.contradictions = resolved.contradictions;
+    }
+    if (given === undefined && !settingsContext.inferred?.some((x) => x.setting === "filter")) {
       warnings.push("no coredump_filter given: predictions assume the default 0x33");
     }
     filterHex = `0x${filter.toString(16)}`;
-    const result = predict(doc.mappings, filter);
+    const result = predict(doc.mappings, filter, {
+      kernelProfile,
+      gdb: { useCoredumpFilter: gdbUseFilter, dumpExcludedMappings: gdbDumpExcluded },
+    });
     predictions = result.mappings.map((p) => ({ start: BigInt(p.start), end: BigInt(p.end), p }));
     names = doc.mappings.map((m) => ({ start: m.start, end: m.end, name: m.name }));
     warnings.push(...result.warnings);
@@ -192,12 +254,14 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const ranges: RangeDiff[] = alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start)?.p;
-    const fileName = fileAt(r.start)?.name;
+    const file = fileAt(r.start);
+    const fileName = file?.name;
     const differences = explainRange(r, pc, {
       expectation,
       roles,
+      certainty,
       ...(prediction ? { prediction } : {}),
-      ...(fileName ? { fileName } : {}),
+      ...(file ? { fileName: file.name, fileOffset: file.offset + (r.start - file.start) } : {}),
     });
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
     return {
@@ -206,14 +270,18 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       name: smapsNameAt(r.start)?.name ?? fileName ?? "",
       a: sa,
       b: sb,
-      status: statusOf(sa, sb, pc.tally.different),
+      status: statusOf(sa, sb, pc.tally.different, pc.tally.truncated),
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
       differences,
     };
   });
-  const notes = diffNotes(a.core, b.core, expectation, roles);
+  const notesCut = (c: CoreFile) => !!truncationOf(c)?.cutInNotes;
+  const notes = diffNotes(a.core, b.core, expectation, roles, {
+    a: notesCut(a.core),
+    b: notesCut(b.core),
+  });
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
   const byStatus: Record<string, number> = {};
   for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
@@ -224,7 +292,15 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     expectation,
     a: summary(a, options.labels?.a ?? "A"),
     b: summary(b, options.labels?.b ?? "B"),
-    context: { smaps: options.smaps !== undefined, filter: filterHex, warnings },
+    context: {
+      smaps: options.smaps !== undefined,
+      filter: filterHex,
+      gdbUseFilter,
+      gdbDumpExcluded,
+      kernelProfile,
+      ...settingsContext,
+      warnings,
+    },
     summary: {
       ranges: ranges.length,
       differences: all.length,

@@ -29,7 +29,12 @@ export interface RangeContext {
   readonly expectation: Expectation;
   readonly roles: Roles;
   readonly prediction?: MappingPrediction;
+  /** NT_FILE name of the mapping at the range's start. */
   readonly fileName?: string;
+  /** File offset (bytes) of the range's start, from NT_FILE. */
+  readonly fileOffset?: bigint;
+  /** Which producer's predictions rest on inferred settings (see `settings.ts`). */
+  readonly certainty?: { readonly kernel?: "inferred"; readonly gdb?: "inferred" };
 }
 
 const reason = (code: ReasonCode, text: string, certainty: Reason["certainty"]): Reason => ({
@@ -73,7 +78,10 @@ function sizeReasons(r: Aligned, ctx: RangeContext): Reason[] {
     const ko = matchingOutcome(p.kernel, !!k, Number(k?.seg.filesz ?? 0n));
     const go = matchingOutcome(p.gdb, !!g, Number(g?.seg.filesz ?? 0n));
     if (!ko || !go) return [];
-    const out = [reason(ko.reason, ko.text, "predicted"), reason(go.reason, go.text, "predicted")];
+    const out = [
+      reason(ko.reason, ko.text, ctx.certainty?.kernel ?? "predicted"),
+      reason(go.reason, go.text, ctx.certainty?.gdb ?? "predicted"),
+    ];
     if (k && k.seg.filesz === 0n && !g) {
       out.push(
         reason(
@@ -101,6 +109,13 @@ function inferredSizeReasons(
 ): Reason[] {
   const k = r[kernel], g = r[gdb];
   const name = ctx.fileName ?? "";
+  // The ELF-header rule needs a readable private file mapping at file offset 0 (NT_FILE gives the
+  // offset); the exec bit or \x7fELF magic and the elf-headers filter bit are not in the cores.
+  const headerPage = !!k && k.seg.filesz === 0x1000n && k.seg.memsz >= 0x1000n && !!name &&
+    ctx.fileOffset !== undefined && ctx.fileOffset - (r.start - k.seg.vaddr) === 0n &&
+    (k.seg.flags & PF_R) !== 0;
+  const unchecked =
+    " (checked from the cores: file mapping, NT_FILE offset 0, readable; not visible in them: the exec bit or \\x7fELF magic, the elf-headers filter bit)";
   if (k && k.seg.filesz === 0n && !g) {
     return [
       reason(
@@ -110,14 +125,11 @@ function inferredSizeReasons(
       ),
     ];
   }
-  if (
-    k && g && k.seg.filesz === 0x1000n && k.seg.memsz > 0x1000n && g.seg.filesz === g.seg.memsz &&
-    name
-  ) {
+  if (headerPage && g && k.seg.memsz > 0x1000n && g.seg.filesz === g.seg.memsz) {
     return [
       reason(
         "kernel.elf-header-page",
-        "the kernel saves only the first page of a private file mapping at offset 0 (ELF header rule)",
+        `the kernel saves only the first page of a private file mapping at offset 0 (ELF header rule)${unchecked}`,
         "inferred",
       ),
       reason(
@@ -127,11 +139,11 @@ function inferredSizeReasons(
       ),
     ];
   }
-  if (k && !g && k.seg.filesz === 0x1000n && name) {
+  if (headerPage && !g) {
     return [
       reason(
         "kernel.elf-header-page",
-        "the kernel saves the first page of an executable-mode file mapped at offset 0",
+        `the kernel saves the first page of an ELF or executable-mode file mapped at offset 0${unchecked}`,
         "inferred",
       ),
       reason(
@@ -275,14 +287,16 @@ export function explainRange(r: Aligned, pc: PageComparison, ctx: RangeContext):
       ),
     );
   }
-  if (pc.tally.truncated > 0) {
+  if (pc.truncatedOneSide > 0) {
+    // Missing from one file only: not parity (expected false), but explained. Missing from both
+    // (a truncated core against itself) is no difference.
     out.push({
       kind: "truncated",
-      text: `${pc.tally.truncated} saved page(s) are missing from a truncated file`,
+      text: `${pc.truncatedOneSide} saved page(s) are missing from a truncated file`,
       reasons: [
         reason(
           "layout.truncated",
-          "the file ends before the data its headers describe (RLIMIT_CORE or a cut copy)",
+          "the file ends before the data its headers describe (RLIMIT_CORE or a cut copy): these pages cannot be compared",
           "known",
         ),
       ],

@@ -99,7 +99,8 @@ export type RangeStatus =
   | "only-b"
   | "not-dumped"
   | "size-differs"
-  | "flags-differ";
+  | "flags-differ"
+  | "truncated";
 
 /** One maximal address range covered by the same pair of segments. */
 export interface RangeDiff {
@@ -153,8 +154,70 @@ export interface CoreSummary {
   readonly threads: number;
   /** True when the file was cut short. */
   readonly truncated: boolean;
+  /** What the cut removed, when the file was cut short. */
+  readonly truncation?: Truncation;
   /** Resident-memory estimate. */
   readonly memory: MemoryEstimate;
+}
+
+/** What a truncated core lost (RLIMIT_CORE or a cut copy). */
+export interface Truncation {
+  /** Bytes in the file. */
+  readonly fileSize: number;
+  /** Bytes its headers describe. */
+  readonly expectedSize: number;
+  /** `expectedSize - fileSize`. */
+  readonly missingBytes: number;
+  /** Memory pages its PT_LOADs describe that are not in the file. */
+  readonly missingPages: number;
+  /** The cut falls inside the notes (later threads and notes are lost). */
+  readonly cutInNotes: boolean;
+  /** The file ends on a whole kernel write unit: the core size limit (RLIMIT_CORE) cut it. */
+  readonly byCoreLimit: boolean;
+  /** One line for people. */
+  readonly text: string;
+}
+
+/** A setting the pair itself shows, used because none was given. */
+export interface InferredSetting {
+  /** `gdbUseFilter`, `gdbDumpExcluded` or `filter`. */
+  readonly setting: string;
+  /** The value inferred (`on`, `off`, `0x33`). */
+  readonly value: string;
+  /** The evidence. */
+  readonly text: string;
+}
+
+/** A given setting the cores contradict. */
+export interface Contradiction {
+  /** The setting (`filter`, `gdbUseFilter`, `gdbDumpExcluded`). */
+  readonly what: string;
+  /** What was given. */
+  readonly given: string;
+  /** What the cores fit. */
+  readonly fits: string;
+  /** One line for people, e.g. "the cores fit 0x33; you gave 0x7f". */
+  readonly text: string;
+}
+
+/** What the explanations used: smaps, filter, producer settings, and what was inferred. */
+export interface ReportContext {
+  /** Whether smaps was supplied. */
+  readonly smaps: boolean;
+  /** The filter used for predictions (hex), or `null`. */
+  readonly filter: string | null;
+  /** GDB `use-coredump-filter` used (given, inferred, or the default `true`). */
+  readonly gdbUseFilter?: boolean;
+  /** GDB `dump-excluded-mappings` used (given, inferred, or the default `false`). */
+  readonly gdbDumpExcluded?: boolean;
+  /** Kernel rule set used (`kernel`, `kernel-5.10`, `kernel-5.9`). */
+  readonly kernelProfile?: string;
+  /** Settings inferred from the pair (certainty `inferred`). */
+  readonly inferred?: readonly InferredSetting[];
+  /** Given settings the cores contradict. */
+  readonly contradictions?: readonly Contradiction[];
+  /** Warnings. */
+  readonly warnings: readonly string[];
 }
 
 /** A file a debugger needs to open the core (from NT_FILE). */
@@ -179,12 +242,8 @@ export interface DiffReport {
   /** Inputs. */
   readonly a: CoreSummary;
   readonly b: CoreSummary;
-  /** Whether smaps was supplied, and the filter used for predictions (hex). */
-  readonly context: {
-    readonly smaps: boolean;
-    readonly filter: string | null;
-    readonly warnings: readonly string[];
-  };
+  /** Whether smaps was supplied, the filter and producer settings used, what was inferred. */
+  readonly context: ReportContext;
   /** Counts. */
   readonly summary: {
     readonly ranges: number;

@@ -190,9 +190,19 @@ export const REASONS = {
     "gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
   ),
   "gdb.psargs-after-attach": def(
-    "gcore's pr_psargs holds argv[0] plus GDB's own inferior arguments",
-    "GDB builds pr_psargs from the executable name and its inferior arguments (none after attach); the kernel from the real argv",
-    "gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
+    "after attach, gcore's pr_psargs holds argv[0] only",
+    "GDB builds pr_psargs from the first string of /proc/PID/cmdline plus its inferior arguments, and has none after attach; the kernel copies the real argv. Checked: the gcore's psargs is the kernel's first word",
+    "gdb/linux-tdep.c: linux_fill_prpsinfo; fs/binfmt_elf.c: fill_psinfo; §4.3 row 27",
+  ),
+  "gdb.psargs-inferior-args": def(
+    "for a process started under GDB, gcore's pr_psargs holds argv[0] and GDB's inferior arguments as typed",
+    "GDB appends its inferior arguments (shell quoting kept) to argv[0]; the kernel turns each NUL of the argument area into a space (a trailing space) and stops at 79 bytes. Checked: equal after unquoting, up to the shorter",
+    "gdb/linux-tdep.c: linux_fill_prpsinfo; fs/binfmt_elf.c: fill_psinfo; §4.3 row 27",
+  ),
+  "gdb.stop-signal": def(
+    "for a process started under GDB, gcore records the signal that stopped it",
+    "under run, GDB's NT_SIGINFO and pr_cursig come from the stop GDB reported (SIGTRAP, SIGINT, a crash signal); the kernel records the fatal signal",
+    "gdb/linux-tdep.c: linux_corefile_thread, linux_get_siginfo_data; §4.3 row 25",
   ),
   "gdb.xsave-size": def(
     "NT_X86_XSTATE sizes differ between the producers",
@@ -221,9 +231,9 @@ export const REASONS = {
     "fs/binfmt_elf.c: fill_note_info; gdb/linux-tdep.c: linux_make_corefile_notes; §4.3 row 31",
   ),
   "layout.kernel-only-note": def(
-    "only the kernel writes this note",
-    "NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12) has no GDB counterpart",
-    "arch/x86/kernel/fpu/xstate.c; §4.3 row 29",
+    "only the kernel writes this note, under the regsets of the core's ABI",
+    "the kernel writes every active regset of the task's user_regset_view (x86-64, i386 compat, x32, aarch64 tables); GDB only the register sections its iterate_over_regset_sections lists (i386: one FP set; aarch64: no HW_BREAK/HW_WATCH/SYSTEM_CALL); NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12) has no GDB counterpart",
+    "fs/binfmt_elf.c: fill_thread_core_info; arch/x86/kernel/ptrace.c, arch/arm64/kernel/ptrace.c; gdb/i386-linux-tdep.c, amd64-linux-tdep.c, aarch64-linux-tdep.c; §4.3 row 29",
   ),
   "layout.gdb-only-note": def(
     "only GDB writes this note",

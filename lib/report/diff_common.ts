@@ -5,8 +5,36 @@
  */
 
 import { flagString } from "../elf/constants.ts";
-import type { Difference, RangeDiff, RangeSide } from "../diff/model.ts";
+import type { Difference, DiffReport, RangeDiff, RangeSide } from "../diff/model.ts";
 import { hex } from "../bytes/hex.ts";
+
+/**
+ * The lines every format shows at the top, below the inputs: each truncated core (where it ends,
+ * what is missing, whether the core size limit cut it), the settings the explanations used, the
+ * settings inferred from the pair and the given settings the cores contradict.
+ */
+export function headlineNotices(r: DiffReport): string[] {
+  const out: string[] = [];
+  for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
+    if (c.truncation) out.push(`${k} is ${c.truncation.text}`);
+  }
+  const ctx = r.context;
+  const settings = [
+    ctx.gdbUseFilter !== undefined
+      ? `gdb use-coredump-filter ${ctx.gdbUseFilter ? "on" : "off"}`
+      : "",
+    ctx.gdbDumpExcluded !== undefined
+      ? `dump-excluded-mappings ${ctx.gdbDumpExcluded ? "on" : "off"}`
+      : "",
+    ctx.kernelProfile ? `kernel profile ${ctx.kernelProfile}` : "",
+  ].filter(Boolean);
+  if (settings.length) out.push(`settings: ${settings.join(", ")}`);
+  for (const i of ctx.inferred ?? []) out.push(`inferred ${i.setting} = ${i.value}: ${i.text}`);
+  for (const c of ctx.contradictions ?? []) {
+    out.push(`contradiction (${c.what}: given ${c.given}, fits ${c.fits}): ${c.text}`);
+  }
+  return out;
+}
 
 /** `start-end` of a range in hex. */
 export function rangeLabel(r: { start: bigint; end: bigint }): string {

@@ -8,7 +8,14 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  failing,
+  headlineNotices,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 
 /** Renders a report as a complete HTML document. */
 export function renderDiffHtml(r: DiffReport): string {
@@ -34,6 +41,7 @@ export function renderDiffHtml(r: DiffReport): string {
 <p>A: ${x(r.a.label)} (${x(r.a.producer)}, ${r.a.size} bytes) — B: ${x(r.b.label)} (${
     x(r.b.producer)
   }, ${r.b.size} bytes)</p>
+${headlineNotices(r).map((n) => `<p class="notice">${x(n)}</p>`).join("\n")}
 <table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
 ${rows}
 </tbody></table>

@@ -5,7 +5,14 @@
  */
 
 import type { DiffReport } from "../diff/model.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  failing,
+  headlineNotices,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
@@ -22,6 +29,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     out.push(`| ${k} | ${cell(c.label)} | ${c.producer} | ${c.size} | ${c.loads} | ${c.threads} |`);
   }
   out.push("");
+  const notices = headlineNotices(r);
+  if (notices.length) out.push(...notices.map((n) => `- ${cell(n)}`), "");
   const shown = r.ranges.filter((g) => g.differences.length > 0);
   if (shown.length > 0) {
     out.push(

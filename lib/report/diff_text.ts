@@ -6,7 +6,14 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import { hex } from "../bytes/hex.ts";
-import { failing, rangeLabel, reasonCodes, shortName, sideLabel } from "./diff_common.ts";
+import {
+  failing,
+  headlineNotices,
+  rangeLabel,
+  reasonCodes,
+  shortName,
+  sideLabel,
+} from "./diff_common.ts";
 import { textTable } from "./table.ts";
 
 /** Renders a report as text. */
@@ -32,6 +39,7 @@ export function renderDiffText(r: DiffReport): string {
         : "no smaps (explanations inferred from the cores)"
     }`,
   );
+  out.push(...headlineNotices(r));
   for (const w of r.context.warnings) out.push(`warning: ${w}`);
   out.push("");
   const rows = [["", "range", "name", "status", "A", "B", "pages same/diff", "reasons"]];

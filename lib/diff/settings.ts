@@ -1,0 +1,189 @@
+/**
+ * The producer settings a kernel-vs-gdb pair was made under: the process's `coredump_filter` and
+ * GDB's `use-coredump-filter` / `dump-excluded-mappings`. Given settings are used as given unless the
+ * cores contradict them (then the report says "the cores fit 0x33; you gave 0x7f" and explains with
+ * what fits); settings not given are inferred from the pair when it shows them (GDB saved a `dd`
+ * mapping; GDB followed 0x33 while the process filter says otherwise), else the defaults.
+ *
+ * "Fits" means: for every smaps mapping, the core's PT_LOAD (present or not, `p_filesz`) is one of
+ * the outcomes the policy engine allows under those settings.
+ *
+ * @module
+ */
+
+import type { Segment } from "../elf/program_header.ts";
+import { DEFAULT_FILTER } from "../policy/filter.ts";
+import type { GdbSettings } from "../policy/gdb.ts";
+import type { KernelProfile } from "../policy/kernel.ts";
+import { isPossible, predict, type Producer } from "../policy/predict.ts";
+import type { SmapsMapping } from "../smaps/parse.ts";
+import type { Contradiction, InferredSetting } from "./model.ts";
+
+/** What was given (each may be missing). */
+export interface GivenSettings {
+  readonly filter?: number;
+  readonly gdbUseFilter?: boolean;
+  readonly gdbDumpExcluded?: boolean;
+  readonly kernelProfile?: KernelProfile;
+}
+
+/** The settings to explain with, and how they were arrived at. */
+export interface ResolvedSettings {
+  readonly filter: number;
+  readonly gdb: Required<GdbSettings>;
+  readonly kernelProfile: KernelProfile;
+  /** True when a setting used for the gcore's predictions was inferred, not given or default. */
+  readonly gdbInferred: boolean;
+  /** True when the filter used was inferred or replaced a contradicted one. */
+  readonly filterInferred: boolean;
+  readonly inferred: InferredSetting[];
+  readonly contradictions: Contradiction[];
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const onOff = (b: boolean) => (b ? "on" : "off");
+/** Filters people use, tried first so "fits" names a familiar one when several fit. */
+const COMMON_FILTERS = [0x33, 0x23, 0x3f, 0x7f, 0x37, 0x31, 0x13, 0x1ff, 0x0, 0x3, 0x1];
+
+/** Mappings whose real PT_LOAD the prediction under these settings does not allow. */
+function misfits(
+  mappings: readonly SmapsMapping[],
+  loads: ReadonlyMap<bigint, Segment>,
+  producer: Producer,
+  filter: number,
+  gdb: GdbSettings,
+  kernelProfile: KernelProfile,
+): bigint[] {
+  const r = predict(mappings, filter, { producers: [producer], gdb, kernelProfile });
+  const out: bigint[] = [];
+  r.mappings.forEach((p, i) => {
+    const start = mappings[i]!.start;
+    const load = loads.get(start);
+    const actual = { emitted: !!load, p_filesz: Number(load?.filesz ?? 0n) };
+    if (!isPossible(p[producer]!, actual)) out.push(start);
+  });
+  return out;
+}
+
+/**
+ * Resolves the settings of a kernel-vs-gdb pair (see the module doc).
+ *
+ * @param mappings parsed smaps of the process
+ * @param kernelLoads the kernel core's PT_LOADs by `p_vaddr`
+ * @param gdbLoads the gcore's PT_LOADs by `p_vaddr`
+ * @param given what the caller gave
+ * @returns the settings to use, with inferred ones and contradictions
+ */
+export function resolveSettings(
+  mappings: readonly SmapsMapping[],
+  kernelLoads: ReadonlyMap<bigint, Segment>,
+  gdbLoads: ReadonlyMap<bigint, Segment>,
+  given: GivenSettings,
+): ResolvedSettings {
+  const profile = given.kernelProfile ?? "kernel";
+  const inferred: InferredSetting[] = [];
+  const contradictions: Contradiction[] = [];
+
+  // The process filter: from the kernel core, whose choice depends on nothing else.
+  const kFit = (f: number) => misfits(mappings, kernelLoads, "kernel", f, {}, profile).length;
+  let filter = given.filter ?? DEFAULT_FILTER;
+  let filterInferred = false;
+  const base = kFit(filter);
+  if (base > 0) {
+    // Every filter value when smaps is small enough; the common ones otherwise.
+    const all = mappings.length <= 2000 ? Array.from({ length: 0x200 }, (_, i) => i) : [];
+    const fitting = [...COMMON_FILTERS, ...all].find((f) => kFit(f) === 0);
+    if (fitting !== undefined && fitting !== filter) {
+      if (given.filter !== undefined) {
+        contradictions.push({
+          what: "filter",
+          given: hex(given.filter),
+          fits: hex(fitting),
+          text: `the kernel core fits coredump_filter ${hex(fitting)}; you gave ${
+            hex(given.filter)
+          } (${base} mapping(s) do not fit it): explaining with ${hex(fitting)}`,
+        });
+      } else {
+        inferred.push({
+          setting: "filter",
+          value: hex(fitting),
+          text: `no coredump_filter given: the kernel core fits ${hex(fitting)}, not the default ${
+            hex(DEFAULT_FILTER)
+          }`,
+        });
+      }
+      filter = fitting;
+      filterInferred = true;
+    }
+  }
+
+  // GDB's settings: from the gcore, under that filter.
+  const gFit = (s: Required<GdbSettings>) => misfits(mappings, gdbLoads, "gdb", filter, s, profile);
+  const wanted: Required<GdbSettings> = {
+    useCoredumpFilter: given.gdbUseFilter ?? true,
+    dumpExcludedMappings: given.gdbDumpExcluded ?? false,
+  };
+  const wantedMisfits = gFit(wanted);
+  let gdb = wanted;
+  let gdbInferred = false;
+  if (wantedMisfits.length > 0) {
+    const candidates: Required<GdbSettings>[] = [true, false].flatMap((u) =>
+      [false, true].map((d) => ({ useCoredumpFilter: u, dumpExcludedMappings: d }))
+    );
+    const best = candidates
+      .map((s) => ({ s, n: gFit(s).length }))
+      .filter((x) => x.n < wantedMisfits.length)
+      .sort((x, y) => x.n - y.n)[0];
+    if (best) {
+      gdb = best.s;
+      gdbInferred = true;
+      const at = wantedMisfits.slice(0, 3).map((a) => hex(Number(a))).join(", ");
+      const useText = gdb.useCoredumpFilter
+        ? `GDB followed the process filter ${hex(filter)}`
+        : `GDB followed its built-in ${hex(DEFAULT_FILTER)} while the process filter is ${
+          hex(filter)
+        }`;
+      const exclText = gdb.dumpExcludedMappings
+        ? "GDB saved VM_DONTDUMP (dd) mapping(s)"
+        : "GDB skipped VM_DONTDUMP (dd) mapping(s)";
+      for (
+        const [name, value, givenValue, text] of [
+          ["gdbUseFilter", gdb.useCoredumpFilter, given.gdbUseFilter, useText],
+          ["gdbDumpExcluded", gdb.dumpExcludedMappings, given.gdbDumpExcluded, exclText],
+        ] as const
+      ) {
+        if (
+          value === wanted[name === "gdbUseFilter" ? "useCoredumpFilter" : "dumpExcludedMappings"]
+        ) {
+          continue;
+        }
+        const setting = name === "gdbUseFilter" ? "use-coredump-filter" : "dump-excluded-mappings";
+        if (givenValue !== undefined) {
+          contradictions.push({
+            what: name,
+            given: onOff(givenValue),
+            fits: onOff(value),
+            text: `the gcore fits ${setting} ${onOff(value)}; you gave ${
+              onOff(givenValue)
+            } (${text}; mappings at ${at})`,
+          });
+        } else {
+          inferred.push({
+            setting: name,
+            value: onOff(value),
+            text: `${setting} ${onOff(value)}: ${text} (mappings at ${at})`,
+          });
+        }
+      }
+    }
+  }
+  return {
+    filter,
+    gdb,
+    kernelProfile: profile,
+    gdbInferred,
+    filterInferred,
+    inferred,
+    contradictions,
+  };
+}
