@@ -295,9 +295,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     context: {
       smaps: options.smaps !== undefined,
       filter: filterHex,
-      gdbUseFilter,
-      gdbDumpExcluded,
-      kernelProfile,
+      // The producer settings are echoed when they were used (predictions need smaps).
+      ...(options.smaps !== undefined ? { gdbUseFilter, gdbDumpExcluded, kernelProfile } : {}),
       ...settingsContext,
       warnings,
     },
