@@ -269,6 +269,30 @@ for (
 }
 
 live(
+  "gdbset without smaps: the cores alone show each setting, and every difference is explained",
+  async () => {
+    for (
+      const [core, settings] of [
+        ["gdb-nofilter.core", ["gdbUseFilter=off"]],
+        ["gdb-excluded.core", ["gdbDumpExcluded=on"]],
+        ["gdb-a.core", ["gdbUseFilter=off", "gdbDumpExcluded=on"]],
+        ["gdb.core", []],
+      ] as const
+    ) {
+      const r = await pair("gdbset", "kernel.core", core);
+      assert.deepEqual(unexplained(r), [], core);
+      assert.equal(r.verdict, "pass", core);
+      assert.deepEqual((r.context.inferred ?? []).map((i) => `${i.setting}=${i.value}`), settings);
+      const dd = codesAt(r, await start("gdbset", "dontdump"));
+      if (core === "gdb-excluded.core" || core === "gdb-a.core") {
+        assert.deepEqual(dd, ["kernel.dontdump", "gdb.anon-private"]);
+      }
+      assert.ok(!codesAt(r, await start("gdbset", "file_shared_written")).includes("gdb.dontdump"));
+    }
+  },
+);
+
+live(
   "gdbset: a given setting the gcore contradicts is reported, and explained with what fits",
   async () => {
     const r = await pair(

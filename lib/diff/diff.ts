@@ -14,7 +14,12 @@ import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
 import { type MappingPrediction, predict } from "../policy/predict.ts";
 import { parseSmaps } from "../smaps/parse.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
-import { explainRange, type Roles } from "./explain.ts";
+import {
+  DUMP_EXCLUDED_INFERRED,
+  explainRange,
+  GDB_FILTER_INFERRED,
+  type Roles,
+} from "./explain.ts";
 import type {
   Contradiction,
   CoreSummary,
@@ -100,6 +105,16 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     truncated: d.core.truncated,
     memory: memoryOf(d),
   };
+}
+
+/** Whether a core holds a whole, written (non-zero), writable segment of no file: anon-private is set. */
+function dumpsWrittenAnon(d: CoreDigest): boolean {
+  const named = new Set((d.core.files?.entries ?? []).map((e) => e.start));
+  const pages = new Map(d.segments.map((s) => [s.index, s]));
+  return d.core.loads.some((l) =>
+    (l.flags & 2) !== 0 && l.filesz > 0n && l.filesz === l.memsz && !named.has(l.vaddr) &&
+    (pages.get(l.index)?.zero.some((z) => z === 0) ?? false)
+  );
 }
 
 function neededFiles(a: CoreFile, b: CoreFile): NeededFile[] {
@@ -250,6 +265,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const fileAt = coverSweep(fileEntries);
   const smapsNameAt = coverSweep(names);
   const predictionAt = coverSweep(predictions);
+  const kernelDumpsAnon = roles.kernel !== undefined && options.smaps === undefined &&
+    dumpsWrittenAnon(roles.kernel === "a" ? a : b);
 
   const ranges: RangeDiff[] = alignSegments(a, b).map((r) => {
     const pc = comparePages(r, options.maxRuns ?? 16);
@@ -260,6 +277,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       expectation,
       roles,
       certainty,
+      kernelDumpsAnon,
       ...(prediction ? { prediction } : {}),
       ...(file ? { fileName: file.name, fileOffset: file.offset + (r.start - file.start) } : {}),
     });
@@ -277,6 +295,29 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       differences,
     };
   });
+  if (options.smaps === undefined) {
+    // Settings the cores alone show (inferred rules in explain.ts).
+    const texts = new Set(
+      ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons)).map((x) => x.text),
+    );
+    const inferred: InferredSetting[] = [];
+    if (texts.has(GDB_FILTER_INFERRED)) {
+      inferred.push({
+        setting: "gdbUseFilter",
+        value: "off",
+        text:
+          "without smaps: the kernel core dumps file mappings whole that the gcore omits, as when GDB applies its built-in 0x33",
+      });
+    }
+    if (texts.has(DUMP_EXCLUDED_INFERRED)) {
+      inferred.push({
+        setting: "gdbDumpExcluded",
+        value: "on",
+        text: "without smaps: the gcore holds written memory the kernel skipped as VM_DONTDUMP",
+      });
+    }
+    if (inferred.length) settingsContext.inferred = inferred;
+  }
   const notesCut = (c: CoreFile) => !!truncationOf(c)?.cutInNotes;
   const notes = diffNotes(a.core, b.core, expectation, roles, {
     a: notesCut(a.core),

@@ -33,6 +33,8 @@ export interface RangeContext {
   readonly fileName?: string;
   /** File offset (bytes) of the range's start, from NT_FILE. */
   readonly fileOffset?: bigint;
+  /** Without smaps: the kernel core dumps some written private anonymous memory (anon-private set). */
+  readonly kernelDumpsAnon?: boolean;
   /** Which producer's predictions rest on inferred settings (see `settings.ts`). */
   readonly certainty?: { readonly kernel?: "inferred"; readonly gdb?: "inferred" };
 }
@@ -111,7 +113,7 @@ function inferredSizeReasons(
   const name = ctx.fileName ?? "";
   // The ELF-header rule needs a readable private file mapping at file offset 0 (NT_FILE gives the
   // offset); the exec bit or \x7fELF magic and the elf-headers filter bit are not in the cores.
-  const headerPage = !!k && k.seg.filesz === 0x1000n && k.seg.memsz >= 0x1000n && !!name &&
+  const headerPage = !!k && k.seg.filesz === 0x1000n && k.seg.memsz > 0x1000n && !!name &&
     ctx.fileOffset !== undefined && ctx.fileOffset - (r.start - k.seg.vaddr) === 0n &&
     (k.seg.flags & PF_R) !== 0;
   const unchecked =
@@ -125,7 +127,7 @@ function inferredSizeReasons(
       ),
     ];
   }
-  if (headerPage && g && k.seg.memsz > 0x1000n && g.seg.filesz === g.seg.memsz) {
+  if (headerPage && g && g.seg.filesz === g.seg.memsz) {
     return [
       reason(
         "kernel.elf-header-page",
@@ -205,9 +207,34 @@ function inferredSizeReasons(
         ),
       ];
     }
+    if (
+      !name && (k.seg.flags & PF_W) !== 0 && g.seg.filesz === g.seg.memsz && ctx.kernelDumpsAnon
+    ) {
+      // Written (non-zero) private memory the kernel skipped although its filter dumps such memory
+      // elsewhere: VM_DONTDUMP. GDB dumped it: dump-excluded-mappings was on.
+      return [
+        reason(
+          "kernel.dontdump",
+          "written anonymous memory the kernel did not dump although it dumps other written anonymous memory (anon-private set): VM_DONTDUMP (MADV_DONTDUMP)",
+          "inferred",
+        ),
+        reason("gdb.anon-private", DUMP_EXCLUDED_INFERRED, "inferred"),
+      ];
+    }
+  }
+  if (k && !g && name && k.seg.filesz > 0n && k.seg.filesz === k.seg.memsz) {
+    return [reason("gdb.not-selected", GDB_FILTER_INFERRED, "inferred")];
   }
   return [];
 }
+
+/** The text of the inferred rule "GDB dumped a VM_DONTDUMP mapping" (diff.ts reports the setting). */
+export const DUMP_EXCLUDED_INFERRED =
+  "GDB dumped this VM_DONTDUMP memory (anon-private): dump-excluded-mappings was on (as gcore -a)";
+
+/** The text of the inferred rule "GDB's filter did not select a file mapping the kernel dumped". */
+export const GDB_FILTER_INFERRED =
+  "GDB's filter did not select this file mapping while the kernel's dumped it whole: GDB applied its built-in 0x33 (use-coredump-filter off, as gcore -a), or the process filter changed between the dumps; the kernel's rule (mapped-private, mapped-shared or anon-private) is not visible without smaps";
 
 /**
  * Explains the differences of one aligned range.
