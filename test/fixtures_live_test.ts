@@ -146,7 +146,15 @@ Deno.test({
         await digestFile(`${set}/gdb.core`),
         { smaps, filter },
       );
-      assert.equal(report.summary.unexplained, 0);
+      const unexplained = [
+        ...report.ranges.flatMap((r) =>
+          r.differences.filter((d) => d.unexplained).map((d) =>
+            `${r.start.toString(16)}-${r.end.toString(16)} ${r.name} ${r.status}: ${d.text}`
+          )
+        ),
+        ...report.notes.filter((d) => d.unexplained).map((d) => d.text),
+      ];
+      assert.deepEqual(unexplained, [], "unexplained differences");
       assert.equal(report.verdict, "pass");
       const changed = diffDigests(
         await digestFile(`${tmp}/changed/a.core`),
