@@ -14,6 +14,8 @@ import type { CoreDigest } from "../lib/digest/model.ts";
 import { isPossible, predict } from "../lib/policy/predict.ts";
 import { parseSmaps } from "../lib/smaps/parse.ts";
 import { digestFile } from "../runtime/digest.ts";
+import { main } from "../main.ts";
+import { capture } from "./_cli.ts";
 import { withCoreLock } from "./_core_lock.ts";
 
 const SCRIPT = new URL("./fixtures/make_fixtures.sh", import.meta.url).pathname;
@@ -467,5 +469,41 @@ live(
     const r = await pair("thp", "kernel.core", "gdb.core", await withSmaps("thp"));
     assert.deepEqual(unexplained(r), []);
     assert.equal(r.verdict, "pass");
+  },
+);
+
+live(
+  "CLI: diff --gdb-use-filter off --gdb-dump-excluded on (gcore -a) passes and echoes the settings",
+  async () => {
+    const { dir } = await scenarios();
+    const { out, io } = capture();
+    const code = await main([
+      "diff",
+      `${dir}/gdbset/kernel.core`,
+      `${dir}/gdbset/gdb-a.core`,
+      "--smaps",
+      `${dir}/gdbset/smaps.txt`,
+      "--filter",
+      "0x7f",
+      "--gdb-use-filter",
+      "off",
+      "--gdb-dump-excluded",
+      "on",
+    ], io);
+    assert.equal(code, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /settings: gdb use-coredump-filter off, dump-excluded-mappings on/);
+    assert.match(out.stdout, / 0 unexplained/);
+    const bad = capture();
+    assert.equal(
+      await main([
+        "diff",
+        `${dir}/gdbset/kernel.core`,
+        `${dir}/gdbset/gdb-a.core`,
+        "--gdb-use-filter",
+        "maybe",
+      ], bad.io),
+      2,
+    );
+    assert.match(bad.out.stderr, /gdb-use-filter/);
   },
 );
