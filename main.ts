@@ -51,16 +51,12 @@ export async function main(args: string[], io: CommandIO = processIO): Promise<n
     if (!load) throw new UsageError(`unknown command ${JSON.stringify(name)} (try --help)`);
     return await (await load())(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`coredelta ${name}: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof InputError) {
-      io.stderr(`coredelta ${name}: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
-      io.stderr(`coredelta ${name}: ${e.message}\n`);
+    // Bad usage, bad input and unreadable files are the user's to fix: one line, exit 2.
+    if (
+      e instanceof UsageError || e instanceof InputError || e instanceof Deno.errors.NotFound ||
+      e instanceof Deno.errors.PermissionDenied
+    ) {
+      io.stderr(`coredelta ${name}: ${(e as Error).message}\n`);
       return 2;
     }
     throw e;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { REASON_CODES } from "../lib/diff/reasons.ts";
 import { call } from "../test/_spec.ts";
 import { testApp } from "../test/_api.ts";
 
@@ -39,6 +40,9 @@ Deno.test("the contract, the docs page and the form page are served", async () =
     assert.match(docs.text, /POST<\/span> <code>\/v1\/diff<\/code>/);
     assert.doesNotMatch(docs.text, /https?:\/\/(cdn|unpkg|fonts)\./, "no CDN");
     assert.doesNotMatch(docs.text, /<script/);
+    for (const code of REASON_CODES) {
+      assert.ok(docs.text.includes(`<code>${code}</code>`), `/docs lacks the reason code ${code}`);
+    }
     for (const path of ["/", `/reports/${"a".repeat(64)}`]) {
       const form = await call(t.app, path);
       assert.equal(form.res.status, 200);

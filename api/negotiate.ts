@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseAccept } from "hono/utils/accept";
 import { ProblemError } from "./problem.ts";
 
 /** Media types a client may ask for, per format. */
@@ -15,26 +16,6 @@ const ACCEPTED: Record<string, readonly string[]> = {
   junit: ["application/xml", "text/xml", "application/junit+xml"],
   html: ["text/html"],
 };
-
-interface Range {
-  type: string;
-  sub: string;
-  q: number;
-  order: number;
-}
-
-function parseAccept(accept: string): Range[] {
-  return accept.split(",").map((item, order) => {
-    const [mt = "", ...params] = item.trim().split(";");
-    const [type = "*", sub = "*"] = mt.trim().toLowerCase().split("/");
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split("=");
-      if (k?.toLowerCase() === "q") q = Number(v) || 0;
-    }
-    return { type, sub, q, order };
-  }).filter((r) => r.type !== "");
-}
 
 /**
  * Picks a format.
@@ -65,7 +46,12 @@ export function chooseFormat<F extends string>(
     );
   }
   if (!accept?.trim()) return formats[0]!;
-  const ranges = parseAccept(accept);
+  // Hono parses the header (quoted parameters, q-values); the choice below adds "406 when nothing
+  // fits", which Hono's accepts() helper answers with a default instead.
+  const ranges = parseAccept(accept).map((r, order) => {
+    const [type = "*", sub = "*"] = r.type.toLowerCase().split("/");
+    return { type, sub, q: r.q, order };
+  });
   let best: { f: F; q: number; specific: number; order: number } | undefined;
   formats.forEach((f, i) => {
     for (const mt of ACCEPTED[f] ?? []) {

@@ -14,6 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
 import { digestFile } from "../runtime/digest.ts";
@@ -37,12 +38,8 @@ async function main(): Promise<number> {
   const a = await digestFile(pa);
   const b = await digestFile(pb);
   const smaps = values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps);
-  const report = diffDigests(a, b, {
-    expect: "auto",
-    labels: { a: pa, b: pb },
-    ...(smaps !== undefined ? { smaps } : {}),
-    ...(values.filter !== undefined ? { filter: values.filter } : {}),
-  });
+  const context = prepareContext({ smaps, filter: values.filter });
+  const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });
   await Deno.stdout.write(new TextEncoder().encode(renderReport(report, format)));
   return report.verdict === "pass" ? 0 : 1;
 }

@@ -5,14 +5,12 @@
  * @module
  */
 
-import { InputError } from "../lib/errors.ts";
+import { predictionOf, prepareContext, PRODUCER_CHOICES } from "../lib/diff/context.ts";
+import { InputError, OptionError } from "../lib/errors.ts";
 import type { MappingHints } from "../lib/policy/facts.ts";
-import { parseFilter, procWriteWarning } from "../lib/policy/filter.ts";
-import { KERNEL_PROFILES } from "../lib/policy/kernel.ts";
-import { predict, type Producer } from "../lib/policy/predict.ts";
-import { renderPredictText } from "../lib/report/predict_text.ts";
-import { parseSmaps } from "../lib/smaps/parse.ts";
+import { renderPrediction } from "../lib/report/predict.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
+import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput } from "./context_flags.ts";
 
 /** What `predict` needs from the outside world (injected so tests need no files). */
 export interface PredictIO extends CommandIO {
@@ -29,23 +27,13 @@ decided. Facts smaps cannot show (file exec bits, link counts, ELF magic) are in
 else every possible outcome is listed.
 
 Options:
-  --smaps FILE                   /proc/PID/smaps (or maps) text of the process
-  --filter F                     coredump_filter: 00000033 (/proc form, hex), 0x33, or bit names
-                                 (anon-private,anon-shared,mapped-private,mapped-shared,elf-headers,
-                                 hugetlb-private,hugetlb-shared,dax-private,dax-shared or MMF_DUMP_*)
-  --producer kernel|gdb|both     producers to predict (default both)
-  --kernel-profile P             kernel (>=5.18, default), kernel-5.10 (5.10-5.17), kernel-5.9 (<=5.9)
-  --gdb-use-filter on|off        GDB 'use-coredump-filter' (default on; off = GDB uses 0x33)
-  --gdb-dump-excluded on|off     GDB 'dump-excluded-mappings' (default off)
+${CONTEXT_HELP}  --producer kernel|gdb|both     producers to predict (default both)
   --hints FILE                   JSON {"0xSTART": {"execBit":true,"nlink":0,"elfMagic":false,"anonVma":true}}
   --format text|json             output format (default text)
   -h, --help                     this help
 
 Exit codes: 0 done, 2 usage or input error.
 `;
-
-const onOff = (name: string, value: string | undefined, fallback: boolean): boolean =>
-  oneOf(name, value, ["on", "off"] as const, fallback ? "on" : "off") === "on";
 
 /** Reads a hints file: an object keyed by hex start address. */
 function parseHints(text: string, path: string): Map<bigint, MappingHints> {
@@ -106,12 +94,8 @@ function isFileError(e: unknown): boolean {
 
 async function run(args: string[], io: PredictIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    smaps: { type: "string" },
-    filter: { type: "string" },
+    ...CONTEXT_FLAGS,
     producer: { type: "string" },
-    "kernel-profile": { type: "string" },
-    "gdb-use-filter": { type: "string" },
-    "gdb-dump-excluded": { type: "string" },
     hints: { type: "string" },
     format: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -125,41 +109,21 @@ async function run(args: string[], io: PredictIO): Promise<number> {
   }
   if (values.smaps === undefined) throw new UsageError("--smaps FILE is required");
   if (values.filter === undefined) throw new UsageError("--filter F is required (e.g. 0x33)");
-  const producer = oneOf("producer", values.producer, ["kernel", "gdb", "both"] as const, "both");
-  const kernelProfile = oneOf(
-    "kernel-profile",
-    values["kernel-profile"],
-    KERNEL_PROFILES,
-    "kernel",
-  );
-  const useCoredumpFilter = onOff("gdb-use-filter", values["gdb-use-filter"], true);
-  const dumpExcludedMappings = onOff("gdb-dump-excluded", values["gdb-dump-excluded"], false);
+  const producer = oneOf("producer", values.producer, PRODUCER_CHOICES, "both");
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
-  const filter = parseFilter(values.filter).value;
   const hints = values.hints === undefined
     ? undefined
     : parseHints(await io.readText(values.hints), values.hints);
-
-  const text = await io.readText(values.smaps);
-  let doc;
+  const input = await contextInput(values, io.readText);
+  let context;
   try {
-    doc = parseSmaps(text);
+    context = prepareContext({ ...input, producer, hints });
   } catch (e) {
-    if (e instanceof InputError) e.message = `${values.smaps}: ${e.message}`;
+    if (e instanceof InputError && (!(e instanceof OptionError) || e.option === "smaps")) {
+      e.message = `${values.smaps}: ${e.message}`;
+    }
     throw e;
   }
-  if (doc.mappings.length === 0) {
-    throw new UsageError(`${values.smaps}: no mappings (empty smaps: a kernel thread?)`);
-  }
-  const producers: Producer[] = producer === "both" ? ["kernel", "gdb"] : [producer];
-  const result = predict(doc.mappings, filter, {
-    producers,
-    kernelProfile,
-    gdb: { useCoredumpFilter, dumpExcludedMappings },
-    ...(hints ? { hints } : {}),
-  });
-  const warning = procWriteWarning(values.filter);
-  const out = warning ? { ...result, warnings: [...result.warnings, warning] } : result;
-  io.stdout(format === "json" ? `${JSON.stringify(out, null, 2)}\n` : renderPredictText(out));
+  io.stdout(renderPrediction(predictionOf(context), format));
   return 0;
 }

@@ -4,6 +4,7 @@
  * names exactly that page and fails; renderers match their golden files.
  */
 import assert from "node:assert/strict";
+import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
@@ -24,9 +25,12 @@ const labels = (set: string, a: string, b: string) => ({
 
 for (const set of pairSets()) {
   Deno.test(`diff ${set}: kernel vs gcore is in parity with smaps, 0 unexplained`, async () => {
-    const report = diffDigests(await digestOf(set, "kernel"), await digestOf(set, "gdb"), {
+    const context = prepareContext({
       smaps: readFixtureText(set, "smaps.txt")!,
       filter: readFixtureText(set, "coredump_filter.txt")!.trim(),
+    });
+    const report = diffDigests(await digestOf(set, "kernel"), await digestOf(set, "gdb"), {
+      context,
       labels: labels(set, "kernel", "gdb"),
     });
     assert.equal(report.expectation, "kernel-vs-gdb");

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { bytesSource } from "../lib/bytes/source.ts";
+import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { parseCore } from "../lib/elf/core.ts";
 import { parseFilter } from "../lib/policy/filter.ts";
@@ -144,7 +145,7 @@ Deno.test({
       const report = diffDigests(
         await digestFile(`${set}/kernel.core`),
         await digestFile(`${set}/gdb.core`),
-        { smaps, filter },
+        { context: prepareContext({ smaps, filter }) },
       );
       const unexplained = [
         ...report.ranges.flatMap((r) =>

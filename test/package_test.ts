@@ -17,8 +17,14 @@ async function deno(...args: string[]) {
   };
 }
 
-Deno.test("deno doc --lint lib/mod.ts reports no missing documentation", async () => {
-  const r = await deno("doc", "--lint", "lib/mod.ts");
+const CONFIG = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+
+Deno.test("every public entry point exists and deno doc --lint finds it fully documented", async () => {
+  const entries = Object.values(CONFIG.exports as Record<string, string>);
+  for (const sub of ["./diff", "./digest", "./policy", "./smaps", "./report"]) {
+    assert.ok(CONFIG.exports[sub], `deno.json exports no ${sub}`);
+  }
+  const r = await deno("doc", "--lint", ...entries);
   assert.equal(r.code, 0, r.text);
 });
 
@@ -27,7 +33,17 @@ Deno.test("deno publish --dry-run accepts the package and leaves tests out", asy
   assert.equal(r.code, 0, r.text);
   assert.match(r.text, /Dry run complete/);
   assert.match(r.text, /lib\/mod\.ts/);
-  assert.doesNotMatch(r.text, /_test\.ts/);
+  const files = [
+    ...r.text.matchAll(
+      /^\s+file:\/\/\S+?\/((?:lib|api|cli|runtime|wasm|test|bench|docs)\/\S+|\S+\.ts)/gm,
+    ),
+  ]
+    .map((m) => m[1]!);
+  assert.ok(files.length > 50, `the dry run listed ${files.length} files:\n${r.text}`);
+  const unwanted = files.filter((f) =>
+    /_test\.ts$|_bench\.ts$|(^|\/)_[^/]*\.ts$/.test(f) || /^(test|bench)\//.test(f)
+  );
+  assert.deepEqual(unwanted, [], "the package ships test or bench code");
 });
 
 Deno.test("openapi.yaml passes redocly lint (deno task lint:api)", async () => {

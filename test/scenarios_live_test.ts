@@ -8,7 +8,8 @@
  * Skips (with a message) when gcc/gdb/readelf are missing or the environment cannot make cores.
  */
 import assert from "node:assert/strict";
-import { diffDigests, type DiffOptions } from "../lib/diff/diff.ts";
+import { type ContextInput, prepareContext } from "../lib/diff/context.ts";
+import { diffDigests } from "../lib/diff/diff.ts";
 import type { DiffReport, RangeDiff } from "../lib/diff/model.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { isPossible, predict } from "../lib/policy/predict.ts";
@@ -115,16 +116,16 @@ const digestOf = (path: string) => {
   return digests.get(path)!;
 };
 
-async function pair(set: string, a: string, b: string, options: DiffOptions = {}) {
+async function pair(set: string, a: string, b: string, options: ContextInput = {}) {
   const { dir } = await scenarios();
   return diffDigests(
     await digestOf(`${dir}/${set}/${a}`),
     await digestOf(`${dir}/${set}/${b}`),
-    { labels: { a, b }, ...options },
+    { labels: { a, b }, context: prepareContext(options) },
   );
 }
 
-async function withSmaps(set: string, extra: DiffOptions = {}): Promise<DiffOptions> {
+async function withSmaps(set: string, extra: ContextInput = {}): Promise<ContextInput> {
   const { dir } = await scenarios();
   return {
     smaps: await Deno.readTextFile(`${dir}/${set}/smaps.txt`),
@@ -157,8 +158,8 @@ async function assertTrueRules(set: string, kernel: string, gdb: string, r: Diff
   const filter = Number(r.context.filter);
   const p = predict(smaps.mappings, filter, {
     gdb: {
-      useCoredumpFilter: r.context.gdbUseFilter ?? true,
-      dumpExcludedMappings: r.context.gdbDumpExcluded ?? false,
+      useCoredumpFilter: r.context.settings.gdbUseFilter ?? true,
+      dumpExcludedMappings: r.context.settings.gdbDumpExcluded ?? false,
     },
   });
   const real = {
@@ -232,8 +233,8 @@ for (
       );
       assert.deepEqual(unexplained(r), []);
       assert.equal(r.verdict, "pass");
-      assert.equal(r.context.gdbUseFilter, use);
-      assert.equal(r.context.gdbDumpExcluded, excl);
+      assert.equal(r.context.settings.gdbUseFilter, use);
+      assert.equal(r.context.settings.gdbDumpExcluded, excl);
       assert.equal(r.context.inferred, undefined);
       assert.equal(r.context.contradictions, undefined);
       await assertTrueRules("gdbset", "kernel.core", core, r);
@@ -254,8 +255,8 @@ for (
     const r = await pair("gdbset", "kernel.core", core, await withSmaps("gdbset"));
     assert.deepEqual(unexplained(r), []);
     assert.equal(r.verdict, "pass");
-    assert.equal(r.context.gdbUseFilter, use);
-    assert.equal(r.context.gdbDumpExcluded, excl);
+    assert.equal(r.context.settings.gdbUseFilter, use);
+    assert.equal(r.context.settings.gdbDumpExcluded, excl);
     const inferred = Object.fromEntries(
       (r.context.inferred ?? []).map((i) => [i.setting, i.value]),
     );
@@ -331,8 +332,8 @@ live("default gcore pair: default settings, nothing inferred", async () => {
   assert.equal(r.verdict, "pass");
   assert.deepEqual(unexplained(r), []);
   assert.equal(r.context.inferred, undefined);
-  assert.equal(r.context.gdbUseFilter, true);
-  assert.equal(r.context.gdbDumpExcluded, false);
+  assert.equal(r.context.settings.gdbUseFilter, true);
+  assert.equal(r.context.settings.gdbDumpExcluded, false);
   await assertTrueRules("gdbset", "kernel.core", "gdb.core", r);
 });
 

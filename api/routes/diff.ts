@@ -11,18 +11,23 @@ import { type Context, Hono } from "hono";
 import type { CoreDigest } from "../../lib/digest/model.ts";
 import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import type { AppEnv, Services } from "../deps.ts";
-import { diff, type DiffRequest, renderAll, REPORT_FORMATS, type ReportFormat } from "../engine.ts";
+import {
+  type AnalysisContext,
+  CONTEXT_MEMBERS,
+  contextFromJson,
+  contextFromTexts,
+  diff,
+  prepare,
+  renderAll,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from "../engine.ts";
 import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";
 import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import { loadDigest } from "./cores.ts";
-import { booleanMember, readJsonObject, stringMember } from "./json_body.ts";
-
-/** A boolean form field that may be left out (empty = not given). */
-function optionalBoolean(name: string, v: string | undefined): boolean | undefined {
-  return v === undefined || v.trim() === "" ? undefined : booleanParam(name, v.trim(), true);
-}
+import { readJsonObject, stringMember } from "./json_body.ts";
 
 /** What is stored for a report: every rendering, so any format can be fetched later. */
 export interface StoredReport {
@@ -51,11 +56,12 @@ async function answerDiff(
   services: Services,
   a: CoreDigest,
   b: CoreDigest,
-  req: DiffRequest,
+  context: AnalysisContext,
+  labels: { readonly a: string; readonly b: string },
   format: ReportFormat,
   headers: Record<string, string>,
 ): Promise<Response> {
-  const report = diff(a, b, req);
+  const report = diff(a, b, context, labels);
   const stored: StoredReport = {
     schemaVersion: report.schemaVersion,
     verdict: report.verdict,
@@ -104,12 +110,8 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       const form = await readMultipart(body, contentType!, {
         streams: ["a", "b"],
         texts: {
+          ...Object.fromEntries(CONTEXT_MEMBERS.map((m) => [m, limits.maxFieldBytes])),
           smaps: limits.maxSmapsBytes,
-          filter: limits.maxFieldBytes,
-          expect: limits.maxFieldBytes,
-          gdbUseFilter: limits.maxFieldBytes,
-          gdbDumpExcluded: limits.maxFieldBytes,
-          kernelProfile: limits.maxFieldBytes,
         },
         required: ["a", "b"],
         maxParts: limits.maxParts,
@@ -117,27 +119,18 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
           ingest(stream, services, dir, keep ? `raw-${name}` : undefined),
       });
       const pa = form.streams.a!, pb = form.streams.b!;
+      const context = prepare(contextFromTexts(form.texts));
       const [sa, sb] = [
         await storeDigest(services, pa.value),
         await storeDigest(services, pb.value),
       ];
-      const t = form.texts;
       return await answerDiff(
         c,
         services,
         sa.digest,
         sb.digest,
-        {
-          // An empty file input of the web form sends an empty part: no smaps.
-          smaps: t.smaps?.trim() ? t.smaps : undefined,
-          filter: t.filter?.trim() || undefined,
-          expect: t.expect?.trim() || undefined,
-          // GDB settings and kernel profile as in /v1/predict; absent = inferred from the pair.
-          gdbUseFilter: optionalBoolean("gdbUseFilter", t.gdbUseFilter),
-          gdbDumpExcluded: optionalBoolean("gdbDumpExcluded", t.gdbDumpExcluded),
-          kernelProfile: t.kernelProfile?.trim() || undefined,
-          labels: { a: pa.filename ?? "a", b: pb.filename ?? "b" },
-        },
+        context,
+        { a: pa.filename ?? "a", b: pb.filename ?? "b" },
         format,
         { "coredelta-digest-a": sa.id, "coredelta-digest-b": sb.id },
       );
@@ -146,17 +139,8 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
 
   app.post("/diffs", async (c) => {
     const format = reportFormat(c);
-    const obj = await readJsonObject(c, services, [
-      "a",
-      "b",
-      "smaps",
-      "filter",
-      "expect",
-      "labels",
-      "gdbUseFilter",
-      "gdbDumpExcluded",
-      "kernelProfile",
-    ]);
+    const obj = await readJsonObject(c, services, ["a", "b", ...CONTEXT_MEMBERS, "labels"]);
+    const context = prepare(contextFromJson(obj));
     const ida = stringMember(obj, "a", true)!, idb = stringMember(obj, "b", true)!;
     let labels = { a: ida, b: idb };
     if (obj.labels !== undefined) {
@@ -179,15 +163,8 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       services,
       a,
       b,
-      {
-        smaps: stringMember(obj, "smaps"),
-        filter: stringMember(obj, "filter"),
-        expect: stringMember(obj, "expect"),
-        gdbUseFilter: booleanMember(obj, "gdbUseFilter"),
-        gdbDumpExcluded: booleanMember(obj, "gdbDumpExcluded"),
-        kernelProfile: stringMember(obj, "kernelProfile"),
-        labels,
-      },
+      context,
+      labels,
       format,
       { "coredelta-digest-a": ida, "coredelta-digest-b": idb },
     );

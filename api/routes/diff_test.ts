@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { prepareContext } from "../../lib/diff/context.ts";
 import { diffDigests } from "../../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import { digestFile } from "../../runtime/digest.ts";
@@ -22,9 +23,8 @@ async function expected(set: string, smaps: string | undefined, filter?: string)
     digestFile(fixturePath(set, "gdb.core.gz")),
   ]);
   return diffDigests(a, b, {
+    context: prepareContext({ smaps, filter }),
     labels: { a: "kernel.core.gz", b: "gdb.core.gz" },
-    ...(smaps !== undefined ? { smaps } : {}),
-    ...(filter !== undefined ? { filter } : {}),
   });
 }
 
@@ -275,8 +275,8 @@ Deno.test("both diff routes take predict's GDB settings and kernel profile, and 
       }),
     });
     assert.equal(r.res.status, 201, r.text);
-    assert.equal(r.json.context.kernelProfile, "kernel-5.10");
-    assert.equal(r.json.context.gdbUseFilter, true, "explained with what the pair fits");
+    assert.equal(r.json.context.settings.kernelProfile, "kernel-5.10");
+    assert.equal(r.json.context.settings.gdbUseFilter, true, "explained with what the pair fits");
     assert.deepEqual(
       r.json.context.contradictions.map((c: { what: string; given: string; fits: string }) => [
         c.what,
@@ -303,9 +303,9 @@ Deno.test("both diff routes take predict's GDB settings and kernel profile, and 
       }),
     });
     assert.equal(j.res.status, 201, j.text);
-    assert.equal(j.json.context.gdbUseFilter, true);
-    assert.equal(j.json.context.gdbDumpExcluded, false);
-    assert.equal(j.json.context.kernelProfile, "kernel");
+    assert.equal(j.json.context.settings.gdbUseFilter, true);
+    assert.equal(j.json.context.settings.gdbDumpExcluded, false);
+    assert.equal(j.json.context.settings.kernelProfile, "kernel");
     assert.equal(j.json.context.contradictions, undefined);
     const bad = await call(t.app, "/v1/diffs", {
       method: "POST",

@@ -8,14 +8,21 @@
 
 import { Hono } from "hono";
 import type { AppEnv, Services } from "../deps.ts";
-import { predictDump, type PredictRequest, renderPrediction } from "../engine.ts";
-import { booleanParam, requestBody } from "../ingest.ts";
+import { renderPrediction } from "../../lib/report/predict.ts";
+import {
+  CONTEXT_MEMBERS,
+  contextFromJson,
+  contextFromTexts,
+  type ContextInput,
+  predictDump,
+} from "../engine.ts";
+import { requestBody } from "../ingest.ts";
 import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
-import { booleanMember, isJson, readJsonObject, stringMember } from "./json_body.ts";
+import { isJson, readJsonObject, stringMember } from "./json_body.ts";
 
-const MEMBERS = ["smaps", "filter", "producer", "kernelProfile", "gdbUseFilter", "gdbDumpExcluded"];
+const MEMBERS = CONTEXT_MEMBERS.filter((m) => m !== "expect");
 
 /**
  * The predict route.
@@ -34,7 +41,7 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
       c.req.header("accept"),
     );
     const contentType = c.req.header("content-type");
-    let req: PredictRequest;
+    let input: ContextInput;
     if (isMultipart(contentType)) {
       const small = limits.maxFieldBytes;
       const form = await readMultipart(requestBody(c, services), contentType!, {
@@ -51,32 +58,25 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
         maxParts: limits.maxParts,
         consume: () => Promise.reject(new Error("no streamed parts")),
       });
-      const t = form.texts;
-      req = {
-        smaps: t.smaps!,
-        filter: t.filter!,
-        producer: t.producer?.trim() || undefined,
-        kernelProfile: t.kernelProfile?.trim() || undefined,
-        gdbUseFilter: booleanParam("gdbUseFilter", t.gdbUseFilter, true),
-        gdbDumpExcluded: booleanParam("gdbDumpExcluded", t.gdbDumpExcluded, false),
-      };
+      input = contextFromTexts(form.texts);
     } else if (isJson(contentType)) {
       const obj = await readJsonObject(c, services, MEMBERS);
-      req = {
-        smaps: stringMember(obj, "smaps", true)!,
-        filter: stringMember(obj, "filter", true)!,
-        producer: stringMember(obj, "producer"),
-        kernelProfile: stringMember(obj, "kernelProfile"),
-        gdbUseFilter: booleanMember(obj, "gdbUseFilter"),
-        gdbDumpExcluded: booleanMember(obj, "gdbDumpExcluded"),
-      };
+      stringMember(obj, "smaps", true);
+      stringMember(obj, "filter", true);
+      input = contextFromJson(obj);
     } else {
       throw new ProblemError(
         "unsupported-media-type",
         "POST /v1/predict takes multipart/form-data (smaps, filter) or application/json",
       );
     }
-    const result = predictDump(req);
+    if (input.smaps === undefined) {
+      throw new ProblemError("bad-request", "smaps is required", { field: "smaps" });
+    }
+    if (input.filter === undefined) {
+      throw new ProblemError("bad-request", "filter is required", { field: "filter" });
+    }
+    const result = predictDump(input);
     return c.body(renderPrediction(result, format), 200, {
       "content-type": format === "json" ? "application/json" : "text/plain; charset=utf-8",
     });

@@ -10,6 +10,9 @@ import { CoreFormatError } from "../errors.ts";
 /** Byte order of multi-byte fields. */
 export type ByteOrder = "little" | "big";
 
+/** Makes the error for a read outside the bytes (the reader's format names its own error class). */
+export type OutOfBounds = (offset: number, field: string, problem: string) => Error;
+
 /**
  * Reads fixed-width fields from a `Uint8Array` that holds file bytes starting at absolute offset
  * `base`. Every read checks bounds and throws {@link CoreFormatError} naming the field; a failed
@@ -30,12 +33,21 @@ export class ByteReader {
   readonly #view: DataView;
   readonly #le: boolean;
 
+  readonly #fail: OutOfBounds;
+
   /**
    * @param bytes the bytes to read
    * @param order byte order of multi-byte fields
    * @param base absolute file offset of `bytes[0]`, used in errors
+   * @param fail makes the error for a read past the end (default: a `CoreFormatError`)
    */
-  constructor(readonly bytes: Uint8Array, readonly order: ByteOrder, readonly base = 0) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly order: ByteOrder,
+    readonly base = 0,
+    fail: OutOfBounds = (offset, field, problem) => new CoreFormatError(offset, field, problem),
+  ) {
+    this.#fail = fail;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#le = order === "little";
   }
@@ -52,7 +64,7 @@ export class ByteReader {
 
   #need(n: number, field: string): number {
     if (n < 0 || this.pos + n > this.bytes.length) {
-      throw new CoreFormatError(
+      throw this.#fail(
         this.offset,
         field,
         `Cannot read ${n} bytes of ${field}: only ${
@@ -68,7 +80,7 @@ export class ByteReader {
   /** Moves the cursor to `pos` (relative), checking it lies within the bytes. */
   seek(pos: number, field: string): void {
     if (pos < 0 || pos > this.bytes.length) {
-      throw new CoreFormatError(this.base + pos, field, `Offset of ${field} is outside the record`);
+      throw this.#fail(this.base + pos, field, `Offset of ${field} is outside the record`);
     }
     this.pos = pos;
   }

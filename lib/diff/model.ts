@@ -16,6 +16,29 @@ export type Expectation = "kernel-vs-gdb" | "identical";
 /** How sure an explanation is. */
 export type Certainty = "predicted" | "inferred" | "known";
 
+/** The context a report was made in (echoed so a reader knows what the explanations assumed). */
+export interface ReportContext {
+  /** Whether smaps was supplied. */
+  readonly smaps: boolean;
+  /** The filter used for predictions (`0x…`), or null. */
+  readonly filter: string | null;
+  /** The producers' settings, with the same names as `predict`'s options. */
+  readonly settings: {
+    /** Kernel rule set. */
+    readonly kernelProfile: string;
+    /** GDB `use-coredump-filter`. */
+    readonly gdbUseFilter: boolean;
+    /** GDB `dump-excluded-mappings`. */
+    readonly gdbDumpExcluded: boolean;
+  };
+  /** Settings not given that the pair shows (used, with certainty `inferred`). */
+  readonly inferred?: readonly InferredSetting[];
+  /** Given settings the cores contradict (the explanations use what the cores fit). */
+  readonly contradictions?: readonly Contradiction[];
+  /** What the reader should know. */
+  readonly warnings: readonly string[];
+}
+
 /** One reason a difference exists. */
 export interface Reason {
   /** Stable code from the closed vocabulary (`REASONS` in `reasons.ts`, `docs/reason-codes.md`). */
@@ -200,34 +223,15 @@ export interface Contradiction {
   readonly text: string;
 }
 
-/** What the explanations used: smaps, filter, producer settings, and what was inferred. */
-export interface ReportContext {
-  /** Whether smaps was supplied. */
-  readonly smaps: boolean;
-  /** The filter used for predictions (hex), or `null`. */
-  readonly filter: string | null;
-  /** GDB `use-coredump-filter` used (given, inferred, or the default `true`). */
-  readonly gdbUseFilter?: boolean;
-  /** GDB `dump-excluded-mappings` used (given, inferred, or the default `false`). */
-  readonly gdbDumpExcluded?: boolean;
-  /** Kernel rule set used (`kernel`, `kernel-5.10`, `kernel-5.9`). */
-  readonly kernelProfile?: string;
-  /** Settings inferred from the pair (certainty `inferred`). */
-  readonly inferred?: readonly InferredSetting[];
-  /** Given settings the cores contradict. */
-  readonly contradictions?: readonly Contradiction[];
-  /** Warnings. */
-  readonly warnings: readonly string[];
-}
-
 /** A file a debugger needs to open the core (from NT_FILE). */
 export interface NeededFile {
   /** Path as recorded. */
   readonly path: string;
   /** Lowest mapped address. */
   readonly start: bigint;
-  /** Whether the first page of the offset-0 mapping is in core A / core B (build-id lookup). */
+  /** Whether the first page of the offset-0 mapping is in core A (build-id lookup). */
   readonly headerInA: boolean;
+  /** The same for core B. */
   readonly headerInB: boolean;
 }
 
@@ -239,10 +243,11 @@ export interface DiffReport {
   readonly verdict: "pass" | "fail";
   /** The expectation applied. */
   readonly expectation: Expectation;
-  /** Inputs. */
+  /** The first input. */
   readonly a: CoreSummary;
+  /** The second input. */
   readonly b: CoreSummary;
-  /** Whether smaps was supplied, the filter and producer settings used, what was inferred. */
+  /** What the analysis used: whether smaps was supplied, the filter (hex), the producers' settings. */
   readonly context: ReportContext;
   /** Counts. */
   readonly summary: {

@@ -30,8 +30,57 @@ const def = (meaning: string, rule: string, source: string): ReasonDefinition =>
   source,
 });
 
-/** Every reason code, in documentation order. */
-export const REASONS = {
+/** Every reason code (a closed set; {@link REASONS} defines each). */
+export type ReasonCode =
+  | "kernel.special-mapping"
+  | "kernel.dontdump"
+  | "kernel.dax"
+  | "kernel.hugetlb"
+  | "kernel.io"
+  | "kernel.anon-shared"
+  | "kernel.file-shared"
+  | "kernel.anon-private"
+  | "kernel.no-file"
+  | "kernel.file-private"
+  | "kernel.elf-header-page"
+  | "kernel.not-selected"
+  | "kernel.elf-header-needs-read"
+  | "kernel.no-anon-vma"
+  | "gdb.no-anonymous-field"
+  | "gdb.vdso-vsyscall"
+  | "gdb.io"
+  | "gdb.dontdump"
+  | "gdb.hugetlb"
+  | "gdb.anon-private"
+  | "gdb.anon-shared"
+  | "gdb.file-private"
+  | "gdb.file-shared"
+  | "gdb.deleted-name-is-anonymous"
+  | "gdb.whole-mapping-elf"
+  | "gdb.not-selected"
+  | "gdb.omits-empty-segment"
+  | "gdb.dumps-inaccessible"
+  | "gdb.prstatus-minimal"
+  | "gdb.attach-sigstop"
+  | "gdb.fname-basename"
+  | "gdb.psargs-after-attach"
+  | "gdb.psargs-inferior-args"
+  | "gdb.stop-signal"
+  | "gdb.xsave-size"
+  | "gdb.siginfo-per-thread"
+  | "gdb.nt-file-escaped-name"
+  | "layout.flags-read-forced"
+  | "layout.thread-order"
+  | "layout.kernel-only-note"
+  | "layout.gdb-only-note"
+  | "layout.truncated"
+  | "timing.volatile-content"
+  | "timing.registers"
+  | "timing.process-state"
+  | "side-effect.debugger-breakpoint";
+
+/** Every reason code with its definition, in documentation order. */
+export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
   // Kernel rules (vma_dump_size), one per decision-table row.
   "kernel.special-mapping": def(
     "special mappings and the gate VMA are always dumped whole",
@@ -267,10 +316,7 @@ export const REASONS = {
     "breakpoints written by ptrace make private copies of text pages (copy-on-write)",
     "§4.3 row 23",
   ),
-} as const satisfies Record<string, ReasonDefinition>;
-
-/** Every reason code (a closed set). */
-export type ReasonCode = keyof typeof REASONS;
+};
 
 /** Every reason code, in documentation order. */
 export const REASON_CODES: readonly ReasonCode[] = Object.keys(REASONS) as ReasonCode[];

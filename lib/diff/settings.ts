@@ -11,13 +11,17 @@
  * @module
  */
 
+import type { CoreDigest } from "../digest/model.ts";
+import type { CoreFile } from "../elf/core.ts";
 import type { Segment } from "../elf/program_header.ts";
 import { DEFAULT_FILTER } from "../policy/filter.ts";
 import type { GdbSettings } from "../policy/gdb.ts";
 import type { KernelProfile } from "../policy/kernel.ts";
-import { isPossible, predict, type Producer } from "../policy/predict.ts";
+import { isPossible, type MappingPrediction, predict, type Producer } from "../policy/predict.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
-import type { Contradiction, InferredSetting } from "./model.ts";
+import type { AnalysisContext, ProducerSettings } from "./context.ts";
+import { DUMP_EXCLUDED_INFERRED, GDB_FILTER_INFERRED } from "./explain.ts";
+import type { Contradiction, InferredSetting, Reason } from "./model.ts";
 
 /** What was given (each may be missing). */
 export interface GivenSettings {
@@ -186,4 +190,116 @@ export function resolveSettings(
     inferred,
     contradictions,
   };
+}
+
+/** What the explanations of a pair use, after resolving the settings. */
+export interface PairSettings {
+  /** Predictions per mapping (under the resolved settings), or none without smaps. */
+  readonly predictions: readonly MappingPrediction[];
+  /** The filter used, `0x…`, or null. */
+  readonly filter: string | null;
+  /** The settings used. */
+  readonly settings: ProducerSettings;
+  /** Which producer's predictions rest on inferred settings. */
+  readonly certainty: { kernel?: "inferred"; gdb?: "inferred" };
+  readonly inferred?: InferredSetting[];
+  readonly contradictions?: Contradiction[];
+  /** Warnings that no longer hold (the default filter was replaced by what the core fits). */
+  readonly dropWarnings: readonly string[];
+}
+
+/**
+ * Resolves the settings of a pair from the analysis context and the cores, and predicts under them
+ * when they differ from the context's.
+ *
+ * @param context the analysis context (settings given or defaulted, predictions under them)
+ * @param kernel the kernel core, when the pair is kernel-vs-gdb
+ * @param gdb the gcore, when the pair is kernel-vs-gdb
+ * @returns predictions, settings, certainty, inferred settings and contradictions
+ */
+export function pairSettings(
+  context: AnalysisContext,
+  kernel: CoreFile | undefined,
+  gdb: CoreFile | undefined,
+): PairSettings {
+  const base: PairSettings = {
+    predictions: context.prediction?.mappings ?? [],
+    filter: context.filter === undefined ? null : hex(context.filter),
+    settings: context.settings,
+    certainty: {},
+    dropWarnings: [],
+  };
+  if (!context.smaps || !kernel || !gdb) return base;
+  const loads = (c: CoreFile) => new Map(c.loads.map((l) => [l.vaddr, l]));
+  const { given, settings } = context;
+  const resolved = resolveSettings(context.smaps.mappings, loads(kernel), loads(gdb), {
+    ...(given.filter && context.filter !== undefined ? { filter: context.filter } : {}),
+    ...(given.gdbUseFilter ? { gdbUseFilter: settings.gdb.useCoredumpFilter } : {}),
+    ...(given.gdbDumpExcluded ? { gdbDumpExcluded: settings.gdb.dumpExcludedMappings } : {}),
+    kernelProfile: settings.kernelProfile,
+  });
+  const same = resolved.filter === context.filter &&
+    resolved.gdb.useCoredumpFilter === settings.gdb.useCoredumpFilter &&
+    resolved.gdb.dumpExcludedMappings === settings.gdb.dumpExcludedMappings;
+  const predictions = same ? base.predictions : predict(context.smaps.mappings, resolved.filter, {
+    kernelProfile: settings.kernelProfile,
+    gdb: resolved.gdb,
+  }).mappings;
+  return {
+    predictions,
+    filter: hex(resolved.filter),
+    settings: { kernelProfile: settings.kernelProfile, gdb: resolved.gdb },
+    certainty: {
+      ...(resolved.filterInferred ? { kernel: "inferred" as const } : {}),
+      ...(resolved.filterInferred || resolved.gdbInferred ? { gdb: "inferred" as const } : {}),
+    },
+    ...(resolved.inferred.length ? { inferred: resolved.inferred } : {}),
+    ...(resolved.contradictions.length ? { contradictions: resolved.contradictions } : {}),
+    dropWarnings: resolved.filterInferred && !given.filter
+      ? ["no coredump_filter given: predictions assume the default 0x33"]
+      : [],
+  };
+}
+
+/**
+ * Without smaps: the settings the cores alone show, from the inferred rules `explain.ts` applied.
+ *
+ * @param reasons every reason of the range differences
+ * @returns the inferred settings (empty when none)
+ */
+export function settingsShownByCores(reasons: readonly Reason[]): InferredSetting[] {
+  const texts = new Set(reasons.map((x) => x.text));
+  const out: InferredSetting[] = [];
+  if (texts.has(GDB_FILTER_INFERRED)) {
+    out.push({
+      setting: "gdbUseFilter",
+      value: "off",
+      text:
+        "without smaps: the kernel core dumps file mappings whole that the gcore omits, as when GDB applies its built-in 0x33",
+    });
+  }
+  if (texts.has(DUMP_EXCLUDED_INFERRED)) {
+    out.push({
+      setting: "gdbDumpExcluded",
+      value: "on",
+      text: "without smaps: the gcore holds written memory the kernel skipped as VM_DONTDUMP",
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether a core holds a whole, written (non-zero), writable segment of no file: its filter has
+ * anon-private set (evidence for the VM_DONTDUMP inference without smaps).
+ *
+ * @param d a digest
+ * @returns true when such a segment exists
+ */
+export function dumpsWrittenAnon(d: CoreDigest): boolean {
+  const named = new Set((d.core.files?.entries ?? []).map((e) => e.start));
+  const pages = new Map(d.segments.map((s) => [s.index, s]));
+  return d.core.loads.some((l) =>
+    (l.flags & 2) !== 0 && l.filesz > 0n && l.filesz === l.memsz && !named.has(l.vaddr) &&
+    (pages.get(l.index)?.zero.some((z) => z === 0) ?? false)
+  );
 }

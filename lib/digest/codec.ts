@@ -21,6 +21,8 @@
  * @module
  */
 
+import { crc32 } from "node:zlib";
+import { ByteReader } from "../bytes/reader.ts";
 import { DigestFormatError, InputError } from "../errors.ts";
 import { parseCore } from "../elf/core.ts";
 import {
@@ -38,23 +40,6 @@ export const DIGEST_MAGIC: Uint8Array = new TextEncoder().encode("CDDG");
 /** True when `head` starts with the digest magic. */
 export function isDigest(head: Uint8Array): boolean {
   return DIGEST_MAGIC.every((b, i) => head[i] === b);
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Serializes a digest. */
@@ -100,27 +85,14 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   return out;
 }
 
-class Cursor {
-  at = 0;
-  readonly v: DataView;
-  constructor(readonly bytes: Uint8Array) {
-    this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  need(n: number, field: string): number {
-    if (n < 0 || this.at + n > this.bytes.length) {
-      throw new DigestFormatError(this.at, field, "Digest is truncated");
-    }
-    const at = this.at;
-    this.at += n;
-    return at;
-  }
-  u32(field: string): number {
-    return this.v.getUint32(this.need(4, field), true);
-  }
-  u64(field: string): bigint {
-    return this.v.getBigUint64(this.need(8, field), true);
-  }
-}
+/** A little-endian reader whose reads past the end are `DigestFormatError`s. */
+const digestReader = (bytes: Uint8Array) =>
+  new ByteReader(
+    bytes,
+    "little",
+    0,
+    (offset, field) => new DigestFormatError(offset, field, "Digest is truncated"),
+  );
 
 /**
  * Parses a serialized digest, checking magic, version, every length and the CRC, then re-parses the
@@ -130,8 +102,8 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   if (bytes.length < 68 || !isDigest(bytes)) {
     throw new DigestFormatError(0, "magic", "Not a coredelta digest");
   }
-  const c = new Cursor(bytes);
-  const version = c.v.getUint16(4, true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(4, true);
   if (version !== DIGEST_FORMAT_VERSION) {
     throw new DigestFormatError(
       4,
@@ -140,12 +112,12 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     );
   }
   const crcAt = bytes.length - 4;
-  const stored = c.v.getUint32(crcAt, true);
+  const stored = view.getUint32(crcAt, true);
   if (crc32(bytes.subarray(0, crcAt)) !== stored) {
     throw new DigestFormatError(crcAt, "crc32", "Digest is corrupt: checksum mismatch");
   }
-  const body = new Cursor(bytes.subarray(0, crcAt));
-  body.at = 8;
+  const body = digestReader(bytes.subarray(0, crcAt));
+  body.seek(8, "pageSize");
   const pageSize = body.u32("pageSize");
   body.u32("reserved");
   const sizeBig = body.u64("size");
@@ -154,15 +126,15 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   }
   const size = Number(sizeBig);
   const fileHash = body.u64("fileHash");
-  const shaAt = body.need(32, "kernelSha256");
-  const kernelSha256 = [...bytes.subarray(shaAt, shaAt + 32)].map((b) =>
+  const kernelSha256 = [...body.bytesOf(32, "kernelSha256")].map((b) =>
     b.toString(16).padStart(2, "0")
   ).join("");
   const metaLength = body.u32("meta");
   let meta: DigestMeta;
-  const metaAt = body.need(metaLength, "meta");
+  const metaAt = body.pos;
+  const metaBytes = body.bytesOf(metaLength, "meta");
   try {
-    meta = JSON.parse(new TextDecoder().decode(bytes.subarray(metaAt, metaAt + metaLength)));
+    meta = JSON.parse(new TextDecoder().decode(metaBytes));
   } catch {
     throw new DigestFormatError(metaAt, "meta", "Digest metadata is not valid JSON");
   }
@@ -170,22 +142,23 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   for (let n = body.u32("ranges"), i = 0; i < n; i++) {
     const offset = Number(body.u64("range.offset"));
     const length = body.u32("range.length");
-    const at = body.need(length, "range.bytes");
-    skeleton.push({ offset, bytes: bytes.slice(at, at + length) });
+    skeleton.push({ offset, bytes: body.bytesOf(length, "range.bytes").slice() });
   }
   const segments: SegmentDigest[] = [];
   for (let n = body.u32("segments"), i = 0; i < n; i++) {
     const index = body.u32("segment.index");
     const pages = body.u32("segment.pages");
-    const at = body.need(pages * 8, "segment.hashes");
+    if (pages * 8 > body.remaining) {
+      throw new DigestFormatError(body.offset, "segment.hashes", "Digest is truncated");
+    }
     const hashes = new BigUint64Array(pages);
-    for (let k = 0; k < pages; k++) hashes[k] = body.v.getBigUint64(at + 8 * k, true);
-    const zat = body.need(Math.ceil(pages / 8), "segment.zero");
+    for (let k = 0; k < pages; k++) hashes[k] = body.u64("segment.hashes");
+    const bits = body.bytesOf(Math.ceil(pages / 8), "segment.zero");
     const zero = new Uint8Array(pages);
-    for (let k = 0; k < pages; k++) zero[k] = (bytes[zat + (k >> 3)]! >> (k & 7)) & 1;
+    for (let k = 0; k < pages; k++) zero[k] = (bits[k >> 3]! >> (k & 7)) & 1;
     segments.push({ index, hashes, zero });
   }
-  if (body.at !== crcAt) throw new DigestFormatError(body.at, "end", "Digest has trailing bytes");
+  if (body.pos !== crcAt) throw new DigestFormatError(body.pos, "end", "Digest has trailing bytes");
   let core;
   try {
     core = await parseCore(sparseSource(skeleton, size));

@@ -60,11 +60,6 @@ export interface ElfHeader {
   readonly extendedNumbering: boolean;
 }
 
-/** Word size in bytes for the header's class. */
-export function wordSize(h: Pick<ElfHeader, "bits">): 4 | 8 {
-  return h.bits === 64 ? 8 : 4;
-}
-
 /** Fields of section header 0 that matter for extended numbering. */
 export interface SectionZero {
   /** `sh_size`: the real `e_shnum` when that is 0. */

@@ -59,14 +59,14 @@ for (const set of SETS) {
 
     let uncertain = 0;
     for (const p of r.mappings) {
-      const at = BigInt(p.start);
+      const at = p.start;
       const what = `${set} ${p.start} ${p.perms} ${JSON.stringify(p.name)}`;
       check(p.kernel!, kLoads.get(at), `${what} kernel`);
       check(p.gdb!, gLoads.get(at), `${what} gdb`);
       if (p.kernel!.assumption || p.gdb!.assumption) uncertain++;
     }
     // Every PT_LOAD of both cores belongs to a mapping, and the kernel's count is exact.
-    const starts = new Set(r.mappings.map((p) => BigInt(p.start)));
+    const starts = new Set(r.mappings.map((p) => p.start));
     for (const at of [...kLoads.keys(), ...gLoads.keys()]) {
       assert.ok(starts.has(at), `0x${at.toString(16)}`);
     }
@@ -96,7 +96,7 @@ Deno.test("predict matches both gcores of fixture set changed (gdb only)", () =>
   for (const core of ["a", "b"]) {
     const loads = readelfLoads(read(`${core}.readelf-l.txt`));
     for (const p of r.mappings) {
-      check(p.gdb!, loads.get(BigInt(p.start)), `changed/${core} ${p.start} ${p.name}`);
+      check(p.gdb!, loads.get(p.start), `changed/${core} ${p.start} ${p.name}`);
     }
   }
 });
@@ -107,7 +107,7 @@ Deno.test("smaps read before GDB attached misses only the text GDB's breakpoints
   const kLoads = readelfLoads(read("kernel.readelf-l.txt"));
   const wrong = (r: ReturnType<typeof predict>) =>
     r.mappings.filter((p) => {
-      const l = kLoads.get(BigInt(p.start));
+      const l = kLoads.get(p.start);
       return !isPossible(p.kernel!, { emitted: l !== undefined, p_filesz: l?.p_filesz ?? 0 });
     }).map((p) => `${p.perms} ${p.name}`);
   assert.deepEqual(wrong(predict(before, 0x33)), [

@@ -63,8 +63,6 @@ const ASSUMPTION_OF: Readonly<Record<FactName, AssumptionCode>> = {
   vmShared: "vm-shared-unknown",
 };
 
-const hex = (n: bigint) => `0x${n.toString(16)}`;
-
 /**
  * `p_flags` as `readelf -l` prints them.
  *
@@ -221,11 +219,11 @@ export function predict(
     const decides = [...(wantK ? [kDecide] : []), ...(wantG ? [gDecide] : [])];
     out.push({
       line: m.line,
-      start: hex(m.start),
-      end: hex(m.end),
+      start: m.start,
+      end: m.end,
       size: m.size,
       perms: m.perms,
-      offset: hex(m.offset),
+      offset: m.offset,
       name: m.name,
       ...(kernel ? { kernel } : {}),
       ...(gdb ? { gdb } : {}),

@@ -1,6 +1,7 @@
 /**
- * Types of the dump-policy predictions (`predict`'s options and result). The result is plain
- * JSON: addresses and offsets are `0x…` strings, sizes are numbers of bytes, `schemaVersion` is 1.
+ * Types of the dump-policy predictions (`predict`'s options and result). Addresses and offsets are
+ * bigints, as everywhere in lib (renderers write them as `0x…` strings); sizes are numbers of bytes;
+ * `schemaVersion` is 1.
  *
  * @module
  */
@@ -126,16 +127,16 @@ export interface PredictedDifference {
 export interface MappingPrediction {
   /** 1-based line of the mapping's header in the smaps text. */
   readonly line: number;
-  /** Start address, `0x…`. */
-  readonly start: string;
-  /** End address, `0x…`. */
-  readonly end: string;
+  /** Start address. */
+  readonly start: bigint;
+  /** End address. */
+  readonly end: bigint;
   /** Size in bytes. */
   readonly size: number;
   /** Permissions as printed. */
   readonly perms: string;
-  /** File offset, `0x…`. */
-  readonly offset: string;
+  /** File offset. */
+  readonly offset: bigint;
   /** Name as printed. */
   readonly name: string;
   /** Kernel prediction (absent when not requested). */

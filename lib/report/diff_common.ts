@@ -19,15 +19,14 @@ export function headlineNotices(r: DiffReport): string[] {
     if (c.truncation) out.push(`${k} is ${c.truncation.text}`);
   }
   const ctx = r.context;
-  const settings = [
-    ctx.gdbUseFilter !== undefined
-      ? `gdb use-coredump-filter ${ctx.gdbUseFilter ? "on" : "off"}`
-      : "",
-    ctx.gdbDumpExcluded !== undefined
-      ? `dump-excluded-mappings ${ctx.gdbDumpExcluded ? "on" : "off"}`
-      : "",
-    ctx.kernelProfile ? `kernel profile ${ctx.kernelProfile}` : "",
-  ].filter(Boolean);
+  const s = ctx.settings;
+  const settings = ctx.smaps
+    ? [
+      `gdb use-coredump-filter ${s.gdbUseFilter ? "on" : "off"}`,
+      `dump-excluded-mappings ${s.gdbDumpExcluded ? "on" : "off"}`,
+      `kernel profile ${s.kernelProfile}`,
+    ]
+    : [];
   if (settings.length) out.push(`settings: ${settings.join(", ")}`);
   for (const i of ctx.inferred ?? []) out.push(`inferred ${i.setting} = ${i.value}: ${i.text}`);
   for (const c of ctx.contradictions ?? []) {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { toJson } from "./json.ts";
 import { textTable } from "./table.ts";
 import type { PredictResult, ProducerPrediction } from "../policy/predict.ts";
 
@@ -53,7 +54,11 @@ export function renderPredictText(r: PredictResult): string {
   header.push("ASSUMPTIONS");
   const rows: string[][] = [header];
   for (const m of r.mappings) {
-    const row = [`${m.start.slice(2)}-${m.end.slice(2)}`, m.perms, shorten(m.name, 40) || "-"];
+    const row = [
+      `${m.start.toString(16)}-${m.end.toString(16)}`,
+      m.perms,
+      shorten(m.name, 40) || "-",
+    ];
     for (const [want, p] of [[wantK, m.kernel], [wantG, m.gdb]] as const) {
       if (want && p) row.push(dumpCode(p), p.emitted ? hex(p.p_filesz) : "-", p.reason);
     }
@@ -88,4 +93,15 @@ export function renderPredictText(r: PredictResult): string {
   if (r.executable) out += `Executable (guessed): ${r.executable}\n`;
   for (const w of r.warnings) out += `warning: ${w}\n`;
   return out;
+}
+
+/**
+ * Renders a prediction as `coredelta predict` and `POST /v1/predict` print it.
+ *
+ * @param r the prediction
+ * @param format `json` (addresses as `0x…` strings) or `text`
+ * @returns the text
+ */
+export function renderPrediction(r: PredictResult, format: "json" | "text"): string {
+  return format === "json" ? toJson(r) : renderPredictText(r);
 }

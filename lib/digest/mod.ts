@@ -1,0 +1,32 @@
+/**
+ * Core digests: one streaming pass over a core hashes every saved page (XXH3-64 through a
+ * {@link PageHasher}, the WASM kernel in `wasm/`) and keeps the headers and notes needed to compare
+ * ({@link digestStream}, {@link digestSource}); a compact binary form ({@link encodeDigest},
+ * {@link decodeDigest}); a summary for people ({@link digestSummary}).
+ *
+ * @example
+ * ```ts ignore
+ * import { createPageHasher } from "@coredelta/coredelta/wasm";
+ * const file = await Deno.open("core");
+ * const digest = await digestStream(file.readable, createPageHasher());
+ * console.log(digestSummary(digest).pages);
+ * ```
+ *
+ * @module
+ */
+
+export { decodeDigest, DIGEST_MAGIC, encodeDigest, isDigest } from "./codec.ts";
+export { type DigestOptions, digestSource, digestStream } from "./digest.ts";
+export {
+  type CoreDigest,
+  DIGEST_FORMAT_VERSION,
+  type DigestMeta,
+  type PageCounts,
+  pageCounts,
+  pagesOf,
+  type SegmentDigest,
+} from "./model.ts";
+export { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
+export { memorySpill, type Spill, type SpillFactory } from "./spill.ts";
+export type { StoredRange } from "./sparse.ts";
+export { type DigestSummary, digestSummary } from "./summary.ts";
