@@ -159,18 +159,24 @@ function inferredSizeReasons(
     return [
       reason(
         "kernel.special-mapping",
-        "the kernel always dumps special mappings such as [vvar] (as holes)",
+        "the kernel always dumps special mappings such as [vvar] (as holes) (checked: no file, every page a hole or zeros, absent from the gcore; not visible in the cores: the VMA's special/VM_IO|VM_PFNMAP flags)",
         "inferred",
       ),
-      reason("gdb.io", "gcore never dumps VM_IO mappings such as [vvar]", "inferred"),
+      reason(
+        "gdb.io",
+        "gcore never dumps VM_IO mappings such as [vvar] (not visible in the cores: the io flag)",
+        "inferred",
+      ),
     ];
   }
   if (k && g && k.seg.filesz === 0n && g.seg.filesz > 0n) {
-    if (name && k.seg.flags === PF_X) {
+    const atZero = ctx.fileOffset === undefined ||
+      ctx.fileOffset - (r.start - k.seg.vaddr) === 0n;
+    if (name && k.seg.flags === PF_X && atZero && g.seg.filesz === g.seg.memsz) {
       return [
         reason(
           "kernel.elf-header-needs-read",
-          "the kernel's ELF-header rule requires VM_READ; an exec-only mapping gets nothing",
+          "the kernel's ELF-header rule requires VM_READ; an exec-only mapping gets nothing (checked: exec-only file mapping at NT_FILE offset 0)",
           "inferred",
         ),
         reason(
@@ -202,7 +208,7 @@ function inferredSizeReasons(
       return [
         reason(
           "kernel.no-anon-vma",
-          "never-written private memory has no anon_vma, so the kernel saves nothing; gcore dumps the whole mapping (zeros)",
+          "never-written private memory has no anon_vma, so the kernel saves nothing; gcore dumps the whole mapping (zeros) (checked: the gcore's copy is all zeros; not visible in the cores: the anon_vma itself)",
           "inferred",
         ),
       ];

@@ -1,0 +1,65 @@
+/**
+ * Inferred rules (no smaps) check every condition of the real rule they name, or say what they
+ * could not check: the kernel's ELF-header page only at file offset 0 (from NT_FILE), readable,
+ * inside a larger VMA.
+ */
+import assert from "node:assert/strict";
+import type { Segment } from "../elf/program_header.ts";
+import { type Aligned, comparePages, type Side } from "./align.ts";
+import { explainRange } from "./explain.ts";
+
+function side(vaddr: bigint, filesz: bigint, memsz: bigint, flags: number): Side {
+  const pages = Number(filesz / 4096n);
+  return {
+    seg: { vaddr, filesz, memsz, flags, index: 1, type: 1, offset: 0x1000n } as Segment,
+    pages: {
+      index: 1,
+      hashes: new BigUint64Array(pages).fill(7n),
+      zero: new Uint8Array(pages),
+    },
+  };
+}
+
+const V = 0x7f0000000000n;
+
+function codes(r: Aligned, fileOffset: bigint | undefined): string[] {
+  const ds = explainRange(r, comparePages(r), {
+    expectation: "kernel-vs-gdb",
+    roles: { kernel: "a", gdb: "b" },
+    fileName: "/srv/data.bin",
+    ...(fileOffset !== undefined ? { fileOffset } : {}),
+  });
+  return ds.flatMap((d) => d.reasons.map((x) => x.code));
+}
+
+Deno.test("one kernel-only page of a file mapping: the ELF-header rule only at NT_FILE offset 0", () => {
+  const r: Aligned = { start: V, end: V + 0x2000n, a: side(V, 0x1000n, 0x2000n, 4) };
+  assert.deepEqual(codes(r, 0n), ["kernel.elf-header-page", "gdb.not-selected"]);
+  assert.deepEqual(codes(r, 0x1000n), [], "at offset 0x1000 no ELF-header rule applies");
+  assert.deepEqual(codes(r, undefined), [], "without NT_FILE the offset cannot be checked");
+  // The rule needs VM_READ.
+  const execOnly: Aligned = { start: V, end: V + 0x2000n, a: side(V, 0x1000n, 0x2000n, 1) };
+  assert.deepEqual(codes(execOnly, 0n), []);
+  // A one-page VMA dumped whole is not told from the header page: not claimed as the header rule.
+  const onePage: Aligned = { start: V, end: V + 0x1000n, a: side(V, 0x1000n, 0x1000n, 4) };
+  assert.ok(!codes(onePage, 0n).includes("kernel.elf-header-page"));
+});
+
+Deno.test("the header page against GDB's whole mapping: offset 0 required, and the text says what was not checked", () => {
+  const r: Aligned = {
+    start: V,
+    end: V + 0x1000n,
+    a: side(V, 0x1000n, 0x3000n, 4),
+    b: side(V, 0x3000n, 0x3000n, 4),
+  };
+  const ds = explainRange(r, comparePages(r), {
+    expectation: "kernel-vs-gdb",
+    roles: { kernel: "a", gdb: "b" },
+    fileName: "/usr/lib/libx.so",
+    fileOffset: 0n,
+  });
+  const header = ds.flatMap((d) => d.reasons).find((x) => x.code === "kernel.elf-header-page")!;
+  assert.equal(header.certainty, "inferred");
+  assert.match(header.text, /not visible in them: the exec bit or \\x7fELF magic/);
+  assert.deepEqual(codes(r, 0x2000n).filter((c) => c === "kernel.elf-header-page"), []);
+});
