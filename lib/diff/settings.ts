@@ -136,7 +136,7 @@ export function resolveSettings(
     );
     const best = candidates
       .map((s) => ({ s, n: gFit(s).length }))
-      .filter((x) => x.n < wantedMisfits.length)
+      .filter((x) => x.n === 0) // only settings the whole gcore fits (a stale smaps fits none)
       .sort((x, y) => x.n - y.n)[0];
     if (best) {
       gdb = best.s;
