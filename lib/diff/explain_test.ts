@@ -63,3 +63,27 @@ Deno.test("the header page against GDB's whole mapping: offset 0 required, and t
   assert.match(header.text, /not visible in them: the exec bit or \\x7fELF magic/);
   assert.deepEqual(codes(r, 0x2000n).filter((c) => c === "kernel.elf-header-page"), []);
 });
+
+Deno.test("run vs attach from psargs and signals; psargs fit the rule of each", async () => {
+  const { gdbStart, psargsFit } = await import("./gdb_start.ts");
+  const core = (psargs: string, signo?: number, cursig = 0) =>
+    ({
+      process: { psargs },
+      ...(signo !== undefined ? { siginfo: { signo } } : {}),
+      threads: [{ status: { cursig } }],
+    }) as unknown as Parameters<typeof gdbStart>[0];
+  const k = core("/bin/app -v beta gamma 42 ", 11, 11);
+  assert.equal(gdbStart(k, core("/bin/app", 19)).how, "attach");
+  assert.equal(gdbStart(k, core("/bin/app -v beta\\ gamma 42", 11, 11)).how, "run");
+  assert.ok(psargsFit(k.process!.psargs, "/bin/app -v beta\\ gamma 42", "run"));
+  assert.ok(psargsFit(k.process!.psargs, "/bin/app", "attach"));
+  assert.ok(!psargsFit(k.process!.psargs, "/bin/app", "run"));
+  assert.ok(!psargsFit(k.process!.psargs, "/bin/other -v", "run"));
+  // Only a trailing space apart: started under GDB.
+  assert.ok(psargsFit("/bin/app x ", "/bin/app x", "run"));
+  // No arguments: the attach SIGSTOP tells.
+  assert.equal(gdbStart(core("/bin/app ", 11), core("/bin/app", 19)).how, "attach");
+  // argv[0] longer than the 79 bytes the kernel keeps.
+  const long = "/" + "d".repeat(90);
+  assert.ok(psargsFit(long.slice(0, 79), long.slice(0, 80), "attach"));
+});

@@ -47,6 +47,12 @@ function samePrefix(x: string, y: string): boolean {
   return n > 0 && x.slice(0, n) === y.slice(0, n);
 }
 
+/** The kernel's first word is GDB's argv[0] (or both are cut at the 79/80-byte limit). */
+function isArgv0(kernel: string, gdb: string): boolean {
+  const w = kernel.split(" ")[0] ?? "";
+  return w === gdb || (Math.min(w.length, gdb.length) >= 79 && samePrefix(w, gdb));
+}
+
 /**
  * Tells run from attach for a kernel core and a gcore of one process.
  *
@@ -57,14 +63,13 @@ function samePrefix(x: string, y: string): boolean {
 export function gdbStart(kernel: CoreFile, gdb: CoreFile): GdbStart {
   const kp = kernel.process?.psargs ?? "", gp = gdb.process?.psargs ?? "";
   const sig = gdb.siginfo?.signo;
-  const argv0 = kp.split(" ")[0] ?? "";
-  if (gp.length > 0 && gp === argv0 && kp.length > argv0.length + 1) {
+  if (gp.length > 0 && isArgv0(kp, gp) && kp.trimEnd().includes(" ")) {
     return {
       how: "attach",
       basis: `gcore psargs hold argv[0] only${sig === SIGSTOP ? ", signal SIGSTOP" : ""}`,
     };
   }
-  if (gp.includes(" ") && samePrefix(unquote(gp), kp.trimEnd())) {
+  if (gp.includes(" ") && psargsFit(kp, gp, "run")) {
     return { how: "run", basis: "gcore psargs hold GDB's inferior arguments" };
   }
   if (sig === SIGSTOP && gdb.threads.every((t) => t.status.cursig === 0)) {
@@ -83,7 +88,11 @@ export function gdbStart(kernel: CoreFile, gdb: CoreFile): GdbStart {
  * @returns true when the rule of `how` explains the difference
  */
 export function psargsFit(kernel: string, gdb: string, how: GdbStart["how"]): boolean {
-  if (how === "attach") return kernel.startsWith(`${gdb} `) || kernel.trimEnd() === gdb;
-  if (how === "run") return samePrefix(unquote(gdb), kernel.trimEnd());
+  if (how === "attach") return isArgv0(kernel, gdb);
+  if (how === "run") {
+    // GDB's copy covers every argument the kernel kept (or runs into the 80-byte cut itself).
+    const g = unquote(gdb), k = kernel.trimEnd();
+    return samePrefix(g, k) && (g.length >= k.length || gdb.length >= 79);
+  }
   return false;
 }

@@ -127,23 +127,23 @@ export function diffNotes(
   if (sa !== sb && !(sigCut && cutAway(sa === undefined ? "b" : "a"))) {
     add(
       `NT_SIGINFO signal ${signalName(sa ?? 0)} in A, ${signalName(sb ?? 0)} in B`,
-      !kvg || gSig === undefined ? [] : gSig === 19 && start?.how !== "run"
+      !kvg ? [] : start?.how !== "run" && (gSig === undefined || gSig === 0 || gSig === 19)
         ? [
           known(
             "gdb.attach-sigstop",
-            "after attach, gcore records each thread's last stop (SIGSTOP); the kernel records the fatal signal",
+            "after attach, gcore records each thread's last stop (SIGSTOP, or none); the kernel records the fatal signal",
           ),
         ]
-        : start?.how === "run"
-        ? [
+        : [
           known(
             "gdb.stop-signal",
-            `started under GDB (${start.basis}): gcore records the signal that stopped the process under GDB (${
-              signalName(gSig)
+            `gcore records the signal that last stopped the process under GDB (${
+              signalName(gSig ?? 0)
+            }${
+              start?.how === "run" ? `; started under GDB: ${start.basis}` : ""
             }); the kernel the fatal signal`,
           ),
-        ]
-        : [],
+        ],
     );
   }
 

@@ -249,8 +249,8 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "gdb/linux-tdep.c: linux_fill_prpsinfo; fs/binfmt_elf.c: fill_psinfo; §4.3 row 27",
   ),
   "gdb.stop-signal": def(
-    "for a process started under GDB, gcore records the signal that stopped it",
-    "under run, GDB's NT_SIGINFO and pr_cursig come from the stop GDB reported (SIGTRAP, SIGINT, a crash signal); the kernel records the fatal signal",
+    "gcore records the signal that last stopped the process under GDB",
+    "GDB's NT_SIGINFO comes from the stop GDB reported (under run: SIGTRAP, SIGINT, a crash signal; after attach and an interrupt: that signal); the kernel records the fatal signal",
     "gdb/linux-tdep.c: linux_corefile_thread, linux_get_siginfo_data; §4.3 row 25",
   ),
   "gdb.xsave-size": def(
