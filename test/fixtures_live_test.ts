@@ -14,6 +14,7 @@ import { parseFilter } from "../lib/policy/filter.ts";
 import { isPossible, predict } from "../lib/policy/predict.ts";
 import { parseSmaps } from "../lib/smaps/parse.ts";
 import { digestFile } from "../runtime/digest.ts";
+import { withCoreLock } from "./_core_lock.ts";
 
 const SCRIPT = new URL("./fixtures/make_fixtures.sh", import.meta.url).pathname;
 const TOOLS = ["bash", "gcc", "gdb", "readelf"];
@@ -83,11 +84,14 @@ Deno.test({
   async fn() {
     const tmp = await Deno.makeTempDir({ prefix: "coredelta-live-" });
     try {
-      const run = await new Deno.Command("bash", {
-        args: [SCRIPT, "--out", tmp, "--filters", "0x33", "--no-gzip"],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      // Kernel cores are made: hold the core_pattern lock shared.
+      const run = await withCoreLock(() =>
+        new Deno.Command("bash", {
+          args: [SCRIPT, "--out", tmp, "--filters", "0x33", "--no-gzip"],
+          stdout: "piped",
+          stderr: "piped",
+        }).output()
+      );
       const stderr = new TextDecoder().decode(run.stderr);
       if (run.code === 77) {
         const why = stderr.trim().split("\n").filter((l) => l.includes("SKIP")).pop() ?? stderr;
