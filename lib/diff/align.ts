@@ -112,6 +112,8 @@ export interface PageComparison {
   readonly runsTotal: number;
   /** Pages missing from one side's truncated file but not the other's (a cut copy of itself: 0). */
   readonly truncatedOneSide: number;
+  /** Of the differing pages, how many are all zeros in A / in B (holes in a kernel core). */
+  readonly differentZero: { readonly a: number; readonly b: number };
 }
 
 /**
@@ -132,6 +134,7 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   };
   const runs: PageRun[] = [];
   let runsTotal = 0, truncatedOneSide = 0;
+  const differentZero = { a: 0, b: 0 };
   let run: { start: bigint; end: bigint; pages: number } | undefined;
   const close = () => {
     if (!run) return;
@@ -155,6 +158,8 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
       else {
         tally.different++;
         differs = true;
+        if (pa.zero) differentZero.a++;
+        if (pb.zero) differentZero.b++;
       }
     } else if (pa.kind === "saved") {
       if (pa.zero) tally.zeroVsMissing++;
@@ -175,5 +180,5 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   }
   close();
   if (r.end > addr) tally.neither += Number((r.end - addr + PAGE - 1n) / PAGE);
-  return { tally, runs, runsTotal, truncatedOneSide };
+  return { tally, runs, runsTotal, truncatedOneSide, differentZero };
 }

@@ -294,7 +294,19 @@ export function explainRange(r: Aligned, pc: PageComparison, ctx: RangeContext):
   if (pc.tally.different > 0) {
     const flags = (a?.seg.flags ?? 0) | (b?.seg.flags ?? 0);
     const reasons: Reason[] = [];
-    if (flags & PF_W) {
+    const { kernel } = ctx.roles;
+    if (
+      kernel && !ctx.fileName && !(flags & PF_W) && pc.differentZero[kernel] === pc.tally.different
+    ) {
+      // Anonymous memory that cannot change (not writable), zeros only in the kernel core: holes.
+      reasons.push(
+        reason(
+          "kernel.hole-not-present",
+          "the kernel leaves a hole (zeros) for an anonymous page with no page present at its dump moment (get_dump_page() with FOLL_DUMP: an empty PTE gives no page), e.g. lazily freed (MADV_FREE) pages reclaimed between the dumps (checked: anonymous, not writable, every differing page is zeros in the kernel core only)",
+          "inferred",
+        ),
+      );
+    } else if (flags & PF_W) {
       reasons.push(
         reason(
           "timing.volatile-content",

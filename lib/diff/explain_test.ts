@@ -87,3 +87,29 @@ Deno.test("run vs attach from psargs and signals; psargs fit the rule of each", 
   const long = "/" + "d".repeat(90);
   assert.ok(psargsFit(long.slice(0, 79), long.slice(0, 80), "attach"));
 });
+
+Deno.test("a page that is a hole only in the kernel core of anonymous memory that cannot change: kernel.hole-not-present", () => {
+  const page = (zero: boolean, hash: bigint) => ({ hash, zero });
+  const withPages = (s: Side, pages: { hash: bigint; zero: boolean }[]): Side => ({
+    seg: s.seg,
+    pages: {
+      index: s.pages.index,
+      hashes: BigUint64Array.from(pages.map((p) => p.hash)),
+      zero: Uint8Array.from(pages.map((p) => (p.zero ? 1 : 0))),
+    },
+  });
+  const codesOf = (flags: number, fileName?: string) => {
+    const k = withPages(side(V, 0x2000n, 0x2000n, flags), [page(true, 1n), page(false, 5n)]);
+    const g = withPages(side(V, 0x2000n, 0x2000n, flags | 4), [page(false, 9n), page(false, 5n)]);
+    const r: Aligned = { start: V, end: V + 0x2000n, a: k, b: g };
+    return explainRange(r, comparePages(r), {
+      expectation: "kernel-vs-gdb",
+      roles: { kernel: "a", gdb: "b" },
+      ...(fileName ? { fileName } : {}),
+    }).filter((d) => d.kind === "content").flatMap((d) => d.reasons.map((x) => x.code));
+  };
+  assert.deepEqual(codesOf(0), ["kernel.hole-not-present"], "---p written then PROT_NONE");
+  assert.deepEqual(codesOf(4 | 1), ["kernel.hole-not-present"], "anonymous r-x (JIT code)");
+  assert.deepEqual(codesOf(4 | 2), ["timing.volatile-content"], "writable: may have changed");
+  assert.deepEqual(codesOf(4, "/usr/lib/x.so"), [], "file-backed pages are faulted in, no holes");
+});

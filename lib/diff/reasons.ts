@@ -74,6 +74,7 @@ export type ReasonCode =
   | "layout.kernel-only-note"
   | "layout.gdb-only-note"
   | "layout.truncated"
+  | "kernel.hole-not-present"
   | "timing.volatile-content"
   | "timing.registers"
   | "timing.process-state"
@@ -151,6 +152,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "never-written private memory has no anon_vma, so the kernel saves nothing",
     "anon-private applies only with vma->anon_vma; untouched and read-only-touched memory has none",
     "fs/coredump.c: vma_dump_size; §1.5, §4.3 row 11",
+  ),
+  "kernel.hole-not-present": def(
+    "an anonymous page is a hole (zeros) in the kernel core but has data in the gcore",
+    "get_dump_page() uses FOLL_DUMP: in an anonymous VMA an empty PTE at the dump moment gives no page, and the kernel skips it as a hole (reads as zeros); memory that cannot be written was not rewritten, its page was dropped (e.g. MADV_FREE pages reclaimed)",
+    "fs/coredump.c: dump_user_range; mm/gup.c: get_dump_page, no_page_table; §1.6",
   ),
   // GDB rules (dump_mapping_p and its callers).
   "gdb.no-anonymous-field": def(
