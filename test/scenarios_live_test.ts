@@ -512,9 +512,9 @@ live(
 live(
   "a page migrating at the dump moment (a hole in the kernel core) of memory that cannot change is explained",
   async () => {
-    // The flaky live test's cause: get_dump_page() leaves a hole for an anonymous page whose PTE is
-    // a migration entry (compaction under load). Made here by zeroing that page in a copy of the
-    // real kernel core: the 'anon_written_protnone' mapping (---p, written before mprotect).
+    // get_dump_page() leaves a hole for an anonymous page with an empty PTE at the dump moment.
+    // Made here by zeroing that page in a copy of the real kernel core: the
+    // 'anon_written_protnone' mapping (---p, written before mprotect) cannot change otherwise.
     const { dir } = await scenarios();
     const at = await start("m32", "anon_written_protnone");
     const h = (await phdrs(`${dir}/m32/kernel.core`)).find((x) => x.vaddr === at)!;
