@@ -532,3 +532,21 @@ live(
     ]);
   },
 );
+
+live(
+  "no filter given: the one the kernel core fits is inferred, naming the equivalent ones",
+  async () => {
+    const { dir } = await scenarios();
+    const r = await pair("gdbset", "kernel.core", "gdb.core", {
+      smaps: await Deno.readTextFile(`${dir}/gdbset/smaps.txt`),
+    });
+    const f = r.context.inferred?.find((i) => i.setting === "filter");
+    assert.ok(f, JSON.stringify(r.context));
+    assert.equal(f.value, "0x3f", "0x7f and 0x3f differ only in hugetlb-shared, unused here");
+    assert.match(f.text, /0x7f/);
+    assert.equal(r.context.filter, "0x3f");
+    assert.ok(!r.context.warnings.some((w) => w.includes("assume the default 0x33")));
+    assert.deepEqual(unexplained(r), []);
+    assert.equal(r.verdict, "pass");
+  },
+);

@@ -97,6 +97,9 @@ export function resolveSettings(
     // Every filter value when smaps is small enough; the common ones otherwise.
     const all = mappings.length <= 2000 ? Array.from({ length: 0x200 }, (_, i) => i) : [];
     const fitting = [...COMMON_FILTERS, ...all].find((f) => kFit(f) === 0);
+    // Bits no mapping of this process uses cannot be told apart: name the common alternatives.
+    const also = COMMON_FILTERS.filter((f) => f !== fitting && kFit(f) === 0).map(hex);
+    const alsoText = also.length ? `; ${also.join(", ")} fit as well` : "";
     if (fitting !== undefined && fitting !== filter) {
       if (given.filter !== undefined) {
         contradictions.push({
@@ -105,7 +108,7 @@ export function resolveSettings(
           fits: hex(fitting),
           text: `the kernel core fits coredump_filter ${hex(fitting)}; you gave ${
             hex(given.filter)
-          } (${base} mapping(s) do not fit it): explaining with ${hex(fitting)}`,
+          } (${base} mapping(s) do not fit it${alsoText}): explaining with ${hex(fitting)}`,
         });
       } else {
         inferred.push({
@@ -113,7 +116,7 @@ export function resolveSettings(
           value: hex(fitting),
           text: `no coredump_filter given: the kernel core fits ${hex(fitting)}, not the default ${
             hex(DEFAULT_FILTER)
-          }`,
+          }${alsoText}`,
         });
       }
       filter = fitting;
