@@ -81,8 +81,10 @@ Deno.test("run vs attach from psargs and signals; psargs fit the rule of each", 
   assert.ok(!psargsFit(k.process!.psargs, "/bin/other -v", "run"));
   // Only a trailing space apart: started under GDB.
   assert.ok(psargsFit("/bin/app x ", "/bin/app x", "run"));
-  // No arguments: the attach SIGSTOP tells.
+  // No arguments: the attach SIGSTOP tells, or a stop by another signal (it ran under GDB).
   assert.equal(gdbStart(core("/bin/app ", 11), core("/bin/app", 19)).how, "attach");
+  assert.equal(gdbStart(core("/bin/app ", 11), core("/bin/app", 5, 5)).how, "run");
+  assert.ok(psargsFit("/bin/app ", "/bin/app", "run"));
   // argv[0] longer than the 79 bytes the kernel keeps.
   const long = "/" + "d".repeat(90);
   assert.ok(psargsFit(long.slice(0, 79), long.slice(0, 80), "attach"));

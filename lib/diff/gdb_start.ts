@@ -14,6 +14,7 @@
  */
 
 import type { CoreFile } from "../elf/core.ts";
+import { signalName } from "../elf/signals.ts";
 
 /** How GDB reached the process, with the evidence. */
 export interface GdbStart {
@@ -74,6 +75,13 @@ export function gdbStart(kernel: CoreFile, gdb: CoreFile): GdbStart {
   }
   if (sig === SIGSTOP && gdb.threads.every((t) => t.status.cursig === 0)) {
     return { how: "attach", basis: "every thread's last stop is the attach SIGSTOP" };
+  }
+  if (gp.length > 0 && kp.trimEnd() === gp && sig !== undefined && sig !== SIGSTOP) {
+    // No arguments: psargs cannot tell; a stop by another signal means it ran under GDB.
+    return {
+      how: "run",
+      basis: `no arguments; GDB's last stop was ${signalName(sig)}, not the attach SIGSTOP`,
+    };
   }
   return { how: "unknown", basis: "psargs and signals fit neither run nor attach" };
 }
