@@ -412,6 +412,7 @@ for (
         } else assert.notEqual(g.status, "truncated");
       }
       assert.ok(!r.notes.some((n) => /^thread \d+ only in B/.test(n.text)));
+      await assertTrueRules(set, "kernel.core", "gdb.core", r);
       if (inNotes) {
         const cut = r.notes.find((n) => n.reasons.some((x) => x.code === "layout.truncated"));
         assert.ok(cut && !cut.expected && !cut.unexplained, "the skipped notes are said");
@@ -450,6 +451,12 @@ live("rungdb: started under gdb is told from attach, psargs get the run rule", a
     assert.match(ps.text, /GDB started the process/);
     assert.ok(!r.notes.some((n) => n.reasons.some((x) => x.code === "gdb.attach-sigstop")));
   }
+  await assertTrueRules(
+    "rungdb",
+    "kernel.core",
+    "gdb.core",
+    await pair("rungdb", "kernel.core", "gdb.core", await withSmaps("rungdb")),
+  );
   const attached = await pair("m32", "kernel.core", "gdb.core");
   const ps = attached.notes.find((n) => n.text.startsWith("NT_PRPSINFO psargs"))!;
   assert.deepEqual(ps.reasons.map((x) => x.code), ["gdb.psargs-after-attach"]);
@@ -470,6 +477,7 @@ live(
     const r = await pair("thp", "kernel.core", "gdb.core", await withSmaps("thp"));
     assert.deepEqual(unexplained(r), []);
     assert.equal(r.verdict, "pass");
+    await assertTrueRules("thp", "kernel.core", "gdb.core", r);
   },
 );
 
