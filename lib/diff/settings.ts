@@ -25,22 +25,31 @@ import type { Contradiction, InferredSetting, Reason } from "./model.ts";
 
 /** What was given (each may be missing). */
 export interface GivenSettings {
+  /** The process's `coredump_filter`. */
   readonly filter?: number;
+  /** GDB `use-coredump-filter`. */
   readonly gdbUseFilter?: boolean;
+  /** GDB `dump-excluded-mappings`. */
   readonly gdbDumpExcluded?: boolean;
+  /** Kernel rule set (default `kernel`). */
   readonly kernelProfile?: KernelProfile;
 }
 
 /** The settings to explain with, and how they were arrived at. */
 export interface ResolvedSettings {
+  /** The filter to explain with. */
   readonly filter: number;
+  /** GDB's settings to explain with. */
   readonly gdb: Required<GdbSettings>;
+  /** Kernel rule set. */
   readonly kernelProfile: KernelProfile;
   /** True when a setting used for the gcore's predictions was inferred, not given or default. */
   readonly gdbInferred: boolean;
   /** True when the filter used was inferred or replaced a contradicted one. */
   readonly filterInferred: boolean;
+  /** Settings not given that the pair shows. */
   readonly inferred: InferredSetting[];
+  /** Given settings the pair contradicts. */
   readonly contradictions: Contradiction[];
 }
 
@@ -205,7 +214,9 @@ export interface PairSettings {
   readonly settings: ProducerSettings;
   /** Which producer's predictions rest on inferred settings. */
   readonly certainty: { kernel?: "inferred"; gdb?: "inferred" };
+  /** Settings not given that the pair shows. */
   readonly inferred?: InferredSetting[];
+  /** Given settings the pair contradicts. */
   readonly contradictions?: Contradiction[];
   /** Warnings that no longer hold (the default filter was replaced by what the core fits). */
   readonly dropWarnings: readonly string[];
