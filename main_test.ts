@@ -53,18 +53,21 @@ Deno.test("inspect of a non-core or missing file exits 2 naming the field and of
 });
 
 Deno.test("inspect leaves no temporary files behind for compressed cores", async () => {
+  // TMPDIR is set for a child process only: changing this process's environment would move the
+  // temporary files of every test running in parallel into this directory (a --parallel race).
   const tmp = await Deno.makeTempDir();
-  const saved = Deno.env.get("TMPDIR");
-  Deno.env.set("TMPDIR", tmp);
+  const inspect = (path: string) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./main.ts", import.meta.url).pathname, "inspect", path],
+      env: { TMPDIR: tmp },
+      stdout: "null",
+      stderr: "null",
+    }).output();
   try {
-    const a = capture();
-    assert.equal(await main(["inspect", fixturePath("f023", "gdb.core.gz")], a.io), 0);
-    const b = capture();
-    assert.equal(await main(["inspect", "main.ts"], b.io), 2);
+    assert.equal((await inspect(fixturePath("f023", "gdb.core.gz"))).code, 0);
+    assert.equal((await inspect(new URL("./main.ts", import.meta.url).pathname)).code, 2);
     assert.deepEqual([...Deno.readDirSync(tmp)], []);
   } finally {
-    if (saved === undefined) Deno.env.delete("TMPDIR");
-    else Deno.env.set("TMPDIR", saved);
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -13,7 +13,7 @@ import { type AppDeps, type AppEnv, DEFAULT_LIMITS, jsonLogger, type Services } 
 import { systemClock } from "./clock.ts";
 import { formRoutes } from "./form.ts";
 import { Slots } from "./slots.ts";
-import { ProblemError, problemResponse, toProblem } from "./problem.ts";
+import { echo, ProblemError, problemResponse, toProblem } from "./problem.ts";
 import { coresRoutes } from "./routes/cores.ts";
 import { diffRoutes } from "./routes/diff.ts";
 import { metaRoutes } from "./routes/meta.ts";
@@ -69,6 +69,76 @@ function requestContext(services: Services, shutdown: AbortSignal | undefined): 
       });
     }
   };
+}
+
+/** The Content-Security-Policy of HTML that sets none itself (the report, `/docs`): inline style only. */
+export const HTML_CSP: string = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  "img-src data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/**
+ * Security headers on every response: `nosniff` and no referrer everywhere; HTML without its own
+ * policy (the HTML report, `/docs`) gets {@link HTML_CSP}, so nothing a core holds can run script
+ * or be framed.
+ */
+const securityHeaders: MiddlewareHandler<AppEnv> = async function securityHeaders(c, next) {
+  await next();
+  const h = c.res.headers;
+  if (!h.has("x-content-type-options")) h.set("x-content-type-options", "nosniff");
+  if (!h.has("referrer-policy")) h.set("referrer-policy", "no-referrer");
+  if (/^text\/html/i.test(h.get("content-type") ?? "") && !h.has("content-security-policy")) {
+    h.set("content-security-policy", HTML_CSP);
+  }
+};
+
+/** Longest request target, total header bytes and header count served (below the HTTP server's own). */
+export const HEAD_LIMITS = { targetBytes: 8192, headerBytes: 16384, headerCount: 64 } as const;
+
+/** Refuses over-long request targets and headers with a problem (and closes the connection). */
+const headLimits: MiddlewareHandler<AppEnv> = async function headLimits(c, next) {
+  const url = c.req.url;
+  const target = url.length - new URL(url).origin.length;
+  if (target > HEAD_LIMITS.targetBytes) {
+    throw new ProblemError(
+      "uri-too-long",
+      `The request target is longer than the limit of ${HEAD_LIMITS.targetBytes} bytes`,
+      { limit: HEAD_LIMITS.targetBytes },
+      { connection: "close" },
+    );
+  }
+  let bytes = 0, count = 0;
+  c.req.raw.headers.forEach((v, k) => {
+    bytes += k.length + v.length + 4;
+    count++;
+  });
+  if (bytes > HEAD_LIMITS.headerBytes || count > HEAD_LIMITS.headerCount) {
+    throw new ProblemError(
+      "headers-too-large",
+      `The request headers are over the limit of ${HEAD_LIMITS.headerBytes} bytes or ${HEAD_LIMITS.headerCount} fields`,
+      { limit: HEAD_LIMITS.headerBytes },
+      { connection: "close" },
+    );
+  }
+  await next();
+};
+
+/** The methods routed for `path` (empty: no route at all), from the app's route table. */
+function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
+  const out = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === "ALL" || r.path.includes("*")) continue;
+    const re = new RegExp(
+      `^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+")}/?$`,
+    );
+    if (re.test(path)) out.add(r.method);
+  }
+  if (out.has("GET")) out.add("HEAD");
+  return [...out].sort();
 }
 
 /** The web form's static page: the same document at `/` and `/reports/{id}`. */
@@ -127,6 +197,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const app = new Hono<AppEnv>();
   app.use(requestContext(services, deps.signal));
+  app.use(securityHeaders);
+  app.use(headLimits);
   const draining = deps.draining ?? (() => deps.signal?.aborted ?? false);
   app.use(async function refuseWhileDraining(c, next) {
     if (draining() && c.req.path !== "/health") {
@@ -155,9 +227,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/v1/reports", reportsRoutes(services));
 
   app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length > 0) {
+      c.set("problem", "method-not-allowed");
+      return problemResponse({
+        ...toProblem(
+          new ProblemError(
+            "method-not-allowed",
+            `${echo(c.req.method, 16)} is not allowed here; use ${allow.join(", ")}`,
+            { allow },
+          ),
+        ).problem,
+        instance: `urn:uuid:${c.get("requestId")}`,
+      }, { allow: allow.join(", ") });
+    }
     c.set("problem", "not-found");
     return problemResponse({
-      ...toProblem(new ProblemError("not-found", `No route for ${c.req.method} ${c.req.path}`))
+      ...toProblem(
+        new ProblemError("not-found", `No route for ${c.req.method} ${echo(c.req.path, 120)}`),
+      )
         .problem,
       instance: `urn:uuid:${c.get("requestId")}`,
     });

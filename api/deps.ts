@@ -27,6 +27,10 @@ export interface Limits {
   readonly requestTimeoutMs: number;
   /** Most digests computed at once; further uploads wait (unread) for a slot. Bounds memory. */
   readonly maxConcurrentDigests: number;
+  /** Longest wait for the next body bytes before the request is answered 408 (a stalled client). */
+  readonly idleTimeoutMs: number;
+  /** A digest whose client sends nothing for this long gives its slot up until bytes arrive. */
+  readonly slotIdleMs: number;
 }
 
 /** The limits the service starts with. */
@@ -39,6 +43,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxJsonBytes: 65 * 1024 ** 2,
   requestTimeoutMs: 30 * 60 * 1000,
   maxConcurrentDigests: 4,
+  idleTimeoutMs: 20_000,
+  slotIdleMs: 1000,
 };
 
 /** One structured log record; written as one JSON line. Never holds request bodies. */

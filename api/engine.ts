@@ -63,14 +63,23 @@ export function contextFromTexts(t: Readonly<Record<string, string | undefined>>
  * Context input from a JSON request body.
  *
  * @param obj the parsed body
+ * @param limits longest smaps text and option value
  */
-export function contextFromJson(obj: Record<string, unknown>): ContextInput {
+export function contextFromJson(
+  obj: Record<string, unknown>,
+  limits: { readonly maxSmapsBytes: number; readonly maxFieldBytes: number } = {
+    maxSmapsBytes: 64 * 1024 ** 2,
+    maxFieldBytes: 4096,
+  },
+): ContextInput {
+  // Every member is bounded as the multipart text parts are (a 413 naming it).
+  const field = (name: string) => stringMember(obj, name, false, limits.maxFieldBytes);
   return {
-    smaps: stringMember(obj, "smaps"),
-    filter: stringMember(obj, "filter"),
-    expect: stringMember(obj, "expect"),
-    producer: stringMember(obj, "producer"),
-    kernelProfile: stringMember(obj, "kernelProfile"),
+    smaps: stringMember(obj, "smaps", false, limits.maxSmapsBytes),
+    filter: field("filter"),
+    expect: field("expect"),
+    producer: field("producer"),
+    kernelProfile: field("kernelProfile"),
     gdbUseFilter: booleanMember(obj, "gdbUseFilter"),
     gdbDumpExcluded: booleanMember(obj, "gdbDumpExcluded"),
   };

@@ -184,11 +184,11 @@ Deno.test("a served process survives hang-ups and a hostile core (found by the f
   const dir = await Deno.makeTempDir({ prefix: "coredelta-faults-" });
   const s = await spawnServe(`${dir}/data`, ["--drain", "2"]);
   try {
+    // The bad note comes after complete ones: like readelf, the notes before it are kept and the
+    // rest is reported as garbage (issue 12 item 12), never a loop or a crash.
     const hostile = await send(s.port, "POST", "/v1/cores", wrappingNoteCore());
-    assert.equal(hostile.status, 422, hostile.body);
-    const p = JSON.parse(hostile.body);
-    assert.equal(p.type, `${PROBLEM}elf-format`);
-    assert.equal(p.field, "n_namesz");
+    assert.equal(hostile.status, 201, hostile.body);
+    assert.match(hostile.body, /n_namesz 0xffffdbff/);
     const core = loadCore("f033", "kernel");
     for (let i = 0; i < 3; i++) {
       const c = await RawClient.connect(s.port);

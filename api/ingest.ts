@@ -9,10 +9,12 @@
 
 import type { Context } from "hono";
 import { encodeDigest } from "../lib/digest/codec.ts";
+import { minimalDigest } from "../lib/digest/minimal.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
-import { ProblemError } from "./problem.ts";
+import { echo, ProblemError } from "./problem.ts";
+import { runWhileFlowing } from "./slots.ts";
 import { countedBody, tapToFile } from "./uploads.ts";
 
 /** A digest made from an upload, not yet stored. */
@@ -40,6 +42,7 @@ export interface StoredDigest {
  * @param services limits
  * @param tempDir the request's temporary directory
  * @param rawName file name of the raw copy in `tempDir`, when the raw core is kept
+ * @param signal stops the digest (the upload failed: client gone, timeout)
  * @returns the digest and where the raw copy is
  */
 export async function ingest(
@@ -47,6 +50,7 @@ export async function ingest(
   services: Services,
   tempDir: string,
   rawName?: string,
+  signal?: AbortSignal,
 ): Promise<Ingested> {
   let rawPath: string | undefined;
   if (rawName !== undefined) {
@@ -54,8 +58,16 @@ export async function ingest(
     const file = await Deno.open(rawPath, { write: true, createNew: true, mode: 0o600 });
     stream = stream.pipeThrough(tapToFile(file));
   }
-  const digest = await services.digestSlots.run(() =>
-    digestInput(stream, { maxBytes: services.limits.maxCoreBytes, tempDir })
+  const digest = await runWhileFlowing(
+    services.digestSlots,
+    stream,
+    services.limits.slotIdleMs,
+    (gated) =>
+      digestInput(gated, {
+        maxBytes: services.limits.maxCoreBytes,
+        tempDir,
+        ...(signal ? { signal } : {}),
+      }),
   );
   return { digest, rawPath };
 }
@@ -68,7 +80,11 @@ export async function ingest(
  * @returns the stored digest
  */
 export async function storeDigest(services: Services, ingested: Ingested): Promise<StoredDigest> {
-  const entry = await services.storage.put("digest", encodeDigest(ingested.digest));
+  // Without the raw core, store only what the diff needs: no register contents, no bytes after the
+  // core's end (their length and hash only).
+  const kept = ingested.rawPath !== undefined;
+  const stored = kept ? ingested.digest : await minimalDigest(ingested.digest);
+  const entry = await services.storage.put("digest", encodeDigest(stored));
   if (ingested.rawPath !== undefined) await services.storage.keepCore(entry.id, ingested.rawPath);
   return { id: entry.id, digest: ingested.digest, kept: ingested.rawPath !== undefined };
 }
@@ -105,13 +121,20 @@ export function requestBody(c: Context<AppEnv>, services: Services): ReadableStr
   const max = services.limits.maxUploadBytes;
   const declared = c.req.header("content-length");
   if (declared !== undefined && Number(declared) > max) {
+    // The body is not read: the connection closes, as the header says.
     throw new ProblemError("too-large", `The upload is larger than the limit of ${max} bytes`, {
       limit: max,
       what: "upload",
-    });
+    }, { connection: "close" });
   }
   const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([]);
-  return countedBody(body, max, c.get("deadline"), (n) => c.set("bytesIn", c.get("bytesIn") + n));
+  return countedBody(
+    body,
+    max,
+    c.get("deadline"),
+    (n) => c.set("bytesIn", c.get("bytesIn") + n),
+    services.limits.idleTimeoutMs,
+  );
 }
 
 /**
@@ -123,11 +146,12 @@ export function requestBody(c: Context<AppEnv>, services: Services): ReadableStr
  * @returns the boolean
  */
 export function booleanParam(name: string, v: string | undefined, fallback: boolean): boolean {
-  if (v === undefined || v === "") return fallback;
+  // Absent is the default; present but empty (`?keep=`) is a mistake, not a choice.
+  if (v === undefined) return fallback;
   const s = v.trim().toLowerCase();
   if (["true", "1", "on", "yes"].includes(s)) return true;
   if (["false", "0", "off", "no"].includes(s)) return false;
-  throw new ProblemError("option", `${name} must be true or false (got ${JSON.stringify(v)})`, {
+  throw new ProblemError("option", `${name} must be true or false (got ${echo(v)})`, {
     field: name,
   });
 }

@@ -10,7 +10,7 @@
 
 import { make, type MultipartError, type PartInfo } from "multipasta";
 import { TooLargeError } from "../lib/bytes/streams.ts";
-import { PartError, ProblemError } from "./problem.ts";
+import { echo, PartError, ProblemError } from "./problem.ts";
 import { PushStream, TextCollector } from "./uploads.ts";
 
 /** What a multipart body may hold. */
@@ -112,7 +112,7 @@ export async function readMultipart<T>(
       const name = info.name;
       if (failure) return () => {};
       if (seen.has(name)) {
-        fail(new ProblemError("bad-multipart", `Part ${JSON.stringify(name)} appears twice`));
+        fail(new ProblemError("bad-multipart", `Part ${echo(name)} appears twice`));
         return () => {};
       }
       seen.add(name);
@@ -135,7 +135,7 @@ export async function readMultipart<T>(
       const max = spec.texts[name];
       if (max === undefined) {
         fail(
-          new ProblemError("bad-multipart", `Unknown part ${JSON.stringify(name)}`, {
+          new ProblemError("bad-multipart", `Unknown part ${echo(name)}`, {
             part: name,
           }),
         );
@@ -172,7 +172,7 @@ export async function readMultipart<T>(
     if (!done) throw multipartProblem({ _tag: "EndNotReached" }, spec.maxParts);
     for (const name of spec.required) {
       if (!seen.has(name)) {
-        throw new ProblemError("bad-multipart", `Part ${JSON.stringify(name)} is required`, {
+        throw new ProblemError("bad-multipart", `Part ${echo(name)} is required`, {
           part: name,
         });
       }

@@ -6,7 +6,7 @@
  */
 
 import { parseAccept } from "hono/utils/accept";
-import { ProblemError } from "./problem.ts";
+import { echo, ProblemError } from "./problem.ts";
 
 /** Media types a client may ask for, per format. */
 const ACCEPTED: Record<string, readonly string[]> = {
@@ -41,7 +41,7 @@ export function chooseFormat<F extends string>(
     if ((formats as readonly string[]).includes(query)) return query as F;
     throw new ProblemError(
       "option",
-      `format must be one of ${formats.join(", ")} (got ${JSON.stringify(query)})`,
+      `format must be one of ${formats.join(", ")} (got ${echo(query)})`,
       { field: "format" },
     );
   }

@@ -32,11 +32,14 @@ export const PROBLEM_TYPES = {
   "option": { status: 400, title: "Invalid option" },
   "unauthorized": { status: 401, title: "Missing or invalid bearer token" },
   "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
   "not-acceptable": { status: 406, title: "No acceptable representation" },
   "timeout": { status: 408, title: "Request body not received in time" },
   "too-large": { status: 413, title: "Content too large" },
   "too-many-parts": { status: 413, title: "Too many multipart parts" },
+  "uri-too-long": { status: 414, title: "Request target too long" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "headers-too-large": { status: 431, title: "Request header fields too large" },
   "elf-format": { status: 422, title: "Malformed ELF core" },
   "smaps-syntax": { status: 422, title: "Malformed smaps text" },
   "digest-format": { status: 422, title: "Malformed digest" },
@@ -123,9 +126,50 @@ export class PartError extends Error {
 const hexValue = (v: unknown): unknown =>
   typeof v === "bigint" ? `0x${v.toString(16)}` : typeof v === "number" ? `0x${v.toString(16)}` : v;
 
+/** Longest input prefix a problem quotes. */
+export const ECHO_CHARS = 64;
+
+/**
+ * Quotes a client-supplied value for a problem detail: JSON-escaped (control characters and quotes
+ * escaped), at most {@link ECHO_CHARS} characters of it, and how long it was when cut.
+ *
+ * @param value what the client sent
+ * @param max most characters quoted
+ * @returns e.g. `"abc"` or `"aaaa…" (60000000 characters)`
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(echo("a\u001b[2J"), '"a\\u001b[2J"');
+ * assert.equal(echo("x".repeat(100), 4), '"xxxx…" (100 characters)');
+ * ```
+ */
+export function echo(value: string, max = ECHO_CHARS): string {
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, max) + "…")} (${value.length} characters)`;
+}
+
+/** Longest `detail`, and longest string extension member, a problem carries. */
+const MAX_DETAIL = 1024, MAX_MEMBER = 256;
+
+/** Cuts an over-long string (a last line of defence; call sites quote with {@link echo}). */
+function clamp(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (cut, ${s.length} characters)`;
+}
+
 function build(code: ProblemCode, detail: string, ext: Record<string, unknown>): Problem {
   const t = PROBLEM_TYPES[code];
-  return { type: PROBLEM_BASE + code, title: t.title, status: t.status, detail, ...ext };
+  const members: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ext)) {
+    members[k] = typeof v === "string" ? clamp(v, MAX_MEMBER) : v;
+  }
+  return {
+    type: PROBLEM_BASE + code,
+    title: t.title,
+    status: t.status,
+    detail: clamp(detail, MAX_DETAIL),
+    ...members,
+  };
 }
 
 /** Extension members an input error carries (where in the input it is wrong). */
@@ -172,7 +216,8 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
   if (err instanceof InputError && err.code in PROBLEM_TYPES) {
     return {
       problem: build(err.code as ProblemCode, err.message, inputExtensions(err)),
-      headers: {},
+      // The rest of an over-long body is not read: the connection cannot be reused.
+      headers: err instanceof TooLargeError ? { connection: "close" } : {},
     };
   }
   if (err instanceof InputError) {

@@ -39,14 +39,81 @@ export class Slots {
    * ```
    */
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    const release = await this.acquire();
     try {
       return await work();
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Takes a slot, waiting for one if all are busy.
+   *
+   * @returns gives the slot back (once; later calls do nothing)
+   */
+  async acquire(): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
       const next = this.#waiting.shift();
       if (next) next();
       else this.#free++;
-    }
+    };
+  }
+}
+
+/**
+ * Runs a digest of `body` in a slot that is held only while bytes flow: when the client sends
+ * nothing for `idleMs`, the slot goes to the next upload, and is taken back (waiting if need be)
+ * when bytes arrive. Slow or stalled clients then cannot hold every slot.
+ *
+ * @param slots the semaphore
+ * @param body the upload
+ * @param idleMs how long a read may wait before the slot is given up
+ * @param work the digest, reading the gated stream
+ * @returns what `work` returned
+ */
+export async function runWhileFlowing<T>(
+  slots: Slots,
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  work: (gated: ReadableStream<Uint8Array>) => Promise<T>,
+): Promise<T> {
+  let release: (() => void) | undefined = await slots.acquire();
+  let finished = false;
+  const reader = body.getReader();
+  const gated = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      const timer = setTimeout(() => {
+        release?.();
+        release = undefined;
+      }, idleMs);
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!release) {
+        const got = await slots.acquire();
+        // The digest may have ended (failed, cancelled) while this read waited: never keep a slot.
+        if (finished) return got();
+        release = got;
+      }
+      if (r.done) ctl.close();
+      else ctl.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  try {
+    return await work(gated);
+  } finally {
+    finished = true;
+    release?.();
+    release = undefined;
   }
 }

@@ -27,6 +27,7 @@ function abortReason(signal: AbortSignal): unknown {
  * @param maxBytes largest body accepted
  * @param signal aborts reading (deadline, shutdown)
  * @param onBytes called with each chunk's size
+ * @param idleMs longest wait for the next chunk: past it the body stops with a 408 `timeout`
  * @returns the counted body
  */
 export function countedBody(
@@ -34,6 +35,7 @@ export function countedBody(
   maxBytes: number,
   signal: AbortSignal,
   onBytes: (n: number) => void = () => {},
+  idleMs = Infinity,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let total = 0;
@@ -53,6 +55,18 @@ export function countedBody(
   return new ReadableStream<Uint8Array>({
     async pull(ctl) {
       let r: ReadableStreamReadResult<Uint8Array>;
+      // A client that stops sending is cut off after `idleMs`, however long the whole body may take.
+      const idle = Number.isFinite(idleMs)
+        ? setTimeout(() => {
+          stopped ??= new ProblemError(
+            "timeout",
+            `No request body bytes arrived for ${Math.round(idleMs / 1000)} s`,
+            { limit: idleMs },
+            { connection: "close" },
+          );
+          reader.cancel(stopped).catch(() => {});
+        }, idleMs)
+        : undefined;
       try {
         r = await reader.read();
       } catch {
@@ -62,6 +76,8 @@ export function countedBody(
             new ProblemError("client-closed", "The request body ended before it was complete"),
         );
         return;
+      } finally {
+        clearTimeout(idle);
       }
       if (stopped !== undefined) {
         release();
@@ -95,7 +111,15 @@ export interface SoftEnded {
   readonly stream: ReadableStream<Uint8Array>;
   /** Why the source stopped early, if it did. */
   failure(): unknown;
+  /** Aborted when the source fails (client gone, timeout): work on what already arrived stops. */
+  readonly signal: AbortSignal;
 }
+
+/**
+ * Bytes of the body read ahead of the digester, so that a client that hangs up is noticed while the
+ * digester is still busy with what came before (a decompression bomb's first kilobytes).
+ */
+const READ_AHEAD = 1024 * 1024;
 
 /**
  * Turns a failure of `source` into a normal end of stream, remembering the error. A consumer that
@@ -108,20 +132,32 @@ export interface SoftEnded {
 export function softEnd(source: ReadableStream<Uint8Array>): SoftEnded {
   const reader = source.getReader();
   let failure: unknown;
+  const failed = new AbortController();
+  // The consumer may cancel (a bad header seen in the first chunk) while a read is pending: the
+  // read then settles into a closed stream, which is neither a failure nor a reason to throw.
+  let cancelled = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(ctl) {
+      let r: ReadableStreamReadResult<Uint8Array>;
       try {
-        const r = await reader.read();
-        if (r.done) ctl.close();
-        else ctl.enqueue(r.value);
+        r = await reader.read();
       } catch (e) {
+        if (cancelled) return;
         failure ??= e;
+        failed.abort(e);
         ctl.close();
+        return;
       }
+      if (cancelled) return;
+      if (r.done) ctl.close();
+      else ctl.enqueue(r.value);
     },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
-  return { stream, failure: () => failure };
+    cancel: (reason) => {
+      cancelled = true;
+      return reader.cancel(reason);
+    },
+  }, new ByteLengthQueuingStrategy({ highWaterMark: READ_AHEAD }));
+  return { stream, failure: () => failure, signal: failed.signal };
 }
 
 /**

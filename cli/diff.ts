@@ -10,6 +10,7 @@ import { EXPECTATIONS, prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
+import { writeOutput } from "../runtime/output.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput } from "./context_flags.ts";
@@ -28,7 +29,8 @@ Options:
 ${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
                                  else identical), kernel-vs-gdb, or identical
   --format F                     text (default), json, md, junit, html
-  -o, --output FILE              write the report to FILE instead of stdout
+  -o, --output FILE              write the report to FILE instead of stdout (- for stdout;
+                                 an existing file keeps its mode, a new one is 0600)
   -h, --help                     this help
 
 Exit codes: 0 every difference expected (pass), 1 unexpected differences (fail), 2 usage or input error.
@@ -56,7 +58,8 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
   const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });
   const text = renderReport(report, format);
-  if (values.output) await Deno.writeTextFile(values.output, text);
-  else io.stdout(text);
+  if (values.output && values.output !== "-") {
+    await writeOutput(values.output, new TextEncoder().encode(text));
+  } else io.stdout(text);
   return report.verdict === "pass" ? 0 : 1;
 }

@@ -9,6 +9,7 @@ import { encodeDigest } from "../lib/digest/codec.ts";
 import { digestSummary } from "../lib/digest/summary.ts";
 import { toJson } from "../lib/report/json.ts";
 import { digestFile } from "../runtime/digest.ts";
+import { writeOutput } from "../runtime/output.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 
 /** Help text of `digest`. */
@@ -20,7 +21,7 @@ API accept wherever they accept a core. The core itself is never copied unless i
 random access (extended numbering, overlapping segments); that copy is private and removed.
 
 Options:
-  -o, --output FILE    write the binary digest to FILE
+  -o, --output FILE    write the binary digest to FILE (- for stdout)
   --format text|json   summary format (default text)
   -h, --help           this help
 `;
@@ -41,13 +42,15 @@ export async function digestCommand(args: string[], io: CommandIO): Promise<numb
   const d = await digestFile(positionals[0]!);
   if (values.output) {
     const bin = encodeDigest(d);
-    await Deno.writeFile(values.output, bin, { mode: 0o600 });
+    await writeOutput(values.output, bin);
   }
+  // With `-o -` the digest is on stdout: the summary goes to stderr.
+  const say = values.output === "-" ? io.stderr : io.stdout;
   const s = digestSummary(d);
-  if (format === "json") io.stdout(toJson(s));
+  if (format === "json") say(toJson(s));
   else {
     const p = s.pages;
-    io.stdout(
+    say(
       `${
         positionals[0]
       }: ${d.size} bytes, ${d.core.producer.producer} core, ${d.core.loads.length} PT_LOAD\n` +

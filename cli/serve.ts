@@ -28,6 +28,9 @@ Options:
   --timeout SECONDS    time allowed to receive a body (default ${
   DEFAULT_LIMITS.requestTimeoutMs / 1000
 })
+  --idle-timeout SECONDS  longest pause in a request body before a 408 (default ${
+  DEFAULT_LIMITS.idleTimeoutMs / 1000
+})
   --digests N          digests computed at once; more uploads wait unread (default ${DEFAULT_LIMITS.maxConcurrentDigests})
   --keep-count N       digests and reports kept, each (default ${DEFAULT_RETENTION.maxCount})
   --keep-days N        days they are kept (default ${DEFAULT_RETENTION.maxAgeMs / 86_400_000})
@@ -160,6 +163,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     "max-upload": { type: "string" },
     "max-core": { type: "string" },
     timeout: { type: "string" },
+    "idle-timeout": { type: "string" },
     digests: { type: "string" },
     "keep-count": { type: "string" },
     "keep-days": { type: "string" },
@@ -185,6 +189,8 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (maxCore) limits.maxCoreBytes = maxCore;
   const timeout = bytesOption("timeout", values.timeout);
   if (timeout) limits.requestTimeoutMs = timeout * 1000;
+  const idle = bytesOption("idle-timeout", values["idle-timeout"]);
+  if (idle) limits.idleTimeoutMs = idle * 1000;
   const digests = bytesOption("digests", values.digests);
   if (digests) limits.maxConcurrentDigests = digests;
   const retention: { maxCount?: number; maxAgeMs?: number } = {};

@@ -12,6 +12,7 @@ import {
   readAtMost,
   TooLargeError,
 } from "../lib/bytes/streams.ts";
+import { inputGuard } from "../lib/digest/input_guard.ts";
 import { decodeDigest, DIGEST_MAGIC, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
@@ -29,6 +30,8 @@ export interface DigestInputOptions {
   readonly maxBytes?: number;
   /** Directory for spill files. */
   readonly tempDir?: string;
+  /** Stops the work (the client hung up, shutdown). */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of {@link fileChunks}. */
@@ -93,9 +96,13 @@ export async function digestInput(
   stream: ReadableStream<Uint8Array>,
   options: DigestInputOptions = {},
 ): Promise<CoreDigest> {
-  const { format, stream: plain } = await decompressed(
+  const { format, stream: inflated } = await decompressed(
     stream,
     options.maxBytes ?? MAX_DECOMPRESSED,
+  );
+  // Yield to the event loop, stop on hang-up, stop a core that runs far past its declared end.
+  const plain = inflated.pipeThrough(
+    inputGuard(options.signal ? { signal: options.signal } : {}),
   );
   const { head, stream: replay } = await peek(plain, DIGEST_MAGIC.length);
   if (isDigest(head)) {

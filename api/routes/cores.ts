@@ -12,7 +12,7 @@ import { digestSummary } from "../../lib/digest/summary.ts";
 import { toJson } from "../../lib/report/json.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";
-import { ProblemError } from "../problem.ts";
+import { echo, ProblemError } from "../problem.ts";
 import { softEnd } from "../uploads.ts";
 
 /** Content types accepted for a raw core upload (none at all is fine too). */
@@ -35,7 +35,9 @@ function checkCoreType(contentType: string | undefined): void {
   if (CORE_MEDIA_TYPES.includes(mt)) return;
   throw new ProblemError(
     "unsupported-media-type",
-    `A core is uploaded as the raw body (application/octet-stream or a compression type), not ${mt}`,
+    `A core is uploaded as the raw body (application/octet-stream or a compression type), not ${
+      echo(mt)
+    }`,
     { accepted: CORE_MEDIA_TYPES },
   );
 }
@@ -62,7 +64,7 @@ export async function loadDigest(
 ): Promise<CoreDigest> {
   const bytes = await services.storage.get("digest", id);
   if (!bytes) {
-    throw new ProblemError(notFound, `No stored digest has id ${JSON.stringify(id)}`, { field });
+    throw new ProblemError(notFound, `No stored digest has id ${echo(id)}`, { field });
   }
   return await decodeDigest(bytes);
 }
@@ -84,7 +86,9 @@ export function coresRoutes(services: Services): Hono<AppEnv> {
     const stored = await withTempDir(services, async (dir) => {
       let got;
       try {
-        got = await ingest(body.stream, services, dir, keep ? "raw" : undefined);
+        // Stop when the upload fails: the client hung up or stalled (the body is read ahead of
+        // a busy digester, so a bomb's hang-up is seen at once; the work is for no one then).
+        got = await ingest(body.stream, services, dir, keep ? "raw" : undefined, body.signal);
       } catch (e) {
         throw body.failure() ?? e;
       }
@@ -109,7 +113,7 @@ export function coresRoutes(services: Services): Hono<AppEnv> {
     const id = c.req.param("id");
     const bytes = await services.storage.get("digest", id);
     if (!bytes) {
-      throw new ProblemError("not-found", `No stored digest has id ${JSON.stringify(id)}`);
+      throw new ProblemError("not-found", `No stored digest has id ${echo(id)}`);
     }
     return c.body(bytes.slice().buffer, 200, {
       "content-type": "application/x-coredelta-digest",

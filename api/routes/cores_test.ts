@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { minimalDigest } from "../../lib/digest/minimal.ts";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { encodeDigest } from "../../lib/digest/codec.ts";
 import type { CoreFormatError } from "../../lib/errors.ts";
@@ -75,7 +76,10 @@ Deno.test("a stored digest can be downloaded and uploaded again in place of the 
     assert.equal(dl.status, 200);
     assert.equal(dl.headers.get("content-type"), "application/x-coredelta-digest");
     const bytes = new Uint8Array(await dl.arrayBuffer());
-    const direct = encodeDigest(await digestInput(ReadableStream.from([await gz()])));
+    // Stored in minimal form: no register contents, no trailing bytes (issue 12 item 8).
+    const direct = encodeDigest(
+      await minimalDigest(await digestInput(ReadableStream.from([await gz()]))),
+    );
     assert.deepEqual(bytes, direct);
     const re = await call(t.app, "/v1/cores", post(bytes));
     assert.equal(re.res.status, 201);

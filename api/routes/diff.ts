@@ -80,6 +80,9 @@ async function answerDiff(
   });
 }
 
+/** Longest digest id accepted in a JSON body (ids are 64 hex digits). */
+const ID_CHARS = 128;
+
 /** The format a diff answers in (checked before any upload is read). */
 function reportFormat(c: Context<AppEnv>): ReportFormat {
   return chooseFormat(REPORT_FORMATS, c.req.query("format"), c.req.header("accept"));
@@ -140,8 +143,10 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
   app.post("/diffs", async (c) => {
     const format = reportFormat(c);
     const obj = await readJsonObject(c, services, ["a", "b", ...CONTEXT_MEMBERS, "labels"]);
-    const context = prepare(contextFromJson(obj));
-    const ida = stringMember(obj, "a", true)!, idb = stringMember(obj, "b", true)!;
+    // Every member is checked (and bounded) before any stored digest is read.
+    const context = prepare(contextFromJson(obj, limits));
+    const ida = stringMember(obj, "a", true, ID_CHARS)!;
+    const idb = stringMember(obj, "b", true, ID_CHARS)!;
     let labels = { a: ida, b: idb };
     if (obj.labels !== undefined) {
       const l = obj.labels as Record<string, unknown>;
@@ -152,7 +157,10 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
           field: "labels",
         });
       }
-      labels = { a: l.a, b: l.b };
+      labels = {
+        a: stringMember(l, "a", true, limits.maxFieldBytes)!,
+        b: stringMember(l, "b", true, limits.maxFieldBytes)!,
+      };
     }
     const [a, b] = [
       await loadDigest(services, ida, "unknown-id", "a"),

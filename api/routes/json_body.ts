@@ -8,7 +8,8 @@
 import type { Context } from "hono";
 import type { AppEnv, Services } from "../deps.ts";
 import { requestBody } from "../ingest.ts";
-import { ProblemError } from "../problem.ts";
+import { echo, ProblemError } from "../problem.ts";
+import { memberLimits } from "../json_members.ts";
 import { readAtMost } from "../uploads.ts";
 
 /** Whether `contentType` is JSON (`application/json` or `application/*+json`). */
@@ -33,8 +34,21 @@ export async function readJsonObject(
   if (!isJson(c.req.header("content-type"))) {
     throw new ProblemError("unsupported-media-type", "This endpoint takes application/json");
   }
-  const max = services.limits.maxJsonBytes;
-  const bytes = await readAtMost(requestBody(c, services), max, "JSON body");
+  const { maxJsonBytes: max, maxFieldBytes: field, maxSmapsBytes: smaps } = services.limits;
+  // Members are bounded while they stream in: ids and options are short, only smaps is large.
+  const limit = (name: string) =>
+    name === "smaps"
+      ? smaps
+      : name === "a" || name === "b"
+      ? 128
+      : name === "labels"
+      ? 2 * field
+      : field;
+  const bytes = await readAtMost(
+    requestBody(c, services).pipeThrough(memberLimits(limit)),
+    max,
+    "JSON body",
+  );
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
@@ -50,7 +64,7 @@ export async function readJsonObject(
   const obj = value as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      throw new ProblemError("bad-request", `Unknown member ${JSON.stringify(k)}`, { field: k });
+      throw new ProblemError("bad-request", `Unknown member ${echo(k)}`, { field: k.slice(0, 64) });
     }
   }
   return obj;
@@ -62,12 +76,14 @@ export async function readJsonObject(
  * @param obj the object
  * @param name the member
  * @param required whether it must be present
+ * @param max longest value accepted, in UTF-16 code units (a 413 past it, as for a multipart field)
  * @returns the string
  */
 export function stringMember(
   obj: Record<string, unknown>,
   name: string,
   required = false,
+  max = 4096,
 ): string | undefined {
   const v = obj[name];
   if (v === undefined || v === null) {
@@ -76,6 +92,13 @@ export function stringMember(
   }
   if (typeof v !== "string") {
     throw new ProblemError("bad-request", `${name} must be a string`, { field: name });
+  }
+  if (v.length > max) {
+    throw new ProblemError("too-large", `${name} is longer than the limit of ${max} characters`, {
+      field: name,
+      limit: max,
+      what: name,
+    });
   }
   return v;
 }

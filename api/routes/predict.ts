@@ -61,9 +61,9 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
       input = contextFromTexts(form.texts);
     } else if (isJson(contentType)) {
       const obj = await readJsonObject(c, services, MEMBERS);
-      stringMember(obj, "smaps", true);
-      stringMember(obj, "filter", true);
-      input = contextFromJson(obj);
+      stringMember(obj, "smaps", true, services.limits.maxSmapsBytes);
+      stringMember(obj, "filter", true, services.limits.maxFieldBytes);
+      input = contextFromJson(obj, services.limits);
     } else {
       throw new ProblemError(
         "unsupported-media-type",

@@ -8,6 +8,7 @@
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import type { Duplex } from "node:stream";
 import { InputError } from "../errors.ts";
+import { zstdFrames } from "./zstd_frames.ts";
 
 /** Thrown when a stream passes its byte limit (HTTP 413 at the API). */
 export class TooLargeError extends InputError {
@@ -86,7 +87,9 @@ export class DecompressionError extends InputError {
 function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Array, Uint8Array> {
   let failed: Error | undefined;
   const fail = (e: unknown) => {
-    failed ??= new DecompressionError(format, e instanceof Error ? e.message : String(e));
+    failed ??= e instanceof DecompressionError
+      ? e
+      : new DecompressionError(format, e instanceof Error ? e.message : String(e));
     return failed;
   };
   let out: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -151,20 +154,58 @@ function nodeTransform(t: Duplex, format: Compression): TransformStream<Uint8Arr
   return { writable, readable } as TransformStream<Uint8Array, Uint8Array>;
 }
 
+/** Re-raises every failure of `inner` as a {@link DecompressionError} (a 422, not a 500). */
+function asDecompressionErrors(
+  inner: ReadableStream<Uint8Array>,
+  format: Compression,
+): ReadableStream<Uint8Array> {
+  const reader = inner.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      try {
+        const r = await reader.read();
+        if (r.done) ctl.close();
+        else ctl.enqueue(r.value);
+      } catch (e) {
+        ctl.error(
+          e instanceof InputError
+            ? e
+            : new DecompressionError(format, e instanceof Error ? e.message : String(e)),
+        );
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
 /** A decompression transform for `format` (`none` passes bytes through). */
 export async function decompressor(
   format: Compression,
 ): Promise<TransformStream<Uint8Array, Uint8Array>> {
   switch (format) {
     case "gzip":
-      return nodeTransform(createGunzip(), format);
-    case "zstd":
-      return nodeTransform(createZstdDecompress(), format);
+      return nodeTransform(createGunzip({ chunkSize: 256 * 1024 }), format);
+    case "zstd": {
+      // Node's zstd decoder ends quietly on a cut stream: walk the frames to see it end whole.
+      const check = zstdFrames();
+      const inflate = nodeTransform(createZstdDecompress({ chunkSize: 256 * 1024 }), format);
+      check.readable.pipeTo(inflate.writable).catch(() => {});
+      return { writable: check.writable, readable: inflate.readable } as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >;
+    }
     case "xz": {
       const { default: xz } = await import("xz-decompress");
       const ts = new TransformStream<Uint8Array, Uint8Array>();
-      const readable = new xz.XzReadableStream(ts.readable) as ReadableStream<Uint8Array>;
-      return { writable: ts.writable, readable } as TransformStream<Uint8Array, Uint8Array>;
+      const inner = new xz.XzReadableStream(ts.readable) as ReadableStream<Uint8Array>;
+      return {
+        writable: ts.writable,
+        readable: asDecompressionErrors(inner, "xz"),
+      } as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >;
     }
     default:
       return new TransformStream();

@@ -151,6 +151,8 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
     let differs = false;
     if (pa.kind === "truncated" || pb.kind === "truncated") {
+      // Missing from a cut file: counted (the range's status says so), but cut from both files
+      // (a truncated core against itself or an identical copy) nothing differs.
       tally.truncated++;
       if (pa.kind !== pb.kind) truncatedOneSide++;
     } else if (pa.kind === "saved" && pb.kind === "saved") {

@@ -82,7 +82,11 @@ export interface AnalysisContext {
 
 function oneOf<T extends string>(option: string, v: string | undefined, allowed: readonly T[]) {
   if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
-  throw new OptionError(option, `Must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})`);
+  // Quote at most 64 characters of what was given (escaped), never a whole hostile value.
+  const got = v.length > 64
+    ? `${JSON.stringify(v.slice(0, 64))}… (${v.length} characters)`
+    : JSON.stringify(v);
+  throw new OptionError(option, `Must be one of ${allowed.join(", ")} (got ${got})`);
 }
 
 /**

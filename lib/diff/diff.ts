@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isMinimal, withHashedRegisters } from "../digest/minimal.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
@@ -142,6 +143,8 @@ function rolesOf(a: CoreFile, b: CoreFile): Roles {
  * ```
  */
 export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions = {}): DiffReport {
+  // A stored minimal digest has register-set hashes, not values: compare both sides that way.
+  if (isMinimal(a) !== isMinimal(b)) [a, b] = [withHashedRegisters(a), withHashedRegisters(b)];
   const context = options.context ?? prepareContext({});
   const roles = rolesOf(a.core, b.core);
   const expectation: Expectation = context.expect === "auto"
@@ -153,6 +156,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       "digest",
       "The two digests were made by different page-hash kernels; re-digest one of them",
     );
+  }
+  for (const [side, d] of [["A", a], ["B", b]] as const) {
+    const origin = d.core.producer.origin;
+    if (origin) warnings.push(`${side} is ${origin.text}`);
   }
   if (expectation === "kernel-vs-gdb" && !roles.kernel) {
     warnings.push(

@@ -32,6 +32,7 @@ import {
   pagesOf,
   type SegmentDigest,
 } from "./model.ts";
+import { applyMinimal } from "./minimal.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
 /** The magic bytes a serialized digest starts with. */
@@ -161,7 +162,8 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   if (body.pos !== crcAt) throw new DigestFormatError(body.pos, "end", "Digest has trailing bytes");
   let core;
   try {
-    core = await parseCore(sparseSource(skeleton, size));
+    // A minimal digest (no register contents) shows registers as register-set hashes.
+    core = applyMinimal(await parseCore(sparseSource(skeleton, size)), meta);
   } catch (e) {
     if (e instanceof InputError) {
       throw new DigestFormatError(0, "skeleton", `Digest skeleton does not parse: ${e.message}`);

@@ -26,6 +26,8 @@ export interface DigestSummary {
   readonly pages: PageCounts;
   /** Whether the file ends before the data its headers describe. */
   readonly truncated: boolean;
+  /** What was odd but readable (garbage after the last note, what a non-Linux core is). */
+  readonly warnings?: string[];
   /** How the digest was made. */
   readonly meta: DigestMeta;
 }
@@ -51,6 +53,13 @@ export function digestSummary(d: CoreDigest): DigestSummary {
     loads: d.core.loads.length,
     pages,
     truncated: d.core.truncated,
-    meta: d.meta,
+    ...(d.core.warnings.length > 0 ? { warnings: d.core.warnings } : {}),
+    meta: summaryMeta(d.meta),
   };
+}
+
+/** How the digest was made, without a stored minimal digest's register hashes. */
+function summaryMeta(meta: DigestMeta): DigestMeta {
+  const { minimal: _, ...rest } = meta as DigestMeta & { minimal?: unknown };
+  return rest;
 }

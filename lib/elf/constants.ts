@@ -5,6 +5,8 @@
  * @module
  */
 
+import { AT_ALL_NAMES, EM_NAMES, NT_CORE_NAMES } from "./names.ts";
+
 /** `e_ident[EI_CLASS]`: 32-bit objects. */
 export const ELFCLASS32 = 1;
 /** `e_ident[EI_CLASS]`: 64-bit objects. */
@@ -54,8 +56,9 @@ export const E_TYPE_NAMES: Readonly<Record<number, string>> = {
   4: "ET_CORE",
 };
 
-/** Names of common `e_machine` values. */
+/** Names of every `e_machine` value (see `names.ts`). */
 export const MACHINE_NAMES: Readonly<Record<number, string>> = {
+  ...EM_NAMES,
   0: "EM_NONE",
   2: "EM_SPARC",
   3: "EM_386",
@@ -91,6 +94,7 @@ export const PT_NAMES: Readonly<Record<number, string>> = {
 
 /** Names of note types of the "CORE" and "LINUX" owners. */
 export const CORE_NOTE_NAMES: Readonly<Record<number, string>> = {
+  ...NT_CORE_NAMES,
   1: "NT_PRSTATUS",
   2: "NT_PRFPREG",
   3: "NT_PRPSINFO",
@@ -123,6 +127,7 @@ export const GDB_NOTE_NAMES: Readonly<Record<number, string>> = {
 
 /** Names of auxiliary vector entry types (`include/uapi/linux/auxvec.h`, `elf.h`). */
 export const AT_NAMES: Readonly<Record<number, string>> = {
+  ...AT_ALL_NAMES,
   0: "AT_NULL",
   1: "AT_IGNORE",
   2: "AT_EXECFD",

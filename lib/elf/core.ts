@@ -268,6 +268,14 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
       : new Uint8Array();
     const list = parseNotes(bytes, Number(s.filesz), Number(s.offset), header.byteOrder, s.align);
     raw.push(...list.notes);
+    if (list.garbage) {
+      const g = list.garbage;
+      warnings.push(
+        `PT_NOTE segment ${s.index}: ${g.length} byte(s) at 0x${g.offset.toString(16)} after the ` +
+          `last complete note are not a note (${g.field} 0x${g.value.toString(16)}: ${g.text}); ` +
+          `ignored, the ${list.notes.length} note(s) before are kept`,
+      );
+    }
     if (list.truncated) {
       notesTruncated = true;
       warnings.push(
@@ -290,6 +298,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     notes: raw,
     ...(decoded.files ? { fileTablePageSize: decoded.files.pageSize } : {}),
   });
+  if (producer.origin) warnings.push(`This is ${producer.origin.text}`);
   return {
     size: src.size,
     header,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { bytesSource } from "../bytes/source.ts";
 import { CoreFormatError } from "../errors.ts";
 import { rejectsWith } from "../../test/_assert.ts";
-import { buildCore, ntFile, prstatusX86_64 } from "../../test/_elf_writer.ts";
+import { buildCore, encodeNotes, ntFile, prstatusX86_64 } from "../../test/_elf_writer.ts";
 import { parseCore } from "./core.ts";
 
 const parse = (b: Uint8Array) => parseCore(bytesSource(b));
@@ -84,15 +84,41 @@ Deno.test("parseCore rejects a note whose size overflows its segment", async () 
   assert.equal(err.value, 0xffffffff);
 });
 
-Deno.test("parseCore rejects trailing bytes too short for a note header (bad alignment)", async () => {
+Deno.test("parseCore warns about trailing bytes too short for a note header and keeps the notes", async () => {
   const built = buildCore({ notes: [{ owner: "CORE", type: 6, desc: new Uint8Array(16) }] });
   const v = new DataView(built.bytes.buffer);
-  // Claim 6 more bytes of notes than the one note occupies.
+  // Claim 6 more bytes of notes than the one note occupies (readelf warns and lists the note).
   const filesz = Number(v.getBigUint64(built.phoff + 32, true));
   v.setBigUint64(built.phoff + 32, BigInt(filesz + 6), true);
-  const err = await rejectsWith(parse(built.bytes), CoreFormatError);
-  assert.equal(err.field, "n_namesz");
-  assert.equal(err.offset, built.noteOffset + filesz);
+  const core = await parse(built.bytes);
+  assert.equal(core.notes.length, 1);
+  assert.equal(core.truncated, false);
+  assert.match(
+    core.warnings.join("\n"),
+    new RegExp(`6 byte\\(s\\) at 0x${(built.noteOffset + filesz).toString(16)} .*not a note`),
+  );
+});
+
+Deno.test("parseCore keeps the notes before zero-filled, partly garbled padding (regression: rejected)", async () => {
+  // A kernel core's PT_NOTE that ends in zeros with garbage in them: two empty notes of zeros,
+  // then bytes whose n_descsz runs past the segment. readelf warns and lists every note before.
+  const notes = encodeNotes([
+    { owner: "CORE", type: 1, desc: prstatusX86_64(77, 11, 0x1000n) },
+    { owner: "CORE", type: 6, desc: new Uint8Array(32) },
+  ]);
+  const padding = new Uint8Array(64);
+  padding.set([0, 0, 0, 0, 0x10, 0x27, 0, 0, 1, 0, 0, 0], 24); // n_descsz 10000 in the fill
+  const built = buildCore({ notes: [{ owner: "CORE", type: 1, desc: new Uint8Array(0) }] });
+  const bytes = new Uint8Array(built.dataOffset + 4096);
+  bytes.set(built.bytes.subarray(0, built.noteOffset));
+  bytes.set(notes, built.noteOffset);
+  bytes.set(padding, built.noteOffset + notes.length);
+  const v = new DataView(bytes.buffer);
+  v.setBigUint64(built.phoff + 32, BigInt(notes.length + padding.length), true);
+  const core = await parse(bytes);
+  assert.deepEqual(core.notes.slice(0, 2).map((n) => n.typeName), ["NT_PRSTATUS", "NT_AUXV"]);
+  assert.equal(core.threads[0]?.tid, 77);
+  assert.match(core.warnings.join("\n"), /n_descsz 0x2710.*ignored/);
 });
 
 Deno.test("parseCore honours 8-byte note alignment when p_align is 8", async () => {

@@ -10,6 +10,6 @@ export type { Segment } from "./program_header.ts";
 export type { Section } from "./sections.ts";
 export type { FileEntry, FileTable } from "./nt_file.ts";
 export type { AuxvEntry, PrPsInfo, PrStatus, SigInfo } from "./process_notes.ts";
-export type { Producer, ProducerGuess } from "./producer.ts";
+export type { CoreOrigin, Producer, ProducerGuess } from "./producer.ts";
 export type { ByteOrder } from "../bytes/reader.ts";
 export { signalName } from "./signals.ts";

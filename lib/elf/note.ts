@@ -3,7 +3,9 @@
  *
  * Alignment: kernel cores set `p_align` 4 (0 before Linux 6.5) and gcore sets 1, but both pad names
  * and descriptors to 4 bytes; only an explicit `p_align` of 8 means 8-byte padding (as readelf does).
- * The iterator stops at the first malformed note (it never loops on bad sizes).
+ * The iterator stops at the first malformed note (it never loops on bad sizes). Malformed bytes
+ * after at least one complete note are reported as {@link NoteList.garbage}, not thrown; a segment
+ * whose very first note is malformed is an error.
  *
  * @module
  */
@@ -34,6 +36,25 @@ export interface NoteList {
   readonly notes: RawNote[];
   /** True when the file ended inside the segment (a truncated core); later notes are lost. */
   readonly truncated: boolean;
+  /**
+   * Bytes after the last complete note that do not form a note (zero fill, garbled padding): the
+   * walk stops there, as readelf's does, and the caller warns instead of rejecting the core.
+   */
+  readonly garbage?: NoteGarbage;
+}
+
+/** Where the notes of a segment stop making sense. */
+export interface NoteGarbage {
+  /** Absolute file offset of the first byte that is not a note. */
+  readonly offset: number;
+  /** Bytes from there to the end of the segment. */
+  readonly length: number;
+  /** Why: the header field that does not fit. */
+  readonly field: "n_namesz" | "n_descsz";
+  /** That field's value (or the bytes left when too short for a header). */
+  readonly value: number;
+  /** What is wrong, in a sentence. */
+  readonly text: string;
 }
 
 /** Names a note type according to its owner's table. */
@@ -69,13 +90,18 @@ export function parseNotes(
   const r = new ByteReader(bytes, order, base);
   while (r.remaining > 0) {
     const start = r.pos;
+    const stop = (field: "n_namesz" | "n_descsz", value: number, text: string): NoteList => {
+      const at = base + start + (field === "n_namesz" ? 0 : 4);
+      if (notes.length === 0) throw new CoreFormatError(at, field, text, value);
+      const garbage = { offset: base + start, length: declared - start, field, value, text };
+      return { notes, truncated: false, garbage };
+    };
     if (r.remaining < 12) {
       if (start + 12 > declared) {
-        throw new CoreFormatError(
-          base + start,
+        return stop(
           "n_namesz",
-          "Trailing bytes in the notes segment are too short for a note header",
           r.remaining,
+          "Trailing bytes in the notes segment are too short for a note header",
         );
       }
       return { notes, truncated: true };
@@ -88,12 +114,10 @@ export function parseNotes(
     const descEnd = descStart + descsz;
     if (descEnd > declared || nameEnd > declared) {
       const field = nameEnd > declared ? "n_namesz" : "n_descsz";
-      const value = field === "n_namesz" ? namesz : descsz;
-      throw new CoreFormatError(
-        base + start + (field === "n_namesz" ? 0 : 4),
+      return stop(
         field,
+        field === "n_namesz" ? namesz : descsz,
         "Note runs past the end of its PT_NOTE segment",
-        value,
       );
     }
     if (descEnd > bytes.length) return { notes, truncated: true };

@@ -14,7 +14,7 @@ import { CoreFormatError } from "../errors.ts";
 import { AT_NAMES, nameOf } from "./constants.ts";
 import type { ElfHeader } from "./header.ts";
 import type { RawNote } from "./note.ts";
-import { registerNames } from "./registers.ts";
+import { prStatusAbi, prStatusOffsets } from "./abi.ts";
 
 /** Decoded `struct elf_prstatus`. */
 export interface PrStatus {
@@ -48,23 +48,29 @@ export interface PrStatus {
 
 /** Decodes an `NT_PRSTATUS` descriptor. */
 export function decodePrStatus(note: RawNote, h: ElfHeader): PrStatus {
-  const w = h.bits === 64 ? 8 : 4;
+  // Offsets per ABI (m68k aligns long to 2; x32 has 64-bit registers in an ELF32 core).
+  // A MIPS core without EF_MIPS_ABI2 but with n32's size (72 + 45 × 8 + 8) is n32 too.
+  const n32 = h.machine === 8 && h.bits === 32 && note.desc.length === 440 ? 0x20 : 0;
+  const abi = prStatusAbi(h.machine, h.bits, h.flags | n32);
+  const at = prStatusOffsets(abi);
+  const w = abi.long;
   const r = new ByteReader(note.desc, h.byteOrder, note.descOffset);
   const signo = r.i32("pr_info.si_signo");
   const code = r.i32("pr_info.si_code");
   const errno = r.i32("pr_info.si_errno");
   const cursig = r.u16("pr_cursig");
-  r.skip(2, "pr_cursig");
+  r.seek(at.sigpend, "pr_sigpend");
   const sigpend = r.word(w, "pr_sigpend");
   const sighold = r.word(w, "pr_sighold");
+  r.seek(at.pid, "pr_pid");
   const pid = r.i32("pr_pid");
   const ppid = r.i32("pr_ppid");
   const pgrp = r.i32("pr_pgrp");
   const sid = r.i32("pr_sid");
-  r.skip(8 * w, "pr_utime");
-  const regStart = r.pos;
-  // pr_reg runs to pr_fpvalid (an int, padded to the word size at the end of the struct).
-  const registerBytes = note.desc.length - regStart - w;
+  const regStart = at.reg;
+  // pr_reg runs to pr_fpvalid (an int), then padding to the struct's alignment: the register
+  // words that fit before the last 4 bytes.
+  const registerBytes = Math.floor((note.desc.length - regStart - 4) / abi.regWord) * abi.regWord;
   if (registerBytes < 0) {
     throw new CoreFormatError(
       note.offset + 4,
@@ -73,10 +79,11 @@ export function decodePrStatus(note: RawNote, h: ElfHeader): PrStatus {
       note.desc.length,
     );
   }
-  const names = registerNames(h.machine, h.bits);
+  const names = abi.regNames;
   const registers: Record<string, bigint> = {};
-  if (names && registerBytes >= names.length * w) {
-    for (const name of names) registers[name] = r.word(w, `pr_reg.${name}`);
+  r.seek(regStart, "pr_reg");
+  if (names && registerBytes >= names.length * abi.regWord) {
+    for (const name of names) registers[name] = r.word(abi.regWord, `pr_reg.${name}`);
   }
   r.seek(regStart + registerBytes, "pr_fpvalid");
   const fpvalid = r.i32("pr_fpvalid");

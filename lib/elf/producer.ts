@@ -16,10 +16,19 @@ import type { Section } from "./sections.ts";
 /** The producers coredelta knows. */
 export type Producer = "kernel" | "gdb";
 
+/**
+ * What a core that is not a Linux process core is: a kdump vmcore (the whole machine after a
+ * kernel crash; its NT_PRSTATUS notes are CPUs) or a core of another system, whose notes are not
+ * Linux notes.
+ */
+export type CoreOrigin = "kdump-vmcore" | "netbsd" | "openbsd" | "freebsd" | "solaris";
+
 /** A producer verdict with the evidence for each side. */
 export interface ProducerGuess {
   /** The producer with more evidence (at least two points and none against), else `unknown`. */
   readonly producer: Producer | "unknown";
+  /** Set when the file is not a Linux process core at all, with what it is instead. */
+  readonly origin?: { readonly kind: CoreOrigin; readonly text: string };
   /** Observations pointing to the kernel. */
   readonly kernelEvidence: string[];
   /** Observations pointing to GDB. */
@@ -35,8 +44,57 @@ export interface LayoutFacts {
   readonly fileTablePageSize?: bigint;
 }
 
+/** Recognises cores that are not Linux process cores, from their note owners. */
+export function detectOrigin(notes: readonly RawNote[]): ProducerGuess["origin"] {
+  const owners = new Set(notes.map((n) => n.owner));
+  const has = (p: string) => [...owners].some((o) => o === p || o.startsWith(`${p}@`));
+  if (owners.has("VMCOREINFO")) {
+    const cpus = notes.filter((n) => n.owner === "CORE" && n.type === 1).length;
+    return {
+      kind: "kdump-vmcore",
+      text: `a kdump vmcore (VMCOREINFO note): a dump of the whole machine after a kernel crash, ` +
+        `not of one process; its ${cpus} NT_PRSTATUS note(s) are CPUs, not threads`,
+    };
+  }
+  if (has("NetBSD-CORE")) {
+    return {
+      kind: "netbsd",
+      text: "a NetBSD core (NetBSD-CORE notes), not a Linux core: its threads and process " +
+        "information are in NetBSD's own notes, which are not decoded",
+    };
+  }
+  if (owners.has("OpenBSD")) {
+    return {
+      kind: "openbsd",
+      text: "an OpenBSD core (OpenBSD notes), not a Linux core: its registers and process " +
+        "information are in OpenBSD's own notes, which are not decoded",
+    };
+  }
+  if (owners.has("FreeBSD")) {
+    return {
+      kind: "freebsd",
+      text: "a FreeBSD core (FreeBSD notes), not a Linux core: its notes are not decoded",
+    };
+  }
+  if (notes.some((n) => n.owner === "CORE" && (n.type === 10 || n.type === 13))) {
+    return {
+      kind: "solaris",
+      text: "a Solaris/illumos core (NT_PSTATUS/NT_PSINFO notes), not a Linux core",
+    };
+  }
+  return undefined;
+}
+
 /** Weighs the layout evidence of a parsed core. */
 export function detectProducer(f: LayoutFacts): ProducerGuess {
+  const origin = detectOrigin(f.notes);
+  const guess = weighLayout(f);
+  // Not a Linux process core: no Linux producer's rules apply to it.
+  return origin ? { ...guess, producer: "unknown", origin } : guess;
+}
+
+/** The kernel-or-GDB verdict from layout evidence. */
+function weighLayout(f: LayoutFacts): ProducerGuess {
   const k: string[] = [];
   const g: string[] = [];
   const loads = f.segments.filter((s) => s.type === PT_LOAD);
@@ -85,6 +143,12 @@ export function detectProducer(f: LayoutFacts): ProducerGuess {
   else if (f.fileTablePageSize !== undefined && f.fileTablePageSize > 1n) {
     k.push("NT_FILE page_size is the page size");
   }
+  // Marks only BFD's writer leaves (section names, a GDB-owned note) decide for GDB whatever the
+  // layout says: older GDB wrote PT_NOTE first, right after the program headers, as the kernel does.
+  const bfd = named.some((s) => s.name === "note0" || s.name === "load") ||
+    f.notes.some((n) => n.owner === "GDB");
+  const kernelOnly = f.notes.some((n) => n.owner === "LINUX" && n.type === 0x205);
+  if (bfd && !kernelOnly) return { producer: "gdb", kernelEvidence: k, gdbEvidence: g };
   const producer: Producer | "unknown" = k.length >= 2 && g.length === 0
     ? "kernel"
     : g.length >= 2 && k.length === 0

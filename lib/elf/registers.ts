@@ -66,18 +66,36 @@ export const I386_REGS: readonly string[] = [
   "xss",
 ];
 
+/**
+ * m68k `struct user_regs_struct` as 20 four-byte words (`arch/m68k/include/asm/user.h`): the short
+ * pairs `stkadj`/`sr` and `fmtvec`/`__fill` share a word.
+ */
+export const M68K_REGS: readonly string[] = [
+  ...Array.from({ length: 7 }, (_, i) => `d${i + 1}`),
+  ...Array.from({ length: 7 }, (_, i) => `a${i}`),
+  "d0",
+  "usp",
+  "orig_d0",
+  "stkadj_sr",
+  "pc",
+  "fmtvec",
+];
+
 /** Register names for `e_machine` and word size, or undefined when registers stay raw bytes. */
 export function registerNames(machine: number, bits: 32 | 64): readonly string[] | undefined {
   if (machine === 62 && bits === 64) return X86_64_REGS;
   if (machine === 183 && bits === 64) return AARCH64_REGS;
-  if ((machine === 3 || machine === 62) && bits === 32) return I386_REGS;
+  if (machine === 62 && bits === 32) return X86_64_REGS; // x32: the x86-64 register set
+  if (machine === 3 && bits === 32) return I386_REGS;
+  if (machine === 4) return M68K_REGS;
   return undefined;
 }
 
 /** The register that holds the program counter, by machine. */
-export function pcRegister(machine: number, bits: 32 | 64): string | undefined {
-  if (machine === 62) return bits === 64 ? "rip" : "eip";
+export function pcRegister(machine: number, _bits?: 32 | 64): string | undefined {
+  if (machine === 62) return "rip"; // x86-64 and x32
   if (machine === 3) return "eip";
+  if (machine === 4) return "pc";
   if (machine === 183) return "pc";
   return undefined;
 }

@@ -13,8 +13,7 @@ import {
   shortName,
   sideLabel,
 } from "./diff_common.ts";
-
-const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+import { escapeMarkdown as cell } from "./escape.ts";
 
 /** Renders a report as Markdown: verdict, inputs, the ranges that differ, and note differences. */
 export function renderDiffMarkdown(r: DiffReport): string {
@@ -26,7 +25,9 @@ export function renderDiffMarkdown(r: DiffReport): string {
   );
   out.push("| | core | producer | size | PT_LOAD | threads |", "|---|---|---|---|---|---|");
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
-    out.push(`| ${k} | ${cell(c.label)} | ${c.producer} | ${c.size} | ${c.loads} | ${c.threads} |`);
+    out.push(
+      `| ${k} | ${cell(c.label)} | ${cell(c.producer)} | ${c.size} | ${c.loads} | ${c.threads} |`,
+    );
   }
   out.push("");
   const notices = headlineNotices(r);

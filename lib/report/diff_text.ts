@@ -14,6 +14,7 @@ import {
   shortName,
   sideLabel,
 } from "./diff_common.ts";
+import { escapeTerminal as t } from "./escape.ts";
 import { textTable } from "./table.ts";
 
 /** Renders a report as text. */
@@ -24,7 +25,9 @@ export function renderDiffText(r: DiffReport): string {
   );
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
     out.push(
-      `${k}: ${c.label} — ${c.producer} core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
+      `${k}: ${t(c.label)} — ${
+        t(c.producer)
+      } core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
         hex(c.fileHash, 16)
       }${c.truncated ? ", TRUNCATED" : ""}`,
     );
@@ -39,15 +42,15 @@ export function renderDiffText(r: DiffReport): string {
         : "no smaps (explanations inferred from the cores)"
     }`,
   );
-  out.push(...headlineNotices(r));
-  for (const w of r.context.warnings) out.push(`warning: ${w}`);
+  out.push(...headlineNotices(r).map(t));
+  for (const w of r.context.warnings) out.push(`warning: ${t(w)}`);
   out.push("");
   const rows = [["", "range", "name", "status", "A", "B", "pages same/diff", "reasons"]];
   for (const g of r.ranges) {
     rows.push([
       failing(g) ? "!" : "",
       rangeLabel(g),
-      shortName(g.name),
+      t(shortName(g.name)),
       g.status,
       sideLabel(g.a),
       sideLabel(g.b),
@@ -68,7 +71,7 @@ export function renderDiffText(r: DiffReport): string {
     out.push("", "notes:");
     for (const n of r.notes) {
       out.push(
-        `${n.expected ? " " : "!"} ${n.text}${
+        `${n.expected ? " " : "!"} ${t(n.text)}${
           n.reasons.length ? ` [${n.reasons.map((x) => x.code).join(", ")}]` : " [unexplained]"
         }`,
       );
@@ -81,6 +84,6 @@ export function renderDiffText(r: DiffReport): string {
       missing.length ? ` (${missing.length} without their ELF header page in one core)` : ""
     }`,
   );
-  for (const f of r.files) out.push(`  ${f.path}`);
+  for (const f of r.files) out.push(`  ${t(f.path)}`);
   return out.join("\n") + "\n";
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { escapeTerminal } from "./escape.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { flagString } from "../elf/constants.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
@@ -132,5 +133,6 @@ export function renderInspectText(core: CoreFile, label = "core"): string {
   if (core.files) {
     out.push(`files: ${core.files.entries.length} (page_size ${core.files.pageSize})`);
   }
-  return out.join("\n") + "\n";
+  // Core-derived strings (fname, psargs, note owners, file names) reach the terminal escaped.
+  return out.join("\n").split("\n").map(escapeTerminal).join("\n") + "\n";
 }

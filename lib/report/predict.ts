@@ -5,6 +5,7 @@
  * @module
  */
 
+import { escapeTerminal } from "./escape.ts";
 import { toJson } from "./json.ts";
 import { textTable } from "./table.ts";
 import type { PredictResult, ProducerPrediction } from "../policy/predict.ts";
@@ -92,7 +93,8 @@ export function renderPredictText(r: PredictResult): string {
     `VmSwap ${kb(s.VmSwap)}, VmRSS ~${kb(s.VmRSS)}\n`;
   if (r.executable) out += `Executable (guessed): ${r.executable}\n`;
   for (const w of r.warnings) out += `warning: ${w}\n`;
-  return out;
+  // Mapping paths come from the client's smaps: no control sequence reaches the terminal raw.
+  return out.split("\n").map(escapeTerminal).join("\n");
 }
 
 /**
