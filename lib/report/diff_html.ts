@@ -41,8 +41,9 @@ export function renderDiffHtml(r: DiffReport): string {
 <p>A: ${x(r.a.label)} (${x(r.a.producer)}, ${r.a.size} bytes) — B: ${x(r.b.label)} (${
     x(r.b.producer)
   }, ${r.b.size} bytes)</p>
-${headlineNotices(r).map((n) => `<p class="notice">${x(n)}</p>`).join("\n")}
-<table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
+${
+    headlineNotices(r).map((n) => `<p class="notice">${x(n)}</p>\n`).join("")
+  }<table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <h2>Notes</h2><ul>${notes}</ul>
