@@ -558,3 +558,38 @@ live(
     assert.equal(r.verdict, "pass");
   },
 );
+
+live(
+  "a kernel core made by 5.10-5.17 rules (ELF header by exec bit only): the profile is inferred, not another filter",
+  async () => {
+    // 'elf_0644' is ELF without an exec bit: K>=5.18 saves its first page, 5.10-5.17 nothing. Made
+    // here by setting that PT_LOAD's p_filesz to 0 in a copy of the real kernel core.
+    const { dir } = await scenarios();
+    const at = await start("thp", "elf_0644");
+    const bytes = await Deno.readFile(`${dir}/thp/kernel.core`);
+    const view = new DataView(bytes.buffer);
+    const phoff = Number(view.getBigUint64(32, true)), phnum = view.getUint16(56, true);
+    let patched = false;
+    for (let i = 0; i < phnum; i++) {
+      const e = phoff + i * 56;
+      if (view.getUint32(e, true) === 1 && view.getBigUint64(e + 16, true) === at) {
+        assert.equal(view.getBigUint64(e + 32, true), 0x1000n, "K>=5.18 saved the header page");
+        view.setBigUint64(e + 32, 0n, true);
+        patched = true;
+      }
+    }
+    assert.ok(patched);
+    await Deno.writeFile(`${dir}/thp/k510.core`, bytes);
+    const r = await pair("thp", "k510.core", "gdb.core", await withSmaps("thp"));
+    assert.deepEqual(
+      (r.context.inferred ?? []).map((i) => `${i.setting}=${i.value}`),
+      ["kernelProfile=kernel-5.10"],
+    );
+    assert.equal(r.context.settings.kernelProfile, "kernel-5.10");
+    assert.equal(r.context.filter, "0x33");
+    assert.equal(r.context.contradictions, undefined);
+    assert.deepEqual(unexplained(r), []);
+    assert.equal(r.verdict, "pass");
+    assert.ok(codesAt(r, at).includes("kernel.not-selected"));
+  },
+);

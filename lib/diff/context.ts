@@ -73,6 +73,7 @@ export interface AnalysisContext {
     readonly filter: boolean;
     readonly gdbUseFilter: boolean;
     readonly gdbDumpExcluded: boolean;
+    readonly kernelProfile: boolean;
   };
   /** What the caller should know (defaults assumed, unused options). */
   readonly warnings: readonly string[];
@@ -118,6 +119,7 @@ export function prepareContext(input: ContextInput): AnalysisContext {
     filter: input.filter !== undefined,
     gdbUseFilter: input.gdbUseFilter !== undefined,
     gdbDumpExcluded: input.gdbDumpExcluded !== undefined,
+    kernelProfile: input.kernelProfile !== undefined,
   };
   const filter = input.filter === undefined ? undefined : parseFilter(input.filter).value;
   const octal = input.filter === undefined ? undefined : procWriteWarning(input.filter);

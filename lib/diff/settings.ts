@@ -16,7 +16,7 @@ import type { CoreFile } from "../elf/core.ts";
 import type { Segment } from "../elf/program_header.ts";
 import { DEFAULT_FILTER } from "../policy/filter.ts";
 import type { GdbSettings } from "../policy/gdb.ts";
-import type { KernelProfile } from "../policy/kernel.ts";
+import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
 import { isPossible, type MappingPrediction, predict, type Producer } from "../policy/predict.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
 import type { AnalysisContext, ProducerSettings } from "./context.ts";
@@ -33,6 +33,8 @@ export interface GivenSettings {
   readonly gdbDumpExcluded?: boolean;
   /** Kernel rule set (default `kernel`). */
   readonly kernelProfile?: KernelProfile;
+  /** Whether the kernel rule set was given (else another may be inferred). */
+  readonly kernelProfileGiven?: boolean;
 }
 
 /** The settings to explain with, and how they were arrived at. */
@@ -93,7 +95,7 @@ export function resolveSettings(
   gdbLoads: ReadonlyMap<bigint, Segment>,
   given: GivenSettings,
 ): ResolvedSettings {
-  const profile = given.kernelProfile ?? "kernel";
+  let profile = given.kernelProfile ?? "kernel";
   const inferred: InferredSetting[] = [];
   const contradictions: Contradiction[] = [];
 
@@ -101,7 +103,23 @@ export function resolveSettings(
   const kFit = (f: number) => misfits(mappings, kernelLoads, "kernel", f, {}, profile).length;
   let filter = given.filter ?? DEFAULT_FILTER;
   let filterInferred = false;
-  const base = kFit(filter);
+  let base = kFit(filter);
+  if (base > 0 && !given.kernelProfileGiven) {
+    // An older kernel's ELF-header rule (exec bit only, or magic only) before another filter.
+    const other = KERNEL_PROFILES.find((p) =>
+      p !== profile && misfits(mappings, kernelLoads, "kernel", filter, {}, p).length === 0
+    );
+    if (other) {
+      inferred.push({
+        setting: "kernelProfile",
+        value: other,
+        text: `the kernel core fits the ${other} rules, not the ${profile} ones (ELF-header rule)`,
+      });
+      profile = other;
+      filterInferred = true;
+      base = 0;
+    }
+  }
   if (base > 0) {
     // Every filter value when smaps is small enough; the common ones otherwise.
     const all = mappings.length <= 2000 ? Array.from({ length: 0x200 }, (_, i) => i) : [];
@@ -251,18 +269,20 @@ export function pairSettings(
     ...(given.gdbUseFilter ? { gdbUseFilter: settings.gdb.useCoredumpFilter } : {}),
     ...(given.gdbDumpExcluded ? { gdbDumpExcluded: settings.gdb.dumpExcludedMappings } : {}),
     kernelProfile: settings.kernelProfile,
+    kernelProfileGiven: given.kernelProfile,
   });
-  const same = resolved.filter === context.filter &&
+  const same = resolved.kernelProfile === settings.kernelProfile &&
+    resolved.filter === context.filter &&
     resolved.gdb.useCoredumpFilter === settings.gdb.useCoredumpFilter &&
     resolved.gdb.dumpExcludedMappings === settings.gdb.dumpExcludedMappings;
   const predictions = same ? base.predictions : predict(context.smaps.mappings, resolved.filter, {
-    kernelProfile: settings.kernelProfile,
+    kernelProfile: resolved.kernelProfile,
     gdb: resolved.gdb,
   }).mappings;
   return {
     predictions,
     filter: hex(resolved.filter),
-    settings: { kernelProfile: settings.kernelProfile, gdb: resolved.gdb },
+    settings: { kernelProfile: resolved.kernelProfile, gdb: resolved.gdb },
     certainty: {
       ...(resolved.filterInferred ? { kernel: "inferred" as const } : {}),
       ...(resolved.filterInferred || resolved.gdbInferred ? { gdb: "inferred" as const } : {}),
