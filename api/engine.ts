@@ -109,7 +109,8 @@ export function prepare(input: ContextInput): AnalysisContext {
  * @param b second digest
  * @param context from {@link prepare}
  * @param labels labels of the two inputs
- * @returns the report
+ * @returns the report with every range listed (the routes collapse it for the renderings and keep
+ *   the full list for paging)
  */
 export function diff(
   a: CoreDigest,
@@ -117,7 +118,7 @@ export function diff(
   context: AnalysisContext,
   labels: { readonly a: string; readonly b: string },
 ): DiffReport {
-  return diffDigests(a, b, { context, labels });
+  return diffDigests(a, b, { context, labels, allRanges: true });
 }
 
 /**

@@ -272,11 +272,15 @@ async function assertPrivate(dir: string): Promise<string[]> {
   const entries = await filesUnder(dir);
   for (const e of entries) {
     const want = e.endsWith("/") ? 0o700 : 0o600;
-    assert.equal(
-      (await mode(e.replace(/\/$/, ""))).toString(8),
-      want.toString(8),
-      e.slice(dir.length),
-    );
+    let got: number;
+    try {
+      got = await mode(e.replace(/\/$/, ""));
+    } catch (err) {
+      // A spill is unlinked right after it is created: it may vanish between listing and stat.
+      if (err instanceof Deno.errors.NotFound && /spill/.test(e)) continue;
+      throw err;
+    }
+    assert.equal(got.toString(8), want.toString(8), e.slice(dir.length));
   }
   return entries;
 }
@@ -314,11 +318,8 @@ Deno.test("temporary files are owner-only while an upload is in progress; stored
   const t = await testApp();
   try {
     const core = spillingCore(4);
-    const raw = await whileInProgress(t, t.app, "/v1/cores?keep=true", core, {}, [
-      /^req-\w+\/raw$/,
-      /^req-\w+\/coredelta-spill-\w+\/core$/,
-    ]);
-    assert.match(raw, /spill/);
+    // The spill is unlinked at creation (runtime/spill_test.ts): only the raw copy has a name.
+    await whileInProgress(t, t.app, "/v1/cores?keep=true", core, {}, [/^req-\w+\/raw$/]);
     const kernel = loadCore("f033", "kernel");
     await whileInProgress(
       t,
@@ -326,7 +327,7 @@ Deno.test("temporary files are owner-only while an upload is in progress; stored
       "/v1/diff?keep=true",
       multipartBody([["a", core, "a"], ["b", gzip(kernel), "b"]]),
       { "content-type": MULTIPART_TYPE },
-      [/^req-\w+\/raw-a$/, /^req-\w+\/coredelta-spill-\w+\/core$/],
+      [/^req-\w+\/raw-a$/],
     );
     assert.deepEqual(await t.leftovers(), []);
     // What stays: the layout 0700, every stored object 0600.

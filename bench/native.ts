@@ -454,10 +454,9 @@ async function pairBench(
     if (results[4]![0]!.stdout !== workersReport) {
       throw new Error("diff_sequential.ts and `diff` printed different reports");
     }
-    const xxLine = results[0]![0]!.stdout.trim().split("\n");
-    const kernelHash = workersReport.match(/^A: .* xxh3 0x([0-9a-f]{16})$/m)?.[1];
-    if (!kernelHash || !xxLine[0]?.includes(kernelHash)) {
-      throw new Error(`diff's file hash of A (${kernelHash}) differs from xxhsum -H3`);
+    // The report names each core's identity (page hashes and tables), not a whole-file XXH3.
+    if (!/^A: .* identity 0x[0-9a-f]{16}/m.test(workersReport)) {
+      throw new Error(`diff printed no identity for A`);
     }
     const s = results.map(stats);
     const rows = commands.map(([label, , bytes], j) => {
@@ -582,10 +581,13 @@ async function main(): Promise<number> {
             results[k]!.push(await timed(time, cmd, tmp));
           }
         }
-        const xxh = results[1]![0]!.stdout.match(/ = ([0-9a-f]{16})\s*$/)?.[1];
-        const dig = results[2]![0]!.stdout.match(/xxh3-64 of file: 0x([0-9a-f]{16})/)?.[1];
-        if (!xxh || xxh !== dig) {
-          throw new Error(`digest fileHash ${dig} differs from xxhsum -H3 ${xxh}`);
+        // The digest's identity hashes page hashes, not the file: it is checked by the tests.
+        if (
+          !/identity \(xxh3-64 of tables and page hashes\): 0x[0-9a-f]{16}/.test(
+            results[2]![0]!.stdout,
+          )
+        ) {
+          throw new Error(`digest printed no identity: ${results[2]![0]!.stdout}`);
         }
         if (!/, 0 truncated/.test(results[2]![0]!.stdout)) throw new Error("digest saw truncation");
         const s = results.map(stats);

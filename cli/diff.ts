@@ -8,6 +8,7 @@
 
 import { EXPECTATIONS, prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
+import { jsonChunks } from "../lib/report/json.ts";
 import { renderReport, REPORT_FORMATS } from "../lib/report/render.ts";
 import { digestFiles } from "../runtime/digest.ts";
 import { writeOutput } from "../runtime/output.ts";
@@ -29,6 +30,8 @@ Options:
 ${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
                                  else identical), kernel-vs-gdb, or identical
   --format F                     text (default), json, md, junit, html
+  --all-ranges                   list every aligned range (default: ranges equal in both cores
+                                 are counted in runs, not listed)
   -o, --output FILE              write the report to FILE instead of stdout (- for stdout;
                                  an existing file keeps its mode, a new one is 0600)
   -h, --help                     this help
@@ -42,6 +45,7 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     ...CONTEXT_FLAGS,
     expect: { type: "string" },
     format: { type: "string" },
+    "all-ranges": { type: "boolean" },
     output: { type: "string", short: "o" },
     help: { type: "boolean", short: "h" },
   });
@@ -56,10 +60,18 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   // The context first: a bad smaps file or option fails before gigabytes are hashed.
   const context = prepareContext({ ...await contextInput(values, Deno.readTextFile), expect });
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];
-  const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });
-  const text = renderReport(report, format);
+  const report = diffDigests(a, b, {
+    context,
+    labels: { a: pa, b: pb },
+    allRanges: values["all-ranges"] === true,
+  });
+  // JSON goes out range by range (a report with --all-ranges can list 70,000 of them); a file is
+  // written whole and atomically by writeOutput.
+  const chunks = format === "json"
+    ? jsonChunks(report as unknown as Record<string, unknown>, "ranges")
+    : [renderReport(report, format)];
   if (values.output && values.output !== "-") {
-    await writeOutput(values.output, new TextEncoder().encode(text));
-  } else io.stdout(text);
+    await writeOutput(values.output, new TextEncoder().encode([...chunks].join("")));
+  } else for (const chunk of chunks) io.stdout(chunk);
   return report.verdict === "pass" ? 0 : 1;
 }

@@ -54,8 +54,9 @@ export async function digestCommand(args: string[], io: CommandIO): Promise<numb
       `${
         positionals[0]
       }: ${d.size} bytes, ${d.core.producer.producer} core, ${d.core.loads.length} PT_LOAD\n` +
-        `pages: ${p.hashed} hashed (${p.zero} zero), ${p.truncated} truncated, ${p.unsaved} not saved\n` +
-        `xxh3-64 of file: ${s.fileHash}${
+        `pages: ${p.hashed} hashed (${p.zero} zero), ${p.truncated} truncated, ${p.unsaved} not saved` +
+        `${p.holes ? `, ${p.holes} holes (not read)` : ""}\n` +
+        `identity (xxh3-64 of tables and page hashes): ${s.fileHash}${
           d.meta.spilled ? `\nspilled: ${d.meta.spillReason}` : ""
         }\n` +
         (values.output ? `digest written to ${values.output}\n` : ""),

@@ -16,7 +16,12 @@
  * @module
  */
 
-export { type ByteSource, bytesSource } from "./bytes/source.ts";
+export {
+  type ByteSource,
+  bytesSource,
+  type DataExtents,
+  type PositionalSource,
+} from "./bytes/source.ts";
 export {
   byteLimit,
   type Compression,

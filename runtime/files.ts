@@ -1,11 +1,11 @@
 /**
  * The CLI's file access: random-access file sources, and opening a core that may be compressed
- * (decompressed into a private temporary file that is removed on every path).
+ * (decompressed into a private temporary file that is unlinked as soon as it is created).
  *
  * @module
  */
 
-import type { ByteSource } from "../lib/bytes/source.ts";
+import type { ByteSource, PositionalSource } from "../lib/bytes/source.ts";
 import { byteLimit, decompressed } from "../lib/bytes/streams.ts";
 
 /** A {@link ByteSource} that must be closed. */
@@ -49,8 +49,49 @@ export async function fileSource(path: string): Promise<ByteSource & { close(): 
 }
 
 /**
+ * Opens a new private file under `dir` (default: the system temp dir), read-write, and removes its
+ * name (and its directory) before returning: only the descriptor reaches the bytes.
+ */
+export async function anonymousTempFile(dir?: string, prefix = "coredelta-"): Promise<Deno.FsFile> {
+  const folder = await Deno.makeTempDir({ prefix, ...(dir ? { dir } : {}) });
+  try {
+    const path = `${folder}/data`;
+    const file = await Deno.open(path, { read: true, write: true, createNew: true, mode: 0o600 });
+    await Deno.remove(path);
+    return file;
+  } finally {
+    await Deno.remove(folder, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Reads into `target` at `offset` (synchronously); returns the bytes read (fewer only at EOF). */
+export function readAtSync(file: Deno.FsFile, offset: number, target: Uint8Array): number {
+  file.seekSync(offset, Deno.SeekMode.Start);
+  let n = 0;
+  while (n < target.length) {
+    const r = file.readSync(target.subarray(n));
+    if (r === null) break;
+    n += r;
+  }
+  return n;
+}
+
+/** A {@link PositionalSource} over an open file of `size` bytes (reads are synchronous). */
+export function positionalFile(file: Deno.FsFile, size: number): PositionalSource {
+  const readInto = (offset: number, target: Uint8Array) => readAtSync(file, offset, target);
+  return {
+    size,
+    readInto,
+    read(offset: number, length: number): Promise<Uint8Array> {
+      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
+    },
+  };
+}
+
+/**
  * Opens a core for random access. Plain files are read in place; gzip, zstd and xz inputs are
- * streamed into a temporary file (mode 0600) that `close()` deletes.
+ * streamed into an unlinked temporary file (mode 0600) that `close()` releases.
  */
 export async function openCore(path: string, maxBytes = MAX_DECOMPRESSED): Promise<ClosableSource> {
   const file = await Deno.open(path, { read: true });
@@ -60,22 +101,25 @@ export async function openCore(path: string, maxBytes = MAX_DECOMPRESSED): Promi
     const src = await fileSource(path);
     return { ...src, compression: format, close: () => Promise.resolve(src.close()) };
   }
-  const dir = await Deno.makeTempDir({ prefix: "coredelta-" });
+  const tmp = await anonymousTempFile(undefined, "coredelta-");
   try {
-    const tmp = `${dir}/core`;
-    const out = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-    await stream.pipeThrough(byteLimit(maxBytes, "decompressed core")).pipeTo(out.writable);
-    const src = await fileSource(tmp);
+    let size = 0;
+    for await (const chunk of stream.pipeThrough(byteLimit(maxBytes, "decompressed core"))) {
+      for (let at = 0; at < chunk.length;) at += await tmp.write(chunk.subarray(at));
+      size += chunk.length;
+    }
+    const src = positionalFile(tmp, size);
     return {
-      ...src,
+      size,
+      read: src.read,
       compression: format,
-      async close() {
-        src.close();
-        await Deno.remove(dir, { recursive: true });
+      close() {
+        tmp.close();
+        return Promise.resolve();
       },
     };
   } catch (e) {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    tmp.close();
     throw e;
   }
 }

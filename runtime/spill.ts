@@ -1,48 +1,44 @@
 /**
- * A digest spill on local disk: a private temporary file (mode 0600 in a fresh 0700 directory),
- * removed by `close()` on every path.
+ * A digest spill on local disk: a private temporary file (mode 0600 in a fresh 0700 directory)
+ * that is unlinked as soon as it is created, so nothing is left behind even when the process is
+ * killed (SIGKILL); the open descriptor keeps the bytes until `close()`.
  *
  * @module
  */
 
-import type { ByteSource } from "../lib/bytes/source.ts";
+import type { PositionalSource } from "../lib/bytes/source.ts";
 import type { Spill, SpillFactory } from "../lib/digest/spill.ts";
-import { fileSource } from "./files.ts";
+import { anonymousTempFile, readAtSync } from "./files.ts";
 
-/** A {@link SpillFactory} writing to a temporary file under `dir` (default: the system temp dir). */
+/** A {@link SpillFactory} writing to an unlinked temporary file under `dir`. */
 export function tempFileSpill(dir?: string): SpillFactory {
   return async (): Promise<Spill> => {
-    const folder = await Deno.makeTempDir({ prefix: "coredelta-spill-", ...(dir ? { dir } : {}) });
-    const path = `${folder}/core`;
-    let file: Deno.FsFile | undefined;
-    let reader: (ByteSource & { close(): void }) | undefined;
+    const file = await anonymousTempFile(dir, "coredelta-spill-");
+    let size = 0;
     let closed = false;
-    try {
-      file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-    } catch (e) {
-      await Deno.remove(folder, { recursive: true }).catch(() => {});
-      throw e;
-    }
     return {
       async write(chunk: Uint8Array): Promise<void> {
         let at = 0;
-        while (at < chunk.length) at += await file!.write(chunk.subarray(at));
+        while (at < chunk.length) at += await file.write(chunk.subarray(at));
+        size += chunk.length;
       },
-      async source(): Promise<ByteSource> {
-        file?.close();
-        file = undefined;
-        reader = await fileSource(path);
-        return reader;
+      source(): Promise<PositionalSource> {
+        const readInto = (offset: number, target: Uint8Array) => readAtSync(file, offset, target);
+        return Promise.resolve({
+          size,
+          readInto,
+          read(offset: number, length: number): Promise<Uint8Array> {
+            const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+            return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
+          },
+        });
       },
-      async close(): Promise<void> {
-        if (closed) return;
-        closed = true;
-        try {
-          file?.close();
-          reader?.close();
-        } finally {
-          await Deno.remove(folder, { recursive: true }).catch(() => {});
+      close(): Promise<void> {
+        if (!closed) {
+          closed = true;
+          file.close();
         }
+        return Promise.resolve();
       },
     };
   };

@@ -362,15 +362,27 @@ export async function stored(dir: string, kind: "digests" | "reports" | "cores")
   return (await filesUnder(`${dir}/${kind}`)).length;
 }
 
-/** A core whose layout forces a spill (extended numbering), of about `mib` MiB of saved pages. */
+/**
+ * A core whose layout forces a stream to spill (its second PT_LOAD's file range overlaps the
+ * first's: random access is needed), of about `mib` MiB of saved pages.
+ */
 export function spillingCore(mib: number): Uint8Array {
   const data = new Uint8Array(mib * 1024 * 1024);
   for (let i = 0; i < data.length; i += 4096) data[i] = (i >> 12) & 0xff;
-  return buildCore({
-    extendedNumbering: true,
+  const built = buildCore({
     notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(7, 11, 0x1000n) }],
-    loads: [{ vaddr: 0x10000000n, memsz: BigInt(data.length), data }],
-  }).bytes;
+    loads: [
+      { vaddr: 0x10000000n, memsz: BigInt(data.length), data },
+      { vaddr: 0x20000000n, memsz: 0x1000n, data: new Uint8Array(4096) },
+    ],
+  });
+  // PT_LOAD 2 (after PT_NOTE and PT_LOAD 1) points at PT_LOAD 1's data.
+  new DataView(built.bytes.buffer).setBigUint64(
+    built.phoff + 2 * built.phentsize + 8,
+    BigInt(built.dataOffset),
+    true,
+  );
+  return built.bytes;
 }
 
 /** The `type` and `status` of a problem+json body. */

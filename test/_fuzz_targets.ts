@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { bytesSource } from "../lib/bytes/source.ts";
 import { decodeDigest, encodeDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
+import { digestPositional } from "../lib/digest/positional.ts";
 import { memorySpill } from "../lib/digest/spill.ts";
 import { parseCore } from "../lib/elf/core.ts";
 import { InputError } from "../lib/errors.ts";
@@ -100,6 +101,39 @@ export async function targets(): Promise<Target[]> {
               spill: memorySpill(64 << 20),
             });
           });
+        } finally {
+          patch.undo();
+        }
+      },
+    });
+  }
+  for (const producer of ["kernel", "gdb"]) {
+    // The same mutations through the positional digest (local files), with random data extents.
+    const bytes = loadCore("f023", producer);
+    const where = await regions(bytes);
+    const patch = new Patch(bytes);
+    out.push({
+      name: `digestPositional(${producer} core)`,
+      async run(rng) {
+        const what: string[] = [];
+        for (let k = 1 + rng.below(3); k > 0; k--) what.push(mutate(rng, patch, where));
+        const cut = rng.below(10) === 0 ? rng.below(bytes.length) : bytes.length;
+        const data = bytes.subarray(0, cut);
+        const starts: number[] = [], ends: number[] = [];
+        for (let at = 0; at < data.length;) {
+          const hole = rng.below(4) * 4096, run = (1 + rng.below(8)) * 4096;
+          starts.push(Math.min(data.length, at + hole));
+          ends.push(Math.min(data.length, at + hole + run));
+          at += hole + run;
+        }
+        const extents = rng.below(2) === 0
+          ? undefined
+          : { starts: Float64Array.from(starts), ends: Float64Array.from(ends) };
+        try {
+          return await outcome(
+            `${producer} positional ${what.join("; ")} cut ${cut}`,
+            () => digestPositional(bytesSource(data.slice()), hasher, { spilled: false }, extents),
+          );
         } finally {
           patch.undo();
         }

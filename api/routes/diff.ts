@@ -9,6 +9,8 @@
 
 import { type Context, Hono } from "hono";
 import type { CoreDigest } from "../../lib/digest/model.ts";
+import { collapseRanges } from "../../lib/diff/collapse.ts";
+import { packRanges } from "../ranges_store.ts";
 import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import {
@@ -35,8 +37,10 @@ export interface StoredReport {
   readonly schemaVersion: number;
   /** `pass` or `fail`. */
   readonly verdict: "pass" | "fail";
-  /** The renderings. */
+  /** The renderings (ranges equal in both cores collapsed into counted runs). */
   readonly formats: Record<ReportFormat, string>;
+  /** Every aligned range, one per line (`ranges_store.ts`), for `GET /v1/reports/{id}/ranges`. */
+  readonly ranges?: string;
 }
 
 /**
@@ -61,11 +65,13 @@ async function answerDiff(
   format: ReportFormat,
   headers: Record<string, string>,
 ): Promise<Response> {
-  const report = diff(a, b, context, labels);
+  const full = diff(a, b, context, labels);
+  const report = collapseRanges(full);
   const stored: StoredReport = {
     schemaVersion: report.schemaVersion,
     verdict: report.verdict,
     formats: renderAll(report),
+    ranges: packRanges(full.ranges),
   };
   const entry = await services.storage.put(
     "report",

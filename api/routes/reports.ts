@@ -1,6 +1,7 @@
 /**
  * `GET /v1/reports/{id}`: a stored report in any format (`?format=` or `Accept`). Reports are
  * content-addressed, so each id names fixed bytes: the `ETag` is the id and caches may keep it.
+ * `GET /v1/reports/{id}/ranges?cursor=&limit=`: every aligned range of the report, paged.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { REPORT_FORMATS } from "../engine.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import type { StoredReport } from "./diff.ts";
+import { unpackRange } from "../ranges_store.ts";
 
 /**
  * The report routes.
@@ -39,5 +41,54 @@ export function reportsRoutes(services: Services): Hono<AppEnv> {
     });
   });
 
+  // Every aligned range, paged (issue: Scale; reports collapse ranges equal in both cores).
+  app.get("/:id/ranges", async (c) => {
+    const id = c.req.param("id");
+    const limit = intParam("limit", c.req.query("limit"), DEFAULT_RANGE_PAGE, 1, MAX_RANGE_PAGE);
+    const cursor = intParam("cursor", c.req.query("cursor"), 0, 0, Number.MAX_SAFE_INTEGER);
+    const bytes = await services.storage.get("report", id);
+    if (!bytes) {
+      throw new ProblemError("not-found", `No stored report has id ${JSON.stringify(id)}`);
+    }
+    const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredReport;
+    const lines = stored.ranges
+      ? stored.ranges.split("\n")
+      : (JSON.parse(stored.formats.json).ranges as unknown[]).map((r) => JSON.stringify(r));
+    if (cursor > lines.length) {
+      throw new ProblemError(
+        "option",
+        `cursor ${cursor} is past the last range (${lines.length})`,
+        {
+          field: "cursor",
+        },
+      );
+    }
+    const page = lines.slice(cursor, cursor + limit).map(unpackRange);
+    const next = cursor + page.length < lines.length ? String(cursor + page.length) : undefined;
+    const body = `{"total":${lines.length},"items":[${page.join(",")}]${
+      next ? `,"nextCursor":"${next}"` : ""
+    }}\n`;
+    return c.body(body, 200, {
+      "content-type": "application/json",
+      "cache-control": "private, max-age=31536000, immutable",
+    });
+  });
+
   return app;
+}
+
+/** Ranges per page by default and at most. */
+const DEFAULT_RANGE_PAGE = 1000;
+const MAX_RANGE_PAGE = 10_000;
+
+/** A decimal integer query parameter within `[min, max]`, or `fallback` when absent. */
+function intParam(name: string, v: string | undefined, fallback: number, min: number, max: number) {
+  if (v === undefined || v === "") return fallback;
+  const n = /^\d{1,16}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new ProblemError("option", `${name} must be an integer from ${min} to ${max}`, {
+      field: name,
+    });
+  }
+  return n;
 }

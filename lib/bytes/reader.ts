@@ -146,6 +146,19 @@ export function toSafeNumber(value: bigint, offset: number, field: string): numb
  * Stops at the first NUL.
  */
 export function cString(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+  let end = bytes.indexOf(0);
+  if (end < 0) end = bytes.length;
+  // Short ASCII names (section names, note owners: tens of thousands per core) without a decoder.
+  if (end <= 64) {
+    let s = "";
+    for (let i = 0; i < end; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return UTF8.decode(bytes.subarray(0, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return UTF8.decode(bytes.subarray(0, end));
 }
+
+const UTF8 = new TextDecoder();

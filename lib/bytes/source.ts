@@ -26,12 +26,37 @@ export interface ByteSource {
  * assert.deepEqual(await src.read(1, 5), new Uint8Array([2, 3]));
  * ```
  */
-export function bytesSource(bytes: Uint8Array): ByteSource {
+export function bytesSource(bytes: Uint8Array): PositionalSource {
   return {
     size: bytes.length,
+    readInto(offset: number, target: Uint8Array): number {
+      const part = bytes.subarray(Math.min(offset, bytes.length), offset + target.length);
+      target.set(part);
+      return part.length;
+    },
     read(offset: number, length: number): Promise<Uint8Array> {
       const start = Math.min(Math.max(0, offset), bytes.length);
       return Promise.resolve(bytes.subarray(start, Math.min(bytes.length, start + length)));
     },
   };
+}
+
+/**
+ * A {@link ByteSource} that can also read synchronously into a caller's buffer, so page bytes go
+ * straight from the file into the hasher's memory without a copy (a local file, a spill file).
+ */
+export interface PositionalSource extends ByteSource {
+  /**
+   * Fills `target` with the bytes at `offset`; returns how many were read (fewer only at the end
+   * of the source).
+   */
+  readInto(offset: number, target: Uint8Array): number;
+}
+
+/** Byte ranges `[starts[i], ends[i])` of a file that hold data; the rest are holes. */
+export interface DataExtents {
+  /** Start offsets, ascending. */
+  readonly starts: Float64Array;
+  /** End offsets (exclusive), one per start. */
+  readonly ends: Float64Array;
 }

@@ -16,6 +16,7 @@ import { explainRange, type Roles } from "./explain.ts";
 import { dumpsWrittenAnon, pairSettings, settingsShownByCores } from "./settings.ts";
 import { truncationOf } from "./truncation.ts";
 import type {
+  CollapsedRun,
   CoreSummary,
   DiffReport,
   Expectation,
@@ -35,6 +36,11 @@ export interface DiffOptions {
   readonly labels?: { readonly a: string; readonly b: string };
   /** Differing-page runs listed per range (default 16). */
   readonly maxRuns?: number;
+  /**
+   * List every aligned range, also those equal in both cores (default false: they collapse into
+   * counted runs, see `collapse.ts`).
+   */
+  readonly allRanges?: boolean;
 }
 
 const PAGE = 4096n;
@@ -179,7 +185,15 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const smapsNameAt = coverSweep(names);
   const predictionAt = coverSweep(predictions);
 
-  const ranges: RangeDiff[] = alignSegments(a, b).map((r) => {
+  // Ranges equal in both cores are counted into runs as they come (unless all are asked for), so
+  // a 70,000-mapping pair that differs in ten places builds ten RangeDiffs, not 70,000.
+  const ranges: RangeDiff[] = [];
+  const collapsed: CollapsedRun[] = [];
+  let run: { start: bigint; end: bigint; ranges: number; pages: number } | undefined;
+  const byStatus: Record<string, number> = {};
+  let total = 0;
+  for (const r of alignSegments(a, b)) {
+    total++;
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start);
     const file = fileAt(r.start);
@@ -193,19 +207,32 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       ...(file ? { fileName: file.name, fileOffset: file.offset + (r.start - file.start) } : {}),
     });
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
-    return {
+    const status = statusOf(sa, sb, pc.tally.different, pc.tally.truncated);
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    if (!options.allRanges && status === "same" && differences.length === 0) {
+      if (run) {
+        run.end = r.end;
+        run.ranges++;
+        run.pages += pc.tally.same;
+      } else run = { start: r.start, end: r.end, ranges: 1, pages: pc.tally.same };
+      continue;
+    }
+    if (run) collapsed.push({ ...run, before: ranges.length });
+    run = undefined;
+    ranges.push({
       start: r.start,
       end: r.end,
       name: smapsNameAt(r.start)?.name ?? fileName ?? "",
       a: sa,
       b: sb,
-      status: statusOf(sa, sb, pc.tally.different, pc.tally.truncated),
+      status,
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
       differences,
-    };
-  });
+    });
+  }
+  if (run) collapsed.push({ ...run, before: ranges.length });
   const inferred = context.smaps
     ? used.inferred
     : settingsShownByCores(ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons)));
@@ -215,10 +242,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     b: notesCut(b.core),
   });
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
-  const byStatus: Record<string, number> = {};
-  for (const r of ranges) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   const unexpected = all.filter((d) => !d.expected).length;
-  return {
+  const report: DiffReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     verdict: unexpected === 0 ? "pass" : "fail",
     expectation,
@@ -237,7 +262,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       warnings: warnings.filter((w) => !used.dropWarnings.includes(w)),
     },
     summary: {
-      ranges: ranges.length,
+      ranges: total,
       differences: all.length,
       expected: all.length - unexpected,
       unexpected,
@@ -245,7 +270,9 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       byStatus,
     },
     ranges,
+    ...(collapsed.length ? { collapsed } : {}),
     notes,
     files: neededFiles(a.core, b.core),
   };
+  return report;
 }

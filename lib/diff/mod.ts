@@ -27,6 +27,7 @@ export {
   type ProducerSettings,
 } from "./context.ts";
 export { diffDigests, type DiffOptions } from "./diff.ts";
+export { collapsedTotals, collapseRanges, isQuiet } from "./collapse.ts";
 export type * from "./model.ts";
 export { REPORT_SCHEMA_VERSION } from "./model.ts";
 export {

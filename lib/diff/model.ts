@@ -149,6 +149,20 @@ export interface RangeDiff {
   readonly differences: readonly Difference[];
 }
 
+/** Consecutive ranges equal in both cores, counted instead of listed. */
+export interface CollapsedRun {
+  /** Start of the first range. */
+  readonly start: bigint;
+  /** End of the last range (exclusive). */
+  readonly end: bigint;
+  /** Ranges in the run. */
+  readonly ranges: number;
+  /** Pages the same in both cores over the run. */
+  readonly pages: number;
+  /** Index in `ranges` of the first listed range after the run (`ranges.length` at the end). */
+  readonly before: number;
+}
+
 /** Resident-memory estimate of one core, from its saved pages. */
 export interface MemoryEstimate {
   /** Saved pages with non-zero content (resident for certain). */
@@ -258,8 +272,18 @@ export interface DiffReport {
     readonly unexplained: number;
     readonly byStatus: Readonly<Record<string, number>>;
   };
-  /** Aligned ranges in address order. */
+  /**
+   * Aligned ranges in address order. By default ranges equal in both cores (status `same`, no
+   * difference) are not listed here but counted in {@link DiffReport.collapsed}; a report made with
+   * all ranges (`collapseRanges` not applied, CLI `--all-ranges`, API `GET /v1/reports/{id}/ranges`)
+   * lists every one.
+   */
   readonly ranges: readonly RangeDiff[];
+  /**
+   * Runs of consecutive ranges equal in both cores, each standing where it lies between the listed
+   * ranges (absent when nothing was collapsed).
+   */
+  readonly collapsed?: readonly CollapsedRun[];
   /** Note differences (threads, registers, signal, process, auxv, NT_FILE). */
   readonly notes: readonly Difference[];
   /** Files a debugger needs, from NT_FILE. */

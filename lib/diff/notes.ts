@@ -14,6 +14,9 @@ import { gdbStart, psargsFit } from "./gdb_start.ts";
 import type { Difference, Expectation, Reason } from "./model.ts";
 import type { ReasonCode } from "./reasons.ts";
 
+/** Default size cap of the kernel's NT_FILE (`core_file_note_size_limit`, MAX_FILE_NOTE_SIZE). */
+const NT_FILE_CAP = 4 * 1024 * 1024;
+
 const known = (code: ReasonCode, text: string): Reason => ({ code, text, certainty: "known" });
 const inferred = (code: ReasonCode, text: string): Reason => ({
   code,
@@ -218,9 +221,16 @@ export function diffNotes(
       if (y.has(t) || cutAway(label === "A" ? "a" : "b")) continue;
       const inKernel = (label === "A") === (roles.kernel === "a");
       const rule = kvg ? noteOnlyRule(abi, t, inKernel, gTypes) : undefined;
-      const reasons = rule === undefined
-        ? []
-        : [known(inKernel ? "layout.kernel-only-note" : "layout.gdb-only-note", rule)];
+      const reasons = rule !== undefined
+        ? [known(inKernel ? "layout.kernel-only-note" : "layout.gdb-only-note", rule)]
+        : kvg && t === "CORE/NT_FILE" && !inKernel && k && k.loads.length * 64 >= NT_FILE_CAP
+        ? [
+          known(
+            "kernel.nt-file-size-cap",
+            `the kernel drops NT_FILE when 64 bytes x ${k.loads.length} mappings reach its 4 MiB cap`,
+          ),
+        ]
+        : [];
       add(`note ${t} only in ${label}`, reasons);
     }
   }
@@ -258,6 +268,8 @@ export function diffNotes(
   const files = (c: CoreFile) =>
     new Map((c.files?.entries ?? []).map((e) => [`${e.start}-${e.end}`, e]));
   const fa = files(a), fb = files(b);
+  // A core without NT_FILE at all differs once (above), not once per entry.
+  if (!a.files || !b.files) return out;
   for (const [key, e] of fa) {
     const o = fb.get(key);
     if (!o) {

@@ -69,6 +69,7 @@ export type ReasonCode =
   | "gdb.xsave-size"
   | "gdb.siginfo-per-thread"
   | "gdb.nt-file-escaped-name"
+  | "kernel.nt-file-size-cap"
   | "layout.flags-read-forced"
   | "layout.thread-order"
   | "layout.kernel-only-note"
@@ -273,6 +274,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "gcore copies NT_FILE names from smaps (\\012 escapes); the kernel writes raw bytes",
     "GDB reads names from /proc/PID/maps text; the kernel from d_path",
     "gdb/linux-tdep.c: linux_make_mappings_corefile_notes; fs/binfmt_elf.c: fill_files_note; §4.3 row 30",
+  ),
+  "kernel.nt-file-size-cap": def(
+    "the kernel wrote no NT_FILE: 64 bytes per mapping reached its size cap (4 MiB by default, 65,536 mappings)",
+    "fill_files_note sizes the note as 64 x vma_count and drops it when that reaches core_file_note_size_limit (MAX_FILE_NOTE_SIZE, 4 MiB, before 6.10); GDB writes NT_FILE whatever the count",
+    "fs/binfmt_elf.c: fill_files_note; gdb/linux-tdep.c: linux_make_mappings_corefile_notes; §1.8.4",
   ),
   // Layout.
   "layout.flags-read-forced": def(

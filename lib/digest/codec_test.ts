@@ -31,9 +31,9 @@ Deno.test("digest round-trips through its binary form losslessly", async () => {
 Deno.test("decodeDigest refuses unknown versions, corruption and truncation clearly", async () => {
   const bin = encodeDigest(await sampleDigest());
   const v2 = bin.slice();
-  v2[4] = 2;
+  v2[4] = 1;
   const e1 = await rejectsWith(decodeDigest(v2), DigestFormatError);
-  assert.match(e1.message, /Unknown digest format version 2/);
+  assert.match(e1.message, /Unknown digest format version 1/);
   const flipped = bin.slice();
   flipped[100]! ^= 0x10;
   const e2 = await rejectsWith(decodeDigest(flipped), DigestFormatError);
@@ -49,4 +49,22 @@ Deno.test("decodeDigest refuses unknown versions, corruption and truncation clea
     DigestFormatError,
   );
   assert.match(e4.message, /Not a coredelta digest/);
+});
+
+Deno.test("holes round-trip through the binary form, and holes that do not fit are refused", async () => {
+  const d = await sampleDigest();
+  const s0 = d.segments[0]!;
+  const withHoles = {
+    ...d,
+    segments: [{ ...s0, holes: new Uint32Array([1, 2, 4, 1]) }, ...d.segments.slice(1)],
+  };
+  const back = await decodeDigest(encodeDigest(withHoles));
+  assert.deepEqual([...back.segments[0]!.holes!], [1, 2, 4, 1]);
+  assert.equal(back.segments[1]!.holes, undefined);
+  const bad = {
+    ...d,
+    segments: [{ ...s0, holes: new Uint32Array([4, 2]) }, ...d.segments.slice(1)],
+  };
+  const e = await rejectsWith(decodeDigest(encodeDigest(bad)), DigestFormatError);
+  assert.equal(e.field, "holes");
 });

@@ -7,25 +7,30 @@
  * range go straight to the page hasher, everything else is kept in a bounded sparse store from which
  * `parseCore` reads header, tables and notes at the end.
  *
- * Spilling: when the information needed to find the page data arrives after the data (extended
- * numbering keeps the real program header count in section header 0, usually at the end of the
- * file), when `PT_LOAD` file ranges overlap, or when the program header table is far from the start,
- * the stream is copied to a {@link Spill} and digested by random access; the digest says so.
+ * Extended numbering (`e_phnum == PN_XNUM`: the real count is in section header 0, at the end of
+ * the file) still streams: the table ends where the first segment's data starts, and the count is
+ * checked against section header 0 at the end (a mismatch is an error naming `sh_info`).
+ *
+ * Spilling: only when `PT_LOAD` file ranges overlap, or when the program header table is far from
+ * the start, the stream is copied to a {@link Spill} (a file unlinked at creation) and digested by
+ * position (`positional.ts`); the digest says so. Each byte is hashed once: the core's identity is
+ * derived from the parsed tables and the page hashes (`identity.ts`).
  *
  * @module
  */
 
-import type { ByteSource } from "../bytes/source.ts";
 import { concat } from "../bytes/streams.ts";
 import { CoreFormatError } from "../errors.ts";
-import { parseCore } from "../elf/core.ts";
+import { MAX_PROGRAM_HEADERS, parseCore } from "../elf/core.ts";
 import { needsSectionZero, parseRawHeader, type RawHeader, resolveHeader } from "../elf/header.ts";
 import { parseProgramHeaders, type Segment } from "../elf/program_header.ts";
-import { PT_LOAD, PT_NOTE } from "../elf/constants.ts";
+import { PN_XNUM, PT_LOAD, PT_NOTE } from "../elf/constants.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
-import { PageSink, SegmentPages } from "./pages.ts";
+import { PageSink, PageStore, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
+import { coreIdentity, mergeRanges } from "./identity.ts";
+import { digestPositional, recording } from "./positional.ts";
 import type { Spill, SpillFactory } from "./spill.ts";
 
 /** Options of {@link digestStream}. */
@@ -42,7 +47,6 @@ export interface DigestOptions {
 
 const DEFAULT_METADATA = 64 * 1024 * 1024;
 const DEFAULT_PREFIX = 64 * 1024 * 1024;
-const READ_CHUNK = 1024 * 1024;
 
 /** A byte range of the file `[start, end)` and what it belongs to. */
 interface Range {
@@ -54,16 +58,49 @@ interface Range {
 
 /** What the prefix says about how to proceed. */
 type Plan =
-  | { kind: "stream"; loads: Range[]; keep: [number, number][] }
+  | { kind: "stream"; loads: Range[]; keep: [number, number][]; guessedPhnum?: number }
   | { kind: "spill"; reason: string };
+
+/** Most bytes of section header table and string table kept when their size is not yet known. */
+const SECTION_KEEP = 64 * 1024 * 1024;
+
+/**
+ * With `e_phnum == PN_XNUM` the real count is in section header 0, which both producers write at
+ * the end (spec §1.7, §2.6). Both also put the program header table right before the first
+ * segment's file bytes, so the table ends where the lowest `p_offset` of an entry with file bytes
+ * starts. Returns the count so found, `undefined` when the prefix is too short to tell, or -1 when
+ * no entry bounds the table. The count is checked against section header 0 at the end.
+ */
+function guessPhnum(prefix: Uint8Array, raw: RawHeader): number | undefined {
+  const v = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  const le = raw.byteOrder === "little";
+  const w64 = raw.bits === 64;
+  let bound = Number.MAX_SAFE_INTEGER;
+  for (let k = 0;; k++) {
+    const at = raw.phoff + k * raw.phentsize;
+    if (at >= bound) return k;
+    if (at + raw.phentsize > prefix.length) return undefined;
+    const offset = w64 ? Number(v.getBigUint64(at + 8, le)) : v.getUint32(at + 4, le);
+    const filesz = w64 ? Number(v.getBigUint64(at + 32, le)) : v.getUint32(at + 16, le);
+    if (filesz > 0 && offset >= at + raw.phentsize) bound = Math.min(bound, offset);
+    if (k > MAX_PROGRAM_HEADERS) return -1;
+  }
+}
 
 function plan(prefix: Uint8Array, size: number): Plan | undefined {
   if (prefix.length < 64) return undefined;
   const raw: RawHeader = parseRawHeader(prefix, Number.MAX_SAFE_INTEGER);
+  let guessedPhnum: number | undefined;
+  let header;
   if (needsSectionZero(raw)) {
-    return { kind: "spill", reason: "extended numbering: the real counts are in section header 0" };
-  }
-  const header = resolveHeader(raw, undefined);
+    const guess = raw.rawPhnum === PN_XNUM ? guessPhnum(prefix, raw) : raw.rawPhnum;
+    if (guess === undefined) return undefined;
+    if (guess < 0) {
+      return { kind: "spill", reason: "extended numbering: no segment bounds the table" };
+    }
+    if (raw.rawPhnum === PN_XNUM) guessedPhnum = guess;
+    header = resolveHeader(raw, { size: 0n, link: 0, info: guess });
+  } else header = resolveHeader(raw, undefined);
   const tableEnd = header.phoff + header.phnum * header.phentsize;
   if (tableEnd > size) {
     return { kind: "spill", reason: "the program header table is not near the start" };
@@ -74,13 +111,14 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
     header,
     Number.MAX_SAFE_INTEGER,
   );
+  const store = new PageStore();
   const loads = segments
     .filter((s) => s.type === PT_LOAD && s.filesz > 0n)
     .map((seg) => ({
       start: Number(seg.offset),
       end: Number(seg.offset + seg.filesz),
       seg,
-      pages: new SegmentPages(seg.index),
+      pages: new SegmentPages(seg.index, store),
     }))
     .sort((a, b) => a.start - b.start);
   for (let i = 1; i < loads.length; i++) {
@@ -100,13 +138,22 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
       keep.push([Number(s.offset), Number(s.offset + s.filesz)]);
     }
   }
-  if (header.shoff > 0) keep.push([header.shoff, header.shoff + header.shnum * header.shentsize]);
-  return { kind: "stream", loads, keep };
+  if (header.shoff > 0) {
+    // With extended numbering the section count is not known yet: keep a bounded tail.
+    const shEnd = raw.rawShnum === 0
+      ? header.shoff + SECTION_KEEP
+      : header.shoff + header.shnum * header.shentsize;
+    keep.push([header.shoff, shEnd]);
+  }
+  return guessedPhnum === undefined
+    ? { kind: "stream", loads, keep }
+    : { kind: "stream", loads, keep, guessedPhnum };
 }
 
 /** Bytes of prefix needed before {@link plan} can decide (header, then the whole phdr table). */
 function prefixNeed(prefix: Uint8Array): number {
   const raw = parseRawHeader(prefix, Number.MAX_SAFE_INTEGER);
+  if (raw.rawPhnum === PN_XNUM) return Math.max(prefix.length * 2, raw.phoff + 64 * 1024);
   return raw.phoff + raw.rawPhnum * raw.phentsize;
 }
 
@@ -178,100 +225,38 @@ class StreamDigest {
 
 async function assemble(
   hasher: PageHasher,
-  src: ByteSource,
-  pages: Map<number, SegmentPages>,
   skeleton: StoredRange[],
-  fileHash: bigint,
+  size: number,
+  pages: Map<number, SegmentPages>,
   meta: DigestMeta,
+  guessedPhnum?: number,
 ): Promise<CoreDigest> {
-  const core = await parseCore(src);
+  const rec = recording(sparseSource(skeleton, size));
+  const core = await parseCore(rec.src);
+  if (guessedPhnum !== undefined && core.segments.length !== guessedPhnum) {
+    throw new CoreFormatError(
+      core.header.shoff,
+      "sh_info",
+      `Section header 0 gives ${core.segments.length} program headers, but the table before the ` +
+        `first segment's data holds ${guessedPhnum}: this layout cannot be digested from a stream`,
+    );
+  }
   const segments = core.loads.map((s) =>
     (pages.get(s.index) ?? new SegmentPages(s.index)).result()
   );
+  // Keep only what the parser read (as a positional digest does): same skeleton either way.
+  const parsed = mergeRanges(rec.ranges);
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
     pageSize: PAGE_SIZE,
-    size: src.size,
-    fileHash,
+    size,
+    fileHash: coreIdentity(hasher, size, parsed, segments),
     core,
     segments,
-    skeleton,
+    skeleton: parsed,
     meta,
   };
-}
-
-/** Records the ranges `parseCore` reads, so they can be stored as the digest's skeleton. */
-function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
-  const ranges: StoredRange[] = [];
-  return {
-    ranges,
-    src: {
-      size: src.size,
-      async read(offset: number, length: number): Promise<Uint8Array> {
-        const bytes = await src.read(offset, length);
-        ranges.push({ offset, bytes: bytes.slice() });
-        return bytes;
-      },
-    },
-  };
-}
-
-/**
- * Digests a core held in a random-access source (used after spilling): one sequential pass for the
- * whole-file hash, then each `PT_LOAD`'s saved bytes.
- */
-export async function digestSource(
-  src: ByteSource,
-  hasher: PageHasher,
-  meta: DigestMeta = { spilled: false },
-): Promise<CoreDigest> {
-  hasher.streamReset();
-  for (let at = 0; at < src.size; at += READ_CHUNK) {
-    hasher.streamUpdate(await src.read(at, READ_CHUNK));
-  }
-  const fileHash = hasher.streamDigest();
-  const rec = recording(src);
-  const core = await parseCore(rec.src);
-  const sink = new PageSink(hasher);
-  const pages = new Map<number, SegmentPages>();
-  for (const s of core.loads) {
-    const p = new SegmentPages(s.index);
-    pages.set(s.index, p);
-    const end = Number(s.offset + s.available);
-    sink.begin(p);
-    for (let at = Number(s.offset); at < end; at += READ_CHUNK) {
-      sink.write(await src.read(at, Math.min(READ_CHUNK, end - at)));
-    }
-    sink.end(!s.truncated);
-  }
-  sink.finish();
-  return assemble(
-    hasher,
-    sparseSource(rec.ranges, src.size),
-    pages,
-    mergeRanges(rec.ranges),
-    fileHash,
-    meta,
-  );
-}
-
-function mergeRanges(ranges: StoredRange[]): StoredRange[] {
-  const sorted = [...ranges].sort((a, b) => a.offset - b.offset || b.bytes.length - a.bytes.length);
-  const out: StoredRange[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.offset <= last.offset + last.bytes.length) {
-      const end = Math.max(last.offset + last.bytes.length, r.offset + r.bytes.length);
-      if (end > last.offset + last.bytes.length) {
-        const merged = new Uint8Array(end - last.offset);
-        merged.set(last.bytes);
-        merged.set(r.bytes, r.offset - last.offset);
-        out[out.length - 1] = { offset: last.offset, bytes: merged };
-      }
-    } else out.push(r);
-  }
-  return out;
 }
 
 /**
@@ -296,7 +281,6 @@ export async function digestStream(
     ? { spilled: false, compression: options.compression }
     : { spilled: false };
   try {
-    hasher.streamReset();
     let p: Plan | undefined;
     let eof = false;
     // 1. Accumulate a prefix until the header and program header table can be read. Chunks are
@@ -308,7 +292,6 @@ export async function digestStream(
         eof = true;
         break;
       }
-      hasher.streamUpdate(r.value);
       prefixParts.push(r.value.slice()); // the source may reuse its buffer after the next read
       prefixLength += r.value.length;
       if (prefixLength < need) continue;
@@ -344,7 +327,7 @@ export async function digestStream(
         if (r.done) break;
         await spill.write(r.value);
       }
-      return await digestSource(await spill.source(), hasher, {
+      return await digestPositional(await spill.source(), hasher, {
         ...base,
         spilled: true,
         spillReason: p.reason,
@@ -361,13 +344,10 @@ export async function digestStream(
     while (!eof) {
       const r = await reader.read();
       if (r.done) break;
-      hasher.streamUpdate(r.value);
       d.push(r.value);
     }
     const pages = d.finish();
-    const fileHash = hasher.streamDigest();
-    const skeleton = d.store.ranges();
-    return await assemble(hasher, sparseSource(skeleton, d.pos), pages, skeleton, fileHash, base);
+    return await assemble(hasher, d.store.ranges(), d.pos, pages, base, p.guessedPhnum);
   } catch (e) {
     await reader.cancel().catch(() => {});
     throw e;

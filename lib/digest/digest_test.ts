@@ -6,6 +6,8 @@ import { digestStream } from "./digest.ts";
 import { fakeHasher, fnv64 } from "../../test/_fake_hasher.ts";
 import { pageCounts } from "./model.ts";
 import { memorySpill } from "./spill.ts";
+import { bytesSource } from "../bytes/source.ts";
+import { digestPositional } from "./positional.ts";
 
 function chunks(bytes: Uint8Array, sizes: () => number): ReadableStream<Uint8Array> {
   let at = 0;
@@ -40,7 +42,6 @@ Deno.test("digestStream hashes every saved page and classifies zero and unsaved 
   const d = await digestStream(whole(bytes), fakeHasher());
   assert.equal(d.meta.spilled, false);
   assert.equal(d.size, bytes.length);
-  assert.equal(d.fileHash, fnv64(bytes));
   assert.equal(d.segments.length, 3);
   const s0 = d.segments[0]!;
   assert.equal(s0.hashes.length, 4);
@@ -57,6 +58,7 @@ Deno.test("digestStream hashes every saved page and classifies zero and unsaved 
     truncated: 0,
     unsaved: 1,
     zero: 1,
+    holes: 0,
   });
   assert.equal(d.segments[1]!.hashes.length, 0);
   assert.equal(d.core.threads[0]!.tid, 7);
@@ -75,14 +77,71 @@ Deno.test("digestStream gives identical digests for any chunking", async () => {
   }
 });
 
-Deno.test("digestStream spills for extended numbering and says why", async () => {
+Deno.test("extended numbering streams in one pass: the table ends where the first data starts", async () => {
   const { bytes } = sample(true);
-  await rejectsWith(digestStream(whole(bytes), fakeHasher()), CoreFormatError);
-  const d = await digestStream(chunks(bytes, () => 1000), fakeHasher(), { spill: memorySpill() });
-  assert.equal(d.meta.spilled, true);
-  assert.match(d.meta.spillReason!, /extended numbering/);
   const ref = await digestStream(whole(sample(false).bytes), fakeHasher());
-  assert.deepEqual(d.segments.map((s) => [...s.hashes]), ref.segments.map((s) => [...s.hashes]));
+  for (const sizes of [() => 1000, () => bytes.length]) {
+    const d = await digestStream(chunks(bytes, sizes), fakeHasher());
+    assert.equal(d.meta.spilled, false);
+    assert.equal(d.core.segments.length, 4);
+    assert.deepEqual(d.segments.map((s) => [...s.hashes]), ref.segments.map((s) => [...s.hashes]));
+    const byPosition = await digestPositional(bytesSource(bytes), fakeHasher());
+    assert.deepEqual(byPosition.segments, d.segments);
+    assert.equal(byPosition.fileHash, d.fileHash);
+  }
+});
+
+Deno.test("extended numbering: a table that disagrees with section header 0 is refused, by field", async () => {
+  const { bytes } = sample(true);
+  const v = new DataView(bytes.buffer);
+  const shoff = Number(v.getBigUint64(40, true));
+  v.setUint32(shoff + 44, 3, true); // sh_info: 3 program headers, the table holds 4
+  const err = await rejectsWith(digestStream(whole(bytes), fakeHasher()), CoreFormatError);
+  assert.equal(err.field, "sh_info");
+  assert.match(err.message, /gives 3 program headers.*holds 4/);
+});
+
+Deno.test("file identity: equal for any way of reading, different when one page byte differs", async () => {
+  const { bytes, dataOffset } = sample();
+  const d = await digestStream(whole(bytes), fakeHasher());
+  const p = await digestPositional(bytesSource(bytes), fakeHasher());
+  assert.equal(p.fileHash, d.fileHash);
+  assert.deepEqual(p.segments, d.segments);
+  const changed = bytes.slice();
+  changed[dataOffset + 5000]! ^= 1;
+  assert.notEqual((await digestStream(whole(changed), fakeHasher())).fileHash, d.fileHash);
+  const note = bytes.slice();
+  note[sample().noteOffset + 40]! ^= 1; // inside NT_PRSTATUS: a non-page byte the parser reads
+  assert.notEqual((await digestStream(whole(note), fakeHasher())).fileHash, d.fileHash);
+});
+
+Deno.test("holes: pages wholly outside the data extents are not read, hash as zero pages, and are listed", async () => {
+  const { bytes, dataOffset } = sample();
+  let reads = 0;
+  const src = bytesSource(bytes);
+  const counting = {
+    ...src,
+    readInto(offset: number, target: Uint8Array): number {
+      if (offset >= dataOffset + 4096 && offset < dataOffset + 2 * 4096) reads++;
+      return src.readInto(offset, target);
+    },
+  };
+  // Page 1 of segment 0 (a written zero page in `sample`) is declared a hole: everything else data.
+  const extents = {
+    starts: new Float64Array([0, dataOffset + 2 * 4096]),
+    ends: new Float64Array([dataOffset + 4096, bytes.length]),
+  };
+  const d = await digestPositional(counting, fakeHasher(), { spilled: false }, extents);
+  assert.equal(reads, 0, "the hole was read");
+  const s0 = d.segments[0]!;
+  assert.deepEqual([...s0.holes!], [1, 1]);
+  assert.deepEqual([...s0.zero], [0, 1, 0, 0]);
+  const plain = await digestPositional(bytesSource(bytes), fakeHasher());
+  assert.deepEqual([...s0.hashes], [...plain.segments[0]!.hashes], "a hole hashes as a zero page");
+  assert.equal(plain.segments[0]!.holes, undefined, "a written zero page is not a hole");
+  assert.equal(d.fileHash, plain.fileHash);
+  const l = d.core.loads[0]!;
+  assert.equal(pageCounts(s0, l.filesz, l.memsz).holes, 1);
 });
 
 Deno.test("digestStream spills when PT_LOAD file ranges overlap", async () => {
@@ -134,4 +193,17 @@ Deno.test("digestStream joins the prefix in linear time (regression: fuzz found 
   );
   assert.equal(err.field, "e_phoff");
   assert.ok(performance.now() - t0 < 30_000, "prefix accumulation is not linear");
+});
+
+Deno.test("positional digest of a source that shrinks while read: a format error with the offset", async () => {
+  const { bytes, dataOffset } = sample();
+  const src = bytesSource(bytes);
+  const shrinking = {
+    ...src,
+    readInto: (offset: number, target: Uint8Array) =>
+      src.readInto(offset, target.subarray(0, Math.max(0, dataOffset + 100 - offset))),
+  };
+  const err = await rejectsWith(digestPositional(shrinking, fakeHasher()), CoreFormatError);
+  assert.equal(err.field, "p_offset");
+  assert.match(err.message, /changed while being read/);
 });

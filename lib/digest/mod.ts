@@ -1,7 +1,7 @@
 /**
  * Core digests: one streaming pass over a core hashes every saved page (XXH3-64 through a
  * {@link PageHasher}, the WASM kernel in `wasm/`) and keeps the headers and notes needed to compare
- * ({@link digestStream}, {@link digestSource}); a compact binary form ({@link encodeDigest},
+ * ({@link digestStream}; {@link digestPositional} reads a core by position and skips holes); a compact binary form ({@link encodeDigest},
  * {@link decodeDigest}); a summary for people ({@link digestSummary}).
  *
  * @example
@@ -16,7 +16,9 @@
  */
 
 export { decodeDigest, DIGEST_MAGIC, encodeDigest, isDigest } from "./codec.ts";
-export { type DigestOptions, digestSource, digestStream } from "./digest.ts";
+export { type DigestOptions, digestStream } from "./digest.ts";
+export { digestPositional } from "./positional.ts";
+export type { DataExtents, PositionalSource } from "../bytes/source.ts";
 export {
   type CoreDigest,
   DIGEST_FORMAT_VERSION,

@@ -16,7 +16,7 @@ import type { StoredRange } from "./sparse.ts";
 import { PAGE_SIZE } from "./page_hasher.ts";
 
 /** Current version of the digest format (binary and model). */
-export const DIGEST_FORMAT_VERSION = 1;
+export const DIGEST_FORMAT_VERSION = 2;
 
 /** Page hashes of one `PT_LOAD`. */
 export interface SegmentDigest {
@@ -24,8 +24,14 @@ export interface SegmentDigest {
   readonly index: number;
   /** XXH3-64 of each hashed page, in address order. */
   readonly hashes: BigUint64Array;
-  /** 1 where the page is all zero. */
+  /** 1 where the page is all zero (holes included). */
   readonly zero: Uint8Array;
+  /**
+   * Pages that were holes in the file (never written, never read, never hashed), as pairs
+   * `[firstPage, count]`. A hole page's hash and zero flag are those of a zero page, so it compares
+   * equal to one; only a digest of a local file finds holes (a stream reads them as zeros).
+   */
+  readonly holes?: Uint32Array;
 }
 
 /** How the digest was made. */
@@ -48,7 +54,11 @@ export interface CoreDigest {
   readonly pageSize: number;
   /** Size of the (decompressed) core in bytes. */
   readonly size: number;
-  /** XXH3-64 of the whole core (equals `xxhsum -H3`). */
+  /**
+   * The core's identity: XXH3-64 over its size, the bytes the parser reads (header, tables, notes)
+   * and every page hash (see `lib/digest/identity.ts`). Equal cores have equal identities whichever
+   * way they were read; each byte of the core is hashed once.
+   */
   readonly fileHash: bigint;
   /** The parsed core (header, segments, notes, producer). */
   readonly core: CoreFile;
@@ -70,8 +80,10 @@ export interface PageCounts {
   readonly truncated: number;
   /** Pages of `p_memsz` beyond `p_filesz`. */
   readonly unsaved: number;
-  /** Hashed pages that are all zero. */
+  /** Hashed pages that are all zero (holes included). */
   readonly zero: number;
+  /** Pages that were holes in the file (not read; counted in `zero` too). */
+  readonly holes: number;
 }
 
 /** Number of 4 KiB pages needed to cover `bytes`. */
@@ -85,11 +97,14 @@ export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): P
   const total = pagesOf(memsz > filesz ? memsz : filesz);
   let zero = 0;
   for (const z of seg.zero) zero += z;
+  let holes = 0;
+  for (let i = 1; i < (seg.holes?.length ?? 0); i += 2) holes += seg.holes![i]!;
   return {
     saved,
     hashed: seg.hashes.length,
     truncated: saved - seg.hashes.length,
     unsaved: total - saved,
     zero,
+    holes,
   };
 }

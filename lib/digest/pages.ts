@@ -8,17 +8,17 @@
 
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 
-/** Growing per-page results of one segment. */
-export class SegmentPages {
-  hashes: BigUint64Array = new BigUint64Array(16);
-  zero: Uint8Array = new Uint8Array(16);
+/**
+ * Per-page results of many segments in two growing arrays: a segment's pages arrive together (file
+ * order, no interleaving), so each segment is a slice of them, not arrays of its own.
+ */
+export class PageStore {
+  hashes: BigUint64Array = new BigUint64Array(1024);
+  zero: Uint8Array = new Uint8Array(1024);
   count = 0;
 
-  /** @param index program header index of the segment */
-  constructor(readonly index: number) {}
-
-  /** Appends one page result. */
-  push(hash: bigint, zero: number): void {
+  /** Appends one page result; returns its position. */
+  push(hash: bigint, zero: number): number {
     if (this.count === this.hashes.length) {
       const h = new BigUint64Array(this.count * 2);
       h.set(this.hashes);
@@ -29,15 +29,36 @@ export class SegmentPages {
     }
     this.hashes[this.count] = hash;
     this.zero[this.count] = zero;
+    return this.count++;
+  }
+}
+
+/** Per-page results of one segment: a slice of a {@link PageStore}. */
+export class SegmentPages {
+  #first = -1;
+  count = 0;
+
+  /**
+   * @param index program header index of the segment
+   * @param store where the results go (shared by the segments of one core)
+   */
+  constructor(readonly index: number, readonly store: PageStore = new PageStore()) {}
+
+  /** Appends one page result (pages of a segment must be pushed together). */
+  push(hash: bigint, zero: number): void {
+    const at = this.store.push(hash, zero);
+    if (this.#first < 0) this.#first = at;
+    else if (at !== this.#first + this.count) throw new Error("segment pages interleaved");
     this.count++;
   }
 
-  /** Final arrays, trimmed to the page count. */
+  /** Final arrays (views of the store; call after the last push of every segment). */
   result(): { index: number; hashes: BigUint64Array; zero: Uint8Array } {
+    const from = Math.max(0, this.#first);
     return {
       index: this.index,
-      hashes: this.hashes.slice(0, this.count),
-      zero: this.zero.slice(0, this.count),
+      hashes: this.store.hashes.subarray(from, from + this.count),
+      zero: this.store.zero.subarray(from, from + this.count),
     };
   }
 }

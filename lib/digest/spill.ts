@@ -1,14 +1,13 @@
 /**
- * Spilling: when a core's layout puts information after the bytes that depend on it (extended
- * numbering, overlapping segments), the digest copies the stream to a spill and finishes by random
- * access. `lib/` does no I/O, so the spill is injected: the CLI and API provide a private temporary
- * file; tests use {@link memorySpill}.
+ * Spilling: when a streamed core's layout needs random access (overlapping `PT_LOAD` file ranges, a
+ * program header table far from the start), the digest copies the stream to a spill and finishes by
+ * position. `lib/` does no I/O, so the spill is injected: the CLI and API provide a private
+ * temporary file, unlinked as soon as it is created; tests use {@link memorySpill}.
  *
  * @module
  */
 
-import type { ByteSource } from "../bytes/source.ts";
-import { bytesSource } from "../bytes/source.ts";
+import { bytesSource, type PositionalSource } from "../bytes/source.ts";
 import { concat, TooLargeError } from "../bytes/streams.ts";
 
 /** A place to park a whole stream for random access. */
@@ -16,8 +15,8 @@ export interface Spill {
   /** Appends bytes. */
   write(chunk: Uint8Array): Promise<void>;
   /** Random access to everything written (after the last write). */
-  source(): Promise<ByteSource>;
-  /** Releases the spill (deletes a temporary file). Safe to call twice. */
+  source(): Promise<PositionalSource>;
+  /** Releases the spill (closes its already unlinked file). Safe to call twice. */
   close(): Promise<void>;
 }
 

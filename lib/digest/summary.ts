@@ -14,7 +14,7 @@ export interface DigestSummary {
   readonly formatVersion: number;
   /** Size of the (decompressed) core in bytes. */
   readonly size: number;
-  /** XXH3-64 of the whole core, `0x` and 16 hex digits. */
+  /** The core's identity (XXH3-64 of its tables and page hashes), `0x` and 16 hex digits. */
   readonly fileHash: string;
   /** SHA-256 of the WASM kernel that hashed the pages. */
   readonly kernelSha256: string;
@@ -38,7 +38,7 @@ export interface DigestSummary {
  * @param d the digest
  */
 export function digestSummary(d: CoreDigest): DigestSummary {
-  const pages = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0 };
+  const pages = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0, holes: 0 };
   d.segments.forEach((s, i) => {
     const load = d.core.loads[i]!;
     const c = pageCounts(s, load.filesz, load.memsz);

@@ -5,7 +5,8 @@
  */
 
 import { flagString } from "../elf/constants.ts";
-import type { Difference, DiffReport, RangeDiff, RangeSide } from "../diff/model.ts";
+import type { CollapsedRun, Difference, DiffReport, RangeDiff, RangeSide } from "../diff/model.ts";
+import { collapsedTotals } from "../diff/collapse.ts";
 import { hex } from "../bytes/hex.ts";
 
 /**
@@ -66,4 +67,35 @@ export function shortName(name: string): string {
   if (name.startsWith("[")) return name;
   const i = name.lastIndexOf("/");
   return i >= 0 ? name.slice(i + 1) : name;
+}
+
+/** A listed range or a run of collapsed equal ranges, in address order. */
+export type ReportRow =
+  | { readonly kind: "range"; readonly range: RangeDiff }
+  | { readonly kind: "run"; readonly run: CollapsedRun };
+
+/** The listed ranges with the collapsed runs interleaved where they lie. */
+export function reportRows(r: DiffReport): ReportRow[] {
+  const rows: ReportRow[] = [];
+  const runs = r.collapsed ?? [];
+  let k = 0;
+  r.ranges.forEach((range, i) => {
+    while (k < runs.length && runs[k]!.before <= i) rows.push({ kind: "run", run: runs[k++]! });
+    rows.push({ kind: "range", range });
+  });
+  while (k < runs.length) rows.push({ kind: "run", run: runs[k++]! });
+  return rows;
+}
+
+/** "N equal ranges (M pages)" for a collapsed run. */
+export function runLabel(run: CollapsedRun): string {
+  return `${run.ranges} equal range(s), ${run.pages} page(s)`;
+}
+
+/** One sentence on what was collapsed, or "" when nothing was. */
+export function collapsedSentence(r: DiffReport): string {
+  const t = collapsedTotals(r);
+  return t.ranges === 0
+    ? ""
+    : `${t.ranges} range(s) equal in both cores (${t.pages} pages) are counted in ${t.runs} run(s), not listed; all ranges: --all-ranges or GET /v1/reports/{id}/ranges.`;
 }

@@ -9,25 +9,34 @@
 import type { DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
 import {
+  collapsedSentence,
   failing,
   headlineNotices,
   rangeLabel,
   reasonCodes,
+  reportRows,
+  runLabel,
   shortName,
   sideLabel,
 } from "./diff_common.ts";
 
 /** Renders a report as a complete HTML document. */
 export function renderDiffHtml(r: DiffReport): string {
-  const rows = r.ranges.map((g) =>
-    `<tr class="${g.status}${failing(g) ? " fail" : ""}"><td><code>${
+  const rows = reportRows(r).map((row) => {
+    if (row.kind === "run") {
+      return `<tr class="same collapsed"><td><code>${x(rangeLabel(row.run))}</code></td><td>${
+        x(runLabel(row.run))
+      }</td><td>same</td><td></td><td></td><td>${row.run.pages}/0</td><td></td></tr>`;
+    }
+    const g = row.range;
+    return `<tr class="${g.status}${failing(g) ? " fail" : ""}"><td><code>${
       x(rangeLabel(g))
     }</code></td><td>${x(shortName(g.name))}</td><td>${g.status}</td><td>${
       x(sideLabel(g.a))
     }</td><td>${x(sideLabel(g.b))}</td><td>${g.pages.same}/${g.pages.different}</td><td>${
       reasonCodes(g.differences).map((c) => `<code>${x(c)}</code>`).join(" ")
-    }</td></tr>`
-  ).join("\n");
+    }</td></tr>`;
+  }).join("\n");
   const notes = r.notes.map((n) =>
     `<li class="${n.expected ? "" : "fail"}">${x(n.text)} ${
       n.reasons.map((q) => `<code>${x(q.code)}</code>`).join(" ") || "<code>unexplained</code>"
@@ -45,7 +54,7 @@ ${
     headlineNotices(r).map((n) => `<p class="notice">${x(n)}</p>\n`).join("")
   }<table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
 ${rows}
-</tbody></table>
+</tbody></table>${collapsedSentence(r) ? `\n<p>${x(collapsedSentence(r))}</p>` : ""}
 <h2>Notes</h2><ul>${notes}</ul>
 </body></html>
 `;

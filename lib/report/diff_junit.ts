@@ -7,6 +7,7 @@
 
 import type { Difference, DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
+import { collapsedTotals } from "../diff/collapse.ts";
 import { headlineNotices, rangeLabel, shortName } from "./diff_common.ts";
 
 function failure(ds: readonly Difference[]): string {
@@ -28,6 +29,12 @@ export function renderDiffJunit(r: DiffReport): string {
       failure(g.differences)
     }</testcase>`;
   });
+  const t = collapsedTotals(r);
+  if (t.ranges > 0) {
+    cases.push(
+      `    <testcase classname="coredelta.mappings" name="${t.ranges} equal ranges in ${t.runs} runs"></testcase>`,
+    );
+  }
   cases.push(
     `    <testcase classname="coredelta.notes" name="notes">${failure(r.notes)}</testcase>`,
   );

@@ -6,6 +6,7 @@
 
 import type { DiffReport } from "../diff/model.ts";
 import {
+  collapsedSentence,
   failing,
   headlineNotices,
   rangeLabel,
@@ -49,6 +50,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     }
     out.push("");
   }
+  const collapsed = collapsedSentence(r);
+  if (collapsed) out.push(collapsed, "");
   if (r.notes.length > 0) {
     out.push("**Notes**", "");
     for (const n of r.notes) {

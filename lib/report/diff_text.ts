@@ -7,10 +7,13 @@
 import type { DiffReport } from "../diff/model.ts";
 import { hex } from "../bytes/hex.ts";
 import {
+  collapsedSentence,
   failing,
   headlineNotices,
   rangeLabel,
   reasonCodes,
+  reportRows,
+  runLabel,
   shortName,
   sideLabel,
 } from "./diff_common.ts";
@@ -27,7 +30,7 @@ export function renderDiffText(r: DiffReport): string {
     out.push(
       `${k}: ${t(c.label)} — ${
         t(c.producer)
-      } core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, xxh3 ${
+      } core, ${c.size} bytes, ${c.loads} PT_LOAD, ${c.threads} threads, identity ${
         hex(c.fileHash, 16)
       }${c.truncated ? ", TRUNCATED" : ""}`,
     );
@@ -46,7 +49,21 @@ export function renderDiffText(r: DiffReport): string {
   for (const w of r.context.warnings) out.push(`warning: ${t(w)}`);
   out.push("");
   const rows = [["", "range", "name", "status", "A", "B", "pages same/diff", "reasons"]];
-  for (const g of r.ranges) {
+  for (const row of reportRows(r)) {
+    if (row.kind === "run") {
+      rows.push([
+        "",
+        rangeLabel(row.run),
+        runLabel(row.run),
+        "same",
+        "",
+        "",
+        `${row.run.pages}/0`,
+        "",
+      ]);
+      continue;
+    }
+    const g = row.range;
     rows.push([
       failing(g) ? "!" : "",
       rangeLabel(g),
@@ -67,6 +84,8 @@ export function renderDiffText(r: DiffReport): string {
     }
   }
   out.push(textTable(rows).trimEnd());
+  const collapsed = collapsedSentence(r);
+  if (collapsed) out.push(collapsed);
   if (r.notes.length > 0) {
     out.push("", "notes:");
     for (const n of r.notes) {

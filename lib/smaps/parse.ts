@@ -26,8 +26,8 @@
  * @module
  */
 
+import { type Attributes, parseAttribute } from "./attribute.ts";
 import { SmapsSyntaxError } from "../errors.ts";
-import { BARE_FIELDS, KB_FIELDS, VM_FLAG_NAMES } from "./fields.ts";
 
 /** What a `/proc` mappings text is. */
 export type MapsFormat = "smaps" | "maps";
@@ -74,7 +74,7 @@ export interface SmapsMapping {
   readonly textFields: Readonly<Record<string, string>>;
   /** `VmFlags` codes, or `null` when the mapping has no `VmFlags` line (maps; kernels < 3.8). */
   readonly vmFlags: ReadonlySet<string> | null;
-  /** `VmFlags` codes not in {@link VM_FLAG_NAMES} (including `??`), in printed order. */
+  /** `VmFlags` codes not in `VM_FLAG_NAMES` (including `??`), in printed order. */
   readonly unknownVmFlags: readonly string[];
 }
 
@@ -86,8 +86,6 @@ export interface SmapsDocument {
   readonly mappings: readonly SmapsMapping[];
 }
 
-const KB = new Set(KB_FIELDS);
-const BARE = new Set(BARE_FIELDS);
 const HEX = /^[0-9a-fA-F]+$/;
 
 /** Splits text into lines, dropping one final newline; a CRLF text loses its `\r`s. */
@@ -216,60 +214,6 @@ function parseHeader(text: string, lineNo: number) {
 }
 
 type Header = ReturnType<typeof parseHeader>;
-
-/** Mutable attributes collected for one mapping while parsing. */
-interface Attributes {
-  fields: Record<string, number>;
-  textFields: Record<string, string>;
-  vmFlags: Set<string> | null;
-  unknownVmFlags: string[];
-  count: number;
-}
-
-/** Parses one `Key: value` line into `attrs`. */
-function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
-  const colon = text.indexOf(":");
-  const key = text.slice(0, colon);
-  const rest = text.slice(colon + 1);
-  const valueAt = colon + 1 + (rest.length - rest.trimStart().length);
-  const value = rest.trim();
-  function fail(problem: string, at = valueAt): never {
-    throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
-  }
-  if (key in attrs.fields || key in attrs.textFields || (key === "VmFlags" && attrs.vmFlags)) {
-    fail(`Duplicate field ${key} in one mapping`, 0);
-  }
-  attrs.count++;
-  if (key === "VmFlags") {
-    attrs.vmFlags = new Set();
-    let at = valueAt;
-    for (const code of value.split(/ +/)) {
-      if (code === "") continue;
-      if (!/^[a-z?]{2}$/.test(code)) {
-        fail(`Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`, at);
-      }
-      attrs.vmFlags.add(code);
-      if (!(code in VM_FLAG_NAMES)) attrs.unknownVmFlags.push(code);
-      at += code.length + 1;
-    }
-    return;
-  }
-  const kb = /^(\d+) kB$/.exec(value);
-  const bare = /^\d+$/.test(value);
-  if (KB.has(key)) {
-    if (!kb) fail(`Expected "N kB", found ${JSON.stringify(value)}`);
-    attrs.fields[key] = Number(kb[1]) * 1024;
-  } else if (BARE.has(key)) {
-    if (!bare) fail(`Expected a bare number, found ${JSON.stringify(value)}`);
-    attrs.fields[key] = Number(value);
-  } else if (kb) {
-    attrs.fields[key] = Number(kb[1]) * 1024;
-  } else if (bare) {
-    attrs.fields[key] = Number(value);
-  } else {
-    attrs.textFields[key] = value;
-  }
-}
 
 /**
  * Parses `/proc/PID/smaps` or `/proc/PID/maps` text (detected from the content).

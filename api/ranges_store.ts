@@ -1,0 +1,79 @@
+/**
+ * Every aligned range of a report, stored beside its renderings for
+ * `GET /v1/reports/{id}/ranges` (issue: Scale). One JSON value per line; a range equal in both
+ * cores (the bulk of a 70,000-mapping pair) is stored as a short array and expanded back to the
+ * exact `RangeDiff` JSON when paged, so the stored list is a fraction of the full JSON.
+ *
+ * @module
+ */
+
+import { isQuiet } from "../lib/diff/collapse.ts";
+import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
+import { jsonReplacer } from "../lib/report/json.ts";
+
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+/** A side as `[index, flags, saved, vaddr, filesz, memsz]`, or undefined when it has a gap. */
+function packSide(s: RangeSide): unknown[] | undefined {
+  if (!s.present || s.index === undefined || s.flags === undefined || !s.segment) return undefined;
+  const keys = Object.keys(s).join();
+  if (keys !== "present,index,flags,saved,segment") return undefined;
+  return [
+    s.index,
+    s.flags,
+    hex(s.saved),
+    hex(s.segment.vaddr),
+    hex(s.segment.filesz),
+    hex(
+      s.segment.memsz,
+    ),
+  ];
+}
+
+/** One stored line per range, in address order. */
+export function packRanges(ranges: readonly RangeDiff[]): string {
+  return ranges.map((r) => {
+    if (isQuiet(r) && r.runs.length === 0 && r.runsTotal === 0) {
+      const a = packSide(r.a), b = packSide(r.b);
+      const p = r.pages;
+      const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
+      if (a && b && others === 0 && Object.keys(p).length === 7) {
+        return JSON.stringify([hex(r.start), hex(r.end), r.name, a, b, p.same]);
+      }
+    }
+    return JSON.stringify(r, jsonReplacer);
+  }).join("\n");
+}
+
+/** The `RangeDiff` JSON of one stored line (as `JSON.stringify` with the report replacer gives). */
+export function unpackRange(line: string): string {
+  if (!line.startsWith("[")) return line;
+  const [start, end, name, a, b, same] = JSON.parse(line);
+  const side = (s: unknown[]) => ({
+    present: true,
+    index: s[0],
+    flags: s[1],
+    saved: s[2],
+    segment: { vaddr: s[3], filesz: s[4], memsz: s[5] },
+  });
+  return JSON.stringify({
+    start,
+    end,
+    name,
+    a: side(a),
+    b: side(b),
+    status: "same",
+    pages: {
+      same,
+      different: 0,
+      zeroVsMissing: 0,
+      onlyA: 0,
+      onlyB: 0,
+      neither: 0,
+      truncated: 0,
+    },
+    runs: [],
+    runsTotal: 0,
+    differences: [],
+  });
+}

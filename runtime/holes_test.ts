@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { dataExtents } from "./holes.ts";
+
+Deno.test({
+  name: "dataExtents finds the data around a hole (SEEK_DATA/SEEK_HOLE through libc)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "coredelta-holes-test-" });
+    try {
+      const path = `${dir}/sparse`;
+      const file = await Deno.open(path, { write: true, create: true });
+      await file.write(new Uint8Array(4096).fill(1));
+      await file.seek(8 * 1024 * 1024, Deno.SeekMode.Start);
+      await file.write(new Uint8Array(4096).fill(2));
+      file.close();
+      const size = (await Deno.stat(path)).size;
+      const x = dataExtents(path, size);
+      assert.ok(x, "extents are found with the FFI permission");
+      assert.equal(x.starts[0], 0);
+      assert.equal(x.ends[x.ends.length - 1], size);
+      // A file system that keeps holes reports two extents; one without reports the whole file.
+      assert.ok(x.starts.length === 2 || (x.starts.length === 1 && x.ends[0] === size));
+      if (x.starts.length === 2) {
+        assert.ok(x.ends[0]! >= 4096 && x.ends[0]! <= 1024 * 1024);
+        assert.ok(x.starts[1]! <= 8 * 1024 * 1024);
+      }
+      assert.equal(dataExtents(`${dir}/missing`, 1), undefined);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
