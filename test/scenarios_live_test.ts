@@ -406,10 +406,11 @@ for (
       assert.deepEqual(unexplained(r), []);
       const headers = await phdrs(`${dir}/${set}/kernel.core`);
       for (const h of headers.filter((x) => x.type === "LOAD" && x.filesz > 0n)) {
-        const g = r.ranges.find((x) => x.start === h.vaddr)!;
+        // Ranges equal in both cores are collapsed into runs (not listed): never cut ones.
+        const g = r.ranges.find((x) => x.start === h.vaddr);
         if (h.offset + h.filesz > size) {
-          assert.equal(g.status, "truncated", `${h.vaddr.toString(16)} is cut`);
-        } else assert.notEqual(g.status, "truncated");
+          assert.equal(g?.status, "truncated", `${h.vaddr.toString(16)} is cut`);
+        } else assert.notEqual(g?.status, "truncated");
       }
       assert.ok(!r.notes.some((n) => /^thread \d+ only in B/.test(n.text)));
       await assertTrueRules(set, "kernel.core", "gdb.core", r);
