@@ -12,6 +12,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS, jsonLogger, type Services } from "./deps.ts";
 import { systemClock } from "./clock.ts";
 import { formRoutes } from "./form.ts";
+import { countRequests, countStoreErrors, Metrics, metricsRoutes } from "./metrics.ts";
 import { Slots } from "./slots.ts";
 import { echo, ProblemError, problemResponse, toProblem } from "./problem.ts";
 import { coresRoutes } from "./routes/cores.ts";
@@ -174,6 +175,22 @@ function bearerAuth(tokens: readonly string[]): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** Routes that store what they receive: refused (503, unread) while the store is unreachable. */
+const STORING = /^\/v1\/(cores\/?|diffs?\/?)$/;
+
+/**
+ * Checks the store before an upload is read, so a client whose upload cannot be stored learns at
+ * once (503 with `Retry-After`) instead of after sending gigabytes.
+ */
+function refuseUploadsWhileStoreDown(services: Services): MiddlewareHandler<AppEnv> {
+  return async function refuseUploadsWhileStoreDown(c, next) {
+    if ((c.req.method === "POST" || c.req.method === "PUT") && STORING.test(c.req.path)) {
+      await services.storage.ping();
+    }
+    await next();
+  };
+}
+
 /**
  * Builds the app.
  *
@@ -188,8 +205,9 @@ function bearerAuth(tokens: readonly string[]): MiddlewareHandler<AppEnv> {
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const metrics = new Metrics();
   const services: Services = {
-    storage: deps.storage,
+    storage: countStoreErrors(deps.storage, metrics),
     limits,
     logger: deps.logger ?? jsonLogger,
     clock: deps.clock ?? systemClock,
@@ -197,6 +215,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const app = new Hono<AppEnv>();
   app.use(requestContext(services, deps.signal));
+  app.use(countRequests(metrics));
   app.use(securityHeaders);
   app.use(headLimits);
   const draining = deps.draining ?? (() => deps.signal?.aborted ?? false);
@@ -211,6 +230,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   const tokens = (deps.tokens ?? []).filter((t) => t !== "");
   if (tokens.length) app.use(bearerAuth(tokens));
+  app.use(refuseUploadsWhileStoreDown(services));
 
   app.route("/", formRoutes());
   app.route(
@@ -219,8 +239,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       openapi: deps.openapi,
       version: deps.version ?? VERSION,
       draining,
+      store: () => services.storage.ping(),
     }),
   );
+  app.route("/", metricsRoutes(metrics, services.digestSlots));
   app.route("/v1/cores", coresRoutes(services));
   app.route("/v1", diffRoutes(services));
   app.route("/v1", predictRoutes(services));

@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { type RunningServer, startServer } from "../cli/serve.ts";
 import { FIXTURE_DIR, fixturePath, loadCore } from "../test/_fixtures.ts";
 import { checkResponse } from "../test/_spec.ts";
-import { filesUnder } from "../test/_api.ts";
+import { filesUnder, testDatabase } from "../test/_api.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -52,10 +52,12 @@ async function withServer(
   fn: (url: string, dataDir: string, server: RunningServer) => Promise<void>,
 ): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "coredelta-e2e-" });
+  const db = await testDatabase(); // set by test/api_postgres_test.ts: the same run on PostgreSQL
   const server = await startServer({
     port: 0,
     hostname: "127.0.0.1",
     dataDir,
+    ...(db ? { store: db.url } : {}),
     tokens: [],
     limits,
     logger: { log: () => {} },
@@ -64,6 +66,7 @@ async function withServer(
     await fn(server.url, dataDir, server);
   } finally {
     await server.shutdown();
+    await db?.drop();
     await Deno.remove(dataDir, { recursive: true });
   }
 }

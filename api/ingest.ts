@@ -84,8 +84,12 @@ export async function storeDigest(services: Services, ingested: Ingested): Promi
   // core's end (their length and hash only).
   const kept = ingested.rawPath !== undefined;
   const stored = kept ? ingested.digest : await minimalDigest(ingested.digest);
-  const entry = await services.storage.put("digest", encodeDigest(stored));
-  if (ingested.rawPath !== undefined) await services.storage.keepCore(entry.id, ingested.rawPath);
+  // The digest and its raw core are stored in one step: both or neither.
+  const entry = await services.storage.put(
+    "digest",
+    encodeDigest(stored),
+    ingested.rawPath !== undefined ? { corePath: ingested.rawPath } : {},
+  );
   return { id: entry.id, digest: ingested.digest, kept: ingested.rawPath !== undefined };
 }
 

@@ -17,7 +17,7 @@ import {
   OptionError,
   SmapsSyntaxError,
 } from "../lib/errors.ts";
-import { StoredDataCorruptError } from "./storage.ts";
+import { StoredDataCorruptError, StoreUnavailableError } from "./storage.ts";
 
 /** Base of every problem `type` URI. */
 export const PROBLEM_BASE = "https://coredelta.dev/problems/";
@@ -49,6 +49,7 @@ export const PROBLEM_TYPES = {
   "internal": { status: 500, title: "Internal error" },
   "stored-data-corrupt": { status: 500, title: "Stored data is corrupt" },
   "unavailable": { status: 503, title: "Service shutting down" },
+  "store-unavailable": { status: 503, title: "Storage unavailable" },
   "insufficient-storage": { status: 507, title: "Insufficient storage" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
@@ -231,6 +232,12 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
         {},
       ),
       headers: {},
+    };
+  }
+  if (err instanceof StoreUnavailableError) {
+    return {
+      problem: build("store-unavailable", `${err.message}; nothing was stored, retry later`, {}),
+      headers: { "retry-after": "5" },
     };
   }
   if (err instanceof StoredDataCorruptError) {

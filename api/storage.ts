@@ -12,6 +12,8 @@
 
 import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "./clock.ts";
+import { listItem, matches, pageOf, type ReportListItem, type ReportQuery } from "./report_list.ts";
+export type { ReportListItem, ReportQuery };
 
 /** What a store holds. */
 export type Kind = "digest" | "report";
@@ -28,8 +30,11 @@ export interface Entry {
 
 /** The storage the app needs. */
 export interface Storage {
-  /** Stores `bytes` under their SHA-256 (idempotent). */
-  put(kind: Kind, bytes: Uint8Array): Promise<Entry>;
+  /**
+   * Stores `bytes` under their SHA-256 (idempotent), with the raw core of a digest from
+   * `options.corePath` (a finished temporary file) in the same step: both or neither.
+   */
+  put(kind: Kind, bytes: Uint8Array, options?: PutOptions): Promise<Entry>;
   /**
    * The bytes stored under `id`, or undefined; throws {@link StoredDataCorruptError} when they no
    * longer hash to `id`.
@@ -43,10 +48,38 @@ export interface Storage {
   keepCore(id: string, tempPath: string): Promise<void>;
   /** Whether a raw core is kept for digest `id`. */
   hasCore(id: string): Promise<boolean>;
+  /** The kept raw core of digest `id` as a stream, or undefined. */
+  readCore(id: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Stored reports, newest first, filtered and paged (`GET /v1/reports`, CONTRACTS.md 5). */
+  listReports(query: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }>;
+  /** Applies retention to `kind` (never deleting `keep`); returns the ids it deleted. */
+  prune(kind: Kind, keep?: string): Promise<string[]>;
+  /** Resolves when the store is reachable; throws {@link StoreUnavailableError} otherwise. */
+  ping(): Promise<void>;
   /** A fresh private directory for one request's temporary files; the caller removes it. */
   tempDir(): Promise<string>;
   /** Removes every temporary file (at shutdown). */
   close(): Promise<void>;
+}
+
+/** Options of {@link Storage.put}. */
+export interface PutOptions {
+  /** A finished temporary file holding the raw core of the digest being stored (moved, not copied). */
+  readonly corePath?: string;
+}
+
+/** The store cannot be reached (database down): the request may be retried later (503). */
+export class StoreUnavailableError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param detail what failed
+   * @param options the underlying error
+   */
+  constructor(detail: string, options?: ErrorOptions) {
+    super(detail, options);
+    this.name = "StoreUnavailableError";
+  }
 }
 
 /** A stored object whose bytes no longer hash to its id (disk corruption, tampering). */
@@ -70,15 +103,17 @@ export class StoredDataCorruptError extends Error {
   }
 }
 
-/** Retention of the local store. */
+/** Retention of a store. */
 export interface Retention {
   /** Most objects kept per kind (oldest go first). */
   readonly maxCount: number;
   /** Oldest object kept, in ms. */
   readonly maxAgeMs: number;
+  /** Most bytes kept per kind, kept cores included (oldest go first; default unlimited). */
+  readonly maxBytes?: number;
 }
 
-/** Default retention: 1000 objects per kind, 7 days. */
+/** Default retention: 1000 objects per kind, 7 days, no byte limit. */
 export const DEFAULT_RETENTION: Retention = { maxCount: 1000, maxAgeMs: 7 * 24 * 3600 * 1000 };
 
 const ID = /^[0-9a-f]{64}$/;
@@ -117,6 +152,8 @@ export class LocalStorage implements Storage {
   readonly root: string;
   readonly #retention: Retention;
   readonly #clock: Clock;
+  /** List items of stored reports (immutable by id), so listing reads each report once. */
+  readonly #listed = new Map<string, ReportListItem>();
 
   /**
    * Uses `root` as it is; {@link openLocalStorage} also creates the layout and empties `tmp/`.
@@ -143,7 +180,7 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async put(kind: Kind, bytes: Uint8Array): Promise<Entry> {
+  async put(kind: Kind, bytes: Uint8Array, options: PutOptions = {}): Promise<Entry> {
     const id = sha256Hex(bytes);
     const path = this.#path(kind, id);
     const tmp = `${this.#path("tmp")}/put-${crypto.randomUUID()}`;
@@ -153,6 +190,9 @@ export class LocalStorage implements Storage {
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
       throw e;
+    }
+    if (kind === "digest" && options.corePath !== undefined) {
+      await Deno.rename(options.corePath, this.#path("core", id));
     }
     const now = this.#clock.now();
     // A re-upload refreshes the age of an existing object.
@@ -189,6 +229,7 @@ export class LocalStorage implements Storage {
 
   async delete(kind: Kind, id: string): Promise<boolean> {
     if (!isId(id)) return false;
+    if (kind === "report") this.#listed.delete(id);
     if (kind === "digest") await Deno.remove(this.#path("core", id)).catch(() => {});
     try {
       await Deno.remove(this.#path(kind, id));
@@ -211,6 +252,42 @@ export class LocalStorage implements Storage {
     } catch {
       return false;
     }
+  }
+
+  async readCore(id: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    if (!isId(id)) return undefined;
+    try {
+      return (await Deno.open(this.#path("core", id))).readable;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  async listReports(
+    query: ReportQuery,
+  ): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
+    const items: ReportListItem[] = [];
+    for (const e of await this.list("report")) {
+      let it = this.#listed.get(e.id);
+      if (!it || it.createdAt !== new Date(e.created).toISOString()) {
+        const bytes = await this.get("report", e.id).catch(() => undefined);
+        if (!bytes) continue;
+        try {
+          const stored = JSON.parse(new TextDecoder().decode(bytes));
+          it = listItem(e.id, e.created, stored.formats.json);
+        } catch {
+          continue; // not a report this version can list
+        }
+        this.#listed.set(e.id, it);
+      }
+      if (matches(it, query)) items.push(it);
+    }
+    return pageOf(items, query);
+  }
+
+  async ping(): Promise<void> {
+    await Deno.stat(this.root);
   }
 
   async tempDir(): Promise<string> {
@@ -236,9 +313,12 @@ export class LocalStorage implements Storage {
     const entries = await this.list(kind);
     const gone: string[] = [];
     let kept = 0;
+    let bytes = 0;
+    const maxBytes = this.#retention.maxBytes ?? Infinity;
     for (const e of entries) {
       const old = now - e.created > this.#retention.maxAgeMs;
-      if (e.id !== keep && (old || kept >= this.#retention.maxCount)) {
+      bytes += e.size + (kind === "digest" ? await this.#coreSize(e.id) : 0);
+      if (e.id !== keep && (old || kept >= this.#retention.maxCount || bytes > maxBytes)) {
         if (await this.delete(kind, e.id)) gone.push(e.id);
       } else kept++;
     }
@@ -250,6 +330,14 @@ export class LocalStorage implements Storage {
       }
     }
     return gone;
+  }
+
+  async #coreSize(id: string): Promise<number> {
+    try {
+      return (await Deno.stat(this.#path("core", id))).size;
+    } catch {
+      return 0;
+    }
   }
 
   async #exists(path: string): Promise<boolean> {

@@ -10,7 +10,12 @@
  * deno task load                                    # 8 x 1 GiB uploads, 64 x 8 small diffs
  * deno run -A bench/load.ts --big 4 --size-mib 256  # smaller
  * deno run -A bench/load.ts --synthetic             # no gcc / core dumps: a synthetic ELF core
+ * deno run -A bench/load.ts --replicas 3 --store postgres   # 3 replicas on a throwaway PostgreSQL
  * ```
+ *
+ * With `--store postgres` the script starts a throwaway PostgreSQL cluster (test/_postgres.ts:
+ * initdb and pg_ctl as the postgres user) and `--replicas N` servers on it; uploads and diffs go
+ * round-robin over the replicas, and peak RSS is reported per replica.
  *
  * The real core comes from `bench/bigcore.c` (as in `bench/native.ts`): it needs gcc, a plain-file
  * `kernel.core_pattern` and `ulimit -c unlimited`; otherwise the script falls back to a synthetic
@@ -23,6 +28,7 @@
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { processMemory as memory, writeSyntheticCore } from "./_proc_core.ts";
+import { type PgCluster, startPostgres } from "../test/_postgres.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -118,19 +124,31 @@ async function main(): Promise<number> {
       "small-rounds": { type: "string", default: "8" },
       seconds: { type: "string", default: "600" },
       synthetic: { type: "boolean", default: false },
+      replicas: { type: "string", default: "1" },
+      store: { type: "string", default: "local" },
     },
   });
+  const replicas = Math.max(1, Number(values.replicas));
+  if (values.store !== "local" && values.store !== "postgres") {
+    throw new Error("--store is local or postgres");
+  }
+  if (replicas > 1 && values.store !== "postgres") {
+    throw new Error("--replicas > 1 needs --store postgres (replicas share their state there)");
+  }
   const big = Math.max(0, Number(values.big));
   const sizeMiB = Math.max(1, Number(values["size-mib"]));
   const small = Math.max(0, Number(values.small));
   const rounds = Math.max(1, Number(values["small-rounds"]));
   const deadline = performance.now() + 1000 * Number(values.seconds);
   const tmp = await Deno.makeTempDir({ prefix: "coredelta-load-" });
-  let server: Deno.ChildProcess | undefined;
+  let servers: Deno.ChildProcess[] = [];
+  let cluster: PgCluster | undefined;
   const cleanup = () => {
-    try {
-      server?.kill("SIGKILL");
-    } catch { /* gone */ }
+    for (const server of servers) {
+      try {
+        server.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
     try {
       Deno.removeSync(tmp, { recursive: true });
     } catch { /* gone */ }
@@ -175,42 +193,63 @@ async function main(): Promise<number> {
       });
     }
 
-    // 3. The server.
-    const data = `${tmp}/data`;
-    server = new Deno.Command(DENO, {
-      args: [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-read",
-        `--allow-write=${data}`,
-        "--allow-env",
-        `${ROOT}main.ts`,
-        "serve",
-        "--hostname=127.0.0.1",
-        "--port=0",
-        `--data=${data}`,
-        "--drain=30",
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = "";
-    while (!buf.includes("\n")) {
-      const r = await lines.read();
-      if (r.done) throw new Error("serve exited before listening");
-      buf += r.value;
+    // 3. The servers (one, or replicas on a throwaway PostgreSQL).
+    let storeUrl: string | undefined;
+    if (values.store === "postgres") {
+      cluster = await startPostgres();
+      storeUrl = await cluster.createDatabase();
+      log(`PostgreSQL: ${storeUrl}`);
     }
-    const url = JSON.parse(buf.split("\n")[0]!).url as string;
-    const logLines: string[] = [];
-    const drained = (async () => {
-      for (;;) {
+    const started: {
+      server: Deno.ChildProcess;
+      url: string;
+      data: string;
+      logLines: string[];
+      drained: Promise<void>;
+      pid: number;
+    }[] = [];
+    for (let i = 0; i < replicas; i++) {
+      const data = `${tmp}/data-${i}`;
+      const server = new Deno.Command(DENO, {
+        args: [
+          "run",
+          "--allow-net=127.0.0.1",
+          "--allow-read",
+          `--allow-write=${data}`,
+          "--allow-env",
+          `${ROOT}main.ts`,
+          "serve",
+          "--hostname=127.0.0.1",
+          "--port=0",
+          `--data=${data}`,
+          "--drain=30",
+          ...(storeUrl ? [`--store=${storeUrl}`] : []),
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      servers.push(server);
+      const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      while (!buf.includes("\n")) {
         const r = await lines.read();
-        if (r.done) return;
-        logLines.push(r.value);
+        if (r.done) throw new Error("serve exited before listening");
+        buf += r.value;
       }
-    })();
-    const pid = server.pid;
+      const url = JSON.parse(buf.split("\n")[0]!).url as string;
+      const logLines: string[] = [];
+      const drained = (async () => {
+        for (;;) {
+          const r = await lines.read();
+          if (r.done) return;
+          logLines.push(r.value);
+        }
+      })();
+      started.push({ server, url, data, logLines, drained, pid: server.pid });
+    }
+    const urls = started.map((s) => s.url);
+    let turn = 0;
+    const nextUrl = () => urls[turn++ % urls.length]!;
 
     const diffOnce = async (set: string) => {
       const e = expected.get(set)!;
@@ -219,7 +258,7 @@ async function main(): Promise<number> {
       form.append("a", e.a, a);
       form.append("b", e.b, b);
       const t = performance.now();
-      const res = await fetch(`${url}/v1/diff?format=json`, {
+      const res = await fetch(`${nextUrl()}/v1/diff?format=json`, {
         method: "POST",
         body: form,
         signal: AbortSignal.timeout(Math.max(1000, deadline - performance.now())),
@@ -233,18 +272,22 @@ async function main(): Promise<number> {
       };
     };
     for (const [set] of PAIRS) {
-      const w = await diffOnce(set); // warm-up, and a first check
-      if (!w.ok) throw new Error(`warm-up diff ${set}: ${w.status}`);
+      for (const _ of urls) {
+        const w = await diffOnce(set); // warm-up (every replica), and a first check
+        if (!w.ok) throw new Error(`warm-up diff ${set}: ${w.status}`);
+      }
     }
     await new Promise((r) => setTimeout(r, 300));
-    const idle = await memory(pid);
-    let peakRss = idle.rss;
+    const idle = await Promise.all(started.map((s) => memory(s.pid)));
+    const peakRss = idle.map((m) => m.rss);
     const sampler = setInterval(async () => {
-      peakRss = Math.max(peakRss, (await memory(pid).catch(() => idle)).rss);
+      for (const [i, s] of started.entries()) {
+        peakRss[i] = Math.max(peakRss[i]!, (await memory(s.pid).catch(() => idle[i]!)).rss);
+      }
     }, 50);
 
     // 4. The load: big uploads and small diffs at the same time.
-    log(`${big} x ${sizeMiB} MiB uploads and ${small} x ${rounds} small diffs against ${url}`);
+    log(`${big} x ${sizeMiB} MiB uploads and ${small} x ${rounds} small diffs against ${urls}`);
     const tLoad = performance.now();
     const maxTime = String(Math.max(1, Math.round((deadline - performance.now()) / 1000)));
     const bigRuns = Array.from({ length: big }, async (_, i) => {
@@ -261,7 +304,7 @@ async function main(): Promise<number> {
         "POST",
         "-T",
         core,
-        `${url}/v1/cores`,
+        `${urls[i % urls.length]}/v1/cores`,
       ]);
       const [status, seconds, uploaded] = r.stdout.trim().split(" ");
       let id: string | undefined;
@@ -294,22 +337,25 @@ async function main(): Promise<number> {
     const bigResults = await Promise.all(bigRuns);
     const loadSeconds = (performance.now() - tLoad) / 1000;
     clearInterval(sampler);
-    const after = await memory(pid);
+    const after = await Promise.all(started.map((s) => memory(s.pid)));
 
     // 5. Leftovers, then a clean stop.
     let left: string[] = [];
     for (let i = 0; i < 100; i++) {
-      left = await filesUnder(`${data}/tmp`);
+      left = (await Promise.all(started.map((s) => filesUnder(`${s.data}/tmp`)))).flat();
       if (!left.length) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const tStop = performance.now();
-    server.kill("SIGTERM");
-    const status = await server.status;
+    for (const s of started) s.server.kill("SIGTERM");
+    const statuses = await Promise.all(started.map((s) => s.server.status));
+    const status = { code: Math.max(...statuses.map((x) => x.code)) };
     const stopSeconds = (performance.now() - tStop) / 1000;
-    await drained;
-    server = undefined;
-    const errorsLogged = logLines.join("").split("\n").filter((l) => /"level":"error"/.test(l));
+    await Promise.all(started.map((s) => s.drained));
+    servers = [];
+    const errorsLogged = started.flatMap((s) =>
+      s.logLines.join("").split("\n").filter((l) => /"level":"error"/.test(l))
+    );
 
     const bigBytes = bigResults.reduce((n, r) => n + (r.bytes || 0), 0);
     const bigSecs = Math.max(...bigResults.map((r) => r.seconds), 0);
@@ -338,10 +384,15 @@ async function main(): Promise<number> {
         seconds: r3(smallSeconds),
       },
       loadSeconds: r3(loadSeconds),
+      store: values.store,
+      replicas,
       server: {
-        idleRssMiB: Math.round(idle.rss / 1024),
-        peakRssMiB: Math.round(Math.max(peakRss, after.hwm) / 1024),
-        vmHwmMiB: Math.round(after.hwm / 1024),
+        idleRssMiB: idle.map((m) => Math.round(m.rss / 1024)),
+        peakRssMiB: Math.max(
+          ...peakRss.map((p, i) => Math.round(Math.max(p, after[i]!.hwm) / 1024)),
+        ),
+        peakRssMiBByReplica: peakRss.map((p, i) => Math.round(Math.max(p, after[i]!.hwm) / 1024)),
+        vmHwmMiB: after.map((m) => Math.round(m.hwm / 1024)),
         errorsLogged: errorsLogged.length,
         exitCode: status.code,
         stopSeconds: r3(stopSeconds),
@@ -355,7 +406,8 @@ async function main(): Promise<number> {
       `${good ? "OK" : "FAILED"}: ${report.big.ok}/${big} big uploads correct ` +
         `(${report.big.aggregateGBps} GB/s together), ${report.small.ok}/${report.small.requests} ` +
         `small diffs correct (${report.small.perSecond}/s, p95 ${report.small.ms.p95} ms), ` +
-        `peak RSS ${report.server.peakRssMiB} MiB, ${left.length} temp files left, ` +
+        `peak RSS ${report.server.peakRssMiBByReplica.join("/")} MiB ` +
+        `(${replicas} x ${values.store}), ${left.length} temp files left, ` +
         `exit ${status.code}`,
     );
     return good ? 0 : 1;
@@ -363,6 +415,7 @@ async function main(): Promise<number> {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     cleanup();
+    await cluster?.stop();
   }
 }
 

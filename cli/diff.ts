@@ -28,7 +28,9 @@ pair when it shows one (the report says so); a given one the cores contradict is
 
 Options:
 ${CONTEXT_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,
-                                 else identical), kernel-vs-gdb, or identical
+                                 else identical), kernel-vs-gdb, identical, or same-program
+                                 (two runs of one program: mappings aligned by path, offset
+                                 and name, with each pair's address shift)
   --format F                     text (default), json, md, junit, html
   --all-ranges                   list every aligned range (default: ranges equal in both cores
                                  are counted in runs, not listed)

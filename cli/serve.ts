@@ -11,7 +11,12 @@
 import { createApp } from "../api/app.ts";
 import { DEFAULT_LIMITS, jsonLogger, type Limits, type Logger } from "../api/deps.ts";
 import { ProblemError } from "../api/problem.ts";
-import { DEFAULT_RETENTION, openLocalStorage } from "../api/storage.ts";
+import {
+  DEFAULT_RETENTION,
+  openLocalStorage,
+  type Storage,
+  StoreUnavailableError,
+} from "../api/storage.ts";
 import { type CommandIO, parse, UsageError } from "./args.ts";
 
 /** Help text of `serve`. */
@@ -22,7 +27,12 @@ Serves the HTTP API (/v1/...), its reference (/docs, /openapi.yaml) and the web 
 Options:
   --port N             port (default $PORT or 8931; 0 picks a free one)
   --hostname H         address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-  --data DIR           data directory (default $COREDELTA_DATA or ./.coredelta-data)
+  --data DIR           data directory (default $COREDELTA_DATA or ./.coredelta-data; with --store
+                       it holds only this replica's temporary files)
+  --store URL          keep digests, reports and kept cores in PostgreSQL instead
+                       (postgres://user:pass@host:5432/db?sslmode=require; default $COREDELTA_STORE);
+                       replicas on one database serve any id. $COREDELTA_STORE_CA: CA file for TLS
+  --store-wait SECONDS how long to wait at start for an unreachable database (default 30)
   --max-upload BYTES   largest request body (default ${DEFAULT_LIMITS.maxUploadBytes})
   --max-core BYTES     largest core after decompression (default ${DEFAULT_LIMITS.maxCoreBytes})
   --timeout SECONDS    time allowed to receive a body (default ${
@@ -34,10 +44,12 @@ Options:
   --digests N          digests computed at once; more uploads wait unread (default ${DEFAULT_LIMITS.maxConcurrentDigests})
   --keep-count N       digests and reports kept, each (default ${DEFAULT_RETENTION.maxCount})
   --keep-days N        days they are kept (default ${DEFAULT_RETENTION.maxAgeMs / 86_400_000})
+  --keep-bytes BYTES   bytes kept per kind, kept cores included (default unlimited)
   --drain SECONDS      time requests in flight get at shutdown (default 30)
   -h, --help           this help
 
-Environment: COREDELTA_DATA, COREDELTA_TOKENS (comma-separated bearer tokens), PORT.
+Environment: COREDELTA_DATA, COREDELTA_STORE, COREDELTA_STORE_CA, COREDELTA_TOKENS
+(comma-separated bearer tokens), PORT.
 `;
 
 /** Options of {@link startServer}. */
@@ -46,14 +58,20 @@ export interface ServeOptions {
   readonly port: number;
   /** Listen address. */
   readonly hostname: string;
-  /** Data directory. */
+  /** Data directory (the local store). */
   readonly dataDir: string;
+  /** PostgreSQL URL: the shared store instead of the data directory. */
+  readonly store?: string | undefined;
+  /** CA file for the PostgreSQL TLS connection. */
+  readonly storeCa?: string | undefined;
+  /** How long to wait at start for an unreachable database, in ms (default 30 s). */
+  readonly storeWaitMs?: number | undefined;
   /** Bearer tokens (empty: no auth). */
   readonly tokens: readonly string[];
   /** Limit overrides. */
   readonly limits?: Partial<Limits>;
   /** Retention overrides. */
-  readonly retention?: { maxCount?: number; maxAgeMs?: number };
+  readonly retention?: { maxCount?: number; maxAgeMs?: number; maxBytes?: number };
   /** Drain time at shutdown, in ms. */
   readonly drainMs?: number;
   /** Log sink (default: JSON lines on stdout). */
@@ -70,6 +88,27 @@ export interface RunningServer {
   readonly finished: Promise<void>;
 }
 
+/** Whether `store` names a PostgreSQL database. */
+export function isPostgresUrl(store: string): boolean {
+  return /^postgres(ql)?:\/\//.test(store);
+}
+
+/** Opens the store the options name: PostgreSQL when `store` is set, else the data directory. */
+async function openStore(options: ServeOptions): Promise<Storage> {
+  const retention = options.retention ? { retention: options.retention } : {};
+  if (!options.store) return await openLocalStorage(options.dataDir, retention);
+  if (!isPostgresUrl(options.store)) {
+    throw new UsageError("--store must be a postgres:// or postgresql:// URL");
+  }
+  const { openPgStorage } = await import("../api/pg/store.ts");
+  return await openPgStorage(options.store, {
+    ...retention,
+    ...(options.storeCa ? { caFile: options.storeCa } : {}),
+    ...(options.storeWaitMs !== undefined ? { startupWaitMs: options.storeWaitMs } : {}),
+    tempDir: `${options.dataDir.replace(/\/+$/, "")}/tmp`,
+  });
+}
+
 /**
  * Starts the API.
  *
@@ -78,9 +117,7 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger;
-  const storage = await openLocalStorage(options.dataDir, {
-    ...(options.retention ? { retention: options.retention } : {}),
-  });
+  const storage = await openStore(options);
   const stop = new AbortController();
   let draining = false;
   const app = createApp({
@@ -160,6 +197,8 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     port: { type: "string" },
     hostname: { type: "string" },
     data: { type: "string" },
+    store: { type: "string" },
+    "store-wait": { type: "string" },
     "max-upload": { type: "string" },
     "max-core": { type: "string" },
     timeout: { type: "string" },
@@ -167,6 +206,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     digests: { type: "string" },
     "keep-count": { type: "string" },
     "keep-days": { type: "string" },
+    "keep-bytes": { type: "string" },
     drain: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -177,7 +217,14 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (positionals.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   }
-  const env = (k: string) => Deno.env.get(k);
+  // A variable the process may not read (a scoped --allow-env, as in the Docker image) is unset.
+  const env = (k: string) => {
+    try {
+      return Deno.env.get(k);
+    } catch {
+      return undefined;
+    }
+  };
   const port = Number(values.port ?? env("PORT") ?? 8931);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError("--port must be 0-65535");
@@ -193,22 +240,38 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (idle) limits.idleTimeoutMs = idle * 1000;
   const digests = bytesOption("digests", values.digests);
   if (digests) limits.maxConcurrentDigests = digests;
-  const retention: { maxCount?: number; maxAgeMs?: number } = {};
+  const retention: { maxCount?: number; maxAgeMs?: number; maxBytes?: number } = {};
   const keepCount = bytesOption("keep-count", values["keep-count"]);
   if (keepCount) retention.maxCount = keepCount;
   const keepDays = bytesOption("keep-days", values["keep-days"]);
   if (keepDays) retention.maxAgeMs = keepDays * 86_400_000;
+  const keepBytes = bytesOption("keep-bytes", values["keep-bytes"]);
+  if (keepBytes) retention.maxBytes = keepBytes;
   const drain = bytesOption("drain", values.drain);
+  const storeWait = values["store-wait"] === undefined ? undefined : Number(values["store-wait"]);
+  if (storeWait !== undefined && !(Number.isFinite(storeWait) && storeWait >= 0)) {
+    throw new UsageError("--store-wait must be a number of seconds >= 0");
+  }
 
   const server = await startServer({
     port,
     hostname: values.hostname ?? "127.0.0.1",
     dataDir: values.data ?? env("COREDELTA_DATA") ?? "./.coredelta-data",
+    store: values.store ?? env("COREDELTA_STORE"),
+    storeCa: env("COREDELTA_STORE_CA"),
+    ...(storeWait !== undefined ? { storeWaitMs: storeWait * 1000 } : {}),
     tokens: (env("COREDELTA_TOKENS") ?? "").split(",").map((t) => t.trim()).filter(Boolean),
     limits,
     retention,
     ...(drain ? { drainMs: drain * 1000 } : {}),
+  }).catch((e) => {
+    if (!(e instanceof StoreUnavailableError)) throw e;
+    // The database stayed unreachable for the whole start-up wait: one line, exit 1.
+    const cause = e.cause instanceof Error ? `: ${e.cause.message}` : "";
+    io.stderr(`coredelta serve: ${e.message}${cause}\n`);
+    return undefined;
   });
+  if (!server) return 1;
   let stopping: Promise<void> | undefined;
   const onSignal = () => void (stopping = server.shutdown());
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];

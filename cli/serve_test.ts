@@ -126,3 +126,83 @@ Deno.test("serve drains uploads in flight on SIGTERM, logs JSON lines, and leave
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve --store takes only a PostgreSQL URL (exit 2 otherwise) and documents it", async () => {
+  let err = "";
+  const code = await main(["serve", "--store", "mysql://db/x", "--port", "0"], {
+    stdout: () => {},
+    stderr: (t) => void (err += t),
+  });
+  assert.equal(code, 2);
+  assert.match(err, /--store must be a postgres:\/\/ or postgresql:\/\/ URL/);
+  let help = "";
+  await main(["serve", "--help"], { stdout: (t) => void (help += t), stderr: () => {} });
+  assert.match(help, /--store URL/);
+  assert.match(help, /COREDELTA_STORE/);
+});
+
+Deno.test("serve starts with the Docker image's scoped --allow-env (COREDELTA_STORE unreadable)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-serve-" });
+  const dockerfile = await Deno.readTextFile(new URL("../Dockerfile", import.meta.url));
+  const allowEnv = /"(--allow-env=[^"]+)"/.exec(dockerfile)![1]!;
+  assert.doesNotMatch(allowEnv, /COREDELTA_STORE/, "the image itself does not name the store");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      `--allow-write=${dir}`,
+      allowEnv,
+      MAIN,
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      dir,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader.read();
+    assert.match(first.value ?? "", /"msg":"listening"/);
+    const url = JSON.parse(first.value!.split("\n")[0]!).url;
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    reader.releaseLock();
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await child.stdout.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve with an unreachable database: one line on stderr after --store-wait, exit 1", async () => {
+  let err = "";
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-serve-" });
+  try {
+    const code = await main(
+      [
+        "serve",
+        "--store",
+        "postgres://nobody@127.0.0.1:1/none",
+        "--store-wait",
+        "0",
+        "--port",
+        "0",
+        "--data",
+        dir,
+      ],
+      { stdout: () => {}, stderr: (t) => void (err += t) },
+    );
+    assert.equal(code, 1);
+    assert.match(err, /^coredelta serve: The database could not be reached \(migrate\).*\n$/);
+    assert.equal(err.split("\n").length, 2, "one line");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

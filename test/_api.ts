@@ -7,15 +7,17 @@
 
 import { createApp } from "../api/app.ts";
 import type { AppDeps, Limits, LogRecord } from "../api/deps.ts";
-import { type LocalStorage, openLocalStorage, type Retention } from "../api/storage.ts";
+import postgres from "postgres";
+import { openPgStorage } from "../api/pg/store.ts";
+import { openLocalStorage, type Retention, type Storage } from "../api/storage.ts";
 import { SPEC_TEXT } from "./_spec.ts";
 
 /** An app under test. */
 export interface TestApp {
   /** The app. */
   readonly app: ReturnType<typeof createApp>;
-  /** Its storage. */
-  readonly storage: LocalStorage;
+  /** Its storage (local, or PostgreSQL when `COREDELTA_TEST_STORE` is set). */
+  readonly storage: Storage;
   /** Its data directory. */
   readonly dir: string;
   /** Log records written so far. */
@@ -55,13 +57,58 @@ export async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Makes an app on a fresh temporary data directory. */
-export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dir = await Deno.makeTempDir({ prefix: "coredelta-api-test-" });
-  const storage = await openLocalStorage(dir, {
+/**
+ * The store API tests run against: `COREDELTA_TEST_STORE` (the URL of a PostgreSQL database whose
+ * user may create databases; test/api_postgres_test.ts sets it) gives each app a fresh database
+ * there; unset, a local directory. Returns the store and how to remove what it made.
+ */
+async function testStorage(
+  dir: string,
+  options: TestAppOptions,
+): Promise<{ storage: Storage; drop: () => Promise<void> }> {
+  const common = {
     ...(options.retention ? { retention: options.retention } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
-  });
+  };
+  const db = await testDatabase();
+  if (!db) return { storage: await openLocalStorage(dir, common), drop: async () => {} };
+  const storage = await openPgStorage(db.url, { ...common, tempDir: `${dir}/tmp` });
+  return {
+    storage,
+    drop: async () => {
+      await storage.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * A fresh database on the cluster `COREDELTA_TEST_STORE` names, or undefined when it is unset (the
+ * tests then use a local data directory).
+ *
+ * @returns its URL and how to drop it
+ */
+export async function testDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const url = Deno.env.get("COREDELTA_TEST_STORE");
+  if (!url) return undefined;
+  const name = `api_${crypto.randomUUID().replaceAll("-", "")}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${name}`;
+  return {
+    url: dbUrl.href,
+    drop: async () => {
+      await admin.unsafe(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Makes an app on a fresh temporary data directory (or database, see {@link testStorage}). */
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-api-test-" });
+  const { storage, drop } = await testStorage(dir, options);
   const logs: LogRecord[] = [];
   const app = createApp({
     storage,
@@ -77,7 +124,10 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     storage,
     dir,
     logs,
-    cleanup: () => Deno.remove(dir, { recursive: true }),
+    cleanup: async () => {
+      await drop();
+      await Deno.remove(dir, { recursive: true });
+    },
     leftovers: () => filesUnder(`${dir}/tmp`),
   };
 }

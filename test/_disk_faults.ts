@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { Entry, Kind, LocalStorage, Storage } from "../api/storage.ts";
+import type { ReportListItem, ReportQuery } from "../api/report_list.ts";
+import type { Entry, Kind, LocalStorage, PutOptions, Storage } from "../api/storage.ts";
 import { sleep } from "./_api_faults.ts";
 
 /** An error shaped like the one Deno throws when the disk is full. */
@@ -35,13 +36,13 @@ export class FullStorage implements Storage {
   }
 
   /** Stores, unless full. */
-  put(kind: Kind, bytes: Uint8Array): Promise<Entry> {
+  put(kind: Kind, bytes: Uint8Array, options?: PutOptions): Promise<Entry> {
     try {
       this.#check(`tmp/put-${kind}`);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#inner.put(kind, bytes);
+    return this.#inner.put(kind, bytes, options);
   }
   /** Reads. */
   get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
@@ -67,6 +68,22 @@ export class FullStorage implements Storage {
   /** Whether a raw core is kept. */
   hasCore(id: string): Promise<boolean> {
     return this.#inner.hasCore(id);
+  }
+  /** Streams a kept core. */
+  readCore(id: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    return this.#inner.readCore(id);
+  }
+  /** The report history. */
+  listReports(query: ReportQuery): Promise<{ items: ReportListItem[]; nextCursor?: string }> {
+    return this.#inner.listReports(query);
+  }
+  /** Retention. */
+  prune(kind: Kind, keep?: string): Promise<string[]> {
+    return this.#inner.prune(kind, keep);
+  }
+  /** Reachable (a full disk is still reachable). */
+  ping(): Promise<void> {
+    return this.#inner.ping();
   }
   /** A request's temporary directory. */
   tempDir(): Promise<string> {

@@ -20,6 +20,26 @@ export interface MetaOptions {
   readonly version: string;
   /** True once the server is draining (health answers 503). */
   readonly draining: () => boolean;
+  /** Resolves when the store is reachable (health answers 503 `degraded` otherwise). */
+  readonly store?: () => Promise<void>;
+}
+
+/** Longest wait for the store's answer in `/health`. */
+export const STORE_PING_MS = 2000;
+
+/** Whether the store answers within {@link STORE_PING_MS}. */
+async function reachable(ping: () => Promise<void>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      ping().then(() => true),
+      new Promise<boolean>((r) => timer = setTimeout(() => r(false), STORE_PING_MS)),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -36,11 +56,14 @@ export function metaRoutes(options: MetaOptions): Hono<AppEnv> {
   const loadSpec = () => (spec ??= Deno.readTextFile(OPENAPI_URL));
   let docs: Promise<string> | undefined;
 
-  app.get("/health", (c) => {
+  app.get("/health", async (c) => {
     const draining = options.draining();
+    const store = options.store ? await reachable(options.store) : true;
+    const status = draining ? "draining" : store ? "ok" : "degraded";
     return c.json(
-      { status: draining ? "draining" : "ok", version: options.version },
-      draining ? 503 : 200,
+      { status, version: options.version, store: store ? "ok" : "unreachable" },
+      status === "ok" ? 200 : 503,
+      status === "degraded" ? { "retry-after": "5" } : {},
     );
   });
   app.get(

@@ -1,4 +1,5 @@
 /**
+ * `GET /v1/reports`: the history of stored reports, newest first, filtered and paged by cursor.
  * `GET /v1/reports/{id}`: a stored report in any format (`?format=` or `Accept`). Reports are
  * content-addressed, so each id names fixed bytes: the `ETag` is the id and caches may keep it.
  * `GET /v1/reports/{id}/ranges?cursor=&limit=`: every aligned range of the report, paged.
@@ -12,8 +13,58 @@ import type { AppEnv, Services } from "../deps.ts";
 import { REPORT_FORMATS } from "../engine.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
+import type { ReportQuery } from "../report_list.ts";
 import type { StoredReport } from "./diff.ts";
 import { unpackRange } from "../ranges_store.ts";
+
+/** Items per page of `GET /v1/reports` unless `limit` says otherwise, and the most allowed. */
+const DEFAULT_LIMIT = 20, MAX_LIMIT = 100;
+
+/**
+ * The history query of a request, or a 400 problem naming the parameter.
+ *
+ * @param q the query parameters
+ * @returns the query
+ */
+export function reportQuery(q: (name: string) => string | undefined): ReportQuery {
+  const bad = (field: string, why: string): never => {
+    throw new ProblemError("bad-request", `${field}: ${why}`, { field });
+  };
+  const limitText = q("limit");
+  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    bad("limit", `must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  const verdict = q("verdict");
+  if (verdict !== undefined && verdict !== "pass" && verdict !== "fail") {
+    bad("verdict", "must be pass or fail");
+  }
+  const date = (name: "since" | "until") => {
+    const v = q(name);
+    if (v === undefined) return {};
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime())) bad(name, "must be an ISO 8601 date or time");
+    return { [name]: d };
+  };
+  const cursor = q("cursor");
+  if (cursor !== undefined && !/^[A-Za-z0-9+/]{1,200}$/.test(cursor)) {
+    bad("cursor", "is not one this server gave");
+  }
+  const opt = (name: string, key: string) => {
+    const v = q(name);
+    return v ? { [key]: v } : {};
+  };
+  return {
+    limit,
+    ...(cursor ? { cursor } : {}),
+    ...(verdict ? { verdict: verdict as "pass" | "fail" } : {}),
+    ...opt("expectation", "expectation"),
+    ...opt("q", "text"),
+    ...opt("producer", "producer"),
+    ...date("since"),
+    ...date("until"),
+  };
+}
 
 /**
  * The report routes.
@@ -23,6 +74,19 @@ import { unpackRange } from "../ranges_store.ts";
  */
 export function reportsRoutes(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.get("/", async (c) => {
+    const query = reportQuery((name) => c.req.query(name));
+    try {
+      const page = await services.storage.listReports(query);
+      return c.json(page, 200, { "cache-control": "no-store" });
+    } catch (e) {
+      if (e instanceof TypeError && /cursor/.test(e.message)) {
+        throw new ProblemError("bad-request", e.message, { field: "cursor" });
+      }
+      throw e;
+    }
+  });
 
   app.get("/:id", async (c) => {
     const format = chooseFormat(REPORT_FORMATS, c.req.query("format"), c.req.header("accept"));

@@ -19,8 +19,11 @@ import type { PredictResult } from "../policy/types.ts";
 import { parseSmaps, type SmapsDocument } from "../smaps/parse.ts";
 import type { Expectation } from "./model.ts";
 
-/** Expectations a diff accepts: `auto` picks `kernel-vs-gdb` when the producers differ. */
-export const EXPECTATIONS = ["auto", "kernel-vs-gdb", "identical"] as const;
+/**
+ * Expectations a diff accepts: `auto` picks `kernel-vs-gdb` when the producers differ;
+ * `same-program` compares two runs (mappings aligned by what they are, with address shifts).
+ */
+export const EXPECTATIONS = ["auto", "kernel-vs-gdb", "identical", "same-program"] as const;
 
 /** One of {@link EXPECTATIONS}. */
 export type ExpectOption = "auto" | Expectation;

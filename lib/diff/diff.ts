@@ -27,6 +27,9 @@ import type {
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
 import { diffNotes } from "./notes.ts";
+import { crossRunDiff } from "./cross_run.ts";
+import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
+import { narrowVolatile, registersKnown, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
 export interface DiffOptions {
@@ -167,24 +170,56 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     const origin = d.core.producer.origin;
     if (origin) warnings.push(`${side} is ${origin.text}`);
   }
+  const found = identify(a.core, b.core);
+  const identity = found.relation === "same-program" && expectation !== "same-program"
+    ? { ...found, text: `${found.text}; compare them with the expectation same-program` }
+    : found;
+  if (expectation === "same-program" && identity.relation === "same-process") {
+    warnings.push("A and B are the same process; compared as two runs (expectation same-program)");
+  }
   if (expectation === "kernel-vs-gdb" && !roles.kernel) {
     warnings.push(
       `expectation kernel-vs-gdb, but the producers are ${a.core.producer.producer} and ${b.core.producer.producer}; producer rules cannot be applied`,
     );
   }
+  // An smaps that does not describe both cores is flagged and never applied.
+  const misfits = !context.smaps ? [] : ([["A", a], ["B", b]] as const).flatMap(([k, d]) => {
+    const fit = smapsFitsCore(context.smaps!.mappings, d.core);
+    return fit.fits ? [] : [`${k}: ${fit.text}`];
+  });
+  const useSmaps = context.smaps !== undefined && misfits.length === 0 &&
+    expectation !== "same-program";
+  if (misfits.length > 0) {
+    warnings.push(
+      `the smaps does not belong to ${
+        misfits.length === 2 ? "either core" : `core ${misfits[0]!.slice(0, 1)}`
+      } (${misfits.join("; ")}): not applied, explanations are inferred from the cores`,
+    );
+  } else if (context.smaps && expectation === "same-program") {
+    warnings.push("smaps is not used to compare two runs (it describes one process)");
+  }
   // Settings given, defaulted, inferred from the pair or contradicted by it (settings.ts).
   const side = (x?: "a" | "b") => (x === "a" ? a.core : x === "b" ? b.core : undefined);
-  const used = pairSettings(context, side(roles.kernel), side(roles.gdb));
+  const used = pairSettings(
+    useSmaps ? context : { ...context, smaps: undefined, prediction: undefined },
+    side(roles.kernel),
+    side(roles.gdb),
+  );
   const predictions = used.predictions;
-  const kernelDumpsAnon = roles.kernel !== undefined && !context.smaps &&
+  const kernelDumpsAnon = roles.kernel !== undefined && !useSmaps &&
     dumpsWrittenAnon(roles.kernel === "a" ? a : b);
-  const names = context.smaps?.mappings ?? [];
+  const names = useSmaps ? context.smaps?.mappings ?? [] : [];
   // Ranges come in address order, so each lookup is a sweep (linear in all).
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const fileAt = coverSweep(fileEntries);
   const smapsNameAt = coverSweep(names);
   const predictionAt = coverSweep(predictions);
 
+  const crossRun = expectation === "same-program"
+    ? crossRunDiff(a, b, options.maxRuns ?? 16)
+    : undefined;
+  const narrow = !crossRun && !isMismatch(identity) && registersKnown(a.core, b.core);
+  const places = narrow ? volatilePlaces(a.core, b.core) : undefined;
   // Ranges equal in both cores are counted into runs as they come (unless all are asked for), so
   // a 70,000-mapping pair that differs in ten places builds ten RangeDiffs, not 70,000.
   const ranges: RangeDiff[] = [];
@@ -192,20 +227,24 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   let run: { start: bigint; end: bigint; ranges: number; pages: number } | undefined;
   const byStatus: Record<string, number> = {};
   let total = 0;
-  for (const r of alignSegments(a, b)) {
+  for (const r of crossRun ? [] : alignSegments(a, b)) {
     total++;
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start);
     const file = fileAt(r.start);
     const fileName = file?.name;
-    const differences = explainRange(r, pc, {
-      expectation,
-      roles,
-      certainty: used.certainty,
-      kernelDumpsAnon,
-      ...(prediction ? { prediction } : {}),
-      ...(file ? { fileName: file.name, fileOffset: file.offset + (r.start - file.start) } : {}),
-    });
+    const differences = narrowVolatile(
+      explainRange(r, pc, {
+        expectation,
+        roles,
+        certainty: used.certainty,
+        kernelDumpsAnon,
+        ...(prediction ? { prediction } : {}),
+        ...(file ? { fileName: file.name, fileOffset: file.offset + (r.start - file.start) } : {}),
+      }),
+      r,
+      places,
+    );
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
     const status = statusOf(sa, sb, pc.tally.different, pc.tally.truncated);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
@@ -233,25 +272,54 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     });
   }
   if (run) collapsed.push({ ...run, before: ranges.length });
-  const inferred = context.smaps
+  for (const g of crossRun?.ranges ?? []) {
+    total++;
+    byStatus[g.status] = (byStatus[g.status] ?? 0) + 1;
+    ranges.push(g);
+  }
+  const unnarrowed = !crossRun && !narrow && !isMismatch(identity) &&
+    ranges.some((g) =>
+      g.differences.some((d) => d.reasons.some((q) => q.code === "timing.volatile-content"))
+    );
+  if (unnarrowed) {
+    warnings.push(
+      "the threads' stack pointers are not known (a stored digest keeps registers only as hashes; some architectures' registers are not decoded): writable differences are not narrowed to stacks, TLS and libc's locks",
+    );
+  }
+  const inferred = useSmaps
     ? used.inferred
     : settingsShownByCores(ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons)));
   const notesCut = (c: CoreFile) => !!truncationOf(c)?.cutInNotes;
-  const notes = diffNotes(a.core, b.core, expectation, roles, {
+  let notes = crossRun ? [] : diffNotes(a.core, b.core, expectation, roles, {
     a: notesCut(a.core),
     b: notesCut(b.core),
   });
+  const mismatch = expectation === "same-program"
+    ? identity.relation === "different-program"
+    : isMismatch(identity);
+  if (mismatch) {
+    // One top-level reason, not hundreds of lines: ranges keep their status, and the identity is
+    // the one difference (same-program keeps its cross-run findings).
+    if (!crossRun) {
+      ranges.forEach((r, i) => (ranges[i] = { ...r, differences: [] }));
+      notes = [];
+    }
+    notes = [identityDifference(identity), ...notes];
+  }
   const all = [...ranges.flatMap((r) => r.differences), ...notes];
   const unexpected = all.filter((d) => !d.expected).length;
   const report: DiffReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     verdict: unexpected === 0 ? "pass" : "fail",
     expectation,
+    identity,
     a: summary(a, options.labels?.a ?? "A"),
     b: summary(b, options.labels?.b ?? "B"),
     context: {
-      smaps: context.smaps !== undefined,
-      filter: used.filter,
+      smaps: useSmaps,
+      filter: useSmaps || context.smaps === undefined ? used.filter : (
+        context.filter === undefined ? null : `0x${context.filter.toString(16)}`
+      ),
       settings: {
         kernelProfile: used.settings.kernelProfile,
         gdbUseFilter: used.settings.gdb.useCoredumpFilter,
@@ -273,6 +341,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ...(collapsed.length ? { collapsed } : {}),
     notes,
     files: neededFiles(a.core, b.core),
+    ...(crossRun ? { alignment: crossRun.alignment } : {}),
   };
   return report;
 }

@@ -28,6 +28,14 @@ export {
 } from "./context.ts";
 export { diffDigests, type DiffOptions } from "./diff.ts";
 export { collapsedTotals, collapseRanges, isQuiet } from "./collapse.ts";
+export {
+  executableOf,
+  identify,
+  type SmapsFit,
+  smapsFitsCore,
+  type SmapsMapping,
+} from "./identity.ts";
+export type { RunReasonCode } from "./reasons_runs.ts";
 export type * from "./model.ts";
 export { REPORT_SCHEMA_VERSION } from "./model.ts";
 export {

@@ -11,14 +11,14 @@ import type { ReasonCode } from "./reasons.ts";
 export const REPORT_SCHEMA_VERSION = 1;
 
 /** What the two cores are expected to be. */
-export type Expectation = "kernel-vs-gdb" | "identical";
+export type Expectation = "kernel-vs-gdb" | "identical" | "same-program";
 
 /** How sure an explanation is. */
 export type Certainty = "predicted" | "inferred" | "known";
 
 /** The context a report was made in (echoed so a reader knows what the explanations assumed). */
 export interface ReportContext {
-  /** Whether smaps was supplied. */
+  /** Whether an smaps was applied (supplied, and its mappings match both cores). */
   readonly smaps: boolean;
   /** The filter used for predictions (`0x…`), or null. */
   readonly filter: string | null;
@@ -249,6 +249,55 @@ export interface NeededFile {
   readonly headerInB: boolean;
 }
 
+/** One fact compared to decide how two cores are related. */
+export interface IdentityEvidence {
+  /** What was compared: `pid`, `threads`, `executable`, `command`, an auxv entry, `NT_FILE`. */
+  readonly field: string;
+  /** Its value in A, as text. */
+  readonly a: string;
+  /** Its value in B, as text. */
+  readonly b: string;
+  /** Whether the two agree. */
+  readonly same: boolean;
+}
+
+/** How the two cores are related, decided before any range is compared. */
+export interface Identity {
+  /** Same process, same program (another process or run), different programs, or unknown. */
+  readonly relation: "same-process" | "same-program" | "different-program" | "unknown";
+  /** `identity.different-process`, `identity.different-run` or `identity.different-program`. */
+  readonly code?: ReasonCode;
+  /** One line for people. */
+  readonly text: string;
+  /** The facts behind it. */
+  readonly evidence: readonly IdentityEvidence[];
+}
+
+/** One mapping of run A paired with its counterpart in run B (expectation same-program). */
+export interface AlignedMapping {
+  /** Address range in A. */
+  readonly a: { readonly start: bigint; readonly end: bigint };
+  /** Address range in B. */
+  readonly b: { readonly start: bigint; readonly end: bigint };
+  /** `b.start - a.start` (signed; `"-0x…"` in JSON). */
+  readonly shift: bigint;
+  /** Path (with file offset), special name or `anon`. */
+  readonly name: string;
+  /** How the pair was found: by NT_FILE path and offset, by special name, or by neighbours. */
+  readonly kind: "file" | "special" | "anon";
+  /** Whether either side is writable. */
+  readonly writable: boolean;
+  /** Saved pages, non-zero (resident) saved pages, and pages compared. */
+  readonly pages: {
+    readonly savedA: number;
+    readonly savedB: number;
+    readonly residentA: number;
+    readonly residentB: number;
+    readonly same: number;
+    readonly different: number;
+  };
+}
+
 /** The whole report. */
 export interface DiffReport {
   /** {@link REPORT_SCHEMA_VERSION}. */
@@ -257,6 +306,8 @@ export interface DiffReport {
   readonly verdict: "pass" | "fail";
   /** The expectation applied. */
   readonly expectation: Expectation;
+  /** How A and B are related (decided first; a mismatch fails same-process expectations). */
+  readonly identity?: Identity;
   /** The first input. */
   readonly a: CoreSummary;
   /** The second input. */
@@ -288,4 +339,6 @@ export interface DiffReport {
   readonly notes: readonly Difference[];
   /** Files a debugger needs, from NT_FILE. */
   readonly files: readonly NeededFile[];
+  /** Expectation same-program: every mapping pair with its address shift. */
+  readonly alignment?: readonly AlignedMapping[];
 }

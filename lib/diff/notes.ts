@@ -154,7 +154,18 @@ export function diffNotes(
   const pa = a.process, pb = b.process;
   if (pa && pb) {
     for (const f of ["pid", "ppid", "uid", "gid", "pgrp", "sid"] as const) {
-      if (pa[f] !== pb[f]) add(`NT_PRPSINFO ${f} ${pa[f]} in A, ${pb[f]} in B`, []);
+      if (pa[f] === pb[f]) continue;
+      add(
+        `NT_PRPSINFO ${f} ${pa[f]} in A, ${pb[f]} in B`,
+        f === "ppid" && kvg
+          ? [
+            known(
+              "gdb.ppid-tgid",
+              "the kernel writes the id of the parent thread that forked the process; gcore the parent's process id (/proc/PID/stat)",
+            ),
+          ]
+          : [],
+      );
     }
     if (pa.fname !== pb.fname) {
       add(

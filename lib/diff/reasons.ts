@@ -6,11 +6,13 @@
  *
  * Codes are grouped by prefix: `kernel.*` and `gdb.*` name one producer's rule, `layout.*` a
  * difference of file layout, `timing.*` what changes between two dump moments, `side-effect.*` what a
- * debugger changed in the process.
+ * debugger changed in the process, `identity.*` why two cores are not one process, `cross-run.*` what
+ * the cross-run diff (expectation `same-program`) finds between two runs.
  *
  * @module
  */
 
+import { RUN_REASONS, type RunReasonCode } from "./reasons_runs.ts";
 import type { GdbReason } from "../policy/gdb.ts";
 import type { KernelReason } from "../policy/kernel.ts";
 
@@ -79,7 +81,10 @@ export type ReasonCode =
   | "timing.volatile-content"
   | "timing.registers"
   | "timing.process-state"
-  | "side-effect.debugger-breakpoint";
+  | "side-effect.debugger-breakpoint"
+  | "gdb.ppid-tgid"
+  | "timing.program-write"
+  | RunReasonCode;
 
 /** Every reason code with its definition, in documentation order. */
 export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
@@ -270,6 +275,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "linux_corefile_thread() adds NT_SIGINFO for every thread; fill_note_info() once",
     "gdb/linux-tdep.c: linux_corefile_thread; fs/binfmt_elf.c: fill_note_info; §4.3 row 25",
   ),
+  "gdb.ppid-tgid": def(
+    "pr_ppid is the parent thread's id in the kernel core, the parent process id in the gcore",
+    "the kernel writes task_pid_vnr(real_parent) (the forking thread of a multi-threaded parent); GDB reads the parent's tgid from /proc/PID/stat",
+    "fs/binfmt_elf.c: fill_psinfo; gdb/linux-tdep.c: linux_fill_prpsinfo; §2.7",
+  ),
   "gdb.nt-file-escaped-name": def(
     "gcore copies NT_FILE names from smaps (\\012 escapes); the kernel writes raw bytes",
     "GDB reads names from /proc/PID/maps text; the kernel from d_path",
@@ -312,6 +322,11 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "a running process writes its memory between gcore and the kernel's dump",
     "§4.1",
   ),
+  "timing.program-write": def(
+    "writable memory changed between the two dump moments outside every volatile place",
+    "a running process writes its data between gcore and the kernel's dump; only stacks below the saved stack pointer, TLS/thread control/rseq and libc's locks move by rule, anything else is the program's own write",
+    "§4.1",
+  ),
   "timing.registers": def(
     "registers changed between the two dump moments",
     "gcore is taken before the crash; the kernel dumps at the fatal signal",
@@ -328,6 +343,7 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "breakpoints written by ptrace make private copies of text pages (copy-on-write)",
     "§4.3 row 23",
   ),
+  ...RUN_REASONS,
 };
 
 /** Every reason code, in documentation order. */

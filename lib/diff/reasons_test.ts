@@ -11,7 +11,11 @@ Deno.test("docs/reason-codes.md equals what the vocabulary generates (deno task 
 Deno.test("every reason code is defined with a meaning, a rule and a source citing code or the spec", () => {
   assert.ok(REASON_CODES.length >= 40);
   for (const c of REASON_CODES) {
-    assert.match(c, /^(kernel|gdb|layout|timing|side-effect|identity|module)\.[a-z0-9-]+$/, c);
+    assert.match(
+      c,
+      /^(kernel|gdb|layout|timing|side-effect|identity|cross-run|module)\.[a-z0-9-]+$/,
+      c,
+    );
     const d = REASONS[c];
     for (const f of [d.meaning, d.rule, d.source]) assert.ok(f.length > 3, `${c}: empty field`);
     assert.match(d.source, /§\d|\.c\b/, `${c}: the source names no function file or spec section`);

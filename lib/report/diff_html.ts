@@ -19,6 +19,13 @@ import {
   shortName,
   sideLabel,
 } from "./diff_common.ts";
+import {
+  ALIGNMENT_HEADER,
+  alignmentRows,
+  identityEvidence,
+  identityFails,
+  identityLine,
+} from "./diff_identity.ts";
 
 /** Renders a report as a complete HTML document. */
 export function renderDiffHtml(r: DiffReport): string {
@@ -42,10 +49,26 @@ export function renderDiffHtml(r: DiffReport): string {
       n.reasons.map((q) => `<code>${x(q.code)}</code>`).join(" ") || "<code>unexplained</code>"
     }</li>`
   ).join("\n");
+  const identity = `<p class="identity${identityFails(r) ? " fail" : ""}"><strong>${
+    x(identityLine(r))
+  }</strong></p>${
+    identityEvidence(r).length
+      ? `<ul>${identityEvidence(r).map((e) => `<li>${x(e)}</li>`).join("")}</ul>`
+      : ""
+  }`;
+  const alignment = r.alignment
+    ? `<h2>Alignment (B = A + shift)</h2><table><thead><tr>${
+      ALIGNMENT_HEADER.map((h) => `<th>${x(h)}</th>`).join("")
+    }</tr></thead><tbody>\n${
+      alignmentRows(r).map((row) => `<tr>${row.map((c) => `<td>${x(c)}</td>`).join("")}</tr>`)
+        .join("\n")
+    }\n</tbody></table>`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>coredelta report: ${r.verdict}</title>
 <style>body{font:14px system-ui,sans-serif;margin:1.5rem;color:#111}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}.fail{background:#fde2e2}.verdict-pass{color:#0a6b2d}.verdict-fail{color:#a40e0e}code{font-size:12px}</style></head>
 <body><h1 class="verdict-${r.verdict}">${r.verdict.toUpperCase()} <small>(${r.expectation})</small></h1>
+${identity}
 <p>${r.summary.differences} differences: ${r.summary.expected} expected, ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained.</p>
 <p>A: ${x(r.a.label)} (${x(r.a.producer)}, ${r.a.size} bytes) — B: ${x(r.b.label)} (${
     x(r.b.producer)
@@ -55,6 +78,7 @@ ${
   }<table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
 ${rows}
 </tbody></table>${collapsedSentence(r) ? `\n<p>${x(collapsedSentence(r))}</p>` : ""}
+${alignment}
 <h2>Notes</h2><ul>${notes}</ul>
 </body></html>
 `;

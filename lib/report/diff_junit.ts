@@ -9,6 +9,7 @@ import type { Difference, DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
 import { collapsedTotals } from "../diff/collapse.ts";
 import { headlineNotices, rangeLabel, shortName } from "./diff_common.ts";
+import { alignmentRows, identityEvidence, identityFails, identityLine } from "./diff_identity.ts";
 
 function failure(ds: readonly Difference[]): string {
   const bad = ds.filter((d) => !d.expected);
@@ -23,16 +24,34 @@ function failure(ds: readonly Difference[]): string {
 
 /** Renders a report as JUnit XML. */
 export function renderDiffJunit(r: DiffReport): string {
-  const cases = r.ranges.map((g) => {
+  const idFails = identityFails(r);
+  const idText = [identityLine(r), ...identityEvidence(r)].join("\n");
+  const cases = [
+    `    <testcase classname="coredelta.identity" name="identity">${
+      idFails
+        ? `<failure message="${x(r.identity?.text ?? "")}" type="${x(r.identity?.code ?? "")}">${
+          x(idText)
+        }</failure>`
+        : `<system-out>${x(idText)}</system-out>`
+    }</testcase>`,
+  ];
+  cases.push(...r.ranges.map((g) => {
     const name = `${rangeLabel(g)} ${shortName(g.name)}`.trim();
     return `    <testcase classname="coredelta.mappings" name="${x(name)}">${
       failure(g.differences)
     }</testcase>`;
-  });
+  }));
   const t = collapsedTotals(r);
   if (t.ranges > 0) {
     cases.push(
       `    <testcase classname="coredelta.mappings" name="${t.ranges} equal ranges in ${t.runs} runs"></testcase>`,
+    );
+  }
+  if (r.alignment) {
+    cases.push(
+      `    <testcase classname="coredelta.alignment" name="alignment"><system-out>${
+        x(alignmentRows(r).map((row) => row.join("  ")).join("\n"))
+      }</system-out></testcase>`,
     );
   }
   cases.push(
@@ -40,7 +59,8 @@ export function renderDiffJunit(r: DiffReport): string {
   );
   // Truncation, settings used, inferred and contradicted: shown with the suite, not as cases.
   const notices = headlineNotices(r);
-  const failures = r.ranges.filter((g) => g.differences.some((d) => !d.expected)).length +
+  const failures = (idFails ? 1 : 0) +
+    r.ranges.filter((g) => g.differences.some((d) => !d.expected)).length +
     (r.notes.some((d) => !d.expected) ? 1 : 0);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="coredelta" tests="${cases.length}" failures="${failures}">

@@ -15,11 +15,21 @@ import {
   sideLabel,
 } from "./diff_common.ts";
 import { escapeMarkdown as cell } from "./escape.ts";
+import {
+  ALIGNMENT_HEADER,
+  alignmentRows,
+  alignmentSummary,
+  identityEvidence,
+  identityLine,
+} from "./diff_identity.ts";
 
 /** Renders a report as Markdown: verdict, inputs, the ranges that differ, and note differences. */
 export function renderDiffMarkdown(r: DiffReport): string {
   const out: string[] = [];
   out.push(`## coredelta: ${r.verdict === "pass" ? "✅ pass" : "❌ fail"} (${r.expectation})`, "");
+  out.push(`**${cell(identityLine(r))}**`, "");
+  for (const e of identityEvidence(r)) out.push(`- ${cell(e)}`);
+  if (identityEvidence(r).length > 0) out.push("");
   out.push(
     `${r.summary.differences} differences: ${r.summary.expected} expected, ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained.`,
     "",
@@ -52,6 +62,14 @@ export function renderDiffMarkdown(r: DiffReport): string {
   }
   const collapsed = collapsedSentence(r);
   if (collapsed) out.push(collapsed, "");
+  if (r.alignment) {
+    out.push(`**Alignment** (${alignmentSummary(r)})`, "");
+    out.push(`| ${ALIGNMENT_HEADER.join(" | ")} |`, `|${"---|".repeat(ALIGNMENT_HEADER.length)}`);
+    for (const row of alignmentRows(r)) {
+      out.push(`| ${row.map((c, i) => (i >= 2 && i <= 4 ? `\`${c}\`` : cell(c))).join(" | ")} |`);
+    }
+    out.push("");
+  }
   if (r.notes.length > 0) {
     out.push("**Notes**", "");
     for (const n of r.notes) {

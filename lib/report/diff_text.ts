@@ -19,6 +19,13 @@ import {
 } from "./diff_common.ts";
 import { escapeTerminal as t } from "./escape.ts";
 import { textTable } from "./table.ts";
+import {
+  ALIGNMENT_HEADER,
+  alignmentRows,
+  alignmentSummary,
+  identityEvidence,
+  identityLine,
+} from "./diff_identity.ts";
 
 /** Renders a report as text. */
 export function renderDiffText(r: DiffReport): string {
@@ -26,6 +33,8 @@ export function renderDiffText(r: DiffReport): string {
   out.push(
     `coredelta: ${r.verdict.toUpperCase()} (${r.expectation}) — ${r.summary.differences} difference(s), ${r.summary.unexpected} unexpected, ${r.summary.unexplained} unexplained`,
   );
+  out.push(t(identityLine(r)));
+  for (const e of identityEvidence(r)) out.push(`   ${t(e)}`);
   for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
     out.push(
       `${k}: ${t(c.label)} — ${
@@ -86,6 +95,11 @@ export function renderDiffText(r: DiffReport): string {
   out.push(textTable(rows).trimEnd());
   const collapsed = collapsedSentence(r);
   if (collapsed) out.push(collapsed);
+  if (r.alignment) {
+    out.push("", `alignment (${alignmentSummary(r)}):`);
+    const rows = alignmentRows(r).map((row) => row.map(t));
+    out.push(textTable([[...ALIGNMENT_HEADER], ...rows], "  ").trimEnd());
+  }
   if (r.notes.length > 0) {
     out.push("", "notes:");
     for (const n of r.notes) {

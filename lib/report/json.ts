@@ -8,7 +8,9 @@
 
 /** `JSON.stringify` replacer: bigint → `"0x…"`; typed arrays → their length only. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return `0x${value.toString(16)}`;
+  if (typeof value === "bigint") {
+    return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+  }
   if (ArrayBuffer.isView(value)) return { bytes: value.byteLength };
   return value;
 }
