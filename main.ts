@@ -19,6 +19,8 @@ Commands:
   digest CORE       hash every saved page (XXH3-64) into a small digest (-o FILE)
   diff A B          every difference between two cores, explained, with a verdict (exit 0/1)
   predict           what the kernel and gdb will dump, from smaps + coredump_filter
+  libs CORE         check this host's libraries against the build-ids in the core (exit 0/1)
+  bundle CORE       the core, its matching libraries and a gdb.init in one .tar.zst (-o FILE)
   serve             the HTTP API and web form (port 8931, data in ./.coredelta-data)
   -h, --help        this help
 
@@ -33,6 +35,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   digest: async () => (await import("./cli/digest.ts")).digestCommand,
   diff: async () => (await import("./cli/diff.ts")).diffCommand,
   serve: async () => (await import("./cli/serve.ts")).serveCommand,
+  libs: async () => (await import("./cli/libs.ts")).libsCommand,
+  bundle: async () => (await import("./cli/bundle.ts")).bundleCommand,
   predict: async () => {
     const { predictCommand } = await import("./cli/predict.ts");
     return (args, io) => predictCommand(args, { ...io, readText: (p) => Deno.readTextFile(p) });

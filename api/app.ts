@@ -145,7 +145,8 @@ function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
 /** The web form's static page: the same document at `/` and `/reports/{id}`. */
 function isPageShell(method: string, path: string): boolean {
   return (method === "GET" || method === "HEAD") &&
-    (path === "/" || /^\/reports\/[0-9a-f]{64}$/.test(path));
+    (path === "/" || path === "/favicon.ico" ||
+      /^\/reports\/[0-9a-f]{64}$/.test(path));
 }
 
 /**

@@ -25,9 +25,28 @@ function schemaText(s: unknown): string {
   return [t || "object", str(o.format)].filter(Boolean).join(" ");
 }
 
+/**
+ * Inline Markdown of OpenAPI descriptions, on escaped text: `code`, **strong**, *emphasis* and
+ * [links](/path or https://...). Escaping first means no markup from the spec survives as such.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(inlineMarkdown("use `a<b` and **bold** [x](/docs)"),
+ *   'use <code>a&lt;b</code> and <strong>bold</strong> <a href="/docs">x</a>');
+ * ```
+ */
+export function inlineMarkdown(text: string): string {
+  return escapeHtml(text)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+    .replace(/(^|[\s(])\*([^*\s][^*]*)\*/g, "$1<em>$2</em>")
+    .replace(/\[([^\]]+)\]\(((?:\/|https?:\/\/)[^\s)"]*)\)/g, '<a href="$2">$1</a>');
+}
+
 function paragraph(text: unknown): string {
   const t = str(text).trim();
-  return t ? `<p>${escapeHtml(t).replace(/\n\n/g, "</p><p>")}</p>` : "";
+  return t ? t.split(/\n\n+/).map((p) => `<p>${inlineMarkdown(p)}</p>`).join("") : "";
 }
 
 function parameters(op: Obj): string {

@@ -1,7 +1,8 @@
 /**
  * The triage web form at `/`, and the same page at `/reports/{id}` showing a stored report. One
- * self-contained HTML document: the markup, style sheet and script of `api/web/` are embedded at
- * build time (text imports) and inlined, so the page loads nothing else. A Content-Security-Policy
+ * self-contained HTML document: the markup, style sheet and script bundle of `api/web/` (the
+ * modules of `api/web/src/`, bundled by `deno task build:web`) are embedded (text imports) and
+ * inlined, so the page loads nothing else but its favicon. A Content-Security-Policy
  * allows exactly those two inline blocks (by hash) and requests to this origin.
  *
  * Without script the form still works: it posts to `/v1/diff?format=html` and the browser shows the
@@ -14,8 +15,14 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import type { AppEnv } from "./deps.ts";
 import page from "./web/index.html" with { type: "text" };
-import css from "./web/form.css" with { type: "text" };
-import js from "./web/form.js" with { type: "text" };
+import formCss from "./web/form.css" with { type: "text" };
+import rangesCss from "./web/ranges.css" with { type: "text" };
+import reportCss from "./web/report.css" with { type: "text" };
+import js from "./web/dist/app.js" with { type: "text" };
+import favicon from "./web/favicon.svg" with { type: "text" };
+
+/** The site icon (`/favicon.ico`, an SVG: two overlapping pages, one differing). */
+export const FAVICON_SVG: string = favicon;
 
 function inline(html: string, style: string, script: string): string {
   if (/<\/style/i.test(style) || /<\/script/i.test(script)) {
@@ -27,6 +34,9 @@ function inline(html: string, style: string, script: string): string {
 }
 
 const sha256 = (s: string) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`;
+
+/** The page's one style sheet: the form's, the report's and its ranges' rules. */
+const css = `${formCss}\n${reportCss}\n${rangesCss}`;
 
 /** The form page (also what `/reports/{id}` serves; its script reads the path). */
 export const FORM_HTML: string = inline(page, css, js);
@@ -69,6 +79,14 @@ export const FORM_HEADERS: Readonly<Record<string, string>> = {
 export function formRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", (c) => c.body(FORM_HTML, 200, { ...FORM_HEADERS }));
+  for (const path of ["/favicon.ico"]) {
+    app.get(path, (c) =>
+      c.body(FAVICON_SVG, 200, {
+        "content-type": "image/svg+xml",
+        "cache-control": "public, max-age=86400",
+        "x-content-type-options": "nosniff",
+      }));
+  }
   app.get("/reports/:id", (c) => c.body(FORM_HTML, 200, { ...FORM_HEADERS }));
   return app;
 }

@@ -2,11 +2,13 @@
  * Every aligned range of a report, stored beside its renderings for
  * `GET /v1/reports/{id}/ranges` (issue: Scale). One JSON value per line; a range equal in both
  * cores (the bulk of a 70,000-mapping pair) is stored as a short array and expanded back to the
- * exact `RangeDiff` JSON when paged, so the stored list is a fraction of the full JSON.
+ * exact `RangeDiff` JSON when paged (its page map rebuilt from the count), so the stored list is a
+ * fraction of the full JSON.
  *
  * @module
  */
 
+import { samePageMap } from "../lib/diff/align.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
 import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
@@ -37,7 +39,9 @@ export function packRanges(ranges: readonly RangeDiff[]): string {
       const a = packSide(r.a), b = packSide(r.b);
       const p = r.pages;
       const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
-      if (a && b && others === 0 && Object.keys(p).length === 7) {
+      const map = samePageMap(p.same);
+      const mapFits = r.pageMap?.bucket === map.bucket && r.pageMap.cells === map.cells;
+      if (a && b && others === 0 && Object.keys(p).length === 7 && mapFits) {
         return JSON.stringify([hex(r.start), hex(r.end), r.name, a, b, p.same]);
       }
     }
@@ -74,6 +78,7 @@ export function unpackRange(line: string): string {
     },
     runs: [],
     runsTotal: 0,
+    pageMap: samePageMap(same),
     differences: [],
   });
 }

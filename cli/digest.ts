@@ -59,6 +59,11 @@ export async function digestCommand(args: string[], io: CommandIO): Promise<numb
         `identity (xxh3-64 of tables and page hashes): ${s.fileHash}${
           d.meta.spilled ? `\nspilled: ${d.meta.spillReason}` : ""
         }\n` +
+        (d.modules
+          ? `modules: ${d.modules.length}, ${
+            d.modules.filter((m) => m.buildId).length
+          } with their build-id in the core\n`
+          : "") +
         (values.output ? `digest written to ${values.output}\n` : ""),
     );
   }

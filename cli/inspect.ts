@@ -11,16 +11,24 @@ import { openCore } from "../runtime/files.ts";
 import { decodeDigest, isDigest } from "../lib/digest/codec.ts";
 import type { CoreFile } from "../lib/elf/core.ts";
 import { MAX_DIGEST_BYTES } from "../runtime/digest.ts";
+import { type Module, scanModules } from "../lib/digest/modules.ts";
 
-/** Parses a core (plain or compressed) or the core stored in a serialized digest. */
-async function readCoreOrDigest(path: string): Promise<CoreFile> {
+/**
+ * Parses a core (plain or compressed) or the core stored in a serialized digest, with its modules
+ * (read from the core's saved first pages, or as the digest recorded them).
+ */
+export async function readCoreOrDigest(
+  path: string,
+): Promise<{ core: CoreFile; modules?: readonly Module[] }> {
   const src = await openCore(path);
   try {
     if (isDigest(await src.read(0, 4))) {
       if (src.size > MAX_DIGEST_BYTES) throw new RangeError(`${path} is too large for a digest`);
-      return (await decodeDigest(await src.read(0, src.size))).core;
+      const d = await decodeDigest(await src.read(0, src.size));
+      return { core: d.core, ...(d.modules ? { modules: d.modules } : {}) };
     }
-    return await parseCore(src);
+    const core = await parseCore(src);
+    return { core, modules: await scanModules(src, core) };
   } finally {
     await src.close();
   }
@@ -30,7 +38,8 @@ async function readCoreOrDigest(path: string): Promise<CoreFile> {
 export const INSPECT_HELP = `Usage: coredelta inspect CORE [--format text|json]
 
 Explains one Linux ELF core file (plain, gzip, zstd or xz) or a digest of one: header, producer (kernel or gdb) with
-the layout evidence, process and threads, every segment with its NT_FILE name, and the notes.
+the layout evidence, process and threads, every segment with its NT_FILE name, the notes, and the
+ELF modules (executable, libraries, vDSO) with the build-id read from each one's saved first page.
 
 Options:
   --format text|json   output format (default text)
@@ -50,7 +59,9 @@ export async function inspectCommand(args: string[], io: CommandIO): Promise<num
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   if (positionals.length !== 1) throw new UsageError("inspect takes exactly one CORE path");
   const path = positionals[0]!;
-  const core = await readCoreOrDigest(path);
-  io.stdout(format === "json" ? renderInspectJson(core) : renderInspectText(core, path));
+  const { core, modules } = await readCoreOrDigest(path);
+  io.stdout(
+    format === "json" ? renderInspectJson(core, modules) : renderInspectText(core, path, modules),
+  );
   return 0;
 }

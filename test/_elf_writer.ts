@@ -222,3 +222,59 @@ export function ntFile(
   w.ensure(at);
   return w.buf.slice(0, at);
 }
+
+/**
+ * A minimal ELF image as mapped (ET_DYN): header, two program headers (a PT_LOAD with
+ * `p_memsz` 0x3456 and a PT_NOTE at `noteAt`) and a GNU build-id note (default id deadbeef01020304).
+ */
+export function elfImage(
+  opts: { is64: boolean; le: boolean; noteAt?: number; id?: number[]; size?: number },
+) {
+  const { is64, le } = opts;
+  const bytes = new Uint8Array(opts.size ?? 4096);
+  const v = new DataView(bytes.buffer);
+  bytes.set([0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1]);
+  const w = (at: number, x: number) =>
+    is64 ? v.setBigUint64(at, BigInt(x), le) : v.setUint32(at, x, le);
+  v.setUint16(16, 3, le); // ET_DYN
+  const phoff = is64 ? 64 : 52, phent = is64 ? 56 : 32;
+  w(is64 ? 32 : 28, phoff);
+  v.setUint16(is64 ? 54 : 42, phent, le);
+  v.setUint16(is64 ? 56 : 44, 2, le);
+  const noteAt = opts.noteAt ?? 0x200;
+  const id = opts.id ?? [0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4];
+  const ph = (
+    i: number,
+    type: number,
+    off: number,
+    vaddr: number,
+    filesz: number,
+    memsz: number,
+  ) => {
+    const at = phoff + i * phent;
+    v.setUint32(at, type, le);
+    if (is64) {
+      w(at + 8, off);
+      w(at + 16, vaddr);
+      w(at + 32, filesz);
+      w(at + 40, memsz);
+      w(at + 48, 4);
+    } else {
+      w(at + 4, off);
+      w(at + 8, vaddr);
+      w(at + 16, filesz);
+      w(at + 20, memsz);
+      w(at + 28, 4);
+    }
+  };
+  ph(0, 1, 0, 0, 0x3000, 0x3456);
+  ph(1, 4, noteAt, noteAt, 16 + id.length, 16 + id.length);
+  if (noteAt + 16 + id.length <= bytes.length) {
+    v.setUint32(noteAt, 4, le);
+    v.setUint32(noteAt + 4, id.length, le);
+    v.setUint32(noteAt + 8, 3, le);
+    bytes.set([0x47, 0x4e, 0x55, 0], noteAt + 12);
+    bytes.set(id, noteAt + 16);
+  }
+  return bytes;
+}

@@ -18,6 +18,7 @@ import { bytesSource } from "../lib/bytes/source.ts";
 import { decodeDigest, encodeDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
 import { type CoreDigest, pageCounts, pagesOf } from "../lib/digest/model.ts";
+import { modulesToJson } from "../lib/digest/modules.ts";
 import { PAGE_SIZE } from "../lib/digest/page_hasher.ts";
 import { parseCore } from "../lib/elf/core.ts";
 import type { Segment } from "../lib/elf/program_header.ts";
@@ -248,7 +249,10 @@ Deno.test("codec: a real digest round-trips losslessly in about 8.1 bytes per pa
   const perSegment = payload + 8 * d.segments.length;
   let skeleton = 0;
   for (const r of d.skeleton) skeleton += 12 + r.bytes.length;
-  const meta = new TextEncoder().encode(JSON.stringify(d.meta)).length;
+  // The meta block also carries the module list.
+  const meta = new TextEncoder().encode(
+    JSON.stringify({ ...d.meta, modules: modulesToJson(d.modules!) }),
+  ).length;
   assert.equal(bin.length, 64 + 4 + meta + 4 + skeleton + 4 + perSegment + 4 + 4);
   // 8 bytes of hash plus one zero bit per page (a partial last byte of bits per segment).
   const perPage = payload / pages;

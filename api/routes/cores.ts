@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { decodeDigest } from "../../lib/digest/codec.ts";
 import type { CoreDigest } from "../../lib/digest/model.ts";
 import { digestSummary } from "../../lib/digest/summary.ts";
+import { modulesToJson } from "../../lib/digest/modules.ts";
 import { toJson } from "../../lib/report/json.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";
@@ -105,6 +106,15 @@ export function coresRoutes(services: Services): Hono<AppEnv> {
     const id = c.req.param("id");
     const digest = await loadDigest(services, id);
     return c.body(coreBody(id, digest, await services.storage.hasCore(id)), 200, {
+      "content-type": "application/json",
+    });
+  });
+
+  app.get("/:id/modules", async (c) => {
+    const id = c.req.param("id");
+    const digest = await loadDigest(services, id);
+    const modules = digest.modules ? modulesToJson(digest.modules) : [];
+    return c.body(toJson({ id, recorded: digest.modules !== undefined, modules }), 200, {
       "content-type": "application/json",
     });
   });

@@ -8,7 +8,11 @@
 
 import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
-import type { PageRun, PageTally, RangeSide } from "./model.ts";
+import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
+import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
+
+/** Index of `n` (saved in neither) in {@link PAGE_CLASSES}: the best class, a cell's start. */
+const NEITHER = PAGE_CLASSES.length - 1;
 
 const PAGE = 4096n;
 
@@ -96,6 +100,31 @@ type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missi
   kind: "truncated";
 };
 
+/**
+ * The page map of a range whose `pages` pages are all the same in both cores (what
+ * {@link comparePages} gives for it; the compact range store rebuilds it from the count).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(samePageMap(3), { bucket: 1, cells: "sss" });
+ * assert.deepEqual(samePageMap(130), { bucket: 3, cells: "s".repeat(44) });
+ * ```
+ */
+export function samePageMap(pages: number): PageMap {
+  const bucket = Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
+  return { bucket, cells: "s".repeat(Math.ceil(pages / bucket)) };
+}
+
+/** The {@link PAGE_CLASSES} index of one page pair (the worst class of a cell wins). */
+function pageClass(pa: PageState, pb: PageState): number {
+  if (pa.kind === "truncated" || pb.kind === "truncated") return 1;
+  if (pa.kind === "saved" && pb.kind === "saved") return pa.hash === pb.hash ? 5 : 0;
+  if (pa.kind === "saved") return pa.zero ? 4 : 2;
+  if (pb.kind === "saved") return pb.zero ? 4 : 3;
+  return NEITHER;
+}
+
 function pageAt(s: Side | undefined, addr: bigint): PageState {
   if (!s) return { kind: "missing" };
   const off = addr - s.seg.vaddr;
@@ -107,6 +136,8 @@ function pageAt(s: Side | undefined, addr: bigint): PageState {
 
 /** Page comparison of one aligned range. */
 export interface PageComparison {
+  /** Every page of the range, bucketed. */
+  readonly pageMap: PageMap;
   readonly tally: PageTally;
   readonly runs: PageRun[];
   readonly runsTotal: number;
@@ -146,6 +177,11 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
   const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
   const limit = limitRaw < r.end ? limitRaw : r.end;
+  // The page map: at most PAGE_MAP_CELLS cells of `bucket` pages, each its worst page class.
+  const totalPages = Number((r.end - start + PAGE - 1n) / PAGE);
+  const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
+  const cells = new Array<number>(Math.ceil(totalPages / bucket)).fill(NEITHER);
+  let page = 0;
   let addr = start;
   for (; addr < limit; addr += PAGE) {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
@@ -170,6 +206,8 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
       if (pb.zero) tally.zeroVsMissing++;
       else tally.onlyB++;
     } else tally.neither++;
+    const cell = Math.floor(page++ / bucket), cls = pageClass(pa, pb);
+    if (cls < cells[cell]!) cells[cell] = cls;
     if (differs) {
       if (run && run.end === addr) {
         run.end = addr + PAGE;
@@ -182,5 +220,6 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   }
   close();
   if (r.end > addr) tally.neither += Number((r.end - addr + PAGE - 1n) / PAGE);
-  return { tally, runs, runsTotal, truncatedOneSide, differentZero };
+  const pageMap = { bucket, cells: cells.map((c) => PAGE_CLASSES[c]).join("") };
+  return { tally, runs, runsTotal, pageMap, truncatedOneSide, differentZero };
 }

@@ -26,6 +26,7 @@ import type {
   RangeStatus,
 } from "./model.ts";
 import { REPORT_SCHEMA_VERSION } from "./model.ts";
+import { diffModules } from "./modules.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
 import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
@@ -92,8 +93,10 @@ function summary(d: CoreDigest, label: string): CoreSummary {
     fileHash: d.fileHash,
     loads: d.core.loads.length,
     threads: d.core.threads.length,
+    ...(d.core.process ? { process: { pid: d.core.process.pid, name: d.core.process.fname } } : {}),
     truncated: d.core.truncated,
     memory: memoryOf(d),
+    ...(d.modules ? { modules: d.modules } : {}),
   };
 }
 
@@ -268,6 +271,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       pages: pc.tally,
       runs: pc.runs,
       runsTotal: pc.runsTotal,
+      pageMap: pc.pageMap,
       differences,
     });
   }
@@ -290,10 +294,13 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ? used.inferred
     : settingsShownByCores(ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons)));
   const notesCut = (c: CoreFile) => !!truncationOf(c)?.cutInNotes;
-  let notes = crossRun ? [] : diffNotes(a.core, b.core, expectation, roles, {
-    a: notesCut(a.core),
-    b: notesCut(b.core),
-  });
+  let notes = crossRun ? [] : [
+    ...diffNotes(a.core, b.core, expectation, roles, {
+      a: notesCut(a.core),
+      b: notesCut(b.core),
+    }),
+    ...diffModules(a, b),
+  ];
   const mismatch = expectation === "same-program"
     ? identity.relation === "different-program"
     : isMismatch(identity);

@@ -61,6 +61,41 @@ function diff(
   };
 }
 
+/** `p_filesz` of a prediction in one line: `0x3000 bytes saved`, `no PT_LOAD`. */
+function predictedSize(p: ProducerPrediction): string {
+  const one = (o: { emitted: boolean; p_filesz: number }) =>
+    o.emitted ? `0x${o.p_filesz.toString(16)} bytes saved` : "no PT_LOAD";
+  return p.assumption
+    ? [...new Set(p.assumption.outcomes.map(one))].join(" or ")
+    : `${one(p)} (${p.reason})`;
+}
+
+/**
+ * What the rules predicted for a size or presence difference they do not explain, naming each
+ * side by its producer, or undefined without a prediction.
+ */
+function predictedText(r: Aligned, ctx: RangeContext): string | undefined {
+  const { kernel } = ctx.roles;
+  const p = ctx.prediction;
+  if (!kernel || !p?.kernel || !p.gdb) return undefined;
+  const side = (who: "kernel" | "gdb") => (who === "kernel") === (kernel === "a") ? "A" : "B";
+  return `${side("kernel")} (kernel): ${predictedSize(p.kernel)}; ${side("gdb")} (gcore): ${
+    predictedSize(p.gdb)
+  }`;
+}
+
+/** A size or presence difference, with the prediction it contradicts when unexplained. */
+function sizeDiff(
+  kind: DifferenceKind,
+  text: string,
+  r: Aligned,
+  ctx: RangeContext,
+): Difference {
+  const d = diff(kind, text, sizeReasons(r, ctx), ctx.expectation);
+  const predicted = d.unexplained ? predictedText(r, ctx) : undefined;
+  return predicted ? { ...d, predicted } : d;
+}
+
 function matchingOutcome(
   p: ProducerPrediction,
   emitted: boolean,
@@ -257,23 +292,9 @@ export function explainRange(r: Aligned, pc: PageComparison, ctx: RangeContext):
   if (!!a !== !!b) {
     const side = a ? "A" : "B";
     const s = (a ?? b)!;
-    out.push(
-      diff(
-        "presence",
-        `PT_LOAD only in ${side} (${s.seg.filesz} bytes saved)`,
-        sizeReasons(r, ctx),
-        expectation,
-      ),
-    );
+    out.push(sizeDiff("presence", `PT_LOAD only in ${side} (${s.seg.filesz} bytes saved)`, r, ctx));
   } else if (a && b && savedA !== savedB) {
-    out.push(
-      diff(
-        "dumped-size",
-        `saved ${savedA} bytes in A, ${savedB} in B`,
-        sizeReasons(r, ctx),
-        expectation,
-      ),
-    );
+    out.push(sizeDiff("dumped-size", `saved ${savedA} bytes in A, ${savedB} in B`, r, ctx));
   }
   if (a && b && a.seg.flags !== b.seg.flags) {
     const { kernel, gdb } = ctx.roles;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Module } from "../digest/modules.ts";
 import type { ReasonCode } from "./reasons.ts";
 
 /** Version of the report shape (bump on any incompatible change). */
@@ -56,7 +57,8 @@ export type DifferenceKind =
   | "flags"
   | "content"
   | "truncated"
-  | "note";
+  | "note"
+  | "module";
 
 /** One difference with its explanation. */
 export interface Difference {
@@ -70,6 +72,11 @@ export interface Difference {
   readonly expected: boolean;
   /** True when no rule explains it. */
   readonly unexplained: boolean;
+  /**
+   * What the producers' rules predicted, when smaps and filter gave a prediction that the cores
+   * do not match (unexplained size and presence differences); `text` says what was seen.
+   */
+  readonly predicted?: string;
 }
 
 /** One side of an aligned address range. */
@@ -114,6 +121,29 @@ export interface PageRun {
   readonly pages: number;
 }
 
+/**
+ * Most cells of a {@link PageMap}: a range's page picture is capped, so huge ranges stay small.
+ */
+export const PAGE_MAP_CELLS = 64;
+
+/**
+ * Page classes of a {@link PageMap} cell, worst first: a cell shows the worst class among its
+ * pages. `d` content differs, `t` missing from a truncated file, `a` saved (non-zero) only in A,
+ * `b` only in B, `z` all-zero page in one and unsaved in the other, `s` same, `n` saved in neither.
+ */
+export const PAGE_CLASSES = "dtabzsn";
+
+/**
+ * Every page of a range, bucketed: cell `i` covers pages `[i*bucket, (i+1)*bucket)` from the
+ * range's first page and holds the worst {@link PAGE_CLASSES} letter among them.
+ */
+export interface PageMap {
+  /** Pages per cell (1 when the range has at most {@link PAGE_MAP_CELLS} pages). */
+  readonly bucket: number;
+  /** One letter of {@link PAGE_CLASSES} per cell. */
+  readonly cells: string;
+}
+
 /** Overall status of a range, for tables and the address-space picture. */
 export type RangeStatus =
   | "same"
@@ -145,6 +175,8 @@ export interface RangeDiff {
   readonly runs: readonly PageRun[];
   /** Total number of differing-page runs. */
   readonly runsTotal: number;
+  /** Every page, bucketed to at most {@link PAGE_MAP_CELLS} cells (absent in older reports). */
+  readonly pageMap?: PageMap;
   /** Differences found in this range. */
   readonly differences: readonly Difference[];
 }
@@ -189,12 +221,16 @@ export interface CoreSummary {
   readonly loads: number;
   /** Threads. */
   readonly threads: number;
+  /** The process, from `NT_PRPSINFO` (`pr_pid`, `pr_fname`), when the core has one. */
+  readonly process?: { readonly pid: number; readonly name: string };
   /** True when the file was cut short. */
   readonly truncated: boolean;
   /** What the cut removed, when the file was cut short. */
   readonly truncation?: Truncation;
   /** Resident-memory estimate. */
   readonly memory: MemoryEstimate;
+  /** ELF modules with build-ids read from the core (absent for digests made before module lists). */
+  readonly modules?: readonly Module[];
 }
 
 /** What a truncated core lost (RLIMIT_CORE or a cut copy). */
@@ -335,7 +371,7 @@ export interface DiffReport {
    * ranges (absent when nothing was collapsed).
    */
   readonly collapsed?: readonly CollapsedRun[];
-  /** Note differences (threads, registers, signal, process, auxv, NT_FILE). */
+  /** Note differences (threads, registers, signal, process, auxv, NT_FILE) and module differences. */
   readonly notes: readonly Difference[];
   /** Files a debugger needs, from NT_FILE. */
   readonly files: readonly NeededFile[];

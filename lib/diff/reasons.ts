@@ -84,6 +84,8 @@ export type ReasonCode =
   | "side-effect.debugger-breakpoint"
   | "gdb.ppid-tgid"
   | "timing.program-write"
+  | "module.build-id-differs"
+  | "module.only-in-one-core"
   | RunReasonCode;
 
 /** Every reason code with its definition, in documentation order. */
@@ -342,6 +344,17 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "text pages differ where a debugger's breakpoints were written",
     "breakpoints written by ptrace make private copies of text pages (copy-on-write)",
     "§4.3 row 23",
+  ),
+  // Modules (build-ids read from the saved ELF header pages).
+  "module.build-id-differs": def(
+    "the same path was a different build of the file in each process",
+    "the NT_GNU_BUILD_ID read from the module's saved first page differs between the cores",
+    "fs/binfmt_elf.c: fill_files_note; MMF_DUMP_ELF_HEADERS (elf-headers) in vma_dump_size; §1.4",
+  ),
+  "module.only-in-one-core": def(
+    "an ELF module is mapped in one process and its path is not mapped in the other",
+    "the module's ELF header page is in one core and NT_FILE of the other core does not name its path",
+    "fs/binfmt_elf.c: fill_files_note; §2.8",
   ),
   ...RUN_REASONS,
 };

@@ -11,7 +11,8 @@
  * 16  u64 size          of the core
  * 24  u64 fileHash      XXH3-64 of the core
  * 32  32 bytes          SHA-256 of the page-hash kernel
- * 64  u32 n + n bytes   meta as JSON (spilled, spillReason, compression)
+ * 64  u32 n + n bytes   meta as JSON (spilled, spillReason, compression; `modules`: the ELF
+ *                       modules with build-ids, addresses as hex strings, absent in older digests)
  *     u32 count, then per range: u64 offset, u32 length, bytes   (the skeleton: header, tables, notes)
  *     u32 count, then per PT_LOAD: u32 index, u32 pages, pages × u64 hash, ceil(pages/8) zero bits
  *     u32 count, then per PT_LOAD with holes: u32 ordinal, u32 runs, runs × (u32 first, u32 count)
@@ -34,6 +35,7 @@ import {
   type SegmentDigest,
 } from "./model.ts";
 import { applyMinimal } from "./minimal.ts";
+import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -48,7 +50,9 @@ export function isDigest(head: Uint8Array): boolean {
 
 /** Serializes a digest. */
 export function encodeDigest(d: CoreDigest): Uint8Array {
-  const meta = new TextEncoder().encode(JSON.stringify(d.meta));
+  const meta = new TextEncoder().encode(
+    JSON.stringify(d.modules ? { ...d.meta, modules: modulesToJson(d.modules) } : d.meta),
+  );
   let size = 64 + 4 + meta.length + 4 + 4 + 4 + 4;
   for (const s of d.segments) if (s.holes) size += 8 + s.holes.length * 4;
   for (const r of d.skeleton) size += 12 + r.bytes.length;
@@ -150,12 +154,16 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   ).join("");
   const metaLength = body.u32("meta");
   let meta: DigestMeta;
+  let modules: Module[] | undefined;
   const metaAt = body.pos;
   const metaBytes = body.bytesOf(metaLength, "meta");
   try {
-    meta = JSON.parse(new TextDecoder().decode(metaBytes));
-  } catch {
-    throw new DigestFormatError(metaAt, "meta", "Digest metadata is not valid JSON");
+    const { modules: m, ...rest } = JSON.parse(new TextDecoder().decode(metaBytes));
+    meta = rest;
+    if (m !== undefined) modules = modulesFromJson(m);
+  } catch (e) {
+    const why = e instanceof SyntaxError ? "is not valid JSON" : `is invalid: ${String(e)}`;
+    throw new DigestFormatError(metaAt, "meta", `Digest metadata ${why}`);
   }
   const skeleton: StoredRange[] = [];
   for (let n = body.u32("ranges"), i = 0; i < n; i++) {
@@ -245,5 +253,6 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     segments,
     skeleton,
     meta,
+    ...(modules ? { modules } : {}),
   };
 }

@@ -27,6 +27,7 @@ import { parseProgramHeaders, type Segment } from "../elf/program_header.ts";
 import { PN_XNUM, PT_LOAD, PT_NOTE } from "../elf/constants.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
+import { ModuleScanner } from "./modules.ts";
 import { PageSink, PageStore, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
@@ -163,6 +164,8 @@ class StreamDigest {
   #next = 0;
   readonly sink: PageSink;
   readonly store: SparseStore;
+  /** Reads build-ids from the first page of each PT_LOAD as it passes. */
+  readonly modules: ModuleScanner = new ModuleScanner();
 
   constructor(
     readonly hasher: PageHasher,
@@ -201,6 +204,7 @@ class StreamDigest {
       const piece = chunk.subarray(at, stop);
       if (pos === r.start) this.sink.begin(r.pages);
       this.sink.write(piece);
+      this.modules.feed(r.seg, pos - r.start, piece);
       // Notes or tables inside a PT_LOAD range (only in odd files) are kept too.
       if (this.keep.some(([a, b]) => a < pos + piece.length && b > pos)) {
         this.store.add(pos, piece, true);
@@ -229,6 +233,7 @@ async function assemble(
   size: number,
   pages: Map<number, SegmentPages>,
   meta: DigestMeta,
+  scanner: ModuleScanner,
   guessedPhnum?: number,
 ): Promise<CoreDigest> {
   const rec = recording(sparseSource(skeleton, size));
@@ -256,6 +261,7 @@ async function assemble(
     segments,
     skeleton: parsed,
     meta,
+    modules: scanner.modules(core),
   };
 }
 
@@ -347,7 +353,7 @@ export async function digestStream(
       d.push(r.value);
     }
     const pages = d.finish();
-    return await assemble(hasher, d.store.ranges(), d.pos, pages, base, p.guessedPhnum);
+    return await assemble(hasher, d.store.ranges(), d.pos, pages, base, d.modules, p.guessedPhnum);
   } catch (e) {
     await reader.cancel().catch(() => {});
     throw e;

@@ -2,7 +2,9 @@
  * Core digests: one streaming pass over a core hashes every saved page (XXH3-64 through a
  * {@link PageHasher}, the WASM kernel in `wasm/`) and keeps the headers and notes needed to compare
  * ({@link digestStream}; {@link digestPositional} reads a core by position and skips holes); a compact binary form ({@link encodeDigest},
- * {@link decodeDigest}); a summary for people ({@link digestSummary}).
+ * {@link decodeDigest}); a summary for people ({@link digestSummary}); the ELF modules of the
+ * process with the build-id of each, read from the saved first pages in the same pass
+ * ({@link Module}, {@link scanModules}).
  *
  * @example
  * ```ts ignore
@@ -28,6 +30,16 @@ export {
   pagesOf,
   type SegmentDigest,
 } from "./model.ts";
+export {
+  type BuildIdSource,
+  executableModule,
+  type Module,
+  type ModuleJson,
+  ModuleScanner,
+  modulesFromJson,
+  modulesToJson,
+  scanModules,
+} from "./modules.ts";
 export { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 export { memorySpill, type Spill, type SpillFactory } from "./spill.ts";
 export type { StoredRange } from "./sparse.ts";

@@ -12,6 +12,7 @@
  */
 
 import type { CoreFile } from "../elf/core.ts";
+import type { Module } from "./modules.ts";
 import type { StoredRange } from "./sparse.ts";
 import { PAGE_SIZE } from "./page_hasher.ts";
 
@@ -68,6 +69,8 @@ export interface CoreDigest {
   readonly skeleton: StoredRange[];
   /** How it was made. */
   readonly meta: DigestMeta;
+  /** ELF modules with build-ids, read from the saved first pages (absent in older digests). */
+  readonly modules?: readonly Module[];
 }
 
 /** Page counts of a segment. */

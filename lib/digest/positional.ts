@@ -11,6 +11,7 @@
  */
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
+import { scanModules } from "./modules.ts";
 import { type CoreFile, parseCore } from "../elf/core.ts";
 import { CoreFormatError } from "../errors.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
@@ -159,6 +160,8 @@ export async function digestPositional(
   const core = await parseCore(rec.src);
   const segments = hashLoads(src, hasher, core, extents);
   const skeleton = mergeRanges(rec.ranges);
+  // The first page of each PT_LOAD, read by position: the modules and their build-ids.
+  const modules = await scanModules(src, core);
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
@@ -169,6 +172,7 @@ export async function digestPositional(
     segments,
     skeleton,
     meta,
+    modules,
   };
 }
 

@@ -6,6 +6,7 @@
 
 import { hex } from "../bytes/hex.ts";
 import type { Producer } from "../elf/producer.ts";
+import { type ModuleJson, modulesToJson } from "./modules.ts";
 import { type CoreDigest, type DigestMeta, type PageCounts, pageCounts } from "./model.ts";
 
 /** Summary of one digest (what `coredelta digest` prints and `PUT /v1/cores` answers). */
@@ -30,6 +31,8 @@ export interface DigestSummary {
   readonly warnings?: string[];
   /** How the digest was made. */
   readonly meta: DigestMeta;
+  /** ELF modules with build-ids (absent for digests made before module lists). */
+  readonly modules?: readonly ModuleJson[];
 }
 
 /**
@@ -55,6 +58,7 @@ export function digestSummary(d: CoreDigest): DigestSummary {
     truncated: d.core.truncated,
     ...(d.core.warnings.length > 0 ? { warnings: d.core.warnings } : {}),
     meta: summaryMeta(d.meta),
+    ...(d.modules ? { modules: modulesToJson(d.modules) } : {}),
   };
 }
 

@@ -7,6 +7,8 @@
 import { flagString } from "../elf/constants.ts";
 import type { CollapsedRun, Difference, DiffReport, RangeDiff, RangeSide } from "../diff/model.ts";
 import { collapsedTotals } from "../diff/collapse.ts";
+import type { Module } from "../digest/modules.ts";
+import { buildIdText } from "./inspect.ts";
 import { hex } from "../bytes/hex.ts";
 
 /**
@@ -47,7 +49,9 @@ export function sideLabel(s: RangeSide): string {
 }
 
 /** The reason codes of a range's differences, deduplicated. */
-export function reasonCodes(ds: readonly Difference[]): string[] {
+export function reasonCodes(
+  ds: readonly Pick<Difference, "unexplained" | "reasons">[],
+): string[] {
   const codes = new Set<string>();
   for (const d of ds) {
     if (d.unexplained) codes.add("unexplained");
@@ -57,7 +61,7 @@ export function reasonCodes(ds: readonly Difference[]): string[] {
 }
 
 /** Whether a range has a difference that breaks the verdict. */
-export function failing(r: RangeDiff): boolean {
+export function failing(r: Pick<RangeDiff, "differences">): boolean {
   return r.differences.some((d) => !d.expected);
 }
 
@@ -67,6 +71,15 @@ export function shortName(name: string): string {
   if (name.startsWith("[")) return name;
   const i = name.lastIndexOf("/");
   return i >= 0 ? name.slice(i + 1) : name;
+}
+
+/** One row per module path of either core: path, build-id in A, build-id in B (or why not). */
+export function moduleRows(r: DiffReport): [string, string, string][] {
+  const ids = (ms: readonly Module[] | undefined) =>
+    new Map((ms ?? []).map((m) => [m.path, buildIdText(m)] as const));
+  const a = ids(r.a.modules), b = ids(r.b.modules);
+  const paths = [...new Set([...a.keys(), ...b.keys()])];
+  return paths.map((p) => [p, a.get(p) ?? "-", b.get(p) ?? "-"]);
 }
 
 /** A listed range or a run of collapsed equal ranges, in address order. */

@@ -12,6 +12,7 @@ import {
   collapsedSentence,
   failing,
   headlineNotices,
+  moduleRows,
   rangeLabel,
   reasonCodes,
   reportRows,
@@ -49,6 +50,16 @@ export function renderDiffHtml(r: DiffReport): string {
       n.reasons.map((q) => `<code>${x(q.code)}</code>`).join(" ") || "<code>unexplained</code>"
     }</li>`
   ).join("\n");
+  const modules = moduleRows(r).map(([p, a, b]) =>
+    `<tr${a !== b && /^[0-9a-f]+$/.test(a) && /^[0-9a-f]+$/.test(b) ? ' class="fail"' : ""}><td>${
+      x(p)
+    }</td><td><code>${x(a)}</code></td><td><code>${x(b)}</code></td></tr>`
+  ).join("\n");
+  const moduleTable = modules
+    ? `<h2>Modules</h2><table><thead><tr><th>path</th><th>build-id A</th><th>build-id B</th></tr></thead><tbody>
+${modules}
+</tbody></table>\n`
+    : "";
   const identity = `<p class="identity${identityFails(r) ? " fail" : ""}"><strong>${
     x(identityLine(r))
   }</strong></p>${
@@ -80,6 +91,6 @@ ${rows}
 </tbody></table>${collapsedSentence(r) ? `\n<p>${x(collapsedSentence(r))}</p>` : ""}
 ${alignment}
 <h2>Notes</h2><ul>${notes}</ul>
-</body></html>
+${moduleTable}</body></html>
 `;
 }

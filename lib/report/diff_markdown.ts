@@ -9,6 +9,7 @@ import {
   collapsedSentence,
   failing,
   headlineNotices,
+  moduleRows,
   rangeLabel,
   reasonCodes,
   shortName,
@@ -79,6 +80,12 @@ export function renderDiffMarkdown(r: DiffReport): string {
         }`,
       );
     }
+    out.push("");
+  }
+  const modules = moduleRows(r);
+  if (modules.length > 0) {
+    out.push("**Modules**", "", "| path | build-id A | build-id B |", "|---|---|---|");
+    for (const [p, a, b] of modules) out.push(`| ${cell(p)} | ${cell(a)} | ${cell(b)} |`);
     out.push("");
   }
   return out.join("\n");

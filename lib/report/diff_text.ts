@@ -10,6 +10,7 @@ import {
   collapsedSentence,
   failing,
   headlineNotices,
+  moduleRows,
   rangeLabel,
   reasonCodes,
   reportRows,
@@ -118,5 +119,10 @@ export function renderDiffText(r: DiffReport): string {
     }`,
   );
   for (const f of r.files) out.push(`  ${t(f.path)}`);
+  const modules = moduleRows(r).map(([p, a, b]) => [t(p), a, b]);
+  if (modules.length > 0) {
+    out.push("", `modules: ${modules.length}`);
+    out.push(textTable([["path", "build-id A", "build-id B"], ...modules], "  ").trimEnd());
+  }
   return out.join("\n") + "\n";
 }

@@ -13,6 +13,7 @@ import { pcRegister } from "../elf/registers.ts";
 import { signalName } from "../elf/signals.ts";
 import { hex } from "../bytes/hex.ts";
 import { toJson } from "./json.ts";
+import { type Module, modulesToJson } from "../digest/modules.ts";
 import { textTable } from "./table.ts";
 
 /** Version of the inspect JSON shape. */
@@ -26,8 +27,11 @@ export function fileFor(
   return files?.find((f) => f.start <= vaddr && vaddr < f.end);
 }
 
-/** The inspect model: the parsed core plus NT_FILE names attached to segments. */
-export function inspectModel(core: CoreFile): Record<string, unknown> {
+/** The inspect model: the parsed core plus NT_FILE names attached to segments, and the modules. */
+export function inspectModel(
+  core: CoreFile,
+  modules?: readonly Module[],
+): Record<string, unknown> {
   return {
     schemaVersion: INSPECT_SCHEMA_VERSION,
     size: core.size,
@@ -46,16 +50,21 @@ export function inspectModel(core: CoreFile): Record<string, unknown> {
     notes: core.notes,
     auxv: core.auxv,
     files: core.files,
+    ...(modules ? { modules: modulesToJson(modules) } : {}),
   };
 }
 
 /** Renders the inspect view as JSON (bigints as hex strings). */
-export function renderInspectJson(core: CoreFile): string {
-  return toJson(inspectModel(core));
+export function renderInspectJson(core: CoreFile, modules?: readonly Module[]): string {
+  return toJson(inspectModel(core, modules));
 }
 
 /** Renders the inspect view as text for a terminal. */
-export function renderInspectText(core: CoreFile, label = "core"): string {
+export function renderInspectText(
+  core: CoreFile,
+  label = "core",
+  modules?: readonly Module[],
+): string {
   const h = core.header;
   const out: string[] = [];
   out.push(`${label}: ${core.size} bytes, ELF${h.bits} ${h.byteOrder}-endian ${h.machineName}`);
@@ -133,6 +142,37 @@ export function renderInspectText(core: CoreFile, label = "core"): string {
   if (core.files) {
     out.push(`files: ${core.files.entries.length} (page_size ${core.files.pageSize})`);
   }
+  if (modules) out.push(renderModulesText(modules, w).trimEnd());
   // Core-derived strings (fname, psargs, note owners, file names) reach the terminal escaped.
   return out.join("\n").split("\n").map(escapeTerminal).join("\n") + "\n";
+}
+
+/** What a module's build-id column says when the core does not hold the id. */
+export function buildIdText(m: Module): string {
+  if (m.buildId) return m.buildId;
+  if (m.buildIdSource === "missing-page") return "(header page not in the core)";
+  if (m.buildIdSource === "not-elf") return "(not an ELF header)";
+  return "(no build-id note)";
+}
+
+/** The modules as a text table (load address, end, build-id, path). */
+export function renderModulesText(modules: readonly Module[], width = 16): string {
+  const rows = [["start", "end", "build-id", "path"]];
+  for (const m of modules) {
+    rows.push([hex(m.start, width), hex(m.end, width), buildIdText(m), m.path]);
+  }
+  return `modules: ${modules.length}\n${textTable(rows, "  ")}${missingPageNote(modules)}`;
+}
+
+/**
+ * Why header pages are missing, as a footnote line (empty when none is): the core was written
+ * without the `elf-headers` filter bit (0x10), or by a GDB that does not save ELF header pages.
+ */
+export function missingPageNote(modules: readonly Module[]): string {
+  const n = modules.filter((m) => m.buildIdSource === "missing-page").length;
+  return n === 0
+    ? ""
+    : `${n} module(s) without their ELF header page in the core: it was written ` +
+      "without the elf-headers filter bit (0x10 in coredump_filter), or by a GDB that does not save " +
+      "ELF header pages\n";
 }
