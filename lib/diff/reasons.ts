@@ -13,6 +13,7 @@
  */
 
 import { RUN_REASONS, type RunReasonCode } from "./reasons_runs.ts";
+import { MORE_REASONS } from "./reasons_more.ts";
 import type { GdbReason } from "../policy/gdb.ts";
 import type { KernelReason } from "../policy/kernel.ts";
 
@@ -90,6 +91,7 @@ export type ReasonCode =
 
 /** Every reason code with its definition, in documentation order. */
 export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
+  ...MORE_REASONS,
   // Kernel rules (vma_dump_size), one per decision-table row.
   "kernel.special-mapping": def(
     "special mappings and the gate VMA are always dumped whole",
@@ -160,11 +162,6 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "never-written private memory has no anon_vma, so the kernel saves nothing",
     "anon-private applies only with vma->anon_vma; untouched and read-only-touched memory has none",
     "fs/coredump.c: vma_dump_size; §1.5, §4.3 row 11",
-  ),
-  "kernel.hole-not-present": def(
-    "an anonymous page is a hole (zeros) in the kernel core but has data in the gcore",
-    "get_dump_page() uses FOLL_DUMP: in an anonymous VMA an empty PTE at the dump moment gives no page, and the kernel skips it as a hole (reads as zeros); memory that cannot be written was not rewritten, its page was dropped (e.g. MADV_FREE pages reclaimed)",
-    "fs/coredump.c: dump_user_range; mm/gup.c: get_dump_page, no_page_table; §1.6",
   ),
   // GDB rules (dump_mapping_p and its callers).
   "gdb.no-anonymous-field": def(
@@ -256,16 +253,6 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "after attach, gcore's pr_psargs holds argv[0] only",
     "GDB builds pr_psargs from the first string of /proc/PID/cmdline plus its inferior arguments, and has none after attach; the kernel copies the real argv. Checked: the gcore's psargs is the kernel's first word",
     "gdb/linux-tdep.c: linux_fill_prpsinfo; fs/binfmt_elf.c: fill_psinfo; §4.3 row 27",
-  ),
-  "gdb.psargs-inferior-args": def(
-    "for a process started under GDB, gcore's pr_psargs holds argv[0] and GDB's inferior arguments as typed",
-    "GDB appends its inferior arguments (shell quoting kept) to argv[0]; the kernel turns each NUL of the argument area into a space (a trailing space) and stops at 79 bytes. Checked: equal after unquoting, up to the shorter",
-    "gdb/linux-tdep.c: linux_fill_prpsinfo; fs/binfmt_elf.c: fill_psinfo; §4.3 row 27",
-  ),
-  "gdb.stop-signal": def(
-    "gcore records the signal that last stopped the process under GDB",
-    "GDB's NT_SIGINFO comes from the stop GDB reported (under run: SIGTRAP, SIGINT, a crash signal; after attach and an interrupt: that signal); the kernel records the fatal signal",
-    "gdb/linux-tdep.c: linux_corefile_thread, linux_get_siginfo_data; §4.3 row 25",
   ),
   "gdb.xsave-size": def(
     "NT_X86_XSTATE sizes differ between the producers",
