@@ -23,7 +23,8 @@ Compares two cores (plain, gzip, zstd, xz, or digests made by 'coredelta digest'
 process — usually a kernel core and a gcore — and explains every difference with a reason code.
 
 With --smaps (and --filter), explanations come from the dump rules' predictions for each mapping;
-the filter defaults to 0x33 with --smaps.
+the filter defaults to 0x33 with --smaps. A filter or GDB setting not given is inferred from the
+pair when it shows one (the report says so); a given one the cores contradict is reported.
 
 Options:
 ${CONTEXT_HELP}${PID_HELP}  --expect E                     auto (default: kernel-vs-gdb when producers differ,

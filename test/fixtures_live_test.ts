@@ -152,6 +152,15 @@ Deno.test({
         await digestFile(`${set}/gdb.core`),
         { context: prepareContext({ smaps, filter }) },
       );
+      const unexplained = [
+        ...report.ranges.flatMap((r) =>
+          r.differences.filter((d) => d.unexplained).map((d) =>
+            `${r.start.toString(16)}-${r.end.toString(16)} ${r.name} ${r.status}: ${d.text}`
+          )
+        ),
+        ...report.notes.filter((d) => d.unexplained).map((d) => d.text),
+      ];
+      assert.deepEqual(unexplained, [], "unexplained differences");
       assertOnlyProgramWrites(report);
       const changed = diffDigests(
         await digestFile(`${tmp}/changed/a.core`),

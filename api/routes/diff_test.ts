@@ -258,3 +258,70 @@ Deno.test("POST /v1/diff problems name the part, and leave no temporary file", a
     await t.cleanup();
   }
 });
+
+Deno.test("both diff routes take predict's GDB settings and kernel profile, and the context echoes them", async () => {
+  const t = await testApp();
+  try {
+    const smaps = readFixtureText("f07f", "smaps.txt")!;
+    // f07f's gcore was taken with use-coredump-filter on: saying off is contradicted by the pair.
+    const r = await call(t.app, "/v1/diff?format=json", {
+      method: "POST",
+      body: await pairForm("f07f", {
+        smaps,
+        filter: "0x7f",
+        gdbUseFilter: "false",
+        gdbDumpExcluded: "false",
+        kernelProfile: "kernel-5.10",
+      }),
+    });
+    assert.equal(r.res.status, 201, r.text);
+    assert.equal(r.json.context.settings.kernelProfile, "kernel-5.10");
+    assert.equal(r.json.context.settings.gdbUseFilter, true, "explained with what the pair fits");
+    assert.deepEqual(
+      r.json.context.contradictions.map((c: { what: string; given: string; fits: string }) => [
+        c.what,
+        c.given,
+        c.fits,
+      ]),
+      [["gdbUseFilter", "off", "on"]],
+    );
+    assert.equal(r.json.summary.unexplained, 0);
+    const [a, b] = [
+      r.res.headers.get("coredelta-digest-a"),
+      r.res.headers.get("coredelta-digest-b"),
+    ];
+    const j = await call(t.app, "/v1/diffs?format=json", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        a,
+        b,
+        smaps,
+        filter: "0x7f",
+        gdbUseFilter: true,
+        gdbDumpExcluded: false,
+      }),
+    });
+    assert.equal(j.res.status, 201, j.text);
+    assert.equal(j.json.context.settings.gdbUseFilter, true);
+    assert.equal(j.json.context.settings.gdbDumpExcluded, false);
+    assert.equal(j.json.context.settings.kernelProfile, "kernel");
+    assert.equal(j.json.context.contradictions, undefined);
+    const bad = await call(t.app, "/v1/diffs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ a, b, gdbUseFilter: "maybe" }),
+    });
+    assert.equal(bad.res.status, 400);
+    assert.equal(bad.json.field, "gdbUseFilter");
+    const profile = await call(t.app, "/v1/diffs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ a, b, kernelProfile: "kernel-2.6" }),
+    });
+    assert.equal(profile.res.status, 400, profile.text);
+    assert.match(profile.text, /kernelProfile/);
+  } finally {
+    await t.cleanup();
+  }
+});

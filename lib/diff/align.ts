@@ -141,6 +141,10 @@ export interface PageComparison {
   readonly tally: PageTally;
   readonly runs: PageRun[];
   readonly runsTotal: number;
+  /** Pages missing from one side's truncated file but not the other's (a cut copy of itself: 0). */
+  readonly truncatedOneSide: number;
+  /** Of the differing pages, how many are all zeros in A / in B (holes in a kernel core). */
+  readonly differentZero: { readonly a: number; readonly b: number };
 }
 
 /**
@@ -160,7 +164,8 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
     truncated: 0,
   };
   const runs: PageRun[] = [];
-  let runsTotal = 0;
+  let runsTotal = 0, truncatedOneSide = 0;
+  const differentZero = { a: 0, b: 0 };
   let run: { start: bigint; end: bigint; pages: number } | undefined;
   const close = () => {
     if (!run) return;
@@ -181,14 +186,18 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   for (; addr < limit; addr += PAGE) {
     const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
     let differs = false;
-    // Cut from both files (a truncated core against itself or an identical copy): nothing differs.
-    if (pa.kind === "truncated" && pb.kind === "truncated") tally.neither++;
-    else if (pa.kind === "truncated" || pb.kind === "truncated") tally.truncated++;
-    else if (pa.kind === "saved" && pb.kind === "saved") {
+    if (pa.kind === "truncated" || pb.kind === "truncated") {
+      // Missing from a cut file: counted (the range's status says so), but cut from both files
+      // (a truncated core against itself or an identical copy) nothing differs.
+      tally.truncated++;
+      if (pa.kind !== pb.kind) truncatedOneSide++;
+    } else if (pa.kind === "saved" && pb.kind === "saved") {
       if (pa.hash === pb.hash) tally.same++;
       else {
         tally.different++;
         differs = true;
+        if (pa.zero) differentZero.a++;
+        if (pb.zero) differentZero.b++;
       }
     } else if (pa.kind === "saved") {
       if (pa.zero) tally.zeroVsMissing++;
@@ -212,5 +221,5 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   close();
   if (r.end > addr) tally.neither += Number((r.end - addr + PAGE - 1n) / PAGE);
   const pageMap = { bucket, cells: cells.map((c) => PAGE_CLASSES[c]).join("") };
-  return { tally, runs, runsTotal, pageMap };
+  return { tally, runs, runsTotal, pageMap, truncatedOneSide, differentZero };
 }

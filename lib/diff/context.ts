@@ -71,6 +71,13 @@ export interface AnalysisContext {
   readonly filter?: number;
   /** Predictions for every mapping (only with smaps). */
   readonly prediction?: PredictResult;
+  /** Which settings the caller gave (the rest are defaults, which the pair may override). */
+  readonly given: {
+    readonly filter: boolean;
+    readonly gdbUseFilter: boolean;
+    readonly gdbDumpExcluded: boolean;
+    readonly kernelProfile: boolean;
+  };
   /** What the caller should know (defaults assumed, unused options). */
   readonly warnings: readonly string[];
   /** How writing the filter's text to /proc would go wrong (a leading 0 is octal there). */
@@ -111,6 +118,12 @@ export function prepareContext(input: ContextInput): AnalysisContext {
     },
   };
   const warnings: string[] = [];
+  const given = {
+    filter: input.filter !== undefined,
+    gdbUseFilter: input.gdbUseFilter !== undefined,
+    gdbDumpExcluded: input.gdbDumpExcluded !== undefined,
+    kernelProfile: input.kernelProfile !== undefined,
+  };
   const filter = input.filter === undefined ? undefined : parseFilter(input.filter).value;
   const octal = input.filter === undefined ? undefined : procWriteWarning(input.filter);
   if (input.smaps === undefined) {
@@ -119,7 +132,7 @@ export function prepareContext(input: ContextInput): AnalysisContext {
         "a filter without smaps is recorded but not used: explanations are inferred from the cores",
       );
     }
-    return { expect, settings, ...(filter !== undefined ? { filter } : {}), warnings };
+    return { expect, settings, given, ...(filter !== undefined ? { filter } : {}), warnings };
   }
   const smaps = parseSmaps(input.smaps);
   if (smaps.mappings.length === 0) {
@@ -139,6 +152,7 @@ export function prepareContext(input: ContextInput): AnalysisContext {
   return {
     expect,
     settings,
+    given,
     smaps,
     filter: filter ?? DEFAULT_FILTER,
     prediction,

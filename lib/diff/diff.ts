@@ -13,6 +13,8 @@ import { OptionError } from "../errors.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
 import { type AnalysisContext, prepareContext } from "./context.ts";
 import { explainRange, type Roles } from "./explain.ts";
+import { dumpsWrittenAnon, pairSettings, settingsShownByCores } from "./settings.ts";
+import { truncationOf } from "./truncation.ts";
 import type {
   CollapsedRun,
   CoreSummary,
@@ -82,7 +84,9 @@ function memoryOf(d: CoreDigest): MemoryEstimate {
 }
 
 function summary(d: CoreDigest, label: string): CoreSummary {
+  const truncation = truncationOf(d.core);
   return {
+    ...(truncation ? { truncation } : {}),
     label,
     producer: d.core.producer.producer,
     size: d.size,
@@ -117,8 +121,14 @@ function neededFiles(a: CoreFile, b: CoreFile): NeededFile[] {
   return [...byPath.values()].sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
 }
 
-function statusOf(r: RangeDiff["a"], s: RangeDiff["b"], different: number): RangeStatus {
+function statusOf(
+  r: RangeDiff["a"],
+  s: RangeDiff["b"],
+  different: number,
+  truncated: number,
+): RangeStatus {
   if (r.saved === 0n && s.saved === 0n) return "not-dumped";
+  if (truncated > 0) return "truncated";
   if (!s.present) return "only-a";
   if (!r.present) return "only-b";
   if (different > 0) return "differs";
@@ -191,7 +201,16 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   } else if (context.smaps && expectation === "same-program") {
     warnings.push("smaps is not used to compare two runs (it describes one process)");
   }
-  const predictions = useSmaps ? context.prediction?.mappings ?? [] : [];
+  // Settings given, defaulted, inferred from the pair or contradicted by it (settings.ts).
+  const side = (x?: "a" | "b") => (x === "a" ? a.core : x === "b" ? b.core : undefined);
+  const used = pairSettings(
+    useSmaps ? context : { ...context, smaps: undefined, prediction: undefined },
+    side(roles.kernel),
+    side(roles.gdb),
+  );
+  const predictions = used.predictions;
+  const kernelDumpsAnon = roles.kernel !== undefined && !useSmaps &&
+    dumpsWrittenAnon(roles.kernel === "a" ? a : b);
   const names = useSmaps ? context.smaps?.mappings ?? [] : [];
   // Ranges come in address order, so each lookup is a sweep (linear in all).
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
@@ -215,19 +234,22 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     total++;
     const pc = comparePages(r, options.maxRuns ?? 16);
     const prediction = predictionAt(r.start);
-    const fileName = fileAt(r.start)?.name;
+    const file = fileAt(r.start);
+    const fileName = file?.name;
     const differences = narrowVolatile(
       explainRange(r, pc, {
         expectation,
         roles,
+        certainty: used.certainty,
+        kernelDumpsAnon,
         ...(prediction ? { prediction } : {}),
-        ...(fileName ? { fileName } : {}),
+        ...(file ? { fileName: file.name, fileOffset: file.offset + (r.start - file.start) } : {}),
       }),
       r,
       places,
     );
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
-    const status = statusOf(sa, sb, pc.tally.different);
+    const status = statusOf(sa, sb, pc.tally.different, pc.tally.truncated);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     if (!options.allRanges && status === "same" && differences.length === 0) {
       if (run) {
@@ -268,9 +290,17 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       "the threads' stack pointers are not known (a stored digest keeps registers only as hashes; some architectures' registers are not decoded): writable differences are not narrowed to stacks, TLS and libc's locks",
     );
   }
-  let notes = crossRun
-    ? []
-    : [...diffNotes(a.core, b.core, expectation, roles), ...diffModules(a, b)];
+  const inferred = useSmaps
+    ? used.inferred
+    : settingsShownByCores(ranges.flatMap((g) => g.differences.flatMap((d) => d.reasons)));
+  const notesCut = (c: CoreFile) => !!truncationOf(c)?.cutInNotes;
+  let notes = crossRun ? [] : [
+    ...diffNotes(a.core, b.core, expectation, roles, {
+      a: notesCut(a.core),
+      b: notesCut(b.core),
+    }),
+    ...diffModules(a, b),
+  ];
   const mismatch = expectation === "same-program"
     ? identity.relation === "different-program"
     : isMismatch(identity);
@@ -294,13 +324,17 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     b: summary(b, options.labels?.b ?? "B"),
     context: {
       smaps: useSmaps,
-      filter: context.filter === undefined ? null : `0x${context.filter.toString(16)}`,
+      filter: useSmaps || context.smaps === undefined ? used.filter : (
+        context.filter === undefined ? null : `0x${context.filter.toString(16)}`
+      ),
       settings: {
-        kernelProfile: context.settings.kernelProfile,
-        gdbUseFilter: context.settings.gdb.useCoredumpFilter,
-        gdbDumpExcluded: context.settings.gdb.dumpExcludedMappings,
+        kernelProfile: used.settings.kernelProfile,
+        gdbUseFilter: used.settings.gdb.useCoredumpFilter,
+        gdbDumpExcluded: used.settings.gdb.dumpExcludedMappings,
       },
-      warnings,
+      ...(inferred?.length ? { inferred } : {}),
+      ...(used.contradictions ? { contradictions: used.contradictions } : {}),
+      warnings: warnings.filter((w) => !used.dropWarnings.includes(w)),
     },
     summary: {
       ranges: total,

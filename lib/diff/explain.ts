@@ -29,7 +29,14 @@ export interface RangeContext {
   readonly expectation: Expectation;
   readonly roles: Roles;
   readonly prediction?: MappingPrediction;
+  /** NT_FILE name of the mapping at the range's start. */
   readonly fileName?: string;
+  /** File offset (bytes) of the range's start, from NT_FILE. */
+  readonly fileOffset?: bigint;
+  /** Without smaps: the kernel core dumps some written private anonymous memory (anon-private set). */
+  readonly kernelDumpsAnon?: boolean;
+  /** Which producer's predictions rest on inferred settings (see `settings.ts`). */
+  readonly certainty?: { readonly kernel?: "inferred"; readonly gdb?: "inferred" };
 }
 
 const reason = (code: ReasonCode, text: string, certainty: Reason["certainty"]): Reason => ({
@@ -108,7 +115,10 @@ function sizeReasons(r: Aligned, ctx: RangeContext): Reason[] {
     const ko = matchingOutcome(p.kernel, !!k, Number(k?.seg.filesz ?? 0n));
     const go = matchingOutcome(p.gdb, !!g, Number(g?.seg.filesz ?? 0n));
     if (!ko || !go) return [];
-    const out = [reason(ko.reason, ko.text, "predicted"), reason(go.reason, go.text, "predicted")];
+    const out = [
+      reason(ko.reason, ko.text, ctx.certainty?.kernel ?? "predicted"),
+      reason(go.reason, go.text, ctx.certainty?.gdb ?? "predicted"),
+    ];
     if (k && k.seg.filesz === 0n && !g) {
       out.push(
         reason(
@@ -136,6 +146,13 @@ function inferredSizeReasons(
 ): Reason[] {
   const k = r[kernel], g = r[gdb];
   const name = ctx.fileName ?? "";
+  // The ELF-header rule needs a readable private file mapping at file offset 0 (NT_FILE gives the
+  // offset); the exec bit or \x7fELF magic and the elf-headers filter bit are not in the cores.
+  const headerPage = !!k && k.seg.filesz === 0x1000n && k.seg.memsz > 0x1000n && !!name &&
+    ctx.fileOffset !== undefined && ctx.fileOffset - (r.start - k.seg.vaddr) === 0n &&
+    (k.seg.flags & PF_R) !== 0;
+  const unchecked =
+    " (checked from the cores: file mapping, NT_FILE offset 0, readable; not visible in them: the exec bit or \\x7fELF magic, the elf-headers filter bit)";
   if (k && k.seg.filesz === 0n && !g) {
     return [
       reason(
@@ -145,14 +162,11 @@ function inferredSizeReasons(
       ),
     ];
   }
-  if (
-    k && g && k.seg.filesz === 0x1000n && k.seg.memsz > 0x1000n && g.seg.filesz === g.seg.memsz &&
-    name
-  ) {
+  if (headerPage && g && g.seg.filesz === g.seg.memsz) {
     return [
       reason(
         "kernel.elf-header-page",
-        "the kernel saves only the first page of a private file mapping at offset 0 (ELF header rule)",
+        `the kernel saves only the first page of a private file mapping at offset 0 (ELF header rule)${unchecked}`,
         "inferred",
       ),
       reason(
@@ -162,11 +176,11 @@ function inferredSizeReasons(
       ),
     ];
   }
-  if (k && !g && k.seg.filesz === 0x1000n && name) {
+  if (headerPage && !g) {
     return [
       reason(
         "kernel.elf-header-page",
-        "the kernel saves the first page of an executable-mode file mapped at offset 0",
+        `the kernel saves the first page of an ELF or executable-mode file mapped at offset 0${unchecked}`,
         "inferred",
       ),
       reason(
@@ -180,18 +194,24 @@ function inferredSizeReasons(
     return [
       reason(
         "kernel.special-mapping",
-        "the kernel always dumps special mappings such as [vvar] (as holes)",
+        "the kernel always dumps special mappings such as [vvar] (as holes) (checked: no file, every page a hole or zeros, absent from the gcore; not visible in the cores: the VMA's special/VM_IO|VM_PFNMAP flags)",
         "inferred",
       ),
-      reason("gdb.io", "gcore never dumps VM_IO mappings such as [vvar]", "inferred"),
+      reason(
+        "gdb.io",
+        "gcore never dumps VM_IO mappings such as [vvar] (not visible in the cores: the io flag)",
+        "inferred",
+      ),
     ];
   }
   if (k && g && k.seg.filesz === 0n && g.seg.filesz > 0n) {
-    if (name && k.seg.flags === PF_X) {
+    const atZero = ctx.fileOffset === undefined ||
+      ctx.fileOffset - (r.start - k.seg.vaddr) === 0n;
+    if (name && k.seg.flags === PF_X && atZero && g.seg.filesz === g.seg.memsz) {
       return [
         reason(
           "kernel.elf-header-needs-read",
-          "the kernel's ELF-header rule requires VM_READ; an exec-only mapping gets nothing",
+          "the kernel's ELF-header rule requires VM_READ; an exec-only mapping gets nothing (checked: exec-only file mapping at NT_FILE offset 0)",
           "inferred",
         ),
         reason(
@@ -223,14 +243,39 @@ function inferredSizeReasons(
       return [
         reason(
           "kernel.no-anon-vma",
-          "never-written private memory has no anon_vma, so the kernel saves nothing; gcore dumps the whole mapping (zeros)",
+          "never-written private memory has no anon_vma, so the kernel saves nothing; gcore dumps the whole mapping (zeros) (checked: the gcore's copy is all zeros; not visible in the cores: the anon_vma itself)",
           "inferred",
         ),
       ];
     }
+    if (
+      !name && (k.seg.flags & PF_W) !== 0 && g.seg.filesz === g.seg.memsz && ctx.kernelDumpsAnon
+    ) {
+      // Written (non-zero) private memory the kernel skipped although its filter dumps such memory
+      // elsewhere: VM_DONTDUMP. GDB dumped it: dump-excluded-mappings was on.
+      return [
+        reason(
+          "kernel.dontdump",
+          "written anonymous memory the kernel did not dump although it dumps other written anonymous memory (anon-private set): VM_DONTDUMP (MADV_DONTDUMP)",
+          "inferred",
+        ),
+        reason("gdb.anon-private", DUMP_EXCLUDED_INFERRED, "inferred"),
+      ];
+    }
+  }
+  if (k && !g && name && k.seg.filesz > 0n && k.seg.filesz === k.seg.memsz) {
+    return [reason("gdb.not-selected", GDB_FILTER_INFERRED, "inferred")];
   }
   return [];
 }
+
+/** The text of the inferred rule "GDB dumped a VM_DONTDUMP mapping" (diff.ts reports the setting). */
+export const DUMP_EXCLUDED_INFERRED =
+  "GDB dumped this VM_DONTDUMP memory (anon-private): dump-excluded-mappings was on (as gcore -a)";
+
+/** The text of the inferred rule "GDB's filter did not select a file mapping the kernel dumped". */
+export const GDB_FILTER_INFERRED =
+  "GDB's filter did not select this file mapping while the kernel's dumped it whole: GDB applied its built-in 0x33 (use-coredump-filter off, as gcore -a), or the process filter changed between the dumps; the kernel's rule (mapped-private, mapped-shared or anon-private) is not visible without smaps";
 
 /**
  * Explains the differences of one aligned range.
@@ -270,7 +315,19 @@ export function explainRange(r: Aligned, pc: PageComparison, ctx: RangeContext):
   if (pc.tally.different > 0) {
     const flags = (a?.seg.flags ?? 0) | (b?.seg.flags ?? 0);
     const reasons: Reason[] = [];
-    if (flags & PF_W) {
+    const { kernel } = ctx.roles;
+    if (
+      kernel && !ctx.fileName && !(flags & PF_W) && pc.differentZero[kernel] === pc.tally.different
+    ) {
+      // Anonymous memory that cannot change (not writable), zeros only in the kernel core: holes.
+      reasons.push(
+        reason(
+          "kernel.hole-not-present",
+          "the kernel leaves a hole (zeros) for an anonymous page with no page present at its dump moment (get_dump_page() with FOLL_DUMP: an empty PTE gives no page), e.g. lazily freed (MADV_FREE) pages reclaimed between the dumps (checked: anonymous, not writable, every differing page is zeros in the kernel core only)",
+          "inferred",
+        ),
+      );
+    } else if (flags & PF_W) {
       reasons.push(
         reason(
           "timing.volatile-content",
@@ -296,14 +353,16 @@ export function explainRange(r: Aligned, pc: PageComparison, ctx: RangeContext):
       ),
     );
   }
-  if (pc.tally.truncated > 0) {
+  if (pc.truncatedOneSide > 0) {
+    // Missing from one file only: not parity (expected false), but explained. Missing from both
+    // (a truncated core against itself) is no difference.
     out.push({
       kind: "truncated",
-      text: `${pc.tally.truncated} saved page(s) are missing from a truncated file`,
+      text: `${pc.truncatedOneSide} saved page(s) are missing from a truncated file`,
       reasons: [
         reason(
           "layout.truncated",
-          "the file ends before the data its headers describe (RLIMIT_CORE or a cut copy)",
+          "the file ends before the data its headers describe (RLIMIT_CORE or a cut copy): these pages cannot be compared",
           "known",
         ),
       ],

@@ -32,6 +32,10 @@ export interface ReportContext {
     /** GDB `dump-excluded-mappings`. */
     readonly gdbDumpExcluded: boolean;
   };
+  /** Settings not given that the pair shows (used, with certainty `inferred`). */
+  readonly inferred?: readonly InferredSetting[];
+  /** Given settings the cores contradict (the explanations use what the cores fit). */
+  readonly contradictions?: readonly Contradiction[];
   /** What the reader should know. */
   readonly warnings: readonly string[];
 }
@@ -148,7 +152,8 @@ export type RangeStatus =
   | "only-b"
   | "not-dumped"
   | "size-differs"
-  | "flags-differ";
+  | "flags-differ"
+  | "truncated";
 
 /** One maximal address range covered by the same pair of segments. */
 export interface RangeDiff {
@@ -220,10 +225,52 @@ export interface CoreSummary {
   readonly process?: { readonly pid: number; readonly name: string };
   /** True when the file was cut short. */
   readonly truncated: boolean;
+  /** What the cut removed, when the file was cut short. */
+  readonly truncation?: Truncation;
   /** Resident-memory estimate. */
   readonly memory: MemoryEstimate;
   /** ELF modules with build-ids read from the core (absent for digests made before module lists). */
   readonly modules?: readonly Module[];
+}
+
+/** What a truncated core lost (RLIMIT_CORE or a cut copy). */
+export interface Truncation {
+  /** Bytes in the file. */
+  readonly fileSize: number;
+  /** Bytes its headers describe. */
+  readonly expectedSize: number;
+  /** `expectedSize - fileSize`. */
+  readonly missingBytes: number;
+  /** Memory pages its PT_LOADs describe that are not in the file. */
+  readonly missingPages: number;
+  /** The cut falls inside the notes (later threads and notes are lost). */
+  readonly cutInNotes: boolean;
+  /** The file ends on a whole kernel write unit: the core size limit (RLIMIT_CORE) cut it. */
+  readonly byCoreLimit: boolean;
+  /** One line for people. */
+  readonly text: string;
+}
+
+/** A setting the pair itself shows, used because none was given. */
+export interface InferredSetting {
+  /** `gdbUseFilter`, `gdbDumpExcluded` or `filter`. */
+  readonly setting: string;
+  /** The value inferred (`on`, `off`, `0x33`). */
+  readonly value: string;
+  /** The evidence. */
+  readonly text: string;
+}
+
+/** A given setting the cores contradict. */
+export interface Contradiction {
+  /** The setting (`filter`, `gdbUseFilter`, `gdbDumpExcluded`). */
+  readonly what: string;
+  /** What was given. */
+  readonly given: string;
+  /** What the cores fit. */
+  readonly fits: string;
+  /** One line for people, e.g. "the cores fit 0x33; you gave 0x7f". */
+  readonly text: string;
 }
 
 /** A file a debugger needs to open the core (from NT_FILE). */

@@ -8,7 +8,9 @@
 
 import type { CoreFile } from "../elf/core.ts";
 import { signalName } from "../elf/signals.ts";
+import { noteAbi, noteKey, noteOnlyRule } from "./abi_notes.ts";
 import type { Roles } from "./explain.ts";
+import { gdbStart, psargsFit } from "./gdb_start.ts";
 import type { Difference, Expectation, Reason } from "./model.ts";
 import type { ReasonCode } from "./reasons.ts";
 
@@ -22,24 +24,41 @@ const inferred = (code: ReasonCode, text: string): Reason => ({
   certainty: "inferred",
 });
 
-/** Compares the notes of `a` and `b`. */
+/** Whether each core's notes are cut by the end of its file (a truncated core). */
+export interface NotesCut {
+  readonly a: boolean;
+  readonly b: boolean;
+}
+
+/**
+ * Compares the notes of `a` and `b`. What the cut of a truncated core removed (threads, notes, auxv,
+ * NT_FILE entries of the other core) is not compared; one difference says so.
+ */
 export function diffNotes(
   a: CoreFile,
   b: CoreFile,
   expectation: Expectation,
   roles: Roles,
+  cut: NotesCut = { a: false, b: false },
 ): Difference[] {
   const out: Difference[] = [];
   const kvg = expectation === "kernel-vs-gdb" && roles.kernel !== undefined;
-  const add = (text: string, reasons: Reason[]) => {
+  const add = (text: string, reasons: Reason[], expected = true) => {
     const unexplained = reasons.length === 0;
     out.push({
       kind: "note",
       text,
       reasons,
-      expected: !unexplained && expectation === "kernel-vs-gdb",
+      expected: expected && !unexplained && expectation === "kernel-vs-gdb",
       unexplained,
     });
+  };
+  // Something only in X is skipped when the other core's notes are cut (the cut removed it there).
+  const skipped = { a: 0, b: 0 };
+  const cutAway = (onlyIn: "a" | "b") => {
+    if (!cut[onlyIn === "a" ? "b" : "a"]) return false;
+    skipped[onlyIn]++;
+    return true;
   };
   const side = (s: "a" | "b") => (s === "a" ? a : b);
   const k = roles.kernel ? side(roles.kernel) : undefined;
@@ -48,8 +67,8 @@ export function diffNotes(
   // Threads.
   const ta = new Map(a.threads.map((t) => [t.tid, t]));
   const tb = new Map(b.threads.map((t) => [t.tid, t]));
-  for (const [tid] of ta) if (!tb.has(tid)) add(`thread ${tid} only in A`, []);
-  for (const [tid] of tb) if (!ta.has(tid)) add(`thread ${tid} only in B`, []);
+  for (const [tid] of ta) if (!tb.has(tid) && !cutAway("a")) add(`thread ${tid} only in A`, []);
+  for (const [tid] of tb) if (!ta.has(tid) && !cutAway("b")) add(`thread ${tid} only in B`, []);
   for (const [tid, x] of ta) {
     const y = tb.get(tid);
     if (!y) continue;
@@ -101,19 +120,33 @@ export function diffNotes(
     );
   }
 
+  // How GDB reached the process (run or attach), told from psargs and signals.
+  const start = k && g ? gdbStart(k, g) : undefined;
+
   // Signal information.
   const sa = a.siginfo?.signo, sb = b.siginfo?.signo;
-  if (sa !== sb) {
+  const gSig = g?.siginfo?.signo;
+  const sigCut = (sa === undefined && cut.a) || (sb === undefined && cut.b);
+  if (sa !== sb && !(sigCut && cutAway(sa === undefined ? "b" : "a"))) {
     add(
       `NT_SIGINFO signal ${signalName(sa ?? 0)} in A, ${signalName(sb ?? 0)} in B`,
-      kvg
+      !kvg ? [] : start?.how !== "run" && (gSig === undefined || gSig === 0 || gSig === 19)
         ? [
           known(
             "gdb.attach-sigstop",
-            "after attach, gcore records each thread's last stop (SIGSTOP); the kernel records the fatal signal",
+            "after attach, gcore records each thread's last stop (SIGSTOP, or none); the kernel records the fatal signal",
           ),
         ]
-        : [],
+        : [
+          known(
+            "gdb.stop-signal",
+            `gcore records the signal that last stopped the process under GDB (${
+              signalName(gSig ?? 0)
+            }${
+              start?.how === "run" ? `; started under GDB: ${start.basis}` : ""
+            }); the kernel the fatal signal`,
+          ),
+        ],
     );
   }
 
@@ -148,16 +181,27 @@ export function diffNotes(
       );
     }
     if (pa.psargs !== pb.psargs) {
+      const how = start?.how ?? "unknown";
+      const fits = k && g && psargsFit(k.process!.psargs, g.process!.psargs, how);
       add(
-        `NT_PRPSINFO psargs differ`,
-        kvg
+        `NT_PRPSINFO psargs differ${
+          start && how !== "unknown"
+            ? ` (GDB ${how === "run" ? "started the process" : "attached"}: ${start.basis})`
+            : ""
+        }`,
+        !kvg || !fits ? [] : how === "attach"
           ? [
             known(
               "gdb.psargs-after-attach",
-              "gcore writes argv[0] plus GDB's own inferior arguments (none after attach); the kernel the real argv",
+              "after attach, gcore writes argv[0] only (GDB has no inferior arguments); the kernel the real argv",
             ),
           ]
-          : [],
+          : [
+            known(
+              "gdb.psargs-inferior-args",
+              "started under GDB: gcore writes argv[0] plus GDB's inferior arguments as typed (shell quoting kept); the kernel the argument area with NULs as spaces, so a trailing space",
+            ),
+          ],
       );
     }
     if (pa.sname !== pb.sname) {
@@ -173,25 +217,24 @@ export function diffNotes(
           : [],
       );
     }
-  } else if (!!pa !== !!pb) add(`NT_PRPSINFO only in ${pa ? "A" : "B"}`, []);
+  } else if (!!pa !== !!pb && !cutAway(pa ? "a" : "b")) {
+    add(`NT_PRPSINFO only in ${pa ? "A" : "B"}`, []);
+  }
 
   // Note types present in one core only, and per-thread note sizes.
-  const types = (c: CoreFile) => new Set(c.notes.map((n) => `${n.owner}/${n.typeName}`));
+  // Presence follows the regsets of the core's ABI (abi_notes.ts).
+  const types = (c: CoreFile) => new Set(c.notes.map(noteKey));
   const na = types(a), nb = types(b);
+  const abi = noteAbi(a);
+  const gTypes = roles.gdb === "a" ? na : nb;
   for (const [x, y, label] of [[na, nb, "A"], [nb, na, "B"]] as const) {
     for (const t of x) {
-      if (y.has(t)) continue;
+      if (y.has(t) || cutAway(label === "A" ? "a" : "b")) continue;
       const inKernel = (label === "A") === (roles.kernel === "a");
-      const reasons = !kvg ? [] : t === "LINUX/NT_X86_XSAVE_LAYOUT" && inKernel
-        ? [
-          known(
-            "layout.kernel-only-note",
-            "only the kernel writes NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12)",
-          ),
-        ]
-        : t === "GDB/NT_GDB_TDESC" && !inKernel
-        ? [known("layout.gdb-only-note", "only GDB writes NT_GDB_TDESC, its target description")]
-        : t === "CORE/NT_FILE" && !inKernel && k && k.loads.length * 64 >= NT_FILE_CAP
+      const rule = kvg ? noteOnlyRule(abi, t, inKernel, gTypes) : undefined;
+      const reasons = rule !== undefined
+        ? [known(inKernel ? "layout.kernel-only-note" : "layout.gdb-only-note", rule)]
+        : kvg && t === "CORE/NT_FILE" && !inKernel && k && k.loads.length * 64 >= NT_FILE_CAP
         ? [
           known(
             "kernel.nt-file-size-cap",
@@ -202,7 +245,7 @@ export function diffNotes(
       add(`note ${t} only in ${label}`, reasons);
     }
   }
-  if (k && g) {
+  if (k && g && !cut.a && !cut.b) {
     const size = (c: CoreFile) => c.notes.find((n) => n.typeName === "NT_X86_XSTATE")?.size;
     if (size(k) !== undefined && size(g) !== undefined && size(k) !== size(g)) {
       add(`NT_X86_XSTATE is ${size(k)} bytes in the kernel core, ${size(g)} in the gcore`, [
@@ -228,9 +271,9 @@ export function diffNotes(
   const xa = auxv(a), xb = auxv(b);
   for (const [name, v] of xa) {
     if (xb.has(name) && xb.get(name) !== v) add(`auxv ${name} differs`, []);
-    else if (!xb.has(name)) add(`auxv ${name} only in A`, []);
+    else if (!xb.has(name) && !cutAway("a")) add(`auxv ${name} only in A`, []);
   }
-  for (const [name] of xb) if (!xa.has(name)) add(`auxv ${name} only in B`, []);
+  for (const [name] of xb) if (!xa.has(name) && !cutAway("b")) add(`auxv ${name} only in B`, []);
 
   // NT_FILE.
   const files = (c: CoreFile) =>
@@ -241,7 +284,7 @@ export function diffNotes(
   for (const [key, e] of fa) {
     const o = fb.get(key);
     if (!o) {
-      add(`NT_FILE entry ${e.name} at 0x${e.start.toString(16)} only in A`, []);
+      if (!cutAway("a")) add(`NT_FILE entry ${e.name} at 0x${e.start.toString(16)} only in A`, []);
       continue;
     }
     if (o.offset !== e.offset) add(`NT_FILE offset of ${e.name} differs`, []);
@@ -261,7 +304,24 @@ export function diffNotes(
     }
   }
   for (const [key, e] of fb) {
-    if (!fa.has(key)) add(`NT_FILE entry ${e.name} at 0x${e.start.toString(16)} only in B`, []);
+    if (!fa.has(key) && !cutAway("b")) {
+      add(`NT_FILE entry ${e.name} at 0x${e.start.toString(16)} only in B`, []);
+    }
+  }
+  for (const [x, cutSide] of [["a", "B"], ["b", "A"]] as const) {
+    if (skipped[x] === 0) continue;
+    add(
+      `${
+        skipped[x]
+      } note item(s) of ${x.toUpperCase()} (threads, note types, auxv and NT_FILE entries) lie beyond the cut of ${cutSide}'s notes: not compared`,
+      [
+        known(
+          "layout.truncated",
+          `${cutSide}'s file ends inside its notes (RLIMIT_CORE or a cut copy): what the cut removed cannot be compared`,
+        ),
+      ],
+      false,
+    );
   }
   return out;
 }

@@ -13,6 +13,7 @@
  */
 
 import { RUN_REASONS, type RunReasonCode } from "./reasons_runs.ts";
+import { MORE_REASONS } from "./reasons_more.ts";
 import type { GdbReason } from "../policy/gdb.ts";
 import type { KernelReason } from "../policy/kernel.ts";
 
@@ -66,6 +67,8 @@ export type ReasonCode =
   | "gdb.attach-sigstop"
   | "gdb.fname-basename"
   | "gdb.psargs-after-attach"
+  | "gdb.psargs-inferior-args"
+  | "gdb.stop-signal"
   | "gdb.xsave-size"
   | "gdb.siginfo-per-thread"
   | "gdb.nt-file-escaped-name"
@@ -75,6 +78,7 @@ export type ReasonCode =
   | "layout.kernel-only-note"
   | "layout.gdb-only-note"
   | "layout.truncated"
+  | "kernel.hole-not-present"
   | "timing.volatile-content"
   | "timing.registers"
   | "timing.process-state"
@@ -87,6 +91,7 @@ export type ReasonCode =
 
 /** Every reason code with its definition, in documentation order. */
 export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
+  ...MORE_REASONS,
   // Kernel rules (vma_dump_size), one per decision-table row.
   "kernel.special-mapping": def(
     "special mappings and the gate VMA are always dumped whole",
@@ -245,9 +250,9 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
   ),
   "gdb.psargs-after-attach": def(
-    "gcore's pr_psargs holds argv[0] plus GDB's own inferior arguments",
-    "GDB builds pr_psargs from the executable name and its inferior arguments (none after attach); the kernel from the real argv",
-    "gdb/linux-tdep.c: linux_fill_prpsinfo; §4.3 row 27",
+    "after attach, gcore's pr_psargs holds argv[0] only",
+    "GDB builds pr_psargs from the first string of /proc/PID/cmdline plus its inferior arguments, and has none after attach; the kernel copies the real argv. Checked: the gcore's psargs is the kernel's first word",
+    "gdb/linux-tdep.c: linux_fill_prpsinfo; fs/binfmt_elf.c: fill_psinfo; §4.3 row 27",
   ),
   "gdb.xsave-size": def(
     "NT_X86_XSTATE sizes differ between the producers",
@@ -286,9 +291,9 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonDefinition>> = {
     "fs/binfmt_elf.c: fill_note_info; gdb/linux-tdep.c: linux_make_corefile_notes; §4.3 row 31",
   ),
   "layout.kernel-only-note": def(
-    "only the kernel writes this note",
-    "NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12) has no GDB counterpart",
-    "arch/x86/kernel/fpu/xstate.c; §4.3 row 29",
+    "only the kernel writes this note, under the regsets of the core's ABI",
+    "the kernel writes every active regset of the task's user_regset_view (x86-64, i386 compat, x32, aarch64 tables); GDB only the register sections its iterate_over_regset_sections lists (i386: one FP set; aarch64: no HW_BREAK/HW_WATCH/SYSTEM_CALL); NT_X86_XSAVE_LAYOUT (Linux ≥ 6.12) has no GDB counterpart",
+    "fs/binfmt_elf.c: fill_thread_core_info; arch/x86/kernel/ptrace.c, arch/arm64/kernel/ptrace.c; gdb/i386-linux-tdep.c, amd64-linux-tdep.c, aarch64-linux-tdep.c; §4.3 row 29",
   ),
   "layout.gdb-only-note": def(
     "only GDB writes this note",

@@ -185,6 +185,16 @@ function anonVmaFact(m: SmapsMapping): Fact {
   if (swap > 0 && !isLinklessShmemName(m.name)) {
     return fact(true, "smaps", `Swap: ${kb(swap)} (swapped anonymous pages)`);
   }
+  if (m.fields.THPeligible === 1 && m.read && !m.mayShare && m.inode === 0n) {
+    // A read fault in a THP-eligible anonymous VMA maps the huge zero page, and
+    // do_huge_pmd_anonymous_page() prepares an anon_vma first: Rss and Anonymous stay 0, yet the
+    // kernel dumps the VMA (as holes). smaps cannot tell this from a never-touched VMA.
+    return fact(
+      false,
+      "unknown",
+      "Anonymous: 0 kB but THPeligible: 1: a read fault may have mapped the huge zero page, which gives the VMA an anon_vma without anonymous pages",
+    );
+  }
   return fact(false, "inferred", "Anonymous: 0 kB, so probably never written (no anon_vma)");
 }
 

@@ -11,6 +11,33 @@ import type { Module } from "../digest/modules.ts";
 import { buildIdText } from "./inspect.ts";
 import { hex } from "../bytes/hex.ts";
 
+/**
+ * The lines every format shows at the top, below the inputs: each truncated core (where it ends,
+ * what is missing, whether the core size limit cut it), the settings the explanations used, the
+ * settings inferred from the pair and the given settings the cores contradict.
+ */
+export function headlineNotices(r: DiffReport): string[] {
+  const out: string[] = [];
+  for (const [k, c] of [["A", r.a], ["B", r.b]] as const) {
+    if (c.truncation) out.push(`${k} is ${c.truncation.text}`);
+  }
+  const ctx = r.context;
+  const s = ctx.settings;
+  const settings = ctx.smaps
+    ? [
+      `gdb use-coredump-filter ${s.gdbUseFilter ? "on" : "off"}`,
+      `dump-excluded-mappings ${s.gdbDumpExcluded ? "on" : "off"}`,
+      `kernel profile ${s.kernelProfile}`,
+    ]
+    : [];
+  if (settings.length) out.push(`settings: ${settings.join(", ")}`);
+  for (const i of ctx.inferred ?? []) out.push(`inferred ${i.setting} = ${i.value}: ${i.text}`);
+  for (const c of ctx.contradictions ?? []) {
+    out.push(`contradiction (${c.what}: given ${c.given}, fits ${c.fits}): ${c.text}`);
+  }
+  return out;
+}
+
 /** `start-end` of a range in hex. */
 export function rangeLabel(r: { start: bigint; end: bigint }): string {
   return `${hex(r.start, 12)}-${hex(r.end, 12)}`;

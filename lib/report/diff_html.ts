@@ -11,6 +11,7 @@ import { escapeXml as x } from "./escape.ts";
 import {
   collapsedSentence,
   failing,
+  headlineNotices,
   moduleRows,
   rangeLabel,
   reasonCodes,
@@ -83,7 +84,9 @@ ${identity}
 <p>A: ${x(r.a.label)} (${x(r.a.producer)}, ${r.a.size} bytes) — B: ${x(r.b.label)} (${
     x(r.b.producer)
   }, ${r.b.size} bytes)</p>
-<table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
+${
+    headlineNotices(r).map((n) => `<p class="notice">${x(n)}</p>\n`).join("")
+  }<table><thead><tr><th>range</th><th>mapping</th><th>status</th><th>A</th><th>B</th><th>pages same/diff</th><th>reasons</th></tr></thead><tbody>
 ${rows}
 </tbody></table>${collapsedSentence(r) ? `\n<p>${x(collapsedSentence(r))}</p>` : ""}
 ${alignment}

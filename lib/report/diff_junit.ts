@@ -8,7 +8,7 @@
 import type { Difference, DiffReport } from "../diff/model.ts";
 import { escapeXml as x } from "./escape.ts";
 import { collapsedTotals } from "../diff/collapse.ts";
-import { rangeLabel, shortName } from "./diff_common.ts";
+import { headlineNotices, rangeLabel, shortName } from "./diff_common.ts";
 import { alignmentRows, identityEvidence, identityFails, identityLine } from "./diff_identity.ts";
 
 function failure(ds: readonly Difference[]): string {
@@ -57,6 +57,8 @@ export function renderDiffJunit(r: DiffReport): string {
   cases.push(
     `    <testcase classname="coredelta.notes" name="notes">${failure(r.notes)}</testcase>`,
   );
+  // Truncation, settings used, inferred and contradicted: shown with the suite, not as cases.
+  const notices = headlineNotices(r);
   const failures = (idFails ? 1 : 0) +
     r.ranges.filter((g) => g.differences.some((d) => !d.expected)).length +
     (r.notes.some((d) => !d.expected) ? 1 : 0);
@@ -65,7 +67,9 @@ export function renderDiffJunit(r: DiffReport): string {
   <testsuite name="${
     x(`${r.a.label} vs ${r.b.label}`)
   }" tests="${cases.length}" failures="${failures}" errors="0">
-${cases.join("\n")}
+${cases.join("\n")}${
+    notices.length ? `\n    <system-out>${x(notices.join("\n"))}</system-out>` : ""
+  }
   </testsuite>
 </testsuites>
 `;

@@ -8,6 +8,7 @@ import type { DiffReport } from "../diff/model.ts";
 import {
   collapsedSentence,
   failing,
+  headlineNotices,
   moduleRows,
   rangeLabel,
   reasonCodes,
@@ -41,6 +42,8 @@ export function renderDiffMarkdown(r: DiffReport): string {
     );
   }
   out.push("");
+  const notices = headlineNotices(r);
+  if (notices.length) out.push(...notices.map((n) => `- ${cell(n)}`), "");
   const shown = r.ranges.filter((g) => g.differences.length > 0);
   if (shown.length > 0) {
     out.push(

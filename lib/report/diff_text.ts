@@ -9,6 +9,7 @@ import { hex } from "../bytes/hex.ts";
 import {
   collapsedSentence,
   failing,
+  headlineNotices,
   moduleRows,
   rangeLabel,
   reasonCodes,
@@ -54,6 +55,7 @@ export function renderDiffText(r: DiffReport): string {
         : "no smaps (explanations inferred from the cores)"
     }`,
   );
+  out.push(...headlineNotices(r).map(t));
   for (const w of r.context.warnings) out.push(`warning: ${t(w)}`);
   out.push("");
   const rows = [["", "range", "name", "status", "A", "B", "pages same/diff", "reasons"]];
