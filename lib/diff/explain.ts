@@ -74,7 +74,7 @@ function predictedSize(p: ProducerPrediction): string {
  * What the rules predicted for a size or presence difference they do not explain, naming each
  * side by its producer, or undefined without a prediction.
  */
-function predictedText(r: Aligned, ctx: RangeContext): string | undefined {
+function predictedText(_r: Aligned, ctx: RangeContext): string | undefined {
   const { kernel } = ctx.roles;
   const p = ctx.prediction;
   if (!kernel || !p?.kernel || !p.gdb) return undefined;
