@@ -8,7 +8,7 @@
  * @module
  */
 
-import { samePageMap } from "../lib/diff/align.ts";
+import { emptyTally, samePageMap } from "../lib/diff/align.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
 import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
@@ -67,15 +67,7 @@ export function unpackRange(line: string): string {
     a: side(a),
     b: side(b),
     status: "same",
-    pages: {
-      same,
-      different: 0,
-      zeroVsMissing: 0,
-      onlyA: 0,
-      onlyB: 0,
-      neither: 0,
-      truncated: 0,
-    },
+    pages: { ...emptyTally(), same },
     runs: [],
     runsTotal: 0,
     pageMap: samePageMap(same),

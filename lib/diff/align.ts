@@ -147,6 +147,11 @@ export interface PageComparison {
   readonly differentZero: { readonly a: number; readonly b: number };
 }
 
+/** A tally with every count at 0. */
+export function emptyTally(): PageTally {
+  return { same: 0, different: 0, zeroVsMissing: 0, onlyA: 0, onlyB: 0, neither: 0, truncated: 0 };
+}
+
 /**
  * Compares the pages of a range. Only pages saved by at least one side are visited; the rest are
  * counted arithmetically, so huge unsaved reservations cost nothing.
@@ -154,15 +159,7 @@ export interface PageComparison {
  * @param maxRuns how many differing-page runs to list
  */
 export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
-  const tally: PageTally = {
-    same: 0,
-    different: 0,
-    zeroVsMissing: 0,
-    onlyA: 0,
-    onlyB: 0,
-    neither: 0,
-    truncated: 0,
-  };
+  const tally = emptyTally();
   const runs: PageRun[] = [];
   let runsTotal = 0, truncatedOneSide = 0;
   const differentZero = { a: 0, b: 0 };

@@ -11,13 +11,13 @@
 
 import type { CoreDigest } from "../digest/model.ts";
 import { PF_X } from "../elf/constants.ts";
+import { emptyTally } from "./align.ts";
 import { type Mapping, mappingsOf } from "./mappings.ts";
 import type { ReasonCode } from "./reasons.ts";
 import type {
   AlignedMapping,
   Difference,
   PageRun,
-  PageTally,
   RangeDiff,
   RangeSide,
   RangeStatus,
@@ -157,15 +157,7 @@ const hashed = (m: Mapping | undefined) => m?.pages?.hashes.length ?? 0;
 const resident = (m: Mapping | undefined) => m?.pages?.zero.filter((z) => z === 0).length ?? 0;
 
 function comparePair(p: Pair, maxRuns: number) {
-  const tally: PageTally = {
-    same: 0,
-    different: 0,
-    zeroVsMissing: 0,
-    onlyA: 0,
-    onlyB: 0,
-    neither: 0,
-    truncated: 0,
-  };
+  const tally = emptyTally();
   const runs: PageRun[] = [];
   let runsTotal = 0;
   let run: PageRun | undefined;

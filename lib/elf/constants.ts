@@ -125,40 +125,8 @@ export const GDB_NOTE_NAMES: Readonly<Record<number, string>> = {
   0xff000000: "NT_GDB_TDESC",
 };
 
-/** Names of auxiliary vector entry types (`include/uapi/linux/auxvec.h`, `elf.h`). */
-export const AT_NAMES: Readonly<Record<number, string>> = {
-  ...AT_ALL_NAMES,
-  0: "AT_NULL",
-  1: "AT_IGNORE",
-  2: "AT_EXECFD",
-  3: "AT_PHDR",
-  4: "AT_PHENT",
-  5: "AT_PHNUM",
-  6: "AT_PAGESZ",
-  7: "AT_BASE",
-  8: "AT_FLAGS",
-  9: "AT_ENTRY",
-  10: "AT_NOTELF",
-  11: "AT_UID",
-  12: "AT_EUID",
-  13: "AT_GID",
-  14: "AT_EGID",
-  15: "AT_PLATFORM",
-  16: "AT_HWCAP",
-  17: "AT_CLKTCK",
-  23: "AT_SECURE",
-  24: "AT_BASE_PLATFORM",
-  25: "AT_RANDOM",
-  26: "AT_HWCAP2",
-  27: "AT_RSEQ_FEATURE_SIZE",
-  28: "AT_RSEQ_ALIGN",
-  29: "AT_HWCAP3",
-  30: "AT_HWCAP4",
-  31: "AT_EXECFN",
-  32: "AT_SYSINFO",
-  33: "AT_SYSINFO_EHDR",
-  51: "AT_MINSIGSTKSZ",
-};
+/** Names of auxiliary vector entry types (`include/uapi/linux/auxvec.h`, `elf.h`, arch-specific ones included). */
+export const AT_NAMES: Readonly<Record<number, string>> = AT_ALL_NAMES;
 
 /** Looks a value up in a name table, falling back to hex. */
 export function nameOf(table: Readonly<Record<number, string>>, value: number): string {
