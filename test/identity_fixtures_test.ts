@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { prepareContext } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
+import { mappingsOf } from "../lib/diff/mappings.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { renderReport } from "../lib/report/render.ts";
 import { digestFile } from "../runtime/digest.ts";
@@ -106,4 +107,15 @@ Deno.test("stored digests keep no register values: identity still decided, narro
   assert.equal(other.identity?.code, "identity.different-process");
   // Full digests narrow, and do not warn.
   assert.ok(!diffDigests(a, b).context.warnings.some((w) => /stack pointers/.test(w)));
+});
+
+Deno.test("mappingsOf: file mappings of ELF modules carry the build-id the digest read from the core", async () => {
+  for (const name of ["kernel", "gdb"]) {
+    const d = await digestFile(fixturePath("f033", `${name}.core.gz`));
+    const ids = new Map((d.modules ?? []).filter((m) => m.buildId).map((m) => [m.path, m.buildId]));
+    assert.ok(ids.size >= 3, `${name}: only ${ids.size} modules with a build-id`);
+    const files = mappingsOf(d).filter((m) => m.kind === "file" && ids.has(m.path!));
+    assert.ok(files.length > ids.size, name);
+    for (const m of files) assert.equal(m.buildId, ids.get(m.path!), `${name} ${m.path}`);
+  }
 });

@@ -92,12 +92,19 @@ function gaps(ms: Mapping[], anchor: Map<Mapping, string>) {
 
 const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1).replace(/ \(deleted\)$/, "");
 
-/** Keys by which unpaired file mappings pair next: file name (not directory) and offset. */
-function looseKeys(ms: Mapping[]): Map<string, Mapping> {
+/** Keys by which unpaired file mappings pair next: build-id and offset (the same build under another name). */
+const buildIdKeys = (ms: Mapping[]) =>
+  numberedKeys(ms.filter((m) => m.buildId !== undefined), (m) => `${m.buildId}@${m.offset}`);
+
+/** Keys by which unpaired file mappings pair last: file name (not directory) and offset. */
+const looseKeys = (ms: Mapping[]) => numberedKeys(ms, (m) => `${baseName(m.path!)}@${m.offset}`);
+
+/** Mappings by `key(m)`, numbered in order when several share one. */
+function numberedKeys(ms: Mapping[], key: (m: Mapping) => string): Map<string, Mapping> {
   const out = new Map<string, Mapping>();
   const seen = new Map<string, number>();
   for (const m of ms) {
-    const k = `${baseName(m.path!)}@${m.offset}`;
+    const k = key(m);
     const n = (seen.get(k) ?? 0) + 1;
     seen.set(k, n);
     out.set(`${k}#${n}`, m);
@@ -107,8 +114,9 @@ function looseKeys(ms: Mapping[]): Map<string, Mapping> {
 
 /**
  * Pairs the mappings of two runs: named ones by key (path and offset, special name), then
- * remaining file mappings by file name and offset (a rebuilt library in another directory), then
- * anonymous ones within the gap between the same two pairs.
+ * remaining file mappings by build-id and offset (the same build under another path), then by file
+ * name and offset (a rebuilt library in another directory), then anonymous ones within the gap
+ * between the same two pairs.
  */
 export function pairMappings(xs: Mapping[], ys: Mapping[]): Pair[] {
   const byKey = new Map(ys.filter((m) => m.kind !== "anon").map((m) => [m.key, m]));
@@ -123,12 +131,13 @@ export function pairMappings(xs: Mapping[], ys: Mapping[]): Pair[] {
     const b = a.kind === "anon" ? undefined : byKey.get(a.key);
     if (b) pair(a, b);
   }
-  const restA = xs.filter((m) => m.kind === "file" && !anchorA.has(m));
-  const restB = ys.filter((m) => m.kind === "file" && !anchorB.has(m));
-  const looseB = looseKeys(restB);
-  for (const [k, a] of looseKeys(restA)) {
-    const b = looseB.get(k);
-    if (b) pair(a, b);
+  for (const keys of [buildIdKeys, looseKeys]) {
+    const restA = xs.filter((m) => m.kind === "file" && !anchorA.has(m));
+    const restB = keys(ys.filter((m) => m.kind === "file" && !anchorB.has(m)));
+    for (const [k, a] of keys(restA)) {
+      const b = restB.get(k);
+      if (b) pair(a, b);
+    }
   }
   for (const a of xs) if (a.kind !== "anon" && !anchorA.has(a)) pairs.push({ a });
   for (const b of ys) if (b.kind !== "anon" && !anchorB.has(b)) pairs.push({ b });

@@ -88,3 +88,28 @@ Deno.test("pairMappings: a rebuilt library in another directory pairs by file na
   assert.ok(pairs.every((p) => p.a && p.b));
   assert.ok(pairs.every((p) => shiftOf(p) === 0n));
 });
+
+Deno.test("pairMappings: the same build under another file name pairs by build-id and offset", () => {
+  const withId = (ms: Mapping[], path: string, id: string) =>
+    ms.map((m) => (m.path === path ? { ...m, buildId: id } : m));
+  const a = withId(space(0x555555554000n, 0x7ffff7dd5000n, 0n), "/lib/libx.so", "ab12");
+  const b = withId(
+    space(0x555555554000n, 0x7f1200000000n, 0n, false, "/opt/vendored/libx-copy.so.1"),
+    "/opt/vendored/libx-copy.so.1",
+    "ab12",
+  );
+  const libPairs = pairMappings(a, b).filter((p) => p.a?.path === "/lib/libx.so");
+  assert.equal(libPairs.length, 2);
+  for (const p of libPairs) {
+    assert.equal(p.b?.path, "/opt/vendored/libx-copy.so.1", "paired by build-id");
+    assert.equal(shiftOf(p), 0x7f1200000000n - 0x7ffff7dd5000n);
+  }
+  // Another build under another name does not pair: each exists in one run only.
+  const other = withId(
+    space(0x555555554000n, 0x7f1200000000n, 0n, false, "/opt/vendored/libx-copy.so.1"),
+    "/opt/vendored/libx-copy.so.1",
+    "cd34",
+  );
+  const unpaired = pairMappings(a, other).filter((p) => p.a?.path === "/lib/libx.so");
+  assert.ok(unpaired.every((p) => !p.b), "different builds under different names stay apart");
+});

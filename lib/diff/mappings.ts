@@ -25,9 +25,12 @@ export interface Mapping {
   readonly key: string;
   /** Display name. */
   readonly name: string;
-  /** Path and byte offset of a file mapping. */
+  /** Path of a file mapping. */
   readonly path?: string;
+  /** Byte offset in that file. */
   readonly offset?: bigint;
+  /** Build-id of the ELF module the file mapping belongs to, when the core holds it. */
+  readonly buildId?: string;
   /** The PT_LOAD that covers it (absent when the producer wrote none, e.g. gcore). */
   readonly load?: Segment;
   /** Its page hashes. */
@@ -100,6 +103,16 @@ export function mappingsOf(d: CoreDigest): Mapping[] {
     });
   }
   out.sort(byStart);
+
+  // Build-ids of the modules (read from the saved first pages during the digest).
+  for (const mod of d.modules ?? []) {
+    if (mod.buildId === undefined) continue;
+    for (const m of out) {
+      if (m.kind === "file" && m.path === mod.path && m.start >= mod.start && m.start < mod.end) {
+        m.buildId = mod.buildId;
+      }
+    }
+  }
 
   // File keys: path@offset, numbered when one file range is mapped more than once.
   const seen = new Map<string, number>();
