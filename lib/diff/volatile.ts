@@ -32,6 +32,8 @@ export interface VolatilePlace {
   readonly text: string;
 }
 
+/** Bytes above a saved stack pointer that the call in progress owns (return slot, outgoing arguments). */
+const CALL_SLOT = 512n;
 const PAGE = 4096n;
 const down = (v: bigint) => v - (v % PAGE);
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -85,10 +87,14 @@ export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
     for (const { vaddr, hi } of bySeg.values()) {
       out.push({
         start: vaddr,
-        end: down(hi) + PAGE,
+        // The call in progress at the higher stack pointer returns before the other dump: its
+        // return slot and the caller's outgoing area just above that pointer are rewritten by the
+        // next call (a page boundary there made the page above differ).
+        end: down(hi + CALL_SLOT) + PAGE,
         anchor: hi,
         // Register values stay out of reports (they can hold secrets): the place, not the value.
-        text: `stack of thread ${tid} at or below its saved stack pointer`,
+        text:
+          `stack of thread ${tid} at or below its saved stack pointer, with the return slot of the call in progress`,
       });
     }
     for (const fs of new Set(ts.map((t) => t!.status.registers.fs_base ?? 0n))) {

@@ -65,7 +65,7 @@ Deno.test("narrowVolatile: stack below SP and the TCB stay volatile, naming the 
   ]);
   assert.match(
     kept.reasons[0]!.text,
-    /^stack of thread 7 at or below its saved stack pointer$/,
+    /^stack of thread 7 at or below its saved stack pointer, with the return slot of the call in progress$/,
   );
   assert.match(kept.reasons[1]!.text, /^TLS, thread control block and rseq area of thread 7/);
   assert.equal(kept.text, "3 page(s) differ where bytes move between two dumps");
@@ -84,4 +84,15 @@ Deno.test("narrowVolatile: differences with another reason are left alone", () =
     reasons: [{ code: "side-effect.debugger-breakpoint", text: "", certainty: "inferred" }],
   };
   assert.deepEqual(narrowVolatile([other], range([3]), []), [other]);
+});
+
+Deno.test("narrowVolatile: the return slot just above the higher stack pointer may sit on the next page", () => {
+  // The higher pointer is 0x100 below a page boundary: the call in progress returns, and the next
+  // call rewrites its return slot on page 6; page 7 is the program's own.
+  const places = volatilePlaces(core(STACK + 5n * 4096n + 0xf00n), core(STACK + 4n * 4096n));
+  const out = narrowVolatile([volatile], range([5, 6, 7]), places);
+  const [kept, write] = out as [Difference, Difference];
+  assert.equal(kept.text, "2 page(s) differ where bytes move between two dumps");
+  assert.deepEqual(write.reasons.map((r) => r.code), ["timing.program-write"]);
+  assert.ok(write.text.endsWith(": 0x7f0000007000"), write.text);
 });
