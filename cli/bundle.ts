@@ -19,9 +19,10 @@ import { executableModule, scanModules } from "../lib/digest/modules.ts";
 import { parseCore } from "../lib/elf/core.ts";
 import { escapeTerminal } from "../lib/report/escape.ts";
 import { openCore } from "../runtime/files.ts";
-import { checkModules, debugFilePath, type ModuleCheck } from "../runtime/host_files.ts";
+import { debugFilePath, type ModuleCheck } from "../runtime/host_files.ts";
 import { fileContent, type TarEntry, tarStream } from "../runtime/tar.ts";
 import { type CommandIO, parse, UsageError } from "./args.ts";
+import { checkHostFiles } from "./libs.ts";
 
 /** Help text of `bundle`. */
 export const BUNDLE_HELP =
@@ -100,14 +101,7 @@ export async function bundleCommand(args: string[], io: CommandIO): Promise<numb
     const core = await parseCore(src);
     const modules = await scanModules(src, core);
     const exe = executableModule(modules, core);
-    if (values.exe && !exe) {
-      throw new UsageError("--exe: the core does not say which module is the executable");
-    }
-    const checks = await checkModules(modules, {
-      ...(values.sysroot ? { sysroot: values.sysroot } : {}),
-      ...(values["debug-dir"] ? { debugDir: values["debug-dir"] } : {}),
-      ...(values.exe && exe ? { exe: { module: exe, path: values.exe } } : {}),
-    });
+    const checks = await checkHostFiles(modules, core, values);
     const entries: TarEntry[] = [];
     const included = checks.filter((c) => c.status === "match");
     const libDirs = [

@@ -11,7 +11,8 @@
  */
 
 import { hex } from "../lib/bytes/hex.ts";
-import { executableModule, modulesToJson } from "../lib/digest/modules.ts";
+import { executableModule, type Module, modulesToJson } from "../lib/digest/modules.ts";
+import type { CoreFile } from "../lib/elf/core.ts";
 import { buildIdText, missingPageNote } from "../lib/report/inspect.ts";
 import { escapeTerminal } from "../lib/report/escape.ts";
 import { toJson } from "../lib/report/json.ts";
@@ -120,15 +121,40 @@ export async function libsCommand(args: string[], io: CommandIO): Promise<number
   if (!modules) {
     throw new UsageError("this digest was made before module lists; digest the core again");
   }
-  const exe = executableModule(modules, core);
-  if (values.exe && !exe) {
-    throw new UsageError("--exe: the core does not say which module is the executable");
-  }
-  const checks = await checkModules(modules, {
-    ...(values.sysroot ? { sysroot: values.sysroot } : {}),
-    ...(values["debug-dir"] ? { debugDir: values["debug-dir"] } : {}),
-    ...(values.exe && exe ? { exe: { module: exe, path: values.exe } } : {}),
-  });
+  const checks = await checkHostFiles(modules, core, values);
   io.stdout(format === "json" ? toJson(libsJson(checks)) : libsText(checks));
   return allMatch(checks) ? 0 : 1;
+}
+
+/** The host-file flags `libs` and `bundle` share. */
+export interface HostFileFlags {
+  /** `--sysroot`. */
+  readonly sysroot?: string | undefined;
+  /** `--debug-dir`. */
+  readonly "debug-dir"?: string | undefined;
+  /** `--exe`: the executable's file on this host. */
+  readonly exe?: string | undefined;
+}
+
+/**
+ * Checks every module against this host's files as `--sysroot`, `--debug-dir` and `--exe` say.
+ *
+ * @param modules the core's modules
+ * @param core the core (it names the executable)
+ * @param flags the command's flags
+ */
+export function checkHostFiles(
+  modules: readonly Module[],
+  core: CoreFile,
+  flags: HostFileFlags,
+): Promise<ModuleCheck[]> {
+  const exe = executableModule(modules, core);
+  if (flags.exe && !exe) {
+    throw new UsageError("--exe: the core does not say which module is the executable");
+  }
+  return checkModules(modules, {
+    ...(flags.sysroot ? { sysroot: flags.sysroot } : {}),
+    ...(flags["debug-dir"] ? { debugDir: flags["debug-dir"] } : {}),
+    ...(flags.exe && exe ? { exe: { module: exe, path: flags.exe } } : {}),
+  });
 }

@@ -12,7 +12,6 @@
  */
 
 import { createHash } from "node:crypto";
-import type { ByteSource } from "../bytes/source.ts";
 import { prStatusAbi, prStatusOffsets } from "../elf/abi.ts";
 import type { CoreFile, Thread } from "../elf/core.ts";
 import { parseCore } from "../elf/core.ts";
@@ -26,6 +25,7 @@ import {
 } from "../elf/constants.ts";
 import { parseNotes } from "../elf/note.ts";
 import type { CoreDigest, DigestMeta } from "./model.ts";
+import { recording } from "./positional.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
 /** One thread's register set, as a hash. */
@@ -139,22 +139,6 @@ function hashedThreads(threads: readonly Thread[], registers: readonly RegisterH
     for (const r of registers) if (r.thread === i) regs[r.regset] = BigInt(`0x${r.hash}`);
     return { ...t, status: { ...t.status, registers: regs } };
   });
-}
-
-/** Records the ranges a parser reads. */
-function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
-  const ranges: StoredRange[] = [];
-  return {
-    ranges,
-    src: {
-      size: src.size,
-      async read(offset: number, length: number): Promise<Uint8Array> {
-        const bytes = await src.read(offset, length);
-        ranges.push({ offset, bytes: bytes.slice() });
-        return bytes;
-      },
-    },
-  };
 }
 
 /** Merges overlapping and adjacent ranges. */
