@@ -10,7 +10,7 @@
 
 import { PN_XNUM } from "../elf/constants.ts";
 import { parseRawHeader, resolveHeader } from "../elf/header.ts";
-import { TooLargeError } from "../bytes/streams.ts";
+import { concat, TooLargeError } from "../bytes/streams.ts";
 
 /** Options of {@link inputGuard}. */
 export interface GuardOptions {
@@ -59,7 +59,7 @@ export function inputGuard(options: GuardOptions = {}): TransformStream<Uint8Arr
       // Parse the head only each time it doubled: tiny chunks must not cost quadratic time.
       if (head && (headBytes >= nextTry || headBytes >= 1 << 20)) {
         nextTry = headBytes * 2;
-        const joined = concatAll(head);
+        const joined = concat(head);
         head = [joined];
         const end = declaredEnd(joined);
         if (end !== undefined) limit = end + slackBytes;
@@ -79,17 +79,6 @@ export function inputGuard(options: GuardOptions = {}): TransformStream<Uint8Arr
       }
     },
   });
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**
