@@ -35,6 +35,7 @@ export const PROBLEM_TYPES = {
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "not-acceptable": { status: 406, title: "No acceptable representation" },
   "timeout": { status: 408, title: "Request body not received in time" },
+  "header-timeout": { status: 408, title: "Request head not received in time" },
   "too-large": { status: 413, title: "Content too large" },
   "too-many-parts": { status: 413, title: "Too many multipart parts" },
   "uri-too-long": { status: 414, title: "Request target too long" },

@@ -10,7 +10,9 @@
 
 import { createApp } from "../api/app.ts";
 import { DEFAULT_LIMITS, jsonLogger, type Limits, type Logger } from "../api/deps.ts";
-import { ProblemError } from "../api/problem.ts";
+import { ProblemError, toProblem } from "../api/problem.ts";
+import { FRONT_DEFAULTS, type FrontProblemCode, startFront } from "../runtime/http_front/mod.ts";
+import { privateSocket } from "../runtime/http_front/socket_dir.ts";
 import {
   DEFAULT_RETENTION,
   openLocalStorage,
@@ -41,6 +43,10 @@ Options:
   --idle-timeout SECONDS  longest pause in a request body before a 408 (default ${
   DEFAULT_LIMITS.idleTimeoutMs / 1000
 })
+  --header-timeout SECONDS  time allowed for each request's line and headers before a 408
+                       (default ${
+  FRONT_DEFAULTS.headerTimeoutMs / 1000
+}); an idle keep-alive connection closes after it
   --digests N          digests computed at once; more uploads wait unread (default ${DEFAULT_LIMITS.maxConcurrentDigests})
   --keep-count N       digests and reports kept, each (default ${DEFAULT_RETENTION.maxCount})
   --keep-days N        days they are kept (default ${DEFAULT_RETENTION.maxAgeMs / 86_400_000})
@@ -74,6 +80,8 @@ export interface ServeOptions {
   readonly retention?: { maxCount?: number; maxAgeMs?: number; maxBytes?: number };
   /** Drain time at shutdown, in ms. */
   readonly drainMs?: number;
+  /** Time allowed for a request head, in ms (default 10 s). */
+  readonly headerTimeoutMs?: number;
   /** Log sink (default: JSON lines on stdout). */
   readonly logger?: Logger;
 }
@@ -132,30 +140,57 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // for the requests in flight (new ones get 503), and calls it only when none is left.
   let inflight = 0;
   let idle: PromiseWithResolvers<void> | undefined;
-  let url = "";
+  // The app listens on a private Unix socket; the public address is the front's, which times out
+  // and bounds request heads and closes the connections the app's answers say it closes.
+  const socket = await privateSocket(options.dataDir);
+  let front;
+  try {
+    front = startFront({
+      hostname: options.hostname,
+      port: options.port,
+      ...(options.headerTimeoutMs ? { headerTimeoutMs: options.headerTimeoutMs } : {}),
+      upstream: () => Deno.connect({ transport: "unix", path: socket.path }),
+      problem: (code: FrontProblemCode, detail: string, limit?: number) => {
+        const { problem } = toProblem(
+          new ProblemError(code, detail, limit === undefined ? {} : { limit }),
+        );
+        return { status: problem.status, body: JSON.stringify(problem) };
+      },
+    });
+  } catch (e) {
+    await socket.remove();
+    await storage.close();
+    throw e;
+  }
   const listening = Promise.withResolvers<void>();
-  const server = Deno.serve({
-    port: options.port,
-    hostname: options.hostname,
-    onListen({ hostname, port }) {
-      url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-      logger.log({ time: new Date().toISOString(), level: "info", msg: "listening", url });
-      listening.resolve();
+  const server = Deno.serve(
+    { path: socket.path, onListen: () => listening.resolve() },
+    async (req, info) => {
+      inflight++;
+      try {
+        return await app.fetch(req, info);
+      } finally {
+        if (--inflight === 0) idle?.resolve();
+      }
     },
-  }, async (req, info) => {
-    inflight++;
-    try {
-      return await app.fetch(req, info);
-    } finally {
-      if (--inflight === 0) idle?.resolve();
-    }
-  });
+  );
   await listening.promise;
+  const { hostname, port } = front.addr;
+  const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+  logger.log({ time: new Date().toISOString(), level: "info", msg: "listening", url });
   let stopping: Promise<void> | undefined;
-  const finished = server.finished.then(() => storage.close());
+  const finished = server.finished.then(async () => {
+    // Connections still in their request head when the app stopped are cut.
+    front.stop();
+    front.abort();
+    await front.finished;
+    await socket.remove();
+    await storage.close();
+  });
   const shutdown = () =>
     stopping ??= (async () => {
       logger.log({ time: new Date().toISOString(), level: "info", msg: "draining" });
+      front.stop();
       const drain = setTimeout(
         () => stop.abort(new ProblemError("unavailable", "The server is shutting down")),
         options.drainMs ?? 30_000,
@@ -203,6 +238,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     "max-core": { type: "string" },
     timeout: { type: "string" },
     "idle-timeout": { type: "string" },
+    "header-timeout": { type: "string" },
     digests: { type: "string" },
     "keep-count": { type: "string" },
     "keep-days": { type: "string" },
@@ -238,6 +274,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (timeout) limits.requestTimeoutMs = timeout * 1000;
   const idle = bytesOption("idle-timeout", values["idle-timeout"]);
   if (idle) limits.idleTimeoutMs = idle * 1000;
+  const headerTimeout = bytesOption("header-timeout", values["header-timeout"]);
   const digests = bytesOption("digests", values.digests);
   if (digests) limits.maxConcurrentDigests = digests;
   const retention: { maxCount?: number; maxAgeMs?: number; maxBytes?: number } = {};
@@ -264,6 +301,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     limits,
     retention,
     ...(drain ? { drainMs: drain * 1000 } : {}),
+    ...(headerTimeout ? { headerTimeoutMs: headerTimeout * 1000 } : {}),
   }).catch((e) => {
     if (!(e instanceof StoreUnavailableError)) throw e;
     // The database stayed unreachable for the whole start-up wait: one line, exit 1.

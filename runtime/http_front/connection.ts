@@ -1,0 +1,311 @@
+/**
+ * One client connection of the HTTP/1.1 front: reads each request head under a deadline and size
+ * limits, forwards the request to the internal server on a connection of its own, follows both
+ * bodies to find where each message ends, and closes the client connection as soon as a response
+ * that says `Connection: close` is complete, without reading the rest of the request body.
+ *
+ * @module
+ */
+
+import { BodyScanner } from "./body.ts";
+import {
+  HeadError,
+  type HeadLimits,
+  HeadScanner,
+  parseRequestHead,
+  parseResponseHead,
+} from "./head.ts";
+
+/** The problems the front answers itself. */
+export type FrontProblemCode =
+  | "header-timeout"
+  | "uri-too-long"
+  | "headers-too-large"
+  | "bad-request"
+  | "unavailable";
+
+/** Settings shared by every connection of a front. */
+export interface ConnectionSettings {
+  /** Time allowed for a request head, in ms, counted while no response is outstanding. */
+  readonly headerTimeoutMs: number;
+  /** Size limits of a request head. */
+  readonly limits: HeadLimits;
+  /** How long a closed connection still reads (and drops) what the client sends, in ms. */
+  readonly lingerMs: number;
+  /** Opens a connection to the internal server. */
+  readonly upstream: () => Promise<Deno.Conn>;
+  /** The problem+json body and status of a problem the front answers. */
+  readonly problem: (
+    code: FrontProblemCode,
+    detail: string,
+    limit?: number,
+  ) => { status: number; body: string };
+}
+
+/** Limits of response heads from the internal server. */
+const RESPONSE_LIMITS: HeadLimits = { lineBytes: 8192, headBytes: 65536, fields: 1000 };
+const IO_BYTES = 65536;
+const enc = new TextEncoder();
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  while (bytes.length) bytes = bytes.subarray(await conn.write(bytes));
+}
+
+/** A request forwarded and not yet answered. */
+interface Outstanding {
+  readonly method: string;
+  readonly close: boolean;
+}
+
+/** One client connection; {@link run} serves it until it closes. */
+export class FrontConnection {
+  readonly #client: Deno.Conn;
+  readonly #s: ConnectionSettings;
+  #up: Deno.Conn | undefined;
+  readonly #queue: Outstanding[] = [];
+  #waitingHead = false;
+  #headSeen = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  #stopping = false;
+  #clientEnded = false;
+  #responses: Promise<void> = Promise.resolve();
+
+  /**
+   * Wraps an accepted connection.
+   *
+   * @param client the client's connection
+   * @param settings the front's settings
+   */
+  constructor(client: Deno.Conn, settings: ConnectionSettings) {
+    this.#client = client;
+    this.#s = settings;
+  }
+
+  /** Serves the connection until both sides are closed. */
+  async run(): Promise<void> {
+    const eof = await this.#requests().catch(() => false);
+    if (!eof) await this.#discard();
+    this.#clientEnded = true;
+    // The client ended its side: answers still owed are sent, then the connection closes.
+    if (!this.#closed && !this.#queue.length) this.#close(false);
+    await this.#responses;
+    this.#close(false);
+    this.#finishLinger();
+  }
+
+  /** Shutdown: closes the connection now if it waits for a request, else after its answer. */
+  stop(): void {
+    this.#stopping = true;
+    if (this.#waitingHead && !this.#headSeen && !this.#queue.length) this.#close(false);
+  }
+
+  /** Closes the connection at once. */
+  abort(): void {
+    this.#close(false);
+    this.#finishLinger();
+  }
+
+  /** Reads and forwards requests; returns whether the client ended its side. */
+  async #requests(): Promise<boolean> {
+    const buf = new Uint8Array(IO_BYTES);
+    const head = new HeadScanner(this.#s.limits);
+    const body = new BodyScanner();
+    let start = 0, end = 0;
+    for (;;) {
+      head.reset();
+      this.#waitingHead = true;
+      this.#headSeen = false;
+      this.#armTimer();
+      for (;;) {
+        if (start < end) {
+          let at: number;
+          try {
+            at = head.push(buf, start, end);
+          } catch (e) {
+            if (!(e instanceof HeadError)) throw e;
+            return this.#refuse(e.code, e.message, e.limit);
+          }
+          this.#headSeen ||= head.length > 0;
+          start = at < 0 ? end : at;
+          if (at >= 0) break;
+        }
+        if (this.#stopping && !this.#headSeen && !this.#queue.length) return this.#close(false);
+        const n = await this.#client.read(buf);
+        if (this.#closed) return false;
+        if (n === null) return true;
+        start = 0;
+        end = n;
+      }
+      this.#waitingHead = false;
+      clearTimeout(this.#timer);
+      let req;
+      try {
+        req = parseRequestHead(head.bytes());
+      } catch (e) {
+        if (!(e instanceof HeadError)) throw e;
+        return this.#refuse(e.code, e.message, e.limit);
+      }
+      let up = this.#up;
+      if (!up) {
+        try {
+          up = this.#up = await this.#s.upstream();
+        } catch {
+          return this.#refuse("unavailable", "The server is shutting down");
+        }
+        if (this.#closed) return false;
+        this.#responses = this.#pumpResponses(up);
+      }
+      this.#queue.push({ method: req.method, close: req.close });
+      await writeAll(up, head.bytes());
+      body.reset(req.body);
+      for (;;) {
+        if (start < end) {
+          const stop = body.scan(buf, start, end);
+          const upto = stop < 0 ? end : stop;
+          await writeAll(up, buf.subarray(start, upto));
+          start = upto;
+          if (stop >= 0) break;
+        } else if (body.done) break;
+        const n = await this.#client.read(buf);
+        if (this.#closed) return false;
+        if (n === null) {
+          // The body ended early: the internal server sees the connection go too.
+          this.#close(false);
+          return true;
+        }
+        start = 0;
+        end = n;
+      }
+      if (req.close) return false;
+    }
+  }
+
+  /** Follows the internal server's responses, passing every byte to the client. */
+  async #pumpResponses(up: Deno.Conn): Promise<void> {
+    const buf = new Uint8Array(IO_BYTES);
+    const head = new HeadScanner(RESPONSE_LIMITS);
+    const body = new BodyScanner();
+    let inHead = true, close = false;
+    try {
+      for (;;) {
+        const n = await up.read(buf);
+        if (n === null || this.#closed) break;
+        let start = 0, complete = -1;
+        while (start < n) {
+          if (inHead) {
+            const at = head.push(buf, start, n);
+            if (at < 0) break;
+            start = at;
+            const res = parseResponseHead(head.bytes(), this.#queue[0]?.method ?? "GET");
+            head.reset();
+            // 1xx (100 Continue) is interim; 101 is never asked for by the app: a tunnel is refused.
+            if (res.status === 101) throw new Error("upgrade");
+            if (res.status < 200) continue;
+            close = res.close || (this.#queue[0]?.close ?? true);
+            body.reset(res.body);
+            inHead = false;
+          }
+          const stop = body.scan(buf, start, n);
+          if (stop < 0) break;
+          start = stop;
+          this.#queue.shift();
+          inHead = true;
+          if (close || (this.#clientEnded && !this.#queue.length)) {
+            complete = stop;
+            break;
+          }
+        }
+        await writeAll(this.#client, complete < 0 ? buf.subarray(0, n) : buf.subarray(0, complete));
+        if (complete >= 0) break;
+        if (!this.#queue.length) this.#armTimer();
+      }
+    } catch {
+      // A response the front cannot follow, an upgrade, or a side gone: nothing more can be said.
+      return void this.#close(false);
+    }
+    this.#close(true);
+  }
+
+  /** Starts the head deadline when a head is awaited and no response is outstanding. */
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    if (!this.#waitingHead || this.#queue.length || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      if (!this.#waitingHead || this.#queue.length || this.#closed) return;
+      if (!this.#headSeen) return this.#close(false);
+      const s = this.#s.headerTimeoutMs / 1000;
+      void this.#refuse("header-timeout", `The request head was not received within ${s} s`);
+    }, this.#s.headerTimeoutMs);
+  }
+
+  /** Answers a problem the front found itself, then closes. */
+  async #refuse(code: FrontProblemCode, detail: string, limit?: number): Promise<false> {
+    if (this.#closed) return false;
+    const p = this.#s.problem(code, detail, limit);
+    const body = enc.encode(p.body);
+    const head = `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\n` +
+      `content-type: application/problem+json\r\ncontent-length: ${body.length}\r\n` +
+      `connection: close\r\ncache-control: no-store\r\n` +
+      `date: ${new Date().toUTCString()}\r\n\r\n`;
+    this.#waitingHead = false;
+    clearTimeout(this.#timer);
+    try {
+      const bytes = new Uint8Array(head.length + body.length);
+      bytes.set(enc.encode(head));
+      bytes.set(body, head.length);
+      await writeAll(this.#client, bytes);
+    } catch { /* the client is gone */ }
+    this.#close(true);
+    return false;
+  }
+
+  /**
+   * Closes the internal connection and the client's. Gracefully: the client gets the end of the
+   * stream at once, and what it still sends is read and dropped for a while, so that its kernel
+   * does not discard the answer on a reset.
+   */
+  #close(graceful: boolean): false {
+    clearTimeout(this.#timer);
+    if (this.#closed) return false;
+    this.#closed = true;
+    this.#waitingHead = false;
+    try {
+      this.#up?.close();
+    } catch { /* closed */ }
+    if (graceful) {
+      try {
+        (this.#client as Deno.TcpConn).closeWrite();
+        this.#linger = setTimeout(() => this.#finishLinger(), this.#s.lingerMs);
+        return false;
+      } catch { /* already gone */ }
+    }
+    this.#finishLinger();
+    return false;
+  }
+
+  #finishLinger(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    try {
+      this.#client.close();
+    } catch { /* closed */ }
+  }
+
+  /** Reads and drops what the client sends until it ends its side or the connection closes. */
+  async #discard(): Promise<void> {
+    const buf = new Uint8Array(IO_BYTES);
+    try {
+      while (await this.#client.read(buf) !== null);
+    } catch { /* closed */ }
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  414: "URI Too Long",
+  431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
+};
