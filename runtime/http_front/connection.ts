@@ -101,8 +101,9 @@ export class FrontConnection {
     if (this.#waitingHead && !this.#headSeen && !this.#queue.length) this.#close(false);
   }
 
-  /** Closes the connection at once. */
+  /** Closes the connection at once if it is in a request head; else it ends with its answer. */
   abort(): void {
+    if (!this.#waitingHead || this.#queue.length) return;
     this.#close(false);
     this.#finishLinger();
   }
@@ -232,6 +233,7 @@ export class FrontConnection {
   #armTimer(): void {
     clearTimeout(this.#timer);
     if (!this.#waitingHead || this.#queue.length || this.#closed) return;
+    if (this.#stopping && !this.#headSeen) return void this.#close(true);
     this.#timer = setTimeout(() => {
       if (!this.#waitingHead || this.#queue.length || this.#closed) return;
       if (!this.#headSeen) return this.#close(false);

@@ -39,7 +39,7 @@ export interface Front {
   readonly addr: Deno.NetAddr;
   /** Stops accepting; connections waiting for a request close, the others after their answer. */
   stop(): void;
-  /** Closes every connection now. */
+  /** Closes every connection in a request head now (the others end with their answer). */
   abort(): void;
   /** Settles when it no longer accepts and every connection is closed. */
   readonly finished: Promise<void>;
