@@ -44,7 +44,8 @@ export interface ConnectionSettings {
 
 /** Limits of response heads from the internal server. */
 const RESPONSE_LIMITS: HeadLimits = { lineBytes: 8192, headBytes: 65536, fields: 1000 };
-const IO_BYTES = 65536;
+/** Read buffers: request heads and small bodies, large request bodies, responses. */
+const SMALL_BYTES = 16384, LARGE_BYTES = 262144, RESPONSE_BYTES = 65536;
 const enc = new TextEncoder();
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -110,7 +111,8 @@ export class FrontConnection {
 
   /** Reads and forwards requests; returns whether the client ended its side. */
   async #requests(): Promise<boolean> {
-    const buf = new Uint8Array(IO_BYTES);
+    const small = new Uint8Array(SMALL_BYTES);
+    let buf = small;
     const head = new HeadScanner(this.#s.limits);
     const body = new BodyScanner();
     let start = 0, end = 0;
@@ -133,6 +135,7 @@ export class FrontConnection {
           if (at >= 0) break;
         }
         if (this.#stopping && !this.#headSeen && !this.#queue.length) return this.#close(false);
+        buf = small;
         const n = await this.#client.read(buf);
         if (this.#closed) return false;
         if (n === null) return true;
@@ -161,6 +164,8 @@ export class FrontConnection {
       this.#queue.push({ method: req.method, close: req.close });
       await writeAll(up, head.bytes());
       body.reset(req.body);
+      const large = req.body.kind === "chunked" ||
+        (req.body.kind === "length" && req.body.length > SMALL_BYTES);
       for (;;) {
         if (start < end) {
           const stop = body.scan(buf, start, end);
@@ -169,6 +174,8 @@ export class FrontConnection {
           start = upto;
           if (stop >= 0) break;
         } else if (body.done) break;
+        // A large body is read in large pieces (fewer reads and writes); the buffer goes with it.
+        if (large && buf === small) buf = new Uint8Array(LARGE_BYTES);
         const n = await this.#client.read(buf);
         if (this.#closed) return false;
         if (n === null) {
@@ -185,7 +192,7 @@ export class FrontConnection {
 
   /** Follows the internal server's responses, passing every byte to the client. */
   async #pumpResponses(up: Deno.Conn): Promise<void> {
-    const buf = new Uint8Array(IO_BYTES);
+    const buf = new Uint8Array(RESPONSE_BYTES);
     const head = new HeadScanner(RESPONSE_LIMITS);
     const body = new BodyScanner();
     let inHead = true, close = false;
@@ -297,7 +304,7 @@ export class FrontConnection {
 
   /** Reads and drops what the client sends until it ends its side or the connection closes. */
   async #discard(): Promise<void> {
-    const buf = new Uint8Array(IO_BYTES);
+    const buf = new Uint8Array(SMALL_BYTES);
     try {
       while (await this.#client.read(buf) !== null);
     } catch { /* closed */ }

@@ -50,7 +50,7 @@ const LF = 10, CR = 13;
 /** Collects one head (up to and including its empty line), enforcing {@link HeadLimits}. */
 export class HeadScanner {
   readonly #limits: HeadLimits;
-  readonly #buf: Uint8Array;
+  #buf = new Uint8Array(4096);
   #len = 0;
   #lineStart = 0;
   #firstLine = true;
@@ -63,7 +63,6 @@ export class HeadScanner {
    */
   constructor(limits: HeadLimits) {
     this.#limits = limits;
-    this.#buf = new Uint8Array(limits.headBytes + 2);
   }
 
   /** Bytes of the head collected so far (leading empty lines not counted). */
@@ -92,17 +91,23 @@ export class HeadScanner {
    * @throws {HeadError} when a limit is broken
    */
   push(src: Uint8Array, start: number, end: number): number {
-    const buf = this.#buf, limits = this.#limits;
+    const limits = this.#limits;
+    let buf = this.#buf;
     for (let i = start; i < end; i++) {
       const b = src[i]!;
       // Empty lines before a request line are ignored (RFC 9112 section 2.2).
       if (this.#len === 0 && (b === CR || b === LF)) continue;
       if (this.#len >= buf.length) {
-        throw new HeadError(
-          "headers-too-large",
-          `The request head is over the limit of ${limits.headBytes} bytes`,
-          limits.headBytes,
-        );
+        if (this.#len >= limits.headBytes + 2) {
+          throw new HeadError(
+            "headers-too-large",
+            `The request head is over the limit of ${limits.headBytes} bytes`,
+            limits.headBytes,
+          );
+        }
+        const grown = new Uint8Array(Math.min(buf.length * 4, limits.headBytes + 2));
+        grown.set(buf);
+        buf = this.#buf = grown;
       }
       buf[this.#len++] = b;
       if (b !== LF) {
