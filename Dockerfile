@@ -33,7 +33,7 @@ EXPOSE 8931
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["/bin/deno", "eval", "const r = await fetch('http://127.0.0.1:8931/health').catch(() => null); Deno.exit(r?.ok ? 0 : 1)"]
 CMD ["run", "--cached-only", "--frozen", "--no-prompt", \
-     "--allow-net=0.0.0.0:8931,127.0.0.1:8931", \
+     "--allow-net=0.0.0.0:8931,127.0.0.1:8931,unix:/data/.http/s", \
      "--allow-read=/app,/data", \
      "--allow-write=/data", \
      "--allow-env=COREDELTA_DATA,COREDELTA_TOKENS,PORT,LOG_TOKENS,LOG_STREAM", \

@@ -12,7 +12,7 @@ import { createApp } from "../api/app.ts";
 import { DEFAULT_LIMITS, jsonLogger, type Limits, type Logger } from "../api/deps.ts";
 import { ProblemError, toProblem } from "../api/problem.ts";
 import { FRONT_DEFAULTS, type FrontProblemCode, startFront } from "../runtime/http_front/mod.ts";
-import { privateSocket } from "../runtime/http_front/socket_dir.ts";
+import { servePrivately } from "../runtime/http_front/socket_dir.ts";
 import {
   DEFAULT_RETENTION,
   openLocalStorage,
@@ -140,16 +140,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // for the requests in flight (new ones get 503), and calls it only when none is left.
   let inflight = 0;
   let idle: PromiseWithResolvers<void> | undefined;
-  // The app listens on a private Unix socket; the public address is the front's, which times out
-  // and bounds request heads and closes the connections the app's answers say it closes.
-  const socket = await privateSocket(options.dataDir);
+  // The app listens on a private address; the public one is the front's, which times out and
+  // bounds request heads and closes the connections the app's answers say it closes.
+  const inner = await servePrivately(options.dataDir, async (req, info) => {
+    inflight++;
+    try {
+      return await app.fetch(req, info);
+    } finally {
+      if (--inflight === 0) idle?.resolve();
+    }
+  });
+  const server = inner.server;
   let front;
   try {
     front = startFront({
       hostname: options.hostname,
       port: options.port,
       ...(options.headerTimeoutMs ? { headerTimeoutMs: options.headerTimeoutMs } : {}),
-      upstream: () => Deno.connect({ transport: "unix", path: socket.path }),
+      upstream: inner.connect,
       problem: (code: FrontProblemCode, detail: string, limit?: number) => {
         const { problem } = toProblem(
           new ProblemError(code, detail, limit === undefined ? {} : { limit }),
@@ -158,23 +166,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       },
     });
   } catch (e) {
-    await socket.remove();
+    await server.shutdown();
+    await inner.remove();
     await storage.close();
     throw e;
   }
-  const listening = Promise.withResolvers<void>();
-  const server = Deno.serve(
-    { path: socket.path, onListen: () => listening.resolve() },
-    async (req, info) => {
-      inflight++;
-      try {
-        return await app.fetch(req, info);
-      } finally {
-        if (--inflight === 0) idle?.resolve();
-      }
-    },
-  );
-  await listening.promise;
   const { hostname, port } = front.addr;
   const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
   logger.log({ time: new Date().toISOString(), level: "info", msg: "listening", url });
@@ -184,13 +180,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     front.stop();
     front.abort();
     await front.finished;
-    await socket.remove();
+    await inner.remove();
     await storage.close();
   });
   const shutdown = () =>
     stopping ??= (async () => {
       logger.log({ time: new Date().toISOString(), level: "info", msg: "draining" });
-      front.stop();
       const drain = setTimeout(
         () => stop.abort(new ProblemError("unavailable", "The server is shutting down")),
         options.drainMs ?? 30_000,
@@ -201,6 +196,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           idle = Promise.withResolvers<void>();
           await idle.promise;
         }
+        // New connections were still taken (and told 503) while requests drained; no longer.
+        front.stop();
         await server.shutdown();
         await finished;
       } finally {

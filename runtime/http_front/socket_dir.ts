@@ -1,47 +1,86 @@
 /**
- * The private address of the app behind the front: a Unix socket in a new 0700 directory, so no
- * other user can reach the app past the front. Directories left by a killed server are removed.
+ * The private address of the app behind the front. First choice: a Unix socket at a fixed path,
+ * `<data>/.http/s`, in a directory only this user can enter (so no other user reaches the app past
+ * the front; the fixed path is what a scoped `--allow-net=unix:<data>/.http/s` grants). When that
+ * is not allowed, too long for a socket, or held by another live server: a loopback TCP port.
  *
  * @module
  */
 
-const PREFIX = ".http-";
 /** Longest socket path that fits `sockaddr_un` everywhere, with room to spare. */
 const MAX_PATH = 100;
 
-/** A private socket path and the directory holding it. */
-export interface PrivateSocket {
-  /** The socket's path. */
-  readonly path: string;
-  /** Removes the directory (after the server stopped). */
+/** The app's server on its private address. */
+export interface PrivateServer {
+  /** The app's `Deno.serve` server. */
+  readonly server: Deno.HttpServer;
+  /** Opens a connection to it. */
+  connect(): Promise<Deno.Conn>;
+  /** Removes the socket (after the server stopped). */
   remove(): Promise<void>;
 }
 
+/** Whether a server answers on the Unix socket at `path`. */
+async function live(path: string): Promise<boolean> {
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Listens on `<dataDir>/.http/s`, or returns undefined when that cannot be used. */
+async function serveUnix(
+  dataDir: string,
+  handler: Deno.ServeHandler<Deno.UnixAddr>,
+): Promise<PrivateServer | undefined> {
+  const dir = `${dataDir.replace(/\/+$/, "")}/.http`, path = `${dir}/s`;
+  if (path.length > MAX_PATH) return undefined;
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    if ((await Deno.stat(dir)).mode! & 0o077) return undefined; // not private: not ours to chmod
+    if (await live(path)) return undefined;
+    await Deno.remove(path).catch(() => {});
+    const listening = Promise.withResolvers<void>();
+    const server = Deno.serve({ path, onListen: () => listening.resolve() }, handler);
+    await listening.promise;
+    return {
+      server,
+      connect: () => Deno.connect({ transport: "unix", path }),
+      remove: () => Deno.remove(path).catch(() => {}),
+    };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
 /**
- * Makes a private directory for a Unix socket in `parent` (or the system temporary directory when
- * the path would be too long for a socket), after removing those no server listens on any more.
+ * Serves `handler` on a private address: a Unix socket in the data directory, else a loopback port.
  *
- * @param parent the data directory
- * @returns the socket path to listen on
+ * @param dataDir the data directory
+ * @param handler the app
+ * @returns the server and how to reach it
  */
-export async function privateSocket(parent: string): Promise<PrivateSocket> {
-  await Deno.mkdir(parent, { recursive: true });
-  for await (const e of Deno.readDir(parent)) {
-    if (!e.isDirectory || !e.name.startsWith(PREFIX)) continue;
-    const dir = `${parent}/${e.name}`;
-    const live = await Deno.connect({ transport: "unix", path: `${dir}/s` }).then((c) => {
-      c.close();
-      return true;
-    }, () => false);
-    if (!live) await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
-  let dir = await Deno.makeTempDir({ dir: parent, prefix: PREFIX });
-  if (dir.length + 2 > MAX_PATH) {
-    await Deno.remove(dir);
-    dir = await Deno.makeTempDir({ prefix: "coredelta-http-" });
-  }
+export async function servePrivately(
+  dataDir: string,
+  handler: (req: Request, info: Deno.ServeHandlerInfo<Deno.Addr>) => Response | Promise<Response>,
+): Promise<PrivateServer> {
+  const unix = await serveUnix(dataDir, handler);
+  if (unix) return unix;
+  const listening = Promise.withResolvers<number>();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: ({ port }) => listening.resolve(port),
+  }, handler);
+  const port = await listening.promise;
   return {
-    path: `${dir}/s`,
-    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+    server,
+    connect: () => Deno.connect({ hostname: "127.0.0.1", port }),
+    remove: () => Promise.resolve(),
   };
 }
