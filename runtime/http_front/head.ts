@@ -50,7 +50,7 @@ const LF = 10, CR = 13;
 /** Collects one head (up to and including its empty line), enforcing {@link HeadLimits}. */
 export class HeadScanner {
   readonly #limits: HeadLimits;
-  #buf = new Uint8Array(4096);
+  #buf: Uint8Array;
   #len = 0;
   #lineStart = 0;
   #firstLine = true;
@@ -63,6 +63,7 @@ export class HeadScanner {
    */
   constructor(limits: HeadLimits) {
     this.#limits = limits;
+    this.#buf = new Uint8Array(Math.min(4096, limits.headBytes));
   }
 
   /** Bytes of the head collected so far (leading empty lines not counted). */
@@ -97,15 +98,15 @@ export class HeadScanner {
       const b = src[i]!;
       // Empty lines before a request line are ignored (RFC 9112 section 2.2).
       if (this.#len === 0 && (b === CR || b === LF)) continue;
+      if (this.#len >= limits.headBytes) {
+        throw new HeadError(
+          "headers-too-large",
+          `The request head is over the limit of ${limits.headBytes} bytes`,
+          limits.headBytes,
+        );
+      }
       if (this.#len >= buf.length) {
-        if (this.#len >= limits.headBytes + 2) {
-          throw new HeadError(
-            "headers-too-large",
-            `The request head is over the limit of ${limits.headBytes} bytes`,
-            limits.headBytes,
-          );
-        }
-        const grown = new Uint8Array(Math.min(buf.length * 4, limits.headBytes + 2));
+        const grown = new Uint8Array(Math.min(buf.length * 4, limits.headBytes));
         grown.set(buf);
         buf = this.#buf = grown;
       }
