@@ -1,7 +1,8 @@
 /**
  * The hostile-client probes of issue 12 against a real `coredelta serve` (a child process on a
  * loopback port): bad raw uploads in many reads, cut and corrupt compressed streams, slow and
- * stalled clients, decompression bombs with a `/health` probe running, oversized JSON, hostile
+ * stalled clients, request heads that trickle or stop, over-long request lines and headers, a 413
+ * that must close the connection while the client still sends, decompression bombs with a `/health` probe running, oversized JSON, hostile
  * strings in every report format and what a stored digest holds. Prints one Markdown table (the
  * README's) and exits 1 if any probe did not get what it should.
  *
@@ -43,6 +44,51 @@ async function tool(cmd: string, args: string[], input: Uint8Array[]): Promise<U
   for (const b of input) await w.write(b);
   await w.close();
   return (await out).stdout;
+}
+
+/**
+ * Sends `head` (then `body()` pieces until the server hangs up) on a raw connection; returns the
+ * status, the headers, when the answer and the hang-up came and how many body bytes were sent.
+ */
+async function rawUntilClose(
+  port: number,
+  head: string,
+  body?: () => Uint8Array | undefined | Promise<Uint8Array | undefined>,
+): Promise<{ status: number; head: string; answerMs: number; endMs: number; sent: number }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const t0 = performance.now();
+  let text = "", answerMs = NaN, endMs = NaN, sent = 0;
+  const reading = (async () => {
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+      if (Number.isNaN(answerMs)) answerMs = performance.now() - t0;
+    }
+    endMs = performance.now() - t0;
+  })();
+  const write = async (b: Uint8Array) => {
+    while (b.length) b = b.subarray(await conn.write(b));
+  };
+  try {
+    await write(new TextEncoder().encode(head)).catch(() => {});
+    for (let b = await body?.(); b && Number.isNaN(endMs); b = await body?.()) {
+      if (!(await write(b).then(() => true, () => false))) break;
+      sent += b.length;
+    }
+    await Promise.race([reading, sleep(30_000)]);
+  } finally {
+    conn.close();
+  }
+  const split = text.indexOf("\r\n\r\n");
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
+    head: split < 0 ? text : text.slice(0, split),
+    answerMs,
+    endMs,
+    sent,
+  };
 }
 
 /** zstd of `head` and `zeros` zero bytes. */
@@ -102,7 +148,16 @@ async function rssMiB(pid: number): Promise<number> {
 }
 
 const dir = await Deno.makeTempDir({ prefix: "coredelta-hostile-" });
-const server = await spawnServe(`${dir}/data`, ["--idle-timeout", "3", "--digests", "4"]);
+const server = await spawnServe(`${dir}/data`, [
+  "--idle-timeout",
+  "3",
+  "--digests",
+  "4",
+  "--header-timeout",
+  "3",
+  "--max-upload",
+  String(100 * 1024 * 1024),
+]);
 const port = server.port;
 try {
   // 1. Bad raw uploads in many reads.
@@ -178,6 +233,62 @@ try {
     "408 problem+json",
     stalledStatus.map((r) => r.status).join(" "),
     stalledStatus.every((r) => r.status === 408 && /problem\+json/.test(r.headers)),
+  );
+
+  // 3b. Request heads: trickled, stopped, over-long (the front of `serve`, --header-timeout 3).
+  let drip = 0;
+  const [trickled, stopped] = await Promise.all([
+    rawUntilClose(port, "GET /health HTTP/1.1\r\n", async () => {
+      // One header line a second, for a minute unless the server ends it.
+      if (drip++ > 60) return undefined;
+      await sleep(1000);
+      return new TextEncoder().encode(`X-Drip-${drip}: ${drip}\r\n`);
+    }),
+    rawUntilClose(port, "GET /health HTTP/1.1\r\nHost: x\r\n"),
+  ]);
+  row(
+    "request head: a header line a second; nothing after the request line (--header-timeout 3)",
+    "408 problem+json, closed",
+    `${trickled.status} after ${(trickled.endMs / 1000).toFixed(1)} s, ${stopped.status} after ${
+      (stopped.endMs / 1000).toFixed(1)
+    } s`,
+    [trickled, stopped].every((r) =>
+      r.status === 408 && /problem\+json/.test(r.head) && r.endMs < 6000
+    ),
+  );
+  const longLine = await rawUntilClose(port, `GET /${"a".repeat(100_000)} HTTP/1.1\r\n\r\n`);
+  const longHead = await rawUntilClose(
+    port,
+    `GET /health HTTP/1.1\r\nX-Big: ${"b".repeat(100_000)}\r\n\r\n`,
+  );
+  row(
+    "100 KB request line; 100 KB header (beyond Deno's own limits)",
+    "414, 431 problem+json",
+    `${longLine.status}, ${longHead.status}`,
+    longLine.status === 414 && longHead.status === 431 &&
+      [longLine, longHead].every((r) => /problem\+json/.test(r.head)),
+  );
+  // A valid core header announcing 8 GiB, then zeros, chunked: the upload limit (100 MiB) is hit
+  // mid-stream; the connection must close while the client still has most of it to send.
+  const zeros = httpChunk(new Uint8Array(256 * 1024));
+  let first = true;
+  const over = await rawUntilClose(
+    port,
+    requestHead("PUT", "/v1/cores", { "Transfer-Encoding": "chunked" }),
+    () => {
+      if (!first) return zeros;
+      first = false;
+      return httpChunk(bombHeader(8 * 1024 ** 3));
+    },
+  );
+  row(
+    "chunked upload past --max-upload (100 MiB) of an 8 GiB body",
+    "413, connection closed at once",
+    `${over.status}, closed ${Math.round(over.endMs - over.answerMs)} ms after the answer, ${
+      (over.sent / 1024 ** 2).toFixed(0)
+    } MiB sent`,
+    over.status === 413 && /connection: close/i.test(over.head) &&
+      over.sent < 1024 ** 3 && over.endMs - over.answerMs < 1000,
   );
 
   // 4. Bombs with a /health probe running.
