@@ -10,8 +10,9 @@
 
 import { createApp } from "../api/app.ts";
 import { DEFAULT_LIMITS, jsonLogger, type Limits, type Logger } from "../api/deps.ts";
-import { ProblemError, toProblem } from "../api/problem.ts";
-import { FRONT_DEFAULTS, type FrontProblemCode, startFront } from "../runtime/http_front/mod.ts";
+import { PROBLEM_BASE, PROBLEM_TYPES, ProblemError } from "../api/problem.ts";
+import { FRONT_DEFAULTS } from "../runtime/http_front/mod.ts";
+import { type ProblemTable, spawnFront } from "../runtime/http_front/worker.ts";
 import { servePrivately } from "../runtime/http_front/socket_dir.ts";
 import {
   DEFAULT_RETENTION,
@@ -151,19 +152,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   });
   const server = inner.server;
+  const problems = Object.fromEntries(
+    (["header-timeout", "uri-too-long", "headers-too-large", "bad-request", "unavailable"] as const)
+      .map((code) => [code, { type: PROBLEM_BASE + code, ...PROBLEM_TYPES[code] }]),
+  ) as ProblemTable;
   let front;
   try {
-    front = startFront({
+    front = await spawnFront({
       hostname: options.hostname,
       port: options.port,
+      upstream: inner.address,
+      problems,
       ...(options.headerTimeoutMs ? { headerTimeoutMs: options.headerTimeoutMs } : {}),
-      upstream: inner.connect,
-      problem: (code: FrontProblemCode, detail: string, limit?: number) => {
-        const { problem } = toProblem(
-          new ProblemError(code, detail, limit === undefined ? {} : { limit }),
-        );
-        return { status: problem.status, body: JSON.stringify(problem) };
-      },
     });
   } catch (e) {
     await server.shutdown();

@@ -14,8 +14,8 @@ const MAX_PATH = 100;
 export interface PrivateServer {
   /** The app's `Deno.serve` server. */
   readonly server: Deno.HttpServer;
-  /** Opens a connection to it. */
-  connect(): Promise<Deno.Conn>;
+  /** Where it listens. */
+  readonly address: { readonly path: string } | { readonly port: number };
   /** Removes the socket (after the server stopped). */
   remove(): Promise<void>;
 }
@@ -47,7 +47,7 @@ async function serveUnix(
     await listening.promise;
     return {
       server,
-      connect: () => Deno.connect({ transport: "unix", path }),
+      address: { path },
       remove: () => Deno.remove(path).catch(() => {}),
     };
   } catch (e) {
@@ -80,7 +80,7 @@ export async function servePrivately(
   const port = await listening.promise;
   return {
     server,
-    connect: () => Deno.connect({ hostname: "127.0.0.1", port }),
+    address: { port },
     remove: () => Promise.resolve(),
   };
 }
