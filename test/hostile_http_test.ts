@@ -120,8 +120,8 @@ Deno.test("over-long targets and headers are problem+json; a 413 closes the conn
     );
     assert.equal(streamed.status, 413, streamed.body);
     assert.match(streamed.headers, /connection: close/i);
-    // (Deno's server drains a chunked body the handler stopped reading and keeps the connection;
-    // the header is still sent so clients do not reuse it.)
+    // (Bare Deno.serve, as here, drains a chunked body the handler stopped reading and keeps the
+    // connection; `serve`'s front closes it at once: test/hostile_front_test.ts.)
   } finally {
     await server.close();
     await t.cleanup();
