@@ -296,3 +296,42 @@ Deno.test("through the front: a 1 MiB+ upload, Expect: 100-continue, a diff, and
     }
   });
 });
+
+Deno.test("with the Docker image's permissions the app sits on <data>/.http/s (0700), reached only through the front", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-front-docker-" });
+  const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = free.addr.port;
+  free.close();
+  const dockerfile = await Deno.readTextFile(new URL("../Dockerfile", import.meta.url));
+  const cmd = JSON.parse(
+    /^CMD (\[.*\])$/ms.exec(dockerfile.replaceAll("\\\n", ""))![1]!,
+  ) as string[];
+  const args = cmd.map((a) =>
+    a.replaceAll("/data", dir).replaceAll("/app", root).replaceAll("8931", String(port))
+      .replace("0.0.0.0", "127.0.0.1")
+  );
+  assert.ok(args.some((a) => a.startsWith("--allow-net=") && a.includes(`unix:${dir}/.http/s`)));
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const first = await reader.read();
+    assert.match(first.value ?? "", /"msg":"listening"/);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    const sock = await Deno.stat(`${dir}/.http/s`);
+    assert.ok(sock.isSocket);
+    assert.equal((await Deno.stat(`${dir}/.http`)).mode! & 0o777, 0o700);
+  } finally {
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+    await reader.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
