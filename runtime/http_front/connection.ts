@@ -7,7 +7,7 @@
  * @module
  */
 
-import { BodyScanner } from "./body.ts";
+import { BodyScanner, ChunkedError } from "./body.ts";
 import {
   HeadError,
   type HeadLimits,
@@ -71,6 +71,8 @@ export class FrontConnection {
   #linger: ReturnType<typeof setTimeout> | undefined;
   #stopping = false;
   #clientEnded = false;
+  /** Request framing the front could not follow: bytes pass as they are, the app judges them. */
+  #lost = false;
   #responses: Promise<void> = Promise.resolve();
 
   /**
@@ -168,7 +170,13 @@ export class FrontConnection {
         (req.body.kind === "length" && req.body.length > SMALL_BYTES);
       for (;;) {
         if (start < end) {
-          const stop = body.scan(buf, start, end);
+          let stop: number;
+          try {
+            stop = body.scan(buf, start, end);
+          } catch (e) {
+            if (!(e instanceof ChunkedError)) throw e;
+            return await this.#passThrough(up, buf.subarray(start, end));
+          }
           const upto = stop < 0 ? end : stop;
           await writeAll(up, buf.subarray(start, upto));
           start = upto;
@@ -187,6 +195,22 @@ export class FrontConnection {
         end = n;
       }
       if (req.close) return false;
+    }
+  }
+
+  /**
+   * Passes the client's bytes on as they are, from a chunked body the front cannot follow: the
+   * app's server answers it (a 400) and closes; so does the front after that answer.
+   */
+  async #passThrough(up: Deno.Conn, pending: Uint8Array): Promise<boolean> {
+    this.#lost = true;
+    await writeAll(up, pending);
+    const buf = new Uint8Array(SMALL_BYTES);
+    for (;;) {
+      const n = await this.#client.read(buf);
+      if (this.#closed) return false;
+      if (n === null) return true;
+      await writeAll(up, buf.subarray(0, n));
     }
   }
 
@@ -211,7 +235,7 @@ export class FrontConnection {
             // 1xx (100 Continue) is interim; 101 is never asked for by the app: a tunnel is refused.
             if (res.status === 101) throw new Error("upgrade");
             if (res.status < 200) continue;
-            close = res.close || (this.#queue[0]?.close ?? true);
+            close = res.close || this.#lost || (this.#queue[0]?.close ?? true);
             body.reset(res.body);
             inHead = false;
           }
