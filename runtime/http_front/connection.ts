@@ -73,7 +73,13 @@ export class FrontConnection {
   #clientEnded = false;
   /** Request framing the front could not follow: bytes pass as they are, the app judges them. */
   #lost = false;
+  /** A problem for a request refused while earlier answers were still owed: sent after them. */
+  #last: Uint8Array | undefined;
   #responses: Promise<void> = Promise.resolve();
+  /** Whether the head of the answer to the oldest outstanding request has arrived. */
+  #answering = false;
+  /** The front let go of the internal connection itself and answers the client alone. */
+  #detached = false;
 
   /**
    * Wraps an accepted connection.
@@ -175,7 +181,19 @@ export class FrontConnection {
             stop = body.scan(buf, start, end);
           } catch (e) {
             if (!(e instanceof ChunkedError)) throw e;
-            return await this.#passThrough(up, buf.subarray(start, end));
+            if (this.#queue.length > 1 || this.#answering) {
+              return await this.#passThrough(up, buf.subarray(start, end));
+            }
+            // Nothing is owed before this request and its answer has not begun: the front answers.
+            this.#queue.length = 0;
+            this.#detached = true;
+            try {
+              up.close();
+            } catch { /* closed */ }
+            return this.#refuse(
+              "bad-request",
+              `The chunked request body is malformed: ${e.message}`,
+            );
           }
           const upto = stop < 0 ? end : stop;
           await writeAll(up, buf.subarray(start, upto));
@@ -199,8 +217,8 @@ export class FrontConnection {
   }
 
   /**
-   * Passes the client's bytes on as they are, from a chunked body the front cannot follow: the
-   * app's server answers it (a 400) and closes; so does the front after that answer.
+   * Passes the client's bytes on as they are, from a chunked body the front cannot follow whose
+   * answer has begun or waits behind others: the app's server ends it, and the front closes after.
    */
   async #passThrough(up: Deno.Conn, pending: Uint8Array): Promise<boolean> {
     this.#lost = true;
@@ -235,6 +253,7 @@ export class FrontConnection {
             // 1xx (100 Continue) is interim; 101 is never asked for by the app: a tunnel is refused.
             if (res.status === 101) throw new Error("upgrade");
             if (res.status < 200) continue;
+            this.#answering = true;
             close = res.close || this.#lost || (this.#queue[0]?.close ?? true);
             body.reset(res.body);
             inHead = false;
@@ -243,21 +262,26 @@ export class FrontConnection {
           if (stop < 0) break;
           start = stop;
           this.#queue.shift();
+          this.#answering = false;
           inHead = true;
-          if (close || (this.#clientEnded && !this.#queue.length)) {
+          if (close || (!this.#queue.length && (this.#clientEnded || this.#last))) {
             complete = stop;
             break;
           }
         }
         await writeAll(this.#client, complete < 0 ? buf.subarray(0, n) : buf.subarray(0, complete));
-        if (complete >= 0) break;
+        if (complete >= 0) {
+          if (!close && this.#last) await writeAll(this.#client, this.#last);
+          break;
+        }
         if (!this.#queue.length) this.#armTimer();
       }
     } catch {
       // A response the front cannot follow, an upgrade, or a side gone: nothing more can be said.
-      return void this.#close(false);
+      if (!this.#detached) this.#close(false);
+      return;
     }
-    this.#close(true);
+    if (!this.#detached) this.#close(true);
   }
 
   /** Starts the head deadline when a head is awaited and no response is outstanding. */
@@ -273,9 +297,9 @@ export class FrontConnection {
     }, this.#s.headerTimeoutMs);
   }
 
-  /** Answers a problem the front found itself, then closes. */
+  /** Answers a problem the front found itself, then closes (after the answers still owed). */
   async #refuse(code: FrontProblemCode, detail: string, limit?: number): Promise<false> {
-    if (this.#closed) return false;
+    if (this.#closed || this.#last) return false;
     const p = this.#s.problem(code, detail, limit);
     const body = enc.encode(p.body);
     const head = `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\n` +
@@ -284,10 +308,14 @@ export class FrontConnection {
       `date: ${new Date().toUTCString()}\r\n\r\n`;
     this.#waitingHead = false;
     clearTimeout(this.#timer);
+    const bytes = new Uint8Array(head.length + body.length);
+    bytes.set(enc.encode(head));
+    bytes.set(body, head.length);
+    if (this.#queue.length) {
+      this.#last = bytes;
+      return false;
+    }
     try {
-      const bytes = new Uint8Array(head.length + body.length);
-      bytes.set(enc.encode(head));
-      bytes.set(body, head.length);
       await writeAll(this.#client, bytes);
     } catch { /* the client is gone */ }
     this.#close(true);
