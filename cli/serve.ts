@@ -158,13 +158,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   ) as ProblemTable;
   let front;
   try {
-    front = await spawnFront({
-      hostname: options.hostname,
-      port: options.port,
-      upstream: inner.address,
-      problems,
-      ...(options.headerTimeoutMs ? { headerTimeoutMs: options.headerTimeoutMs } : {}),
-    });
+    front = await spawnFront(
+      {
+        hostname: options.hostname,
+        port: options.port,
+        upstream: inner.address,
+        problems,
+        ...(options.headerTimeoutMs ? { headerTimeoutMs: options.headerTimeoutMs } : {}),
+      },
+      (problem, status) =>
+        logger.log({
+          time: new Date().toISOString(),
+          level: "info",
+          msg: "refused",
+          status,
+          problem,
+        }),
+    );
   } catch (e) {
     await server.shutdown();
     await inner.remove();

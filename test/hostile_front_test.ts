@@ -20,8 +20,9 @@ const HEAD_MS = 1500;
 
 async function withServer(
   limits: Partial<Limits>,
-  fn: (s: RunningServer, port: number) => Promise<void>,
+  fn: (s: RunningServer, port: number, logs: Record<string, unknown>[]) => Promise<void>,
 ): Promise<void> {
+  const logs: Record<string, unknown>[] = [];
   const dataDir = await Deno.makeTempDir({ prefix: "coredelta-front-" });
   const server = await startServer({
     port: 0,
@@ -30,10 +31,10 @@ async function withServer(
     tokens: [],
     limits,
     headerTimeoutMs: HEAD_MS,
-    logger: { log() {} },
+    logger: { log: (r) => logs.push(r) },
   });
   try {
-    await fn(server, Number(new URL(server.url).port));
+    await fn(server, Number(new URL(server.url).port), logs);
   } finally {
     await server.shutdown();
     await Deno.remove(dataDir, { recursive: true });
@@ -119,7 +120,7 @@ function assertProblem(p: Peer, status: number, type: RegExp, what = ""): void {
 }
 
 Deno.test("request heads that trickle or stop get a 408 problem within the header timeout, then the connection closes", async () => {
-  await withServer({}, async (_s, port) => {
+  await withServer({}, async (_s, port, logs) => {
     // Taken before the connections open: each deadline starts later than this.
     const t0 = performance.now();
     const trickle = await Peer.open(port);
@@ -144,6 +145,11 @@ Deno.test("request heads that trickle or stop get a 408 problem within the heade
       // A connection that never sent a byte is closed without an answer.
       await idle.hangUp(HEAD_MS + 8000);
       assert.equal(idle.text, "");
+      // The log says what the front answered, and nothing the client sent.
+      const refused = logs.filter((r) => r.msg === "refused");
+      assert.equal(refused.length, 2);
+      for (const r of refused) assert.deepEqual([r.status, r.problem], [408, "header-timeout"]);
+      assert.doesNotMatch(JSON.stringify(logs), /Drip/);
     } finally {
       for (const p of [trickle, stopped, idle]) p.close();
     }

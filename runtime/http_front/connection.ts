@@ -34,6 +34,8 @@ export interface ConnectionSettings {
   readonly lingerMs: number;
   /** Opens a connection to the internal server. */
   readonly upstream: () => Promise<Deno.Conn>;
+  /** Told of every problem the front answers (for the log). */
+  readonly onRefused?: (code: FrontProblemCode, status: number) => void;
   /** The problem+json body and status of a problem the front answers. */
   readonly problem: (
     code: FrontProblemCode,
@@ -301,6 +303,7 @@ export class FrontConnection {
   async #refuse(code: FrontProblemCode, detail: string, limit?: number): Promise<false> {
     if (this.#closed || this.#last) return false;
     const p = this.#s.problem(code, detail, limit);
+    this.#s.onRefused?.(code, p.status);
     const body = enc.encode(p.body);
     const head = `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\n` +
       `content-type: application/problem+json\r\ncontent-length: ${body.length}\r\n` +

@@ -22,7 +22,8 @@ export const FRONT_DEFAULTS = {
 } as const;
 
 /** Options of {@link startFront}. */
-export interface FrontOptions extends Partial<Omit<ConnectionSettings, "upstream" | "problem">> {
+export interface FrontOptions
+  extends Partial<Omit<ConnectionSettings, "upstream" | "problem" | "onRefused">> {
   /** Public address. */
   readonly hostname: string;
   /** Public port (0: any free one). */
@@ -31,6 +32,8 @@ export interface FrontOptions extends Partial<Omit<ConnectionSettings, "upstream
   readonly upstream: ConnectionSettings["upstream"];
   /** Problem bodies the front answers. */
   readonly problem: ConnectionSettings["problem"];
+  /** Told of every problem the front answers. */
+  readonly onRefused?: ConnectionSettings["onRefused"];
 }
 
 /** A running front. */
@@ -58,6 +61,7 @@ export function startFront(options: FrontOptions): Front {
     lingerMs: options.lingerMs ?? FRONT_DEFAULTS.lingerMs,
     upstream: options.upstream,
     problem: options.problem,
+    ...(options.onRefused ? { onRefused: options.onRefused } : {}),
   };
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const open = new Set<FrontConnection>();

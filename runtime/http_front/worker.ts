@@ -36,10 +36,14 @@ export interface FrontWorkerOptions {
   readonly lingerMs?: number;
 }
 
+/** Told of every problem the front answers: its code and status (never request bytes). */
+export type RefusalListener = (code: FrontProblemCode, status: number) => void;
+
 type ToWorker = { start: FrontWorkerOptions } | { stop: true } | { abort: true };
 type FromWorker =
   | { listening: Deno.NetAddr }
   | { failed: { name: string; message: string } }
+  | { refused: { code: FrontProblemCode; status: number } }
   | { finished: true };
 
 function connectTo(a: UpstreamAddress): () => Promise<Deno.Conn> {
@@ -66,6 +70,7 @@ function serveInWorker(scope: {
           limits: o.limits ?? FRONT_DEFAULTS.limits,
           lingerMs: o.lingerMs ?? FRONT_DEFAULTS.lingerMs,
           upstream: connectTo(o.upstream),
+          onRefused: (code, status) => scope.postMessage({ refused: { code, status } }),
           problem: (code, detail, limit) => {
             const t = o.problems[code];
             const body = { ...t, detail, ...(limit === undefined ? {} : { limit }) };
@@ -91,14 +96,19 @@ function serveInWorker(scope: {
  * Starts the front in a worker.
  *
  * @param options where to listen and forward, the problems, limits
+ * @param onRefused told of every problem the front answers
  * @returns the running front
  */
-export async function spawnFront(options: FrontWorkerOptions): Promise<Front> {
+export async function spawnFront(
+  options: FrontWorkerOptions,
+  onRefused?: RefusalListener,
+): Promise<Front> {
   const worker = new Worker(import.meta.url, { type: "module" });
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const finished = Promise.withResolvers<void>();
   worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
-    if ("listening" in data) listening.resolve(data.listening);
+    if ("refused" in data) onRefused?.(data.refused.code, data.refused.status);
+    else if ("listening" in data) listening.resolve(data.listening);
     else if ("failed" in data) {
       const e = new Error(data.failed.message);
       e.name = data.failed.name;
