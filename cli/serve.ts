@@ -1,7 +1,7 @@
 /**
  * `coredelta serve`: the HTTP API and web form on `Deno.serve` behind an HTTP/1.1 front
- * (`runtime/http_front/`: request-head timeout and limits, closing answers close), with embedded defaults (port 8931,
- * data in `./.coredelta-data` or `$COREDELTA_DATA`) and no other set-up. `$COREDELTA_TOKENS`
+ * (`runtime/http_front/`: request-head timeout and limits, closing answers close), with embedded
+ * defaults (port 8931, data in `./.coredelta-data` or `$COREDELTA_DATA`) and no other set-up. `$COREDELTA_TOKENS`
  * (comma-separated) turns on bearer auth. On SIGTERM or SIGINT the server stops accepting, lets
  * requests in flight finish (up to the drain time, then aborts uploads, which clean up), removes
  * temporary files and exits 0.
