@@ -140,6 +140,13 @@ export class HeadScanner {
 
 const latin1 = new TextDecoder("latin1");
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Control characters a field value must not hold (HTAB aside; RFC 9110 section 5.5). */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** A request target: origin form or absolute form, visible ASCII only (RFC 9112 section 3.2). */
+const TARGET = /^(?:\/|https?:\/\/)[\x21-\x7e]*$/i;
+/** A Host value: uri-host and an optional port (RFC 9110 section 7.2). */
+const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]*|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
 
 /** A parsed head: its first line's three parts and its fields (names in lower case). */
 interface Parsed {
@@ -159,6 +166,9 @@ function parse(head: Uint8Array): Parsed {
     }
     const key = name.toLowerCase();
     const value = line.slice(colon + 1).trim();
+    if (CONTROL.test(value)) {
+      throw new HeadError("bad-request", `The ${key} header holds a control character`);
+    }
     const list = fields.get(key);
     if (list) list.push(value);
     else fields.set(key, [value]);
@@ -219,9 +229,16 @@ export interface RequestHead {
  */
 export function parseRequestHead(head: Uint8Array): RequestHead {
   const p = parse(head);
-  const line = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) \S+ (HTTP\/1\.[01])$/.exec(p.first);
+  const line = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/1\.[01])$/.exec(p.first);
   if (!line) throw new HeadError("bad-request", "The request line is not an HTTP/1.1 request line");
-  const [, method, version] = line as unknown as [string, string, string];
+  const [, method, target, version] = line as unknown as [string, string, string, string];
+  if (!TARGET.test(target)) {
+    throw new HeadError("bad-request", "The request target is not a path or an http(s) URL");
+  }
+  const host = p.fields.get("host") ?? [];
+  if (host.length > 1 || (host.length === 1 && !HOST.test(host[0]!))) {
+    throw new HeadError("bad-request", "The Host header is not one host and port");
+  }
   const body = bodyFraming(p);
   if (body?.kind === "chunked" && version === "HTTP/1.0") {
     throw new HeadError("bad-request", "Transfer-Encoding in an HTTP/1.0 request");

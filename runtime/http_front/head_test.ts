@@ -57,6 +57,10 @@ Deno.test("request framing: none, Content-Length, chunked; ambiguous lengths are
   assert.deepEqual(req("PUT /a HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n").body, {
     kind: "chunked",
   });
+  for (const host of ["x", "127.0.0.1:8931", "[::1]:8931", "a-b.example", "xn--bcher-kva.ch"]) {
+    assert.equal(req(`GET /a?b=%20 HTTP/1.1\r\nHost: ${host}\r\nX: \t\xe9\r\n\r\n`).method, "GET");
+  }
+  assert.equal(req("GET http://x/health HTTP/1.1\r\n\r\n").method, "GET");
   assert.equal(req("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").close, true);
   assert.equal(req("GET / HTTP/1.0\r\n\r\n").close, true);
   assert.equal(req("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").close, false);
@@ -71,6 +75,14 @@ Deno.test("request framing: none, Content-Length, chunked; ambiguous lengths are
       "GET /\r\n\r\n",
       "GET / HTTP/1.1\r\n folded: x\r\n\r\n",
       "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+      "GET * HTTP/1.1\r\n\r\n",
+      "GET example.com:80 HTTP/1.1\r\n\r\n",
+      "GET /a\x7fb HTTP/1.1\r\n\r\n",
+      "GET /\xff HTTP/1.1\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+      "GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n",
+      "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
     ]
   ) {
     assert.throws(() => req(bad), HeadError, bad);
