@@ -74,7 +74,9 @@ export function startFront(options: FrontOptions): Front {
         conn = await listener.accept();
       } catch {
         if (stopped) return;
-        continue; // a failed accept (EMFILE, a reset) must not stop the server
+        // A failed accept (EMFILE, a reset) must not stop the server, nor spin while it lasts.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
       }
       try {
         conn.setNoDelay(true);
