@@ -332,7 +332,7 @@ Deno.test("through the front: a 1 MiB+ upload, Expect: 100-continue, a diff, and
   });
 });
 
-Deno.test("with the Docker image's permissions the app sits on <data>/.http/s (0700), reached only through the front", async () => {
+Deno.test("with the Docker image's permissions the app sits on <data>/.http/s (0700, a stale one replaced), reached through the front", async () => {
   const dir = await Deno.makeTempDir({ prefix: "coredelta-front-docker-" });
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -347,6 +347,9 @@ Deno.test("with the Docker image's permissions the app sits on <data>/.http/s (0
       .replace("0.0.0.0", "127.0.0.1")
   );
   assert.ok(args.some((a) => a.startsWith("--allow-net=") && a.includes(`unix:${dir}/.http/s`)));
+  // What a killed server left there is replaced.
+  await Deno.mkdir(`${dir}/.http`, { mode: 0o700 });
+  await Deno.writeTextFile(`${dir}/.http/s`, "stale");
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: root,
