@@ -48,6 +48,8 @@ export interface ConnectionSettings {
 const RESPONSE_LIMITS: HeadLimits = { lineBytes: 8192, headBytes: 65536, fields: 1000 };
 /** Read buffers: request heads and small bodies, large request bodies, responses. */
 const SMALL_BYTES = 16384, LARGE_BYTES = 262144, RESPONSE_BYTES = 65536;
+/** Most bytes a closed connection reads and drops before it goes (or `lingerMs`). */
+const LINGER_BYTES = 4 * 1024 * 1024;
 const enc = new TextEncoder();
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
@@ -97,10 +99,15 @@ export class FrontConnection {
   /** Serves the connection until both sides are closed. */
   async run(): Promise<void> {
     const eof = await this.#requests().catch(() => false);
-    if (!eof) await this.#discard();
+    // No more requests are read: answers still owed are sent, then the connection closes.
     this.#clientEnded = true;
-    // The client ended its side: answers still owed are sent, then the connection closes.
-    if (!this.#closed && !this.#queue.length) this.#close(false);
+    if (!this.#closed && !this.#queue.length) this.#close(!eof);
+    if (!eof) {
+      // The client is not read meanwhile (TCP holds what it sends); once closed, what it sends
+      // is dropped for a while (a bounded while: time and bytes) before the connection goes.
+      await this.#responses;
+      await this.#discard();
+    }
     await this.#responses;
     this.#close(false);
     this.#finishLinger();
@@ -360,8 +367,11 @@ export class FrontConnection {
   /** Reads and drops what the client sends until it ends its side or the connection closes. */
   async #discard(): Promise<void> {
     const buf = new Uint8Array(SMALL_BYTES);
+    let dropped = 0;
     try {
-      while (await this.#client.read(buf) !== null);
+      for (let n; (n = await this.#client.read(buf)) !== null && dropped < LINGER_BYTES;) {
+        dropped += n;
+      }
     } catch { /* closed */ }
   }
 }
