@@ -110,7 +110,9 @@ export async function spawnFront(
     if ("refused" in data) onRefused?.(data.refused.code, data.refused.status);
     else if ("listening" in data) listening.resolve(data.listening);
     else if ("failed" in data) {
-      const e = new Error(data.failed.message);
+      // The same class as in the worker (AddrInUse, NotCapable, ...) where Deno has it.
+      const Class = (Deno.errors as unknown as Record<string, ErrorConstructor>)[data.failed.name];
+      const e = new (Class ?? Error)(data.failed.message);
       e.name = data.failed.name;
       listening.reject(e);
       worker.terminate();
