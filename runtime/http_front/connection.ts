@@ -48,7 +48,7 @@ export interface ConnectionSettings {
 const RESPONSE_LIMITS: HeadLimits = { lineBytes: 8192, headBytes: 65536, fields: 1000 };
 /** Read buffers: request heads and small bodies, large request bodies, responses. */
 const SMALL_BYTES = 16384, LARGE_BYTES = 262144, RESPONSE_BYTES = 65536;
-/** Most bytes a closed connection reads and drops before it goes (or `lingerMs`). */
+/** Most bytes a closed connection reads and drops; then it is left unread until `lingerMs`. */
 const LINGER_BYTES = 4 * 1024 * 1024;
 const enc = new TextEncoder();
 
@@ -73,6 +73,8 @@ export class FrontConnection {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #linger: ReturnType<typeof setTimeout> | undefined;
+  /** Settles when the client connection is closed for good. */
+  readonly #gone = Promise.withResolvers<void>();
   #stopping = false;
   #clientEnded = false;
   /** Request framing the front could not follow: bytes pass as they are, the app judges them. */
@@ -362,6 +364,7 @@ export class FrontConnection {
     try {
       this.#client.close();
     } catch { /* closed */ }
+    this.#gone.resolve();
   }
 
   /** Reads and drops what the client sends until it ends its side or the connection closes. */
@@ -369,8 +372,10 @@ export class FrontConnection {
     const buf = new Uint8Array(SMALL_BYTES);
     let dropped = 0;
     try {
-      for (let n; (n = await this.#client.read(buf)) !== null && dropped < LINGER_BYTES;) {
-        dropped += n;
+      for (let n; (n = await this.#client.read(buf)) !== null;) {
+        // A client that goes on sending is no longer read (TCP stops it, at no cost here) but
+        // still has the rest of the lingering time to read the answer before the reset.
+        if ((dropped += n) > LINGER_BYTES) return await this.#gone.promise;
       }
     } catch { /* closed */ }
   }
