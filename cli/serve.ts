@@ -1,10 +1,10 @@
 /**
  * `coredelta serve`: the HTTP API and web form on `Deno.serve` behind an HTTP/1.1 front
  * (`runtime/http_front/`: request-head timeout and limits, closing answers close), with embedded
- * defaults (port 8931, data in `./.coredelta-data` or `$COREDELTA_DATA`) and no other set-up. `$COREDELTA_TOKENS`
- * (comma-separated) turns on bearer auth. On SIGTERM or SIGINT the server stops accepting, lets
- * requests in flight finish (up to the drain time, then aborts uploads, which clean up), removes
- * temporary files and exits 0.
+ * defaults (port 8931, data in `./.coredelta-data` or `$COREDELTA_DATA`) and no other set-up.
+ * `$COREDELTA_TOKENS` (comma-separated) turns on bearer auth. On SIGTERM or SIGINT the server
+ * lets requests in flight finish (new ones get 503; after the drain time uploads are aborted and
+ * clean up), then stops accepting, removes temporary files and exits 0.
  *
  * @module
  */
@@ -151,6 +151,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } finally {
       if (--inflight === 0) idle?.resolve();
     }
+  }).catch(async (e) => {
+    await storage.close();
+    throw e;
   });
   const server = inner.server;
   const problems = Object.fromEntries(
