@@ -25,13 +25,13 @@ import { recomputeStatus } from "../smaps/status.ts";
 import { FACT_NAMES, type FactName, inferFacts, type MappingFacts } from "./facts.ts";
 import { describeFilter, FILTER_BIT_NAMES } from "./filter.ts";
 import { decideGdb, gdbEffectiveFilter } from "./gdb.ts";
+import { type Decide, explore } from "./explore.ts";
 import { decideKernel, estimatePages } from "./kernel.ts";
 import type {
   Assumption,
   AssumptionCode,
   Inference,
   MappingPrediction,
-  Outcome,
   PredictedDifference,
   PredictOptions,
   PredictResult,
@@ -98,37 +98,6 @@ export function isPossible(
 ): boolean {
   const all = p.assumption ? p.assumption.outcomes : [p];
   return all.some((o) => o.emitted === actual.emitted && o.p_filesz === actual.p_filesz);
-}
-
-type Decide = (facts: MappingFacts) => Outcome;
-
-/** Runs `decide` over the unknown facts that matter; returns the outcomes and those facts. */
-function explore(
-  decide: Decide,
-  facts: MappingFacts,
-): { outcomes: Outcome[]; relevant: FactName[] } {
-  const base = decide(facts);
-  const same = (a: Outcome, b: Outcome) => a.emitted === b.emitted && a.p_filesz === b.p_filesz;
-  const flip = (f: MappingFacts, name: FactName, value: boolean): MappingFacts => ({
-    ...f,
-    [name]: { ...f[name], value },
-  });
-  const relevant = FACT_NAMES.filter((n) =>
-    facts[n].certainty === "unknown" && !same(base, decide(flip(facts, n, !facts[n].value)))
-  );
-  const outcomes: Outcome[] = [];
-  for (let mask = 0; mask < 1 << relevant.length; mask++) {
-    let f = facts;
-    const when: Partial<Record<FactName, boolean>> = {};
-    relevant.forEach((n, i) => {
-      const v = (mask & (1 << i)) ? !facts[n].value : facts[n].value;
-      f = flip(f, n, v);
-      when[n] = v;
-    });
-    const o = { ...decide(f), when };
-    if (!outcomes.some((x) => same(x, o))) outcomes.push(o);
-  }
-  return { outcomes, relevant };
 }
 
 /** Facts (not read from smaps) whose value changes any requested decision. */
