@@ -32,10 +32,21 @@ function decimal(text: string, from: number, to: number): number {
 /** Mutable attributes collected for one mapping while parsing. */
 export interface Attributes {
   fields: Record<string, number>;
-  textFields: Record<string, string>;
-  vmFlags: Set<string> | null;
-  unknownVmFlags: string[];
+  textFields: Readonly<Record<string, string>>;
+  vmFlags: ReadonlySet<string> | null;
+  unknownVmFlags: readonly string[];
   count: number;
+}
+
+/**
+ * What one parse shares between mappings: the keys in the order the previous mapping had them (so
+ * a key is matched in place, not cut out of the text), and each distinct `VmFlags` line's set.
+ */
+export class AttributeCache {
+  /** Keys by position within a mapping, as last seen. */
+  readonly keys: string[] = [];
+  /** Parsed `VmFlags` by line value (the sets are read-only and shared). */
+  readonly vmFlags = new Map<string, { set: ReadonlySet<string>; unknown: readonly string[] }>();
 }
 
 /** Throws the syntax error of one attribute line. */
@@ -43,55 +54,107 @@ function attributeError(lineNo: number, at: number, key: string, problem: string
   throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
 }
 
-/** Parses one `Key: value` line into `attrs` (no closure, regex or substring per number). */
-export function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
-  const colon = text.indexOf(":");
-  const key = text.slice(0, colon);
+/** The key of the line at `from` whose colon is at `colon`, matched against the expected one. */
+function keyOf(
+  text: string,
+  from: number,
+  colon: number,
+  cache: AttributeCache,
+  k: number,
+): string {
+  const expected = cache.keys[k];
+  if (
+    expected !== undefined && expected.length === colon - from && text.startsWith(expected, from)
+  ) {
+    return expected;
+  }
+  const key = text.slice(from, colon);
+  cache.keys[k] = key;
+  return key;
+}
+
+/** Parses a `VmFlags` value (`text[from, to)`, trimmed): a shared set per distinct line. */
+function vmFlagsOf(
+  text: string,
+  from: number,
+  to: number,
+  lineStart: number,
+  lineNo: number,
+  cache: AttributeCache,
+): { set: ReadonlySet<string>; unknown: readonly string[] } {
+  const value = text.slice(from, to);
+  const known = cache.vmFlags.get(value);
+  if (known) return known;
+  const set = new Set<string>();
+  const unknown: string[] = [];
+  let at = from - lineStart;
+  for (const code of value.split(/ +/)) {
+    if (code === "") continue;
+    if (!/^[a-z?]{2}$/.test(code)) {
+      attributeError(
+        lineNo,
+        at,
+        "VmFlags",
+        `Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`,
+      );
+    }
+    set.add(code);
+    if (!(code in VM_FLAG_NAMES)) unknown.push(code);
+    at += code.length + 1;
+  }
+  const parsed = { set, unknown };
+  cache.vmFlags.set(value, parsed);
+  return parsed;
+}
+
+/**
+ * Parses one `Key: value` line, `text[from, to)` with its colon at `colon`, into `attrs` (no
+ * closure, regex or substring per number).
+ */
+export function parseAttribute(
+  text: string,
+  from: number,
+  colon: number,
+  to: number,
+  lineNo: number,
+  attrs: Attributes,
+  cache: AttributeCache,
+): void {
+  const key = keyOf(text, from, colon, cache, attrs.count);
   let valueAt = colon + 1;
-  while (valueAt < text.length && isSpace(text.charCodeAt(valueAt))) valueAt++;
-  let valueEnd = text.length;
+  while (valueAt < to && isSpace(text.charCodeAt(valueAt))) valueAt++;
+  let valueEnd = to;
   while (valueEnd > valueAt && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
   if (key in attrs.fields || key in attrs.textFields || (key === "VmFlags" && attrs.vmFlags)) {
     attributeError(lineNo, 0, key, `Duplicate field ${key} in one mapping`);
   }
   attrs.count++;
   if (key === "VmFlags") {
-    const value = text.slice(valueAt, valueEnd);
-    attrs.vmFlags = new Set();
-    let at = valueAt;
-    for (const code of value.split(/ +/)) {
-      if (code === "") continue;
-      if (!/^[a-z?]{2}$/.test(code)) {
-        attributeError(
-          lineNo,
-          at,
-          key,
-          `Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`,
-        );
-      }
-      attrs.vmFlags.add(code);
-      if (!(code in VM_FLAG_NAMES)) attrs.unknownVmFlags.push(code);
-      at += code.length + 1;
-    }
+    const { set, unknown } = vmFlagsOf(text, valueAt, valueEnd, from, lineNo, cache);
+    attrs.vmFlags = set;
+    attrs.unknownVmFlags = unknown;
     return;
   }
   // "N kB" or a bare "N".
-  const kbEnd = text.endsWith(" kB", valueEnd) ? valueEnd - 3 : -1;
+  const kbEnd = valueEnd - valueAt > 3 && text.startsWith(" kB", valueEnd - 3) ? valueEnd - 3 : -1;
   const kb = kbEnd > valueAt ? decimal(text, valueAt, kbEnd) : -1;
-  const bare = decimal(text, valueAt, valueEnd);
+  const bare = kb >= 0 ? -1 : decimal(text, valueAt, valueEnd);
   if (KB.has(key)) {
     const found = () => JSON.stringify(text.slice(valueAt, valueEnd));
-    if (kb < 0) attributeError(lineNo, valueAt, key, `Expected "N kB", found ${found()}`);
+    if (kb < 0) attributeError(lineNo, valueAt - from, key, `Expected "N kB", found ${found()}`);
     attrs.fields[key] = kb * 1024;
   } else if (BARE.has(key)) {
     const found = () => JSON.stringify(text.slice(valueAt, valueEnd));
-    if (bare < 0) attributeError(lineNo, valueAt, key, `Expected a bare number, found ${found()}`);
+    if (bare < 0) {
+      attributeError(lineNo, valueAt - from, key, `Expected a bare number, found ${found()}`);
+    }
     attrs.fields[key] = bare;
   } else if (kb >= 0) {
     attrs.fields[key] = kb * 1024;
   } else if (bare >= 0) {
     attrs.fields[key] = bare;
   } else {
-    attrs.textFields[key] = text.slice(valueAt, valueEnd);
+    // A new object: the one every mapping starts with is shared.
+    attrs.textFields = { ...attrs.textFields, [key]: text.slice(valueAt, valueEnd) };
   }
 }

@@ -26,7 +26,7 @@
  * @module
  */
 
-import { type Attributes, parseAttribute } from "./attribute.ts";
+import { AttributeCache, type Attributes, parseAttribute } from "./attribute.ts";
 import { SmapsSyntaxError } from "../errors.ts";
 
 /** What a `/proc` mappings text is. */
@@ -100,7 +100,23 @@ function splitLines(text: string): string[] {
 
 /** True when a line is an attribute line (`Key:` with a letter first, as GDB's `A`–`Z` test). */
 function isAttributeLine(line: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9_]*:/.test(line);
+  return attributeColon(line, 0, line.length) >= 0;
+}
+
+/**
+ * Where the colon of an attribute line `text[from, to)` is (`Key:` with a letter first, then
+ * letters, digits or `_`), or -1 when it is not one.
+ */
+function attributeColon(text: string, from: number, to: number): number {
+  const c0 = text.charCodeAt(from) | 0x20;
+  if (from >= to || c0 < 97 || c0 > 122) return -1;
+  for (let i = from + 1; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) return i;
+    const l = c | 0x20;
+    if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 95)) return -1;
+  }
+  return -1;
 }
 
 /**
@@ -243,9 +259,12 @@ type Header = ReturnType<typeof parseHeader>;
  * ```
  */
 export function parseSmaps(text: string): SmapsDocument {
-  const lines = splitLines(text);
-  const format: MapsFormat = lines.some(isAttributeLine) ? "smaps" : "maps";
+  // Lines are walked in place (a 70,000-mapping smaps has 1.7 million); a CRLF text first loses its
+  // `\r`s as `splitLines` drops them.
+  if (text.includes("\r")) text = splitLines(text).join("\n");
+  const format: MapsFormat = hasAttributeLine(text) ? "smaps" : "maps";
   const mappings: SmapsMapping[] = [];
+  const cache = new AttributeCache();
   let header: Header | undefined;
   let attrs: Attributes | undefined;
   let prevEnd = -1n;
@@ -273,24 +292,28 @@ export function parseSmaps(text: string): SmapsDocument {
     mappings.push({ ...header, fields, textFields, vmFlags, unknownVmFlags });
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const lineNo = i + 1;
-    if (line === "") {
+  for (let from = 0, lineNo = 1; from < text.length; lineNo++) {
+    const nl = text.indexOf("\n", from);
+    const to = nl < 0 ? text.length : nl;
+    const at = from;
+    from = to + 1;
+    if (to === at) {
       throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
     }
-    if (isAttributeLine(line)) {
+    const colon = attributeColon(text, at, to);
+    if (colon >= 0) {
       if (!attrs) {
         throw new SmapsSyntaxError(
           lineNo,
           1,
-          line.slice(0, line.indexOf(":")),
+          text.slice(at, colon),
           "Attribute line before any mapping header",
         );
       }
-      parseAttribute(line, lineNo, attrs);
+      parseAttribute(text, at, colon, to, lineNo, attrs, cache);
       continue;
     }
+    const line = text.slice(at, to);
     if (!/^[0-9a-fA-F]/.test(line)) {
       throw new SmapsSyntaxError(
         lineNo,
@@ -318,10 +341,25 @@ export function parseSmaps(text: string): SmapsDocument {
       );
     }
     prevEnd = header.end;
-    attrs = { fields: {}, textFields: {}, vmFlags: null, unknownVmFlags: [], count: 0 };
+    attrs = { fields: {}, textFields: NO_TEXT, vmFlags: null, unknownVmFlags: NO_FLAGS, count: 0 };
   }
   finish();
   return { format, mappings };
+}
+
+/** Shared (frozen) placeholders: most mappings have no text field and no unknown flag. */
+const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
+const NO_FLAGS: readonly string[] = Object.freeze([]);
+
+/** True when any line of `text` is an attribute line. */
+function hasAttributeLine(text: string): boolean {
+  for (let from = 0; from < text.length;) {
+    const nl = text.indexOf("\n", from);
+    const to = nl < 0 ? text.length : nl;
+    if (attributeColon(text, from, to) >= 0) return true;
+    from = to + 1;
+  }
+  return false;
 }
 
 /**
