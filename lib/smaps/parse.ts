@@ -181,8 +181,22 @@ class LineCursor {
   }
 }
 
+/**
+ * A string that does not keep the whole smaps text alive (V8 makes a slice of 13 characters or more
+ * a view into its parent), one per distinct name.
+ */
+function ownCopy(s: string, names: Map<string, string>): string {
+  if (s.length < 13) return s;
+  let own = names.get(s);
+  if (own === undefined) {
+    own = JSON.parse(JSON.stringify(s)) as string;
+    names.set(own, own);
+  }
+  return own;
+}
+
 /** Parses one header line. */
-function parseHeader(text: string, lineNo: number) {
+function parseHeader(text: string, lineNo: number, names: Map<string, string>) {
   const c = new LineCursor(text, lineNo);
   const start = c.hex("-", "start", 8, 16);
   c.expect("-", "start");
@@ -210,7 +224,7 @@ function parseHeader(text: string, lineNo: number) {
     c.fail("inode", `Expected a decimal inode, found ${JSON.stringify(inodeText)}`, inodeAt);
   }
   // The rest, after the run of padding spaces, is the name (leading blanks of a name are lost).
-  const name = text.slice(c.pos).replace(/^ +/, "");
+  const name = ownCopy(text.slice(c.pos).replace(/^ +/, ""), names);
   const size = end - start;
   return {
     line: lineNo,
@@ -265,6 +279,7 @@ export function parseSmaps(text: string): SmapsDocument {
   const format: MapsFormat = hasAttributeLine(text) ? "smaps" : "maps";
   const mappings: SmapsMapping[] = [];
   const cache = new AttributeCache();
+  const names = new Map<string, string>();
   let header: Header | undefined;
   let attrs: Attributes | undefined;
   let prevEnd = -1n;
@@ -288,7 +303,10 @@ export function parseSmaps(text: string): SmapsDocument {
         `Size ${size} bytes does not match end - start = ${header.size} bytes`,
       );
     }
-    const { fields, textFields, vmFlags, unknownVmFlags } = attrs;
+    const { textFields, vmFlags, unknownVmFlags } = attrs;
+    // Filled by key, `fields` is a dictionary (about 1.5 KB for 22 keys); its copy is a fast-mode
+    // object whose shape every mapping with the same keys shares (about 0.1 KB).
+    const fields = { ...attrs.fields };
     mappings.push({ ...header, fields, textFields, vmFlags, unknownVmFlags });
   };
 
@@ -323,7 +341,7 @@ export function parseSmaps(text: string): SmapsDocument {
       );
     }
     finish();
-    header = parseHeader(line, lineNo);
+    header = parseHeader(line, lineNo, names);
     if (header.name === "[rollup]") {
       throw new SmapsSyntaxError(
         lineNo,
