@@ -12,6 +12,7 @@ import { type GdbView, gdbView, guessExecutable, kernelView } from "../smaps/cla
 import type { KernelView } from "../smaps/classify.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
 import { explore } from "./explore.ts";
+import { decisionSignature } from "./signature.ts";
 import { inferFacts, type MappingFacts } from "./facts.ts";
 import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
 import { decideKernel, type KernelProfile } from "./kernel.ts";
@@ -28,9 +29,13 @@ export interface ActualLoads {
 /** The mappings of one smaps, prepared for trying settings against cores. */
 export class SettingsFit {
   readonly #mappings: readonly SmapsMapping[];
-  readonly #facts: MappingFacts[];
-  readonly #kernel: KernelView[];
-  readonly #gdb: GdbView[];
+  /** Per mapping, its class: alike mappings (same decision signature) share one. */
+  readonly #classOf: Uint32Array;
+  /** Per class: a representative mapping, its facts and views. */
+  readonly #first: SmapsMapping[] = [];
+  readonly #facts: MappingFacts[] = [];
+  readonly #kernel: KernelView[] = [];
+  readonly #gdb: GdbView[] = [];
   readonly #pageSize: number;
 
   /**
@@ -40,9 +45,21 @@ export class SettingsFit {
   constructor(mappings: readonly SmapsMapping[], pageSize = 4096) {
     const executable = guessExecutable(mappings);
     this.#mappings = mappings;
-    this.#facts = mappings.map((m) => inferFacts(m, { executable }));
-    this.#kernel = mappings.map((m) => kernelView(m));
-    this.#gdb = mappings.map((m) => gdbView(m));
+    this.#classOf = new Uint32Array(mappings.length);
+    const classes = new Map<string, number>();
+    mappings.forEach((m, i) => {
+      const key = decisionSignature(m);
+      let c = classes.get(key);
+      if (c === undefined) {
+        c = this.#first.length;
+        classes.set(key, c);
+        this.#first.push(m);
+        this.#facts.push(inferFacts(m, { executable }));
+        this.#kernel.push(kernelView(m));
+        this.#gdb.push(gdbView(m));
+      }
+      this.#classOf[i] = c;
+    });
     this.#pageSize = pageSize;
   }
 
@@ -73,9 +90,11 @@ export class SettingsFit {
     const out: number[] = [];
     const gdbFilter = gdbEffectiveFilter(filter, gdb);
     const ps = this.#pageSize;
-    for (let i = 0; i < this.#mappings.length && out.length < limit; i++) {
-      const m = this.#mappings[i]!;
-      const kv = this.#kernel[i]!, gv = this.#gdb[i]!;
+    // Each class's possible outcomes, worked out when first needed.
+    const outcomes: (readonly Outcome[] | undefined)[] = new Array(this.#first.length);
+    const possible = (c: number): readonly Outcome[] => {
+      const m = this.#first[c]!;
+      const kv = this.#kernel[c]!, gv = this.#gdb[c]!;
       const decide = producer === "kernel"
         ? (f: MappingFacts): Outcome => {
           const d = decideKernel(m, kv, f, filter, profile, ps);
@@ -86,8 +105,12 @@ export class SettingsFit {
           const p_filesz = d.dump ? m.size : 0;
           return { emitted: d.dump, p_filesz, reason: d.reason, text: d.text, when: {} };
         };
+      return outcomes[c] = explore(decide, this.#facts[c]!).outcomes;
+    };
+    for (let i = 0; i < this.#mappings.length && out.length < limit; i++) {
+      const c = this.#classOf[i]!;
       const emitted = actual.emitted[i] === 1, filesz = actual.filesz[i]!;
-      const ok = explore(decide, this.#facts[i]!).outcomes.some((o) =>
+      const ok = (outcomes[c] ?? possible(c)).some((o) =>
         o.emitted === emitted && o.p_filesz === filesz
       );
       if (!ok) out.push(i);
