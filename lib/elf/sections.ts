@@ -62,8 +62,15 @@ export function stringTableExtent(
 
 /** Attaches names from the string table bytes (missing or out-of-range names become ""). */
 export function nameSections(raw: RawSection[], strtab: Uint8Array | undefined): Section[] {
+  // GDB names 70,000 sections "load" from one string table entry: one string per entry.
+  const names = new Map<number, string>();
+  const nameAt = (at: number): string => {
+    let name = names.get(at);
+    if (name === undefined) names.set(at, name = cString(strtab!.subarray(at)));
+    return name;
+  };
   return raw.map(({ nameOffset, ...rest }) => ({
     ...rest,
-    name: strtab && nameOffset < strtab.length ? cString(strtab.subarray(nameOffset)) : "",
+    name: strtab && nameOffset < strtab.length ? nameAt(nameOffset) : "",
   }));
 }
