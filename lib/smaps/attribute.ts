@@ -45,6 +45,8 @@ export interface Attributes {
 export class AttributeCache {
   /** Keys by position within a mapping, as last seen. */
   readonly keys: string[] = [];
+  /** What each of those keys holds: 1 a `kB` field, 2 a bare number, 0 either or text. */
+  readonly kinds: number[] = [];
   /** Parsed `VmFlags` by line value (the sets are read-only and shared). */
   readonly vmFlags = new Map<string, { set: ReadonlySet<string>; unknown: readonly string[] }>();
 }
@@ -70,6 +72,7 @@ function keyOf(
   }
   const key = text.slice(from, colon);
   cache.keys[k] = key;
+  cache.kinds[k] = KB.has(key) ? 1 : BARE.has(key) ? 2 : 0;
   return key;
 }
 
@@ -120,7 +123,9 @@ export function parseAttribute(
   attrs: Attributes,
   cache: AttributeCache,
 ): void {
-  const key = keyOf(text, from, colon, cache, attrs.count);
+  const slot = attrs.count;
+  const key = keyOf(text, from, colon, cache, slot);
+  const kind = cache.kinds[slot];
   let valueAt = colon + 1;
   while (valueAt < to && isSpace(text.charCodeAt(valueAt))) valueAt++;
   let valueEnd = to;
@@ -139,11 +144,11 @@ export function parseAttribute(
   const kbEnd = valueEnd - valueAt > 3 && text.startsWith(" kB", valueEnd - 3) ? valueEnd - 3 : -1;
   const kb = kbEnd > valueAt ? decimal(text, valueAt, kbEnd) : -1;
   const bare = kb >= 0 ? -1 : decimal(text, valueAt, valueEnd);
-  if (KB.has(key)) {
+  if (kind === 1) {
     const found = () => JSON.stringify(text.slice(valueAt, valueEnd));
     if (kb < 0) attributeError(lineNo, valueAt - from, key, `Expected "N kB", found ${found()}`);
     attrs.fields[key] = kb * 1024;
-  } else if (BARE.has(key)) {
+  } else if (kind === 2) {
     const found = () => JSON.stringify(text.slice(valueAt, valueEnd));
     if (bare < 0) {
       attributeError(lineNo, valueAt - from, key, `Expected a bare number, found ${found()}`);
