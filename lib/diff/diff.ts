@@ -9,6 +9,7 @@ import { isMinimal, withHashedRegisters } from "../digest/minimal.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
+import { someLoadAt } from "../elf/by_address.ts";
 import { OptionError } from "../errors.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
 import { type AnalysisContext, prepareContext } from "./context.ts";
@@ -102,9 +103,10 @@ function summary(d: CoreDigest, label: string): CoreSummary {
 
 function neededFiles(a: CoreFile, b: CoreFile): NeededFile[] {
   const byPath = new Map<string, NeededFile>();
-  const headerPages = (c: CoreFile) =>
-    new Set(c.loads.filter((l) => l.filesz >= PAGE && !l.truncated).map((l) => l.vaddr));
-  const inA = headerPages(a), inB = headerPages(b);
+  // Whether the core saved a whole first page at the address (looked up for NT_FILE entries only).
+  const headerPage = (c: CoreFile) => (at: bigint) =>
+    someLoadAt(c.loads, at, (l) => l.filesz >= PAGE && !l.truncated);
+  const inA = { has: headerPage(a) }, inB = { has: headerPage(b) };
   for (const c of [a, b]) {
     for (const e of c.files?.entries ?? []) {
       const prev = byPath.get(e.name);

@@ -14,6 +14,7 @@
 import type { CoreDigest } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { Segment } from "../elf/program_header.ts";
+import { byAddress, lowerBound } from "../elf/by_address.ts";
 import { DEFAULT_FILTER } from "../policy/filter.ts";
 import type { GdbSettings } from "../policy/gdb.ts";
 import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
@@ -61,15 +62,21 @@ const onOff = (b: boolean) => (b ? "on" : "off");
 /** Filters people use, tried first so "fits" names a familiar one when several fit. */
 const COMMON_FILTERS = [0x33, 0x23, 0x3f, 0x7f, 0x37, 0x31, 0x13, 0x1ff, 0x0, 0x3, 0x1];
 
-/** What a core holds at each mapping's start, by mapping index. */
-function actualLoads(
-  mappings: readonly SmapsMapping[],
-  loads: ReadonlyMap<bigint, Segment>,
-): ActualLoads {
+/**
+ * What a core holds at each mapping's start, by mapping index (the last `PT_LOAD` in table order at
+ * that address): one walk over mappings and loads, both in address order.
+ */
+function actualLoads(mappings: readonly SmapsMapping[], loads: readonly Segment[]): ActualLoads {
   const emitted = new Uint8Array(mappings.length);
   const filesz = new Float64Array(mappings.length);
+  const sorted = byAddress(loads);
+  const ordered = mappings.every((m, i) => i === 0 || mappings[i - 1]!.start <= m.start);
+  let j = 0;
   mappings.forEach((m, i) => {
-    const load = loads.get(m.start);
+    if (ordered) { while (j < sorted.length && sorted[j]!.vaddr < m.start) j++; }
+    else j = lowerBound(sorted.length, (k) => sorted[k]!.vaddr, m.start);
+    let load: Segment | undefined;
+    for (let k = j; k < sorted.length && sorted[k]!.vaddr === m.start; k++) load = sorted[k];
     if (!load) return;
     emitted[i] = 1;
     filesz[i] = Number(load.filesz);
@@ -81,15 +88,15 @@ function actualLoads(
  * Resolves the settings of a kernel-vs-gdb pair (see the module doc).
  *
  * @param mappings parsed smaps of the process
- * @param kernelLoads the kernel core's PT_LOADs by `p_vaddr`
- * @param gdbLoads the gcore's PT_LOADs by `p_vaddr`
+ * @param kernelLoads the kernel core's PT_LOADs
+ * @param gdbLoads the gcore's PT_LOADs
  * @param given what the caller gave
  * @returns the settings to use, with inferred ones and contradictions
  */
 export function resolveSettings(
   mappings: readonly SmapsMapping[],
-  kernelLoads: ReadonlyMap<bigint, Segment>,
-  gdbLoads: ReadonlyMap<bigint, Segment>,
+  kernelLoads: readonly Segment[],
+  gdbLoads: readonly Segment[],
   given: GivenSettings,
 ): ResolvedSettings {
   let profile = given.kernelProfile ?? "kernel";
@@ -265,9 +272,8 @@ export function pairSettings(
     dropWarnings: [],
   };
   if (!context.smaps || !kernel || !gdb) return base;
-  const loads = (c: CoreFile) => new Map(c.loads.map((l) => [l.vaddr, l]));
   const { given, settings } = context;
-  const resolved = resolveSettings(context.smaps.mappings, loads(kernel), loads(gdb), {
+  const resolved = resolveSettings(context.smaps.mappings, kernel.loads, gdb.loads, {
     ...(given.filter && context.filter !== undefined ? { filter: context.filter } : {}),
     ...(given.gdbUseFilter ? { gdbUseFilter: settings.gdb.useCoredumpFilter } : {}),
     ...(given.gdbDumpExcluded ? { gdbDumpExcluded: settings.gdb.dumpExcludedMappings } : {}),
