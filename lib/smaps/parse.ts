@@ -170,6 +170,25 @@ class LineCursor {
 
   hex(stop: string, field: string, minDigits: number, maxDigits: number): bigint {
     const at = this.pos;
+    const i = this.text.indexOf(stop, at);
+    const end = i < 0 ? this.text.length : i;
+    // Up to 13 digits (52 bits: every user address of x86-64 and arm64) as a number, no substring.
+    let n = 0;
+    let ok = end > at && end - at <= 13;
+    for (let k = at; ok && k < end; k++) {
+      const c = this.text.charCodeAt(k);
+      const d = c >= 48 && c <= 57
+        ? c - 48
+        : (c | 0x20) >= 97 && (c | 0x20) <= 102
+        ? (c | 0x20) - 87
+        : -1;
+      if (d < 0) ok = false;
+      else n = n * 16 + d;
+    }
+    if (ok && end - at >= minDigits && end - at <= maxDigits) {
+      this.pos = end;
+      return n === 0 ? 0n : BigInt(n);
+    }
     const s = this.take(stop);
     if (s === "" || !HEX.test(s)) {
       this.fail(field, `Expected hex digits, found ${JSON.stringify(s)}`, at);
