@@ -19,7 +19,6 @@ import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model
 import type { SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
-import { isElfMagic } from "../elf/build_id.ts";
 import type { Segment } from "../elf/program_header.ts";
 
 /** Records the ranges a parser reads (copies), so they can be kept as the digest's skeleton. */
@@ -143,7 +142,10 @@ class Batch {
     const at = slot * PAGE_SIZE;
     const load = this.loads[seg]!;
     const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
-    if (Math.min(length, saved) < 4 || !isElfMagic(input.subarray(at, at + 4))) return;
+    if (
+      Math.min(length, saved) < 4 || input[at] !== 0x7f || input[at + 1] !== 0x45 ||
+      input[at + 2] !== 0x4c || input[at + 3] !== 0x46
+    ) return; // not "\x7fELF"
     this.modules.feed(load, 0, input.subarray(at, at + Math.min(length, saved)));
   }
 }
