@@ -81,3 +81,20 @@ export function someLoadAt(
   }
   return false;
 }
+
+/**
+ * Every load whose `p_vaddr` is `vaddr`, in program header order.
+ *
+ * @param loads a core's `PT_LOAD`s
+ * @param vaddr the address
+ * @returns those loads (usually one or none)
+ */
+export function loadsAt(loads: readonly Segment[], vaddr: bigint): Segment[] {
+  const s = byAddress(loads);
+  const out: Segment[] = [];
+  for (let i = lowerBound(s.length, (k) => s[k]!.vaddr, vaddr); i < s.length; i++) {
+    if (s[i]!.vaddr !== vaddr) break;
+    out.push(s[i]!);
+  }
+  return out;
+}
