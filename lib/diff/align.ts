@@ -31,15 +31,24 @@ export interface Aligned {
 }
 
 function sides(d: CoreDigest): Side[] {
-  const byIndex = new Map(d.segments.map((s) => [s.index, s]));
-  return d.core.loads
-    .filter((s) => s.memsz > 0n || s.filesz > 0n)
-    .map((seg) => ({
+  // Segments are in load order (a map by index only for a digest that is not).
+  let byIndex: Map<number, SegmentDigest> | undefined;
+  const pagesOf = (seg: Segment, i: number): SegmentDigest | undefined => {
+    const p = d.segments[i];
+    if (p?.index === seg.index) return p;
+    byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
+    return byIndex.get(seg.index);
+  };
+  const out: Side[] = [];
+  d.core.loads.forEach((seg, i) => {
+    if (seg.memsz === 0n && seg.filesz === 0n) return;
+    out.push({
       seg,
-      pages: byIndex.get(seg.index) ??
+      pages: pagesOf(seg, i) ??
         { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() },
-    }))
-    .sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
+    });
+  });
+  return out.sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
 }
 
 const endOf = (s: Segment) => s.vaddr + (s.memsz > s.filesz ? s.memsz : s.filesz);

@@ -9,6 +9,7 @@ import { isMinimal, withHashedRegisters } from "../digest/minimal.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
+import type { Segment } from "../elf/program_header.ts";
 import { someLoadAt } from "../elf/by_address.ts";
 import { OptionError } from "../errors.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
@@ -68,9 +69,15 @@ function coverSweep<T extends { readonly start: bigint; readonly end: bigint }>(
 
 function memoryOf(d: CoreDigest): MemoryEstimate {
   let nonZero = 0, zero = 0, unsaved = 0;
-  const loads = new Map(d.core.loads.map((l) => [l.index, l]));
-  d.segments.forEach((s) => {
-    const load = loads.get(s.index)!;
+  // Segments are in load order (a map by index only for a digest that is not).
+  let byIndex: Map<number, Segment> | undefined;
+  d.segments.forEach((s, i) => {
+    let load = d.core.loads[i];
+    if (load?.index !== s.index) {
+      byIndex ??= new Map(d.core.loads.map((l) => [l.index, l]));
+      load = byIndex.get(s.index);
+    }
+    load = load!;
     const c = pageCounts(s, load.filesz, load.memsz);
     zero += c.zero;
     nonZero += c.hashed - c.zero;
