@@ -340,9 +340,16 @@ export function settingsShownByCores(reasons: readonly Reason[]): InferredSettin
  */
 export function dumpsWrittenAnon(d: CoreDigest): boolean {
   const named = new Set((d.core.files?.entries ?? []).map((e) => e.start));
-  const pages = new Map(d.segments.map((s) => [s.index, s]));
-  return d.core.loads.some((l) =>
+  // Segments are in load order (a map by index only for a digest that is not).
+  let byIndex: Map<number, CoreDigest["segments"][number]> | undefined;
+  const pagesOf = (l: Segment, i: number) => {
+    const p = d.segments[i];
+    if (p?.index === l.index) return p;
+    byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
+    return byIndex.get(l.index);
+  };
+  return d.core.loads.some((l, i) =>
     (l.flags & 2) !== 0 && l.filesz > 0n && l.filesz === l.memsz && !named.has(l.vaddr) &&
-    (pages.get(l.index)?.zero.some((z) => z === 0) ?? false)
+    (pagesOf(l, i)?.zero.some((z) => z === 0) ?? false)
   );
 }
