@@ -19,8 +19,9 @@ import { digestPositional } from "../lib/digest/positional.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { InputError } from "../lib/errors.ts";
 import { createPageHasher } from "../wasm/mod.ts";
-import { MAX_DECOMPRESSED, positionalFile } from "./files.ts";
-import { dataExtents } from "./holes.ts";
+import { MAX_DECOMPRESSED, positionalFile, preadSource } from "./files.ts";
+import { dataExtents, dataExtentsOf } from "./holes.ts";
+import { libc, openReadOnly } from "./libc.ts";
 import { tempFileSpill } from "./spill.ts";
 
 /** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
@@ -146,10 +147,26 @@ export async function digestFile(
     const size = (await file.stat()).size;
     const max = options.maxBytes ?? MAX_DECOMPRESSED;
     if (size > max) throw new TooLargeError("decompressed core", max);
+    const meta = { spilled: false, compression: "none" };
+    // With libc (FFI permission): pread straight into the hasher's memory, extents by FIEMAP.
+    const c = libc();
+    const fd = c ? openReadOnly(c, path) : -1;
+    if (c && fd >= 0) {
+      try {
+        return await digestPositional(
+          preadSource(c, fd, size),
+          createPageHasher(),
+          meta,
+          dataExtentsOf(c, fd, size),
+        );
+      } finally {
+        c.close(fd);
+      }
+    }
     return await digestPositional(
       positionalFile(file, size),
       createPageHasher(),
-      { spilled: false, compression: "none" },
+      meta,
       dataExtents(path, size),
     );
   } finally {
