@@ -23,7 +23,7 @@
  * @module
  */
 
-import { crc32 } from "node:zlib";
+import { crc32 } from "../bytes/crc32.ts";
 import { ByteReader } from "../bytes/reader.ts";
 import { DigestFormatError, InputError } from "../errors.ts";
 import { parseCore } from "../elf/core.ts";
@@ -34,7 +34,6 @@ import {
   pagesOf,
   type SegmentDigest,
 } from "./model.ts";
-import { applyMinimal } from "./minimal.ts";
 import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
@@ -225,7 +224,11 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   let core;
   try {
     // A minimal digest (no register contents) shows registers as register-set hashes.
-    core = applyMinimal(await parseCore(sparseSource(skeleton, size)), meta);
+    core = await parseCore(sparseSource(skeleton, size));
+    // Loaded only for minimal digests: it needs node:crypto, whose loading every command would pay.
+    if ((meta as { minimal?: unknown }).minimal) {
+      core = (await import("./minimal.ts")).applyMinimal(core, meta);
+    }
   } catch (e) {
     if (e instanceof InputError) {
       throw new DigestFormatError(0, "skeleton", `Digest skeleton does not parse: ${e.message}`);
