@@ -19,9 +19,10 @@ import { digestPositional } from "../lib/digest/positional.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { InputError } from "../lib/errors.ts";
 import { createPageHasher } from "../wasm/mod.ts";
-import { MAX_DECOMPRESSED, positionalFile, preadSource } from "./files.ts";
+import { MAX_DECOMPRESSED, positionalFile } from "./files.ts";
 import { dataExtents, dataExtentsOf } from "./holes.ts";
-import { libc, openReadOnly } from "./libc.ts";
+import { libc, openReadOnly, preadSource } from "./libc.ts";
+import type { PageHelper, PageShare } from "../lib/digest/positional.ts";
 import { tempFileSpill } from "./spill.ts";
 
 /** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
@@ -35,6 +36,63 @@ export interface DigestInputOptions {
   readonly tempDir?: string;
   /** Stops the work (the client hung up, shutdown). */
   readonly signal?: AbortSignal;
+  /**
+   * Whether a second thread hashes half of a plain file: `auto` (default) from
+   * {@link SPLIT_MIN_BYTES} on when a CPU is spare, `always`, or `never` (`diff`: its two files
+   * already use both cores).
+   */
+  readonly split?: "auto" | "always" | "never";
+}
+
+/**
+ * Plain files from this size on are read and hashed by two threads (when this machine has two
+ * CPUs and they are not both busy): a Worker costs about 40 ms to start and 30 ms of CPU, which
+ * hashing half of 256 MiB on the other core pays back.
+ */
+export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
+
+/**
+ * True when a second thread is likely to find a CPU of its own (load average below CPUs - 1).
+ * `COREDELTA_SPLIT=always` or `never` overrides this (benchmarks measure both).
+ */
+function spareCpu(): boolean {
+  let force: string | undefined;
+  try {
+    force = Deno.env.get("COREDELTA_SPLIT");
+  } catch {
+    force = undefined; // no env permission
+  }
+  if (force === "always" || force === "never") return force === "always";
+  const cpus = navigator.hardwareConcurrency ?? 1;
+  if (cpus < 2) return false;
+  try {
+    return Deno.loadavg()[0]! < cpus - 1;
+  } catch {
+    return true; // no sys permission: assume so
+  }
+}
+
+/**
+ * Starts a page Worker at once (it loads while this thread parses) and returns the helper that
+ * hands it its share of the pages of descriptor `fd`, and a function that ends it.
+ */
+function pageWorker(fd: number, size: number): { helper: PageHelper; stop(): void } {
+  const worker = new Worker(new URL("./page_worker.ts", import.meta.url), { type: "module" });
+  let settle: ((ok: boolean, message?: string) => void) | undefined;
+  worker.onmessage = (e: MessageEvent<{ ok: boolean; message?: string }>) =>
+    settle?.(e.data.ok, e.data.message);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    settle?.(false, e.message);
+  };
+  return {
+    helper: (share: PageShare) =>
+      new Promise<void>((resolve, reject) => {
+        settle = (ok, message) => (ok ? resolve() : reject(new Error(message ?? "page worker")));
+        worker.postMessage({ fd, size, share });
+      }),
+    stop: () => worker.terminate(),
+  };
 }
 
 /** Options of {@link fileChunks}. */
@@ -152,14 +210,19 @@ export async function digestFile(
     const c = libc();
     const fd = c ? openReadOnly(c, path) : -1;
     if (c && fd >= 0) {
+      const split = options.split ?? "auto";
+      const helper =
+        split === "always" || (split === "auto" && size >= SPLIT_MIN_BYTES && spareCpu())
+          ? pageWorker(fd, size)
+          : undefined;
       try {
-        return await digestPositional(
-          preadSource(c, fd, size),
-          createPageHasher(),
-          meta,
-          dataExtentsOf(c, fd, size),
-        );
+        const extents = dataExtentsOf(c, fd, size);
+        return await digestPositional(preadSource(c, fd, size), createPageHasher(), meta, {
+          ...(extents ? { extents } : {}),
+          ...(helper ? { helper: helper.helper } : {}),
+        });
       } finally {
+        helper?.stop();
         c.close(fd);
       }
     }
@@ -224,7 +287,7 @@ export async function digestFiles(
         worker.terminate();
         reject(new Error(`digest worker crashed: ${e.message}`));
       };
-      worker.postMessage({ path, ...options });
+      worker.postMessage({ path, ...options, split: "never" });
     });
   return await Promise.all(paths.map(one));
 }

@@ -7,7 +7,6 @@
 
 import type { ByteSource, PositionalSource } from "../lib/bytes/source.ts";
 import { byteLimit, decompressed } from "../lib/bytes/streams.ts";
-import { type Libc, preadInto } from "./libc.ts";
 
 /** A {@link ByteSource} that must be closed. */
 export interface ClosableSource extends ByteSource {
@@ -80,22 +79,6 @@ export function readAtSync(file: Deno.FsFile, offset: number, target: Uint8Array
 /** A {@link PositionalSource} over an open file of `size` bytes (reads are synchronous). */
 export function positionalFile(file: Deno.FsFile, size: number): PositionalSource {
   const readInto = (offset: number, target: Uint8Array) => readAtSync(file, offset, target);
-  return {
-    size,
-    readInto,
-    read(offset: number, length: number): Promise<Uint8Array> {
-      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-      return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
-    },
-  };
-}
-
-/**
- * A {@link PositionalSource} over libc descriptor `fd` of `size` bytes: each read is one `pread`
- * straight into the caller's buffer (no seek, no copy).
- */
-export function preadSource(c: Libc, fd: number, size: number): PositionalSource {
-  const readInto = (offset: number, target: Uint8Array) => preadInto(c, fd, offset, target);
   return {
     size,
     readInto,

@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { PositionalSource } from "../lib/bytes/source.ts";
+
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -60,4 +62,20 @@ export function preadInto(c: Libc, fd: number, offset: number, target: Uint8Arra
     n += r;
   }
   return n;
+}
+
+/**
+ * A {@link PositionalSource} over libc descriptor `fd` of `size` bytes: each read is one `pread`
+ * straight into the caller's buffer (no seek, no copy).
+ */
+export function preadSource(c: Libc, fd: number, size: number): PositionalSource {
+  const readInto = (offset: number, target: Uint8Array) => preadInto(c, fd, offset, target);
+  return {
+    size,
+    readInto,
+    read(offset: number, length: number): Promise<Uint8Array> {
+      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
+    },
+  };
 }

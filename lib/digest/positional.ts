@@ -12,7 +12,7 @@
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
 import { scanModules } from "./modules.ts";
-import { type CoreFile, parseCore } from "../elf/core.ts";
+import { parseCore } from "../elf/core.ts";
 import { CoreFormatError } from "../errors.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
@@ -141,6 +141,53 @@ function firstExtentAfter(x: DataExtents, at: number): number {
   return lo;
 }
 
+/** What the page loop needs of a `PT_LOAD` (plain data, so it can be posted to a Worker). */
+export interface LoadShape {
+  /** Program header index. */
+  readonly index: number;
+  /** `p_offset`. */
+  readonly offset: bigint;
+  /** Bytes of `p_filesz` present in the file. */
+  readonly available: bigint;
+  /** The file ends inside the segment. */
+  readonly truncated: boolean;
+}
+
+/**
+ * The pages a helper (another thread with its own hasher) reads and hashes: every data page whose
+ * first byte is at file offset `from` or later, written into `hashes` and `zero` (shared memory,
+ * one entry per page of all loads, in program header order). Holes stay with the caller.
+ */
+export interface PageShare {
+  /** The core's loads (program header order). */
+  readonly loads: readonly LoadShape[];
+  /** The file's data extents, or undefined to read everything. */
+  readonly extents: DataExtents | undefined;
+  /** File offset from which on pages are the helper's. */
+  readonly from: number;
+  /** Per-page hashes of all loads (backed by a SharedArrayBuffer). */
+  readonly hashes: BigUint64Array;
+  /** Per-page zero flags of all loads (backed by a SharedArrayBuffer). */
+  readonly zero: Uint8Array;
+}
+
+/**
+ * Hashes a {@link PageShare} elsewhere; resolves when its pages are written. A rejection makes the
+ * caller hash those pages itself.
+ */
+export type PageHelper = (share: PageShare) => Promise<void>;
+
+/** Options of {@link digestPositional}. */
+export interface PositionalOptions {
+  /** The file's data extents (SEEK_DATA/SEEK_HOLE, FIEMAP), or undefined to read everything. */
+  readonly extents?: DataExtents;
+  /**
+   * Hashes the second half of the data bytes on another core while this thread hashes the first;
+   * the digest is the same either way (each page is hashed on its own).
+   */
+  readonly helper?: PageHelper;
+}
+
 /**
  * Digests a core by position. `extents`, when given, lists where the file holds data; pages wholly
  * outside them are holes.
@@ -148,17 +195,22 @@ function firstExtentAfter(x: DataExtents, at: number): number {
  * @param src the core, readable by position
  * @param hasher the page-hash kernel
  * @param meta how the digest was made
- * @param extents the file's data extents (SEEK_DATA/SEEK_HOLE), or undefined to read everything
+ * @param options the file's data extents (or the extents alone, as before) and a helper thread
  */
 export async function digestPositional(
   src: PositionalSource,
   hasher: PageHasher,
   meta: DigestMeta = { spilled: false },
-  extents?: DataExtents,
+  options?: DataExtents | PositionalOptions,
 ): Promise<CoreDigest> {
+  const { extents, helper }: PositionalOptions = options && "starts" in options
+    ? { extents: options }
+    : (options ?? {});
   const rec = recording(src);
   const core = await parseCore(rec.src);
-  const segments = hashLoads(src, hasher, core, extents);
+  const segments = helper
+    ? await hashShared(src, hasher, core.loads, extents, helper)
+    : hashLoads(src, hasher, core.loads, extents);
   const skeleton = mergeRanges(rec.ranges);
   // The first page of each PT_LOAD, read by position: the modules and their build-ids.
   const modules = await scanModules(src, core);
@@ -176,27 +228,99 @@ export async function digestPositional(
   };
 }
 
-function hashLoads(
-  src: PositionalSource,
-  hasher: PageHasher,
-  core: CoreFile,
-  extents: DataExtents | undefined,
-): SegmentDigest[] {
-  const zeroHash = extents ? zeroPageHash(hasher) : 0n;
-  // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
-  // array of its own per segment costs more than hashing its page).
-  const counts = new Float64Array(core.loads.length);
+/** Pages per load (a partial last page counts unless the file ends inside the segment). */
+function pageCountsOf(loads: readonly LoadShape[]): { counts: Float64Array; total: number } {
+  const counts = new Float64Array(loads.length);
   let total = 0;
-  core.loads.forEach((s, i) => {
+  loads.forEach((s, i) => {
     const available = Number(s.available);
     counts[i] = Math.floor(available / PAGE_SIZE) +
       (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
     total += counts[i]!;
   });
-  const allHashes = new BigUint64Array(total);
-  const allZero = new Uint8Array(total);
+  return { counts, total };
+}
+
+/** The file offset before which half of the data bytes lie. */
+function middleOfData(extents: DataExtents | undefined, size: number): number {
+  if (!extents) return Math.floor(size / 2 / PAGE_SIZE) * PAGE_SIZE;
+  let total = 0;
+  for (let i = 0; i < extents.starts.length; i++) total += extents.ends[i]! - extents.starts[i]!;
+  let seen = 0;
+  for (let i = 0; i < extents.starts.length; i++) {
+    const length = extents.ends[i]! - extents.starts[i]!;
+    if (seen + length >= total / 2) {
+      return extents.starts[i]! + Math.floor((total / 2 - seen) / PAGE_SIZE) * PAGE_SIZE;
+    }
+    seen += length;
+  }
+  return size;
+}
+
+/**
+ * {@link hashLoads} with the pages past the middle of the data hashed by `helper` at the same time,
+ * into shared arrays; if the helper fails, this thread hashes them after its own.
+ */
+async function hashShared(
+  src: PositionalSource,
+  hasher: PageHasher,
+  loads: readonly LoadShape[],
+  extents: DataExtents | undefined,
+  helper: PageHelper,
+): Promise<SegmentDigest[]> {
+  const { total } = pageCountsOf(loads);
+  const out = {
+    hashes: new BigUint64Array(new SharedArrayBuffer(total * 8)),
+    zero: new Uint8Array(new SharedArrayBuffer(total)),
+  };
+  const from = middleOfData(extents, src.size);
+  const shape = loads.map(({ index, offset, available, truncated }) => ({
+    index,
+    offset,
+    available,
+    truncated,
+  }));
+  // Started first, so the helper reads and hashes while this thread does.
+  const helped = helper({ loads: shape, extents, from, ...out }).then(() => true, () => false);
+  const segments = hashLoads(src, hasher, loads, extents, { out, to: from });
+  if (!(await helped)) hashLoads(src, hasher, loads, extents, { out, from, holes: false });
+  return segments;
+}
+
+/** Where {@link hashLoads} writes and which pages it takes. */
+export interface HashLoadsOptions {
+  /** Result arrays for all pages (default: new ones). */
+  readonly out?: { readonly hashes: BigUint64Array; readonly zero: Uint8Array };
+  /** Only data pages whose first byte is at this file offset or later (default 0). */
+  readonly from?: number;
+  /** Only data pages whose first byte is before this file offset (default: all). */
+  readonly to?: number;
+  /** Record holes (default true; a helper leaves them to the caller). */
+  readonly holes?: boolean;
+}
+
+/**
+ * Reads and hashes the saved pages of `loads` in file order, straight into the hasher's memory, and
+ * returns one {@link SegmentDigest} per load (views of one array for all pages). Pages wholly in a
+ * hole of `extents` are neither read nor hashed: they get the zero page's hash and are listed in
+ * the segment's `holes`.
+ */
+export function hashLoads(
+  src: PositionalSource,
+  hasher: PageHasher,
+  loads: readonly LoadShape[],
+  extents: DataExtents | undefined,
+  options: HashLoadsOptions = {},
+): SegmentDigest[] {
+  const { from = 0, to = Number.MAX_SAFE_INTEGER, holes = true } = options;
+  const zeroHash = extents && holes ? zeroPageHash(hasher) : 0n;
+  // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
+  // array of its own per segment costs more than hashing its page).
+  const { counts, total } = pageCountsOf(loads);
+  const allHashes = options.out?.hashes ?? new BigUint64Array(total);
+  const allZero = options.out?.zero ?? new Uint8Array(total);
   let first = 0;
-  const outs: Out[] = core.loads.map((s, i) => {
+  const outs: Out[] = loads.map((s, i) => {
     const n = counts[i]!;
     const out = {
       index: s.index,
@@ -208,16 +332,20 @@ function hashLoads(
     return out;
   });
   // File order: each byte range read once, forward.
-  const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
-  const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+  const offsets = Float64Array.from(loads, (s) => Number(s.offset));
+  const order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
   const batch = new Batch(hasher, outs);
   const cap = hasher.capacity;
   for (const k of order) {
-    const s = core.loads[k]!;
+    const s = loads[k]!;
     const o = outs[k]!;
     const n = o.hashes.length;
     const base = Number(s.offset);
     const end = base + Number(s.available);
+    // This call's pages of the segment: first byte in [from, to).
+    const pFrom = Math.min(n, Math.max(0, Math.ceil((from - base) / PAGE_SIZE)));
+    const pTo = Math.min(n, Math.max(0, Math.ceil((to - base) / PAGE_SIZE)));
+    if (pFrom >= pTo && !holes) continue;
     let x = extents ? firstExtentAfter(extents, base) : 0;
     let p = 0;
     while (p < n) {
@@ -244,18 +372,22 @@ function hashLoads(
         }
       }
       if (!data) {
-        o.zero.fill(1, p, q);
-        o.hashes.fill(zeroHash, p, q);
-        if (o.holes === NO_HOLES) o.holes = [];
-        o.holes.push(p, q - p);
+        if (holes) {
+          o.zero.fill(1, p, q);
+          o.hashes.fill(zeroHash, p, q);
+          if (o.holes === NO_HOLES) o.holes = [];
+          o.holes.push(p, q - p);
+        }
         p = q;
         continue;
       }
-      while (p < q) {
-        const take = Math.min(cap - batch.fill, q - p);
-        const from = base + p * PAGE_SIZE;
-        const length = Math.min(take * PAGE_SIZE, end - from);
-        batch.want(src, from, length);
+      const stop = Math.min(q, pTo);
+      p = Math.max(p, pFrom);
+      while (p < stop) {
+        const take = Math.min(cap - batch.fill, stop - p);
+        const at = base + p * PAGE_SIZE;
+        const length = Math.min(take * PAGE_SIZE, end - at);
+        batch.want(src, at, length);
         for (let i = 0; i < take; i++) {
           batch.ownerSeg[batch.fill + i] = k;
           batch.ownerPage[batch.fill + i] = p + i;
@@ -266,6 +398,7 @@ function hashLoads(
         if (partial !== 0) batch.flush(partial, src);
         else if (batch.fill === cap) batch.flush(PAGE_SIZE, src);
       }
+      p = q;
     }
   }
   batch.flush(PAGE_SIZE, src);

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { loadCore } from "../test/_fixtures.ts";
+import { encodeDigest } from "../lib/digest/codec.ts";
+import { digestFile, digestInput } from "./digest.ts";
+
+/** Writes `bytes` to `path`, leaving every all-zero 4 KiB page as a hole (seek, no write). */
+async function writeSparse(path: string, bytes: Uint8Array): Promise<void> {
+  const file = await Deno.open(path, { write: true, createNew: true });
+  try {
+    for (let at = 0; at < bytes.length; at += 4096) {
+      const page = bytes.subarray(at, at + 4096);
+      if (page.length === 4096 && page.every((b) => b === 0)) continue;
+      await file.seek(at, Deno.SeekMode.Start);
+      for (let n = 0; n < page.length;) n += await file.write(page.subarray(n));
+    }
+    await file.truncate(bytes.length);
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("digestFile split across two threads gives the same digest bytes as one thread and as a stream", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-split-test-" });
+  try {
+    for (const name of ["kernel", "gdb"]) {
+      const bytes = loadCore("f033", name);
+      const dense = `${dir}/${name}.dense`;
+      const sparse = `${dir}/${name}.sparse`;
+      await Deno.writeFile(dense, bytes);
+      await writeSparse(sparse, bytes);
+      const one = encodeDigest(await digestFile(dense, { split: "never" }));
+      assert.deepEqual(encodeDigest(await digestFile(dense, { split: "always" })), one);
+      const sparseOne = await digestFile(sparse, { split: "never" });
+      const sparseTwo = await digestFile(sparse, { split: "always" });
+      assert.deepEqual(encodeDigest(sparseTwo), encodeDigest(sparseOne));
+      assert.ok(sparseTwo.segments.some((s) => s.holes?.length), "the sparse copy has holes");
+      const streamed = await digestInput(ReadableStream.from([bytes]));
+      assert.equal(sparseTwo.fileHash, streamed.fileHash);
+      assert.deepEqual(
+        sparseTwo.segments.map((s) => [...s.hashes]),
+        streamed.segments.map((s) => [...s.hashes]),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
