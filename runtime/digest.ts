@@ -249,16 +249,17 @@ export class WorkerInputError extends InputError {}
 export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
 /**
- * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, at once, one
- * Worker per file (each with its own WASM instance), decoding the results; otherwise in turn on
- * this thread. Errors keep their message; input errors stay input errors.
+ * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, at once, the
+ * first on this thread and each other one in a Worker (each with its own WASM instance), decoding
+ * their results; otherwise in turn on this thread. Errors keep their message; input errors stay input errors.
  */
 export async function digestFiles(
   paths: readonly string[],
   options: DigestInputOptions = {},
+  workerMinBytes: number = WORKER_MIN_BYTES,
 ): Promise<CoreDigest[]> {
   const sizes = await Promise.all(paths.map((p) => Deno.stat(p).then((s) => s.size, () => 0)));
-  if (paths.length < 2 || Math.min(...sizes) < WORKER_MIN_BYTES) {
+  if (paths.length < 2 || Math.min(...sizes) < workerMinBytes) {
     const out: CoreDigest[] = [];
     for (const path of paths) out.push(await digestFile(path, options));
     return out;
@@ -287,7 +288,19 @@ export async function digestFiles(
         worker.terminate();
         reject(new Error(`digest worker crashed: ${e.message}`));
       };
+      workers.push(worker);
       worker.postMessage({ path, ...options, split: "never" });
     });
-  return await Promise.all(paths.map(one));
+  // The first file on this thread (no Worker to start, no digest to encode and decode), the others
+  // in Workers, started first so they load while this thread works.
+  const workers: Worker[] = [];
+  const others = paths.slice(1).map(one);
+  for (const p of others) p.catch(() => {}); // seen by Promise.all below, or dropped after an error
+  try {
+    const first = await digestFile(paths[0]!, { ...options, split: "never" });
+    return [first, ...await Promise.all(others)];
+  } catch (e) {
+    for (const w of workers) w.terminate();
+    throw e;
+  }
 }

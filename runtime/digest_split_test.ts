@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadCore } from "../test/_fixtures.ts";
 import { encodeDigest } from "../lib/digest/codec.ts";
-import { digestFile, digestInput } from "./digest.ts";
+import { digestFile, digestFiles, digestInput } from "./digest.ts";
 
 /** Writes `bytes` to `path`, leaving every all-zero 4 KiB page as a hole (seek, no write). */
 async function writeSparse(path: string, bytes: Uint8Array): Promise<void> {
@@ -40,6 +40,26 @@ Deno.test("digestFile split across two threads gives the same digest bytes as on
         sparseTwo.segments.map((s) => [...s.hashes]),
         streamed.segments.map((s) => [...s.hashes]),
       );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("digestFiles with Workers gives the same digests as in turn; a bad file fails the call", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-split-test-" });
+  try {
+    const paths = [];
+    for (const name of ["kernel", "gdb"]) {
+      paths.push(`${dir}/${name}`);
+      await Deno.writeFile(`${dir}/${name}`, loadCore("f033", name));
+    }
+    const inTurn = await digestFiles(paths);
+    const parallel = await digestFiles(paths, {}, 0);
+    assert.deepEqual(parallel.map(encodeDigest), inTurn.map(encodeDigest));
+    await Deno.writeFile(`${dir}/bad`, new Uint8Array(100));
+    for (const order of [[paths[0]!, `${dir}/bad`], [`${dir}/bad`, paths[0]!]]) {
+      await assert.rejects(digestFiles(order, {}, 0), /ELF/);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
