@@ -11,7 +11,7 @@ function manyLoads() {
   const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
   const loads = [];
   for (let i = 0; i < 9; i++) {
-    const length = (1 + (rnd() % 40)) * 4096 - (i % 3 === 2 ? 1000 : 0);
+    const length = (1 + (rnd() % 120)) * 4096 - (i % 3 === 2 ? 1000 : 0);
     const data = new Uint8Array(length);
     for (let p = 0; p < length; p += 4096) {
       const kind = rnd() % 3;
@@ -111,4 +111,29 @@ Deno.test("hashLoads: a window takes exactly the data pages whose first byte lie
     false,
     false,
   ]);
+});
+
+Deno.test("digestStream gives the positional digest's bytes whatever the chunking (batch edges, partial pages)", async () => {
+  const { digestStream } = await import("./digest.ts");
+  const src = bytesSource(core.bytes);
+  const expected = encodeDigest(await digestPositional(src, createPageHasher()));
+  let seed = 99;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
+  const sizes: (() => number)[] = [
+    () => 1 + rnd() % 5000, // smaller than a page, across pages
+    () => 4096 * (1 + rnd() % 300) + (rnd() % 3) * 17, // across the 1 MiB batch
+    () => core.bytes.length, // one chunk
+  ];
+  for (const size of sizes) {
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        if (at >= core.bytes.length) return ctl.close();
+        const n = size();
+        ctl.enqueue(core.bytes.slice(at, at + n));
+        at += n;
+      },
+    });
+    assert.deepEqual(encodeDigest(await digestStream(stream, createPageHasher())), expected);
+  }
 });
