@@ -181,6 +181,16 @@ export async function digestFile(
   options: DigestInputOptions = {},
 ): Promise<CoreDigest> {
   const file = await Deno.open(path, { read: true });
+  let regular: boolean;
+  try {
+    regular = (await file.stat()).isFile;
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  // A pipe, socket or character device (`/dev/stdin`) cannot be read by position: a stream (which
+  // closes the file).
+  if (!regular) return await digestInput(fileChunks(file, { chunk: 1 << 20 }), options);
   let head: Uint8Array;
   try {
     head = new Uint8Array(8);

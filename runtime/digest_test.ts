@@ -65,3 +65,27 @@ Deno.test("digestFiles with Workers gives the same digests as in turn; a bad fil
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "digestFile of a pipe (a FIFO, /dev/stdin) streams it: same identity as by path, no crash",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "coredelta-pipe-test-" });
+    try {
+      const bytes = loadCore("f033", "kernel");
+      await Deno.writeFile(`${dir}/core`, bytes);
+      const mk = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+      assert.ok(mk.success, "mkfifo");
+      const writer = new Deno.Command("bash", {
+        args: ["-c", 'cat "$0" > "$1"', `${dir}/core`, `${dir}/fifo`],
+      }).spawn();
+      const piped = await digestFile(`${dir}/fifo`);
+      await writer.status;
+      const byPath = await digestFile(`${dir}/core`);
+      assert.equal(piped.fileHash, byPath.fileHash);
+      assert.equal(piped.size, bytes.length);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
