@@ -252,7 +252,7 @@ export class WorkerInputError extends InputError {}
 
 /**
  * Files smaller than this are digested one after the other on the calling thread: a Worker costs
- * about 0.3 s to start plus encoding and decoding its digest (per segment), which only hashing a
+ * about 0.3 s to start plus cloning its digest back (per segment), which only hashing a
  * larger file pays back (bench: a 1 GiB pair gains 0.25 s with Workers; a 290 MB pair of
  * 70,000-segment cores loses about 1.5 s).
  */
@@ -260,8 +260,8 @@ export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
 /**
  * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, at once, the
- * first on this thread and each other one in a Worker (each with its own WASM instance), decoding
- * their results; otherwise in turn on this thread. Errors keep their message; input errors stay input errors.
+ * first on this thread and each other one in a Worker (each with its own WASM instance, posting its
+ * digest back with the page arrays transferred); otherwise in turn on this thread. Errors keep their message; input errors stay input errors.
  */
 export async function digestFiles(
   paths: readonly string[],
@@ -281,14 +281,14 @@ export async function digestFiles(
         e: MessageEvent<
           {
             ok: boolean;
-            digest?: Uint8Array;
+            digest?: CoreDigest;
             error?: { name: string; message: string; code?: string };
           }
         >,
       ) => {
         worker.terminate();
         const m = e.data;
-        if (m.ok && m.digest) resolve(decodeDigest(m.digest));
+        if (m.ok && m.digest) resolve(m.digest);
         else if (m.error?.code) reject(new WorkerInputError(m.error.code, m.error.message));
         else if (m.error?.name === "NotFound") reject(new Deno.errors.NotFound(m.error.message));
         else reject(new Error(m.error?.message ?? "digest worker failed"));
