@@ -346,43 +346,37 @@ export function hashLoads(
     const pFrom = Math.min(n, Math.max(0, Math.ceil((from - base) / PAGE_SIZE)));
     const pTo = Math.min(n, Math.max(0, Math.ceil((to - base) / PAGE_SIZE)));
     if (pFrom >= pTo && !holes) continue;
-    let x = extents ? firstExtentAfter(extents, base) : 0;
+    const ex = extents;
+    let x = ex ? firstExtentAfter(ex, base) : 0;
     let p = 0;
     while (p < n) {
-      // Extend a run of pages that are all data, or all hole.
-      const isData = (q: number): boolean => {
-        if (!extents) return true;
-        const a = base + q * PAGE_SIZE;
-        while (x < extents.starts.length && extents.ends[x]! <= a) x++;
-        return x < extents.starts.length && extents.starts[x]! < Math.min(end, a + PAGE_SIZE);
-      };
-      const data = isData(p);
-      let q = p + 1;
-      if (!extents) q = n;
-      else {
-        // Jump over whole extents (data) or the gap before the next one (hole), not page by page.
-        while (q < n && isData(q) === data) {
-          const next = x < extents.starts.length
-            ? Math.floor(
-              ((data ? Math.min(extents.ends[x]!, end) - 1 : extents.starts[x]!) - base) /
-                PAGE_SIZE,
-            ) + (data ? 1 : 0)
-            : n;
-          q = Math.max(q + 1, Math.min(n, next));
-        }
+      // The next run of data pages [d0, d1) from page p: the pages data extents touch, joined
+      // while the next extent touches the run's last page or the one after it (maximal runs).
+      let d0 = p;
+      let d1 = n;
+      if (ex) {
+        if (x < ex.starts.length && ex.starts[x]! < end) {
+          d0 = Math.max(p, Math.floor((Math.max(ex.starts[x]!, base) - base) / PAGE_SIZE));
+          d1 = Math.min(n, Math.ceil((Math.min(ex.ends[x]!, end) - base) / PAGE_SIZE));
+          for (x++; x < ex.starts.length && ex.starts[x]! < end; x++) {
+            if (Math.floor((ex.starts[x]! - base) / PAGE_SIZE) > d1) break;
+            d1 = Math.max(
+              d1,
+              Math.min(n, Math.ceil((Math.min(ex.ends[x]!, end) - base) / PAGE_SIZE)),
+            );
+          }
+        } else d0 = n;
+        d0 = Math.min(d0, n);
       }
-      if (!data) {
-        if (holes) {
-          o.zero.fill(1, p, q);
-          o.hashes.fill(zeroHash, p, q);
-          if (o.holes === NO_HOLES) o.holes = [];
-          o.holes.push(p, q - p);
-        }
-        p = q;
-        continue;
+      if (d0 > p && holes) {
+        o.zero.fill(1, p, d0);
+        o.hashes.fill(zeroHash, p, d0);
+        if (o.holes === NO_HOLES) o.holes = [];
+        o.holes.push(p, d0 - p);
       }
-      const stop = Math.min(q, pTo);
-      p = Math.max(p, pFrom);
+      if (d0 >= n) break;
+      p = Math.max(d0, pFrom);
+      const stop = Math.min(d1, pTo);
       while (p < stop) {
         const take = Math.min(cap - batch.fill, stop - p);
         const at = base + p * PAGE_SIZE;
@@ -398,7 +392,7 @@ export function hashLoads(
         if (partial !== 0) batch.flush(partial, src);
         else if (batch.fill === cap) batch.flush(PAGE_SIZE, src);
       }
-      p = q;
+      p = d1;
     }
   }
   batch.flush(PAGE_SIZE, src);

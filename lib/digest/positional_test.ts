@@ -137,3 +137,36 @@ Deno.test("digestStream gives the positional digest's bytes whatever the chunkin
     assert.deepEqual(encodeDigest(await digestStream(stream, createPageHasher())), expected);
   }
 });
+
+Deno.test("holes: a page is a hole exactly when no data extent touches it (random, unaligned extents)", async () => {
+  const src = bytesSource(core.bytes);
+  let seed = 5;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
+  for (let round = 0; round < 20; round++) {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let at = rnd() % 20000; at < core.bytes.length;) {
+      const length = 1 + rnd() % (round % 2 ? 3 * 4096 : 40000);
+      starts.push(at);
+      ends.push(Math.min(core.bytes.length, at + length));
+      at += length + 1 + rnd() % (round % 3 ? 9000 : 3 * 4096);
+    }
+    const extents = { starts: Float64Array.from(starts), ends: Float64Array.from(ends) };
+    const d = await digestPositional(src, createPageHasher(), undefined, extents);
+    d.core.loads.forEach((l, i) => {
+      const base = Number(l.offset);
+      const end = base + Number(l.available);
+      const expected: number[] = [];
+      for (let q = 0; q < d.segments[i]!.hashes.length; q++) {
+        const a = base + q * 4096;
+        const b = Math.min(end, a + 4096);
+        const data = starts.some((s, k) => s < b && ends[k]! > a);
+        if (data) continue;
+        const last = expected.length - 2;
+        if (last >= 0 && expected[last]! + expected[last + 1]! === q) expected[last + 1]!++;
+        else expected.push(q, 1);
+      }
+      assert.deepEqual([...(d.segments[i]!.holes ?? [])], expected, `round ${round} load ${i}`);
+    });
+  }
+});
