@@ -60,14 +60,25 @@ interface Out {
   holes: number[];
 }
 
-/** Fills the hasher's batch with whole runs of pages and routes results back by (segment, page). */
+/**
+ * Fills the hasher's batch with whole runs of pages and copies each slot's results to its page's
+ * place in the arrays of all pages (as two 32-bit halves: no BigInt, no view per run).
+ */
 class Batch {
   fill = 0;
-  readonly ownerSeg: Int32Array;
-  readonly ownerPage: Uint32Array;
-  constructor(readonly hasher: PageHasher, readonly outs: Out[]) {
-    this.ownerSeg = new Int32Array(hasher.capacity);
-    this.ownerPage = new Uint32Array(hasher.capacity);
+  /** Index, in the arrays of all pages, of the page in each slot. */
+  readonly owner: Float64Array;
+  readonly #hashes32: Uint32Array;
+  readonly #out32: Uint32Array;
+  constructor(
+    readonly hasher: PageHasher,
+    allHashes: BigUint64Array,
+    readonly allZero: Uint8Array,
+  ) {
+    this.owner = new Float64Array(hasher.capacity);
+    const h = hasher.hashes;
+    this.#hashes32 = new Uint32Array(h.buffer, h.byteOffset, h.length * 2);
+    this.#out32 = new Uint32Array(allHashes.buffer, allHashes.byteOffset, allHashes.length * 2);
   }
   /** File range not read yet into the batch (`readFrom`, `readLength`, at slot `readSlot`). */
   #readFrom = 0;
@@ -112,18 +123,16 @@ class Batch {
   flush(lastLength: number, src: PositionalSource): void {
     this.#read(src);
     if (this.fill === 0) return;
-    const { hasher, ownerSeg, ownerPage, outs } = this;
+    const { hasher, owner, allZero } = this;
     hasher.hash(this.fill, lastLength);
-    const { hashes, zero } = hasher;
-    // Copy runs of slots that are consecutive pages of one segment as blocks (no BigInt per page).
-    for (let i = 0; i < this.fill;) {
-      const seg = ownerSeg[i]!, page = ownerPage[i]!;
-      let j = i + 1;
-      while (j < this.fill && ownerSeg[j] === seg && ownerPage[j] === page + (j - i)) j++;
-      const o = outs[seg]!;
-      o.hashes.set(hashes.subarray(i, j), page);
-      o.zero.set(zero.subarray(i, j), page);
-      i = j;
+    const zero = hasher.zero;
+    const h32 = this.#hashes32;
+    const out32 = this.#out32;
+    for (let i = 0; i < this.fill; i++) {
+      const g = owner[i]!;
+      out32[2 * g] = h32[2 * i]!;
+      out32[2 * g + 1] = h32[2 * i + 1]!;
+      allZero[g] = zero[i]!;
     }
     this.fill = 0;
   }
@@ -320,8 +329,10 @@ export function hashLoads(
   const allHashes = options.out?.hashes ?? new BigUint64Array(total);
   const allZero = options.out?.zero ?? new Uint8Array(total);
   let first = 0;
+  const firsts = new Float64Array(loads.length);
   const outs: Out[] = loads.map((s, i) => {
     const n = counts[i]!;
+    firsts[i] = first;
     const out = {
       index: s.index,
       hashes: allHashes.subarray(first, first + n),
@@ -334,7 +345,7 @@ export function hashLoads(
   // File order: each byte range read once, forward.
   const offsets = Float64Array.from(loads, (s) => Number(s.offset));
   const order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-  const batch = new Batch(hasher, outs);
+  const batch = new Batch(hasher, allHashes, allZero);
   const cap = hasher.capacity;
   for (const k of order) {
     const s = loads[k]!;
@@ -382,10 +393,8 @@ export function hashLoads(
         const at = base + p * PAGE_SIZE;
         const length = Math.min(take * PAGE_SIZE, end - at);
         batch.want(src, at, length);
-        for (let i = 0; i < take; i++) {
-          batch.ownerSeg[batch.fill + i] = k;
-          batch.ownerPage[batch.fill + i] = p + i;
-        }
+        const g = firsts[k]! + p - batch.fill;
+        for (let i = batch.fill; i < batch.fill + take; i++) batch.owner[i] = g + i;
         batch.fill += take;
         p += take;
         const partial = length % PAGE_SIZE;
@@ -398,7 +407,7 @@ export function hashLoads(
   batch.flush(PAGE_SIZE, src);
   return outs.map((o) =>
     o.holes.length
-      ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: Uint32Array.from(o.holes) }
+      ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: new Uint32Array(o.holes) }
       : { index: o.index, hashes: o.hashes, zero: o.zero }
   );
 }
