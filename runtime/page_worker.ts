@@ -11,7 +11,8 @@
 
 /// <reference lib="deno.worker" />
 
-import { hashLoads, type PageShare } from "../lib/digest/positional.ts";
+import { hashLoads } from "../lib/digest/page_loop.ts";
+import type { PageShare } from "../lib/digest/positional.ts";
 import { createPageHasher } from "../wasm/mod.ts";
 import { libc, preadSource } from "./libc.ts";
 
