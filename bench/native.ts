@@ -451,7 +451,7 @@ async function pairBench(
     const diff = [DENO, "run", "-A", "main.ts", "diff", k, g];
     const seq = [DENO, "run", "-A", "bench/diff_sequential.ts", k, g];
     // [label, argv, bytes read, accepted exit codes]
-    const commands: [string, string[], number, number[]][] = [
+    const commands: [string, string[], number, number[], Record<string, string>?][] = [
       ["xxhsum -H3 KERNEL GCORE", ["xxhsum", "-H3", k, g], ks + gs, [0]],
       ["cmp KERNEL COPY", ["cmp", k, c], 2 * ks, [0]],
       [
@@ -476,12 +476,19 @@ async function pairBench(
         ks + gs,
         [0, 1],
       ],
+      [
+        "COREDELTA_SPLIT=always ... diff KERNEL GCORE (second core in a Worker)",
+        diff,
+        ks + gs,
+        [0, 1],
+        { COREDELTA_SPLIT: "always" },
+      ],
     ];
-    for (const [, cmd, , ok] of commands) await timed(undefined, cmd, tmp, ok); // warm caches
+    for (const [, cmd, , ok, env] of commands) await timed(undefined, cmd, tmp, ok, env); // warm
     const results = commands.map(() => [] as Run[]);
     for (let i = 0; i < runs; i++) {
-      for (const [j, [, cmd, , ok]] of commands.entries()) {
-        results[j]!.push(await timed(time, cmd, tmp, ok));
+      for (const [j, [, cmd, , ok, env]] of commands.entries()) {
+        results[j]!.push(await timed(time, cmd, tmp, ok, env));
       }
     }
     const workersReport = results[3]![0]!.stdout;
@@ -499,17 +506,29 @@ async function pairBench(
         fmtCpu(st.cpuMs)
       } | ${(bytes / st.bestMs / 1e6).toFixed(2)} GB/s | ${fmtRss(st.rssKiB)} |`;
     });
-    const [xx, cmp, rdiff, dw, ds, dsm] = s as [Stats, Stats, Stats, Stats, Stats, Stats];
+    const [xx, cmp, rdiff, dw, ds, dsm, dwf] = s as [
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+    ];
     const x = (a: Stats, b: Stats) =>
       `${(a.bestMs / b.bestMs).toFixed(2)}x best, ${(a.medianMs / b.medianMs).toFixed(2)}x median`;
     const ratios = [
       `diff / xxhsum -H3 (both files) = ${x(dw, xx)} (target <= 1.2x); with --smaps ${
         x(dsm, xx)
       }; CPU ${fmtCpu(dw.cpuMs)} vs ${fmtCpu(xx.cpuMs)}`,
-      `diff peak RSS ${fmtRss(dw.rssKiB)} (Workers), ${fmtRss(ds.rssKiB)} (sequential), ${
-        fmtRss(dsm.rssKiB)
-      } (--smaps) (target <= 150 MiB)`,
-      `Workers / sequential = ${x(dw, ds)} (< 1: the Workers pay)`,
+      `diff peak RSS ${fmtRss(dw.rssKiB)} (as run), ${fmtRss(dwf.rssKiB)} (Worker), ${
+        fmtRss(ds.rssKiB)
+      } (sequential), ${fmtRss(dsm.rssKiB)} (--smaps) (target <= 150 MiB)`,
+      `Worker forced / sequential = ${x(dwf, ds)} (< 1: the Worker pays; CPU ${
+        fmtCpu(dwf.cpuMs)
+      } vs ${fmtCpu(ds.cpuMs)}); diff as run (a Worker only when a CPU is spare) / sequential = ${
+        x(dw, ds)
+      }`,
       `diff / cmp = ${x(dw, cmp)}; diff / rdiff = ${x(dw, rdiff)}`,
       `gcore of the live process took ${
         fmtMs(pair.gcoreMs)

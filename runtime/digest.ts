@@ -259,17 +259,20 @@ export class WorkerInputError extends InputError {}
 export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
 /**
- * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, at once, the
- * first on this thread and each other one in a Worker (each with its own WASM instance, posting its
- * digest back with the page arrays transferred); otherwise in turn on this thread. Errors keep their message; input errors stay input errors.
+ * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES} and a CPU is
+ * spare (or `threads` is `always`), at once, the first on this thread and each other one in a
+ * Worker (each with its own WASM instance, posting its digest back with the page arrays
+ * transferred); otherwise in turn on this thread (a Worker on a busy machine only adds its cost). Errors keep their message; input errors stay input errors.
  */
 export async function digestFiles(
   paths: readonly string[],
   options: DigestInputOptions = {},
-  workerMinBytes: number = WORKER_MIN_BYTES,
+  threads: "auto" | "always" | "never" = "auto",
 ): Promise<CoreDigest[]> {
   const sizes = await Promise.all(paths.map((p) => Deno.stat(p).then((s) => s.size, () => 0)));
-  if (paths.length < 2 || Math.min(...sizes) < workerMinBytes) {
+  const parallel = threads === "always" ||
+    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && spareCpu());
+  if (paths.length < 2 || !parallel) {
     const out: CoreDigest[] = [];
     for (const path of paths) out.push(await digestFile(path, options));
     return out;

@@ -54,12 +54,12 @@ Deno.test("digestFiles with Workers gives the same digests as in turn; a bad fil
       paths.push(`${dir}/${name}`);
       await Deno.writeFile(`${dir}/${name}`, loadCore("f033", name));
     }
-    const inTurn = await digestFiles(paths);
-    const parallel = await digestFiles(paths, {}, 0);
+    const inTurn = await digestFiles(paths, {}, "never");
+    const parallel = await digestFiles(paths, {}, "always");
     assert.deepEqual(parallel.map(encodeDigest), inTurn.map(encodeDigest));
     await Deno.writeFile(`${dir}/bad`, new Uint8Array(100));
     for (const order of [[paths[0]!, `${dir}/bad`], [`${dir}/bad`, paths[0]!]]) {
-      await assert.rejects(digestFiles(order, {}, 0), /ELF/);
+      await assert.rejects(digestFiles(order, {}, "always"), /ELF/);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
