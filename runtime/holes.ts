@@ -69,16 +69,19 @@ function u64(v: DataView, at: number): number {
   return v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
 }
 
-/** Extents by FIEMAP, or `undefined` when it is unsupported or reports an unwritten extent. */
-function fiemapExtents(c: Libc, fd: number, size: number): DataExtents | undefined {
+/**
+ * Extents in `[from, to)` by FIEMAP, or `undefined` when it is unsupported or reports an unwritten
+ * extent.
+ */
+function fiemapExtents(c: Libc, fd: number, from: number, to: number): DataExtents | undefined {
   const buf = new Uint8Array(FIEMAP_HEADER + FIEMAP_EXTENT * FIEMAP_BATCH);
   const v = new DataView(buf.buffer);
   const list = new ExtentList();
-  let pos = 0;
-  while (pos < size) {
+  let pos = from;
+  while (pos < to) {
     buf.fill(0, 0, FIEMAP_HEADER);
     v.setBigUint64(0, BigInt(pos), true); // fm_start
-    v.setBigUint64(8, BigInt(size - pos), true); // fm_length
+    v.setBigUint64(8, BigInt(to - pos), true); // fm_length
     v.setUint32(24, FIEMAP_BATCH, true); // fm_extent_count
     if (c.ioctl(fd, FS_IOC_FIEMAP_REQUEST, buf) !== 0) return undefined;
     const mapped = v.getUint32(20, true);
@@ -90,7 +93,7 @@ function fiemapExtents(c: Libc, fd: number, size: number): DataExtents | undefin
       if (flags & FIEMAP_EXTENT_UNWRITTEN) return undefined;
       const logical = u64(v, at);
       const start = Math.max(pos, logical);
-      const end = Math.min(size, logical + u64(v, at + 16));
+      const end = Math.min(to, logical + u64(v, at + 16));
       if (end > start && !list.add(start, end)) return undefined;
       if (flags & FIEMAP_EXTENT_LAST) last = true;
       pos = Math.max(pos, end);
@@ -100,17 +103,35 @@ function fiemapExtents(c: Libc, fd: number, size: number): DataExtents | undefin
   return list.result();
 }
 
-/** Extents by `lseek(SEEK_DATA)` and `lseek(SEEK_HOLE)`, two calls per extent. */
-function seekExtents(c: Libc, fd: number, size: number): DataExtents | undefined {
+/** Extents in `[from, to)` by `lseek(SEEK_DATA)` and `lseek(SEEK_HOLE)`, two calls per extent. */
+function seekExtents(c: Libc, fd: number, from: number, to: number): DataExtents | undefined {
   const list = new ExtentList();
-  let pos = 0;
-  while (pos < size) {
+  let pos = from;
+  while (pos < to) {
     const d = Number(c.lseek(fd, BigInt(pos), SEEK_DATA));
-    if (d < 0) break; // ENXIO: only holes from pos to the end
+    if (d < 0 || d >= to) break; // ENXIO: only holes from pos to the end
     const h = Number(c.lseek(fd, BigInt(d), SEEK_HOLE));
     if (h <= d) return undefined;
-    if (!list.add(d, Math.min(h, size))) return undefined;
+    if (!list.add(d, Math.min(h, to))) return undefined;
     pos = h;
+  }
+  return list.result();
+}
+
+/**
+ * The extents of two adjacent ranges as those of their union (an extent cut at the border is one
+ * again), or `undefined` when either is unknown or together they are too many.
+ */
+export function joinExtents(
+  a: DataExtents | undefined,
+  b: DataExtents | undefined,
+): DataExtents | undefined {
+  if (!a || !b) return undefined;
+  const list = new ExtentList();
+  for (const x of [a, b]) {
+    for (let i = 0; i < x.starts.length; i++) {
+      if (!list.add(x.starts[i]!, x.ends[i]!)) return undefined;
+    }
   }
   return list.result();
 }
@@ -120,15 +141,18 @@ function seekExtents(c: Libc, fd: number, size: number): DataExtents | undefined
  * A file system without hole support reports one extent covering the whole file.
  *
  * @param method `"fiemap"` (default: FIEMAP, else lseek) or `"seek"` (lseek only, for tests)
+ * @param range only the extents within `[from, to)` (default: the whole file), cut at its ends
  */
 export function dataExtentsOf(
   c: Libc,
   fd: number,
   size: number,
   method: "fiemap" | "seek" = "fiemap",
+  range: readonly [number, number] = [0, size],
 ): DataExtents | undefined {
-  return (method === "fiemap" ? fiemapExtents(c, fd, size) : undefined) ??
-    seekExtents(c, fd, size);
+  const [from, to] = [Math.max(0, range[0]), Math.min(size, range[1])];
+  return (method === "fiemap" ? fiemapExtents(c, fd, from, to) : undefined) ??
+    seekExtents(c, fd, from, to);
 }
 
 /**

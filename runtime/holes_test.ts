@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { dataExtents } from "./holes.ts";
+import { dataExtents, dataExtentsOf, joinExtents } from "./holes.ts";
+import { libc, openReadOnly } from "./libc.ts";
 
 Deno.test({
   name: "dataExtents finds the data around a hole (SEEK_DATA/SEEK_HOLE through libc)",
@@ -63,6 +64,23 @@ Deno.test({
       // ext4, XFS, btrfs keep the holes (many extents); a file system without holes reports one.
       assert.ok(byFiemap.starts.length > 20 || byFiemap.starts.length === 1);
       assert.equal(byFiemap.ends[byFiemap.ends.length - 1], size);
+      // Two halves found apart (two threads) and joined give the whole file's extents, wherever
+      // the border falls: inside an extent, inside a hole, on or off a page boundary.
+      const c = libc()!;
+      const fd = openReadOnly(c, path);
+      try {
+        for (const method of ["fiemap", "seek"] as const) {
+          for (const border of [0, 4096, 5000, 40960, 123 * 4096 + 7, 300 * 4096, size - 1, size]) {
+            const joined = joinExtents(
+              dataExtentsOf(c, fd, size, method, [0, border]),
+              dataExtentsOf(c, fd, size, method, [border, size]),
+            );
+            assert.deepEqual(joined, byFiemap, `${method} split at ${border}`);
+          }
+        }
+      } finally {
+        c.close(fd);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
