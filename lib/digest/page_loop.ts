@@ -48,10 +48,13 @@ class Batch {
   readonly owner: Float64Array;
   readonly #hashes32: Uint32Array;
   readonly #out32: Uint32Array;
+  /** (slot, load) of each load's first page in the batch, for `firstPages`. */
+  readonly firstSlots: number[] = [];
   constructor(
     readonly hasher: PageHasher,
     allHashes: BigUint64Array,
     readonly allZero: Uint8Array,
+    readonly firstPages: ((load: number, bytes: Uint8Array) => void) | undefined,
   ) {
     this.owner = new Float64Array(hasher.capacity);
     const h = hasher.hashes;
@@ -112,6 +115,15 @@ class Batch {
       out32[2 * g + 1] = h32[2 * i + 1]!;
       allZero[g] = zero[i]!;
     }
+    const firsts = this.firstSlots;
+    if (this.firstPages) {
+      for (let f = 0; f < firsts.length; f += 2) {
+        const at = firsts[f]! * PAGE_SIZE;
+        const length = firsts[f]! === this.fill - 1 ? lastLength : PAGE_SIZE;
+        this.firstPages(firsts[f + 1]!, hasher.input.subarray(at, at + length));
+      }
+    }
+    firsts.length = 0;
     this.fill = 0;
   }
 }
@@ -163,6 +175,11 @@ export interface HashLoadsOptions {
   readonly to?: number;
   /** Record holes (default true; a helper leaves them to the caller). */
   readonly holes?: boolean;
+  /**
+   * Called with the bytes of each load's first page as it is hashed (a view of the hasher's memory,
+   * valid during the call): modules and build-ids are read from it, not from the file again.
+   */
+  readonly firstPages?: (load: number, bytes: Uint8Array) => void;
 }
 
 /**
@@ -202,7 +219,7 @@ export function hashLoads(
   // File order: each byte range read once, forward.
   const offsets = Float64Array.from(loads, (s) => Number(s.offset));
   const order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-  const batch = new Batch(hasher, allHashes, allZero);
+  const batch = new Batch(hasher, allHashes, allZero, options.firstPages);
   const cap = hasher.capacity;
   for (const k of order) {
     const s = loads[k]!;
@@ -250,6 +267,7 @@ export function hashLoads(
         const at = base + p * PAGE_SIZE;
         const length = Math.min(take * PAGE_SIZE, end - at);
         batch.want(src, at, length);
+        if (p === 0 && options.firstPages) batch.firstSlots.push(batch.fill, k);
         const g = firsts[k]! + p - batch.fill;
         for (let i = batch.fill; i < batch.fill + take; i++) batch.owner[i] = g + i;
         batch.fill += take;

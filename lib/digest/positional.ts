@@ -12,7 +12,8 @@
  */
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
-import { scanModules } from "./modules.ts";
+import { ModuleScanner } from "./modules.ts";
+import { isElfMagic } from "../elf/build_id.ts";
 import { parseCore } from "../elf/core.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
@@ -94,12 +95,26 @@ export async function digestPositional(
     : (options ?? {});
   const rec = recording(src);
   const core = await parseCore(rec.src);
-  const segments = helper
-    ? await hashShared(src, hasher, core.loads, extents, helper)
-    : hashLoads(src, hasher, core.loads, extents);
+  // Modules and build-ids from the first page of each PT_LOAD, taken from the hasher's memory as
+  // it is hashed (no second read per PT_LOAD).
+  const modules = new ModuleScanner();
+  const firstPages = (k: number, bytes: Uint8Array): void => {
+    const load = core.loads[k]!;
+    const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
+    const n = Math.min(bytes.length, saved);
+    if (n >= 4 && isElfMagic(bytes)) modules.feed(load, 0, bytes.subarray(0, n));
+  };
+  const { segments, unseen } = helper
+    ? await hashShared(src, hasher, core.loads, extents, helper, firstPages)
+    : { segments: hashLoads(src, hasher, core.loads, extents, { firstPages }), unseen: [] };
+  // First pages the helper hashed, and those of segments cut short inside their first page (no
+  // page hashed): read alone.
+  for (const k of unseen) firstPages(k, await readFirstPage(src, core.loads[k]!));
+  for (const l of core.loads) {
+    if (!l.truncated || l.available === 0n || l.available >= BigInt(PAGE_SIZE)) continue;
+    modules.feed(l, 0, await src.read(Number(l.offset), Number(l.available)));
+  }
   const skeleton = mergeRanges(rec.ranges);
-  // The first page of each PT_LOAD, read by position: the modules and their build-ids.
-  const modules = await scanModules(src, core);
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
@@ -110,8 +125,14 @@ export async function digestPositional(
     segments,
     skeleton,
     meta,
-    modules,
+    modules: modules.modules(core),
   };
+}
+
+/** The saved bytes of a load's first page, read by position (a copy). */
+async function readFirstPage(src: PositionalSource, load: LoadShape): Promise<Uint8Array> {
+  const n = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
+  return (await src.read(Number(load.offset), n)).slice();
 }
 
 /** The file offset before which half of the data bytes lie. */
@@ -132,7 +153,8 @@ function middleOfData(extents: DataExtents | undefined, size: number): number {
 
 /**
  * {@link hashLoads} with the pages past the middle of the data hashed by `helper` at the same time,
- * into shared arrays; if the helper fails, this thread hashes them after its own.
+ * into shared arrays; if the helper fails, this thread hashes them after its own. `unseen` lists
+ * the loads whose first page the helper hashed (for `firstPages`, which sees this thread's only).
  */
 async function hashShared(
   src: PositionalSource,
@@ -140,7 +162,8 @@ async function hashShared(
   loads: readonly LoadShape[],
   extents: DataExtents | undefined,
   helper: PageHelper,
-): Promise<SegmentDigest[]> {
+  firstPages: (load: number, bytes: Uint8Array) => void,
+): Promise<{ segments: SegmentDigest[]; unseen: number[] }> {
   const { total } = pageCountsOf(loads);
   const out = {
     hashes: new BigUint64Array(new SharedArrayBuffer(total * 8)),
@@ -155,7 +178,15 @@ async function hashShared(
   }));
   // Started first, so the helper reads and hashes while this thread does.
   const helped = helper({ loads: shape, extents, from, ...out }).then(() => true, () => false);
-  const segments = hashLoads(src, hasher, loads, extents, { out, to: from });
-  if (!(await helped)) hashLoads(src, hasher, loads, extents, { out, from, holes: false });
-  return segments;
+  const segments = hashLoads(src, hasher, loads, extents, { out, to: from, firstPages });
+  if (!(await helped)) {
+    hashLoads(src, hasher, loads, extents, { out, from, holes: false, firstPages });
+    return { segments, unseen: [] };
+  }
+  // The first pages the helper hashed (data at or past `from`), in file order.
+  const unseen = loads.map((_, k) => k).filter((k) => {
+    const s = segments[k]!;
+    return s.hashes.length > 0 && Number(loads[k]!.offset) >= from && s.holes?.[0] !== 0;
+  }).sort((a, b) => Number(loads[a]!.offset) - Number(loads[b]!.offset));
+  return { segments, unseen };
 }
