@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadCore } from "../test/_fixtures.ts";
+import { fixturePath, loadCore } from "../test/_fixtures.ts";
 import { encodeDigest } from "../lib/digest/codec.ts";
 import { digestFile, digestFiles, digestInput } from "./digest.ts";
 
@@ -60,6 +60,12 @@ Deno.test("digestFiles with Workers gives the same digests as in turn; a bad fil
     const inTurn = await digestFiles(paths, {}, "never");
     const parallel = await digestFiles(paths, {}, "always");
     assert.deepEqual(parallel.map(encodeDigest), inTurn.map(encodeDigest));
+    // Compressed files take the other parallel path: one digest Worker per file after the first.
+    const gz = ["kernel", "gdb"].map((n) => fixturePath("f033", `${n}.core.gz`));
+    assert.deepEqual(
+      (await digestFiles(gz, {}, "always")).map(encodeDigest),
+      (await digestFiles(gz, {}, "never")).map(encodeDigest),
+    );
     await Deno.writeFile(`${dir}/bad`, new Uint8Array(100));
     for (const order of [[paths[0]!, `${dir}/bad`], [`${dir}/bad`, paths[0]!]]) {
       await assert.rejects(digestFiles(order, {}, "always"), /ELF/);
