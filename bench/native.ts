@@ -3,9 +3,10 @@
  * -H3` and `cat` on the same files with a hot page cache, plus peak RSS and the WASM kernel's
  * in-memory throughput. Run by `deno task bench` after `deno bench`.
  *
- * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (with one Worker
- * per core, as the CLI does, and with `bench/diff_sequential.ts`, which digests them one after the
- * other; without and with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
+ * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (as the CLI runs
+ * it: the second core in a Worker when a CPU is spare; forced to use the Worker; and with
+ * `bench/diff_sequential.ts`, which digests them one after the other on one thread; without and
+ * with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
  * with a copy of itself and `rdiff` signature + delta on the pair, and prints diff's verdicts with
  * every unexpected or unexplained difference (never page contents).
  *
