@@ -21,6 +21,7 @@ export { decodeDigest, DIGEST_MAGIC, encodeDigest, isDigest } from "./codec.ts";
 export { type DigestOptions, digestStream } from "./digest.ts";
 export {
   digestPositional,
+  type FirstPages,
   hashLoads,
   type HashLoadsOptions,
   type LoadShape,

@@ -54,7 +54,7 @@ class Batch {
     readonly hasher: PageHasher,
     allHashes: BigUint64Array,
     readonly allZero: Uint8Array,
-    readonly firstPages: ((load: number, bytes: Uint8Array) => void) | undefined,
+    readonly firstPages: FirstPages | undefined,
   ) {
     this.owner = new Float64Array(hasher.capacity);
     const h = hasher.hashes;
@@ -120,7 +120,7 @@ class Batch {
       for (let f = 0; f < firsts.length; f += 2) {
         const at = firsts[f]! * PAGE_SIZE;
         const length = firsts[f]! === this.fill - 1 ? lastLength : PAGE_SIZE;
-        this.firstPages(firsts[f + 1]!, hasher.input.subarray(at, at + length));
+        this.firstPages(firsts[f + 1]!, hasher.input, at, length);
       }
     }
     firsts.length = 0;
@@ -175,12 +175,15 @@ export interface HashLoadsOptions {
   readonly to?: number;
   /** Record holes (default true; a helper leaves them to the caller). */
   readonly holes?: boolean;
-  /**
-   * Called with the bytes of each load's first page as it is hashed (a view of the hasher's memory,
-   * valid during the call): modules and build-ids are read from it, not from the file again.
-   */
-  readonly firstPages?: (load: number, bytes: Uint8Array) => void;
+  /** Sees each load's first page as it is hashed (modules and build-ids are read from it). */
+  readonly firstPages?: FirstPages;
 }
+
+/**
+ * Called with a load's first page: `length` bytes at `at` in `memory` (the hasher's input, valid
+ * during the call only). Positions, not a view, so most pages (not ELF) cost no allocation.
+ */
+export type FirstPages = (load: number, memory: Uint8Array, at: number, length: number) => void;
 
 /**
  * Reads and hashes the saved pages of `loads` in file order, straight into the hasher's memory, and

@@ -13,16 +13,15 @@
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
 import { ModuleScanner } from "./modules.ts";
-import { isElfMagic } from "../elf/build_id.ts";
 import { parseCore } from "../elf/core.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import type { SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
-import { hashLoads, type LoadShape, pageCountsOf } from "./page_loop.ts";
+import { type FirstPages, hashLoads, type LoadShape, pageCountsOf } from "./page_loop.ts";
 
-export { hashLoads, type HashLoadsOptions, type LoadShape } from "./page_loop.ts";
+export { type FirstPages, hashLoads, type HashLoadsOptions, type LoadShape } from "./page_loop.ts";
 
 /** Records the ranges a parser reads (copies), so they can be kept as the digest's skeleton. */
 export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
@@ -98,18 +97,25 @@ export async function digestPositional(
   // Modules and build-ids from the first page of each PT_LOAD, taken from the hasher's memory as
   // it is hashed (no second read per PT_LOAD).
   const modules = new ModuleScanner();
-  const firstPages = (k: number, bytes: Uint8Array): void => {
+  const firstPages: FirstPages = (k, memory, at, length) => {
     const load = core.loads[k]!;
     const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
-    const n = Math.min(bytes.length, saved);
-    if (n >= 4 && isElfMagic(bytes)) modules.feed(load, 0, bytes.subarray(0, n));
+    const n = Math.min(length, saved);
+    if (
+      n < 4 || memory[at] !== 0x7f || memory[at + 1] !== 0x45 || memory[at + 2] !== 0x4c ||
+      memory[at + 3] !== 0x46
+    ) return; // not "\x7fELF"
+    modules.feed(load, 0, memory.subarray(at, at + n));
   };
   const { segments, unseen } = helper
     ? await hashShared(src, hasher, core.loads, extents, helper, firstPages)
     : { segments: hashLoads(src, hasher, core.loads, extents, { firstPages }), unseen: [] };
   // First pages the helper hashed, and those of segments cut short inside their first page (no
   // page hashed): read alone.
-  for (const k of unseen) firstPages(k, await readFirstPage(src, core.loads[k]!));
+  for (const k of unseen) {
+    const page = await readFirstPage(src, core.loads[k]!);
+    firstPages(k, page, 0, page.length);
+  }
   for (const l of core.loads) {
     if (!l.truncated || l.available === 0n || l.available >= BigInt(PAGE_SIZE)) continue;
     modules.feed(l, 0, await src.read(Number(l.offset), Number(l.available)));
@@ -162,7 +168,7 @@ async function hashShared(
   loads: readonly LoadShape[],
   extents: DataExtents | undefined,
   helper: PageHelper,
-  firstPages: (load: number, bytes: Uint8Array) => void,
+  firstPages: FirstPages,
 ): Promise<{ segments: SegmentDigest[]; unseen: number[] }> {
   const { total } = pageCountsOf(loads);
   const out = {
