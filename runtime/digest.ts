@@ -57,20 +57,22 @@ export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
  * `COREDELTA_SPLIT=always` or `never` overrides this (benchmarks measure both).
  */
 function spareCpu(): boolean {
-  let force: string | undefined;
-  try {
-    force = Deno.env.get("COREDELTA_SPLIT");
-  } catch {
-    force = undefined; // no env permission
-  }
+  // Only what is already permitted: never a permission prompt for this.
+  const granted = (d: Deno.PermissionDescriptor) => {
+    try {
+      return Deno.permissions.querySync(d).state === "granted";
+    } catch {
+      return false;
+    }
+  };
+  const force = granted({ name: "env", variable: "COREDELTA_SPLIT" })
+    ? Deno.env.get("COREDELTA_SPLIT")
+    : undefined;
   if (force === "always" || force === "never") return force === "always";
   const cpus = navigator.hardwareConcurrency ?? 1;
   if (cpus < 2) return false;
-  try {
-    return Deno.loadavg()[0]! < cpus - 1;
-  } catch {
-    return true; // no sys permission: assume so
-  }
+  // Without the permission to read the load average, assume a CPU is spare.
+  return !granted({ name: "sys", kind: "loadavg" }) || Deno.loadavg()[0]! < cpus - 1;
 }
 
 /** A page Worker at work on one file (see `page_worker.ts`). */
