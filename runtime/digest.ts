@@ -285,9 +285,10 @@ export class WorkerInputError extends InputError {}
 
 /**
  * Files smaller than this are digested one after the other on the calling thread: a Worker costs
- * about 0.3 s to start plus cloning its digest back (per segment), which only hashing a
- * larger file pays back (bench: a 1 GiB pair gains 0.25 s with Workers; a 290 MB pair of
- * 70,000-segment cores loses about 1.5 s).
+ * about 30 ms of CPU to start plus cloning its digest back (per segment), which only hashing a
+ * larger file pays back (a 1 GiB kernel core and gcore: 0.37 s with the Worker vs 0.50 s on one
+ * thread; a 290 MB pair of 70,000-segment cores: 0.76-1.16 s vs 0.50-0.75 s, and 0.5 s more CPU
+ * and 150 MB more memory for the clone).
  */
 export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
