@@ -53,8 +53,11 @@ export interface DigestInputOptions {
 export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
 
 /**
- * True when a second thread is likely to find a CPU of its own (load average below CPUs - 1).
- * `COREDELTA_SPLIT=always` or `never` overrides this (benchmarks measure both).
+ * True when a second thread is likely to find a CPU of its own: at most as many tasks runnable
+ * right now as CPUs (the running count of `/proc/loadavg`, this process's own threads included),
+ * and a 1-minute load average below CPUs + 0.5 (a benchmark's own runs keep it near 1 on an
+ * otherwise idle machine; at 2.7 on 2 CPUs two threads still measured faster, at 5.7 slower). `COREDELTA_SPLIT=always` or `never` overrides this (benchmarks measure
+ * both).
  */
 function spareCpu(): boolean {
   // Only what is already permitted: never a permission prompt for this.
@@ -71,6 +74,18 @@ function spareCpu(): boolean {
   if (force === "always" || force === "never") return force === "always";
   const cpus = navigator.hardwareConcurrency ?? 1;
   if (cpus < 2) return false;
+  if (granted({ name: "read", path: "/proc/loadavg" })) {
+    try {
+      // "0.52 0.61 0.70 2/345 6789": the 1-minute average, then running (this thread too)/total.
+      const [avg, , , running] = Deno.readTextFileSync("/proc/loadavg").split(" ");
+      const now = Number(running?.split("/")[0]);
+      if (Number.isFinite(now) && Number.isFinite(Number(avg))) {
+        return now <= cpus && Number(avg) < cpus + 0.5;
+      }
+    } catch {
+      // not Linux: below
+    }
+  }
   // Without the permission to read the load average, assume a CPU is spare.
   return !granted({ name: "sys", kind: "loadavg" }) || Deno.loadavg()[0]! < cpus - 1;
 }
