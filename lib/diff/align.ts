@@ -166,13 +166,23 @@ function pageClass(pa: PageState, pb: PageState): number {
   return NEITHER;
 }
 
-function pageAt(s: Side | undefined, addr: bigint): PageState {
-  if (!s) return { kind: "missing" };
-  const off = addr - s.seg.vaddr;
-  if (off >= s.seg.filesz) return { kind: "missing" };
+/** One side's page columns, read once per range (`hashes` and `zero` may be views made on read). */
+interface SidePages {
+  readonly side: Side;
+  readonly hashes: BigUint64Array;
+  readonly zero: Uint8Array;
+}
+
+const pagesOfSide = (s: Side | undefined): SidePages | undefined =>
+  s && { side: s, hashes: s.pages.hashes, zero: s.pages.zero };
+
+function pageAt(p: SidePages | undefined, addr: bigint): PageState {
+  if (!p) return { kind: "missing" };
+  const off = addr - p.side.seg.vaddr;
+  if (off >= p.side.seg.filesz) return { kind: "missing" };
   const i = Number(off / PAGE);
-  if (i >= s.pages.hashes.length) return { kind: "truncated" };
-  return { kind: "saved", hash: s.pages.hashes[i]!, zero: s.pages.zero[i] === 1 };
+  if (i >= p.hashes.length) return { kind: "truncated" };
+  return { kind: "saved", hash: p.hashes[i]!, zero: p.zero[i] === 1 };
 }
 
 /** Page comparison of one aligned range. */
@@ -221,8 +231,10 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   const cells = new Array<number>(Math.ceil(totalPages / bucket)).fill(NEITHER);
   let page = 0;
   let addr = start;
+  const sa = addr < limit ? pagesOfSide(r.a) : undefined;
+  const sb = addr < limit ? pagesOfSide(r.b) : undefined;
   for (; addr < limit; addr += PAGE) {
-    const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
+    const pa = pageAt(sa, addr), pb = pageAt(sb, addr);
     let differs = false;
     if (pa.kind === "truncated" || pb.kind === "truncated") {
       // Missing from a cut file: counted (the range's status says so), but cut from both files

@@ -19,7 +19,11 @@ import { PAGE_SIZE } from "./page_hasher.ts";
 /** Current version of the digest format (binary and model). */
 export const DIGEST_FORMAT_VERSION = 2;
 
-/** Page hashes of one `PT_LOAD`. */
+/**
+ * Page hashes of one `PT_LOAD`. Digests made by coredelta give {@link PageSlice}s, whose `hashes`
+ * and `zero` are accessors (views made when read): read them once per segment, and copy a segment
+ * by naming its fields, not with a spread.
+ */
 export interface SegmentDigest {
   /** Index of the program header. */
   readonly index: number;
@@ -33,6 +37,67 @@ export interface SegmentDigest {
    * equal to one; only a digest of a local file finds holes (a stream reads them as zeros).
    */
   readonly holes?: Uint32Array;
+}
+
+/** Page results of all segments of one core, in one pair of columns (one buffer each). */
+export interface PageColumns {
+  /** XXH3-64 of every hashed page, segment after segment. */
+  readonly hashes: BigUint64Array;
+  /** Zero flag of every hashed page, in the same order. */
+  readonly zero: Uint8Array;
+}
+
+/**
+ * A {@link SegmentDigest} that is the slice `[first, first + count)` of its core's
+ * {@link PageColumns}: about 60 bytes per segment where two typed-array views take about 200 (a
+ * core with 70,000 one-page mappings keeps 13 MB less). `hashes` and `zero` are views made when
+ * read, so read each once per segment, not once per page. Being accessors, they are not own
+ * properties: compare two slices by their contents (`[...s.hashes]`), not by `deepEqual`.
+ */
+export class PageSlice implements SegmentDigest {
+  /** Index of the program header. */
+  readonly index: number;
+  /** Hole runs `[firstPage, count]`, when the segment has any (see {@link SegmentDigest}). */
+  declare readonly holes?: Uint32Array;
+  readonly #columns: PageColumns;
+  readonly #first: number;
+  readonly #count: number;
+
+  /**
+   * @param index program header index
+   * @param columns the core's page columns (read when a view is asked for, so they may still grow)
+   * @param first position of the segment's first page in the columns
+   * @param count number of hashed pages
+   * @param holes hole runs, if any
+   */
+  constructor(
+    index: number,
+    columns: PageColumns,
+    first: number,
+    count: number,
+    holes?: Uint32Array,
+  ) {
+    this.index = index;
+    this.#columns = columns;
+    this.#first = first;
+    this.#count = count;
+    if (holes) (this as { holes?: Uint32Array }).holes = holes;
+  }
+
+  /** XXH3-64 of each hashed page, in address order (a view of the core's column). */
+  get hashes(): BigUint64Array {
+    return this.#columns.hashes.subarray(this.#first, this.#first + this.#count);
+  }
+
+  /** 1 where the page is all zero, holes included (a view of the core's column). */
+  get zero(): Uint8Array {
+    return this.#columns.zero.subarray(this.#first, this.#first + this.#count);
+  }
+
+  /** The same slice with hole runs. */
+  withHoles(holes: Uint32Array): PageSlice {
+    return new PageSlice(this.index, this.#columns, this.#first, this.#count, holes);
+  }
 }
 
 /** How the digest was made. */

@@ -5,7 +5,8 @@
  * extents (SEEK_DATA/SEEK_HOLE), pages that lie wholly in a hole are neither read nor hashed: they
  * get the zero page's hash and are listed in the segment's `holes`.
  *
- * Cost: one read of each saved data byte, one hash of it, and per segment three typed arrays.
+ * Cost: one read of each saved data byte, one hash of it, and per segment one small object (a
+ * {@link PageSlice} of two core-wide columns).
  *
  * @module
  */
@@ -16,7 +17,7 @@ import { type CoreFile, parseCore } from "../elf/core.ts";
 import { CoreFormatError } from "../errors.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
-import type { SegmentDigest } from "./model.ts";
+import { type PageColumns, PageSlice, type SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
 import type { Segment } from "../elf/program_header.ts";
@@ -53,11 +54,13 @@ function zeroPageHash(hasher: PageHasher): bigint {
 /** Shared empty hole list (most segments have none). */
 const NO_HOLES: number[] = [];
 
-/** Per-segment results being filled, in program header order. */
+/** Per-segment results being filled, in program header order (no views: positions in columns). */
 interface Out {
   readonly index: number;
-  readonly hashes: BigUint64Array;
-  readonly zero: Uint8Array;
+  /** Position of the segment's first page in the columns. */
+  readonly first: number;
+  /** Pages to hash. */
+  readonly count: number;
   holes: number[];
 }
 
@@ -69,6 +72,7 @@ class Batch {
   /** Fed the first page of each segment that begins with an ELF magic (modules, build-ids). */
   constructor(
     readonly hasher: PageHasher,
+    readonly columns: PageColumns,
     readonly outs: Out[],
     readonly loads: readonly Segment[],
     readonly modules: ModuleScanner,
@@ -119,7 +123,7 @@ class Batch {
   flush(lastLength: number, src: PositionalSource): void {
     this.#read(src);
     if (this.fill === 0) return;
-    const { hasher, ownerSeg, ownerPage, outs } = this;
+    const { hasher, ownerSeg, ownerPage, outs, columns } = this;
     hasher.hash(this.fill, lastLength);
     const { hashes, zero } = hasher;
     // Copy runs of slots that are consecutive pages of one segment as blocks (no BigInt per page).
@@ -129,8 +133,8 @@ class Batch {
       while (j < this.fill && ownerSeg[j] === seg && ownerPage[j] === page + (j - i)) j++;
       const o = outs[seg]!;
       if (page === 0) this.#scan(seg, i, i === this.fill - 1 ? lastLength : PAGE_SIZE);
-      o.hashes.set(hashes.subarray(i, j), page);
-      o.zero.set(zero.subarray(i, j), page);
+      columns.hashes.set(hashes.subarray(i, j), o.first + page);
+      columns.zero.set(zero.subarray(i, j), o.first + page);
       i = j;
     }
     this.fill = 0;
@@ -219,29 +223,22 @@ function hashLoads(
       (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
     total += counts[i]!;
   });
-  const allHashes = new BigUint64Array(total);
-  const allZero = new Uint8Array(total);
+  const columns: PageColumns = { hashes: new BigUint64Array(total), zero: new Uint8Array(total) };
   let first = 0;
   const outs: Out[] = core.loads.map((s, i) => {
-    const n = counts[i]!;
-    const out = {
-      index: s.index,
-      hashes: allHashes.subarray(first, first + n),
-      zero: allZero.subarray(first, first + n),
-      holes: NO_HOLES,
-    };
-    first += n;
+    const out = { index: s.index, first, count: counts[i]!, holes: NO_HOLES };
+    first += out.count;
     return out;
   });
   // File order: each byte range read once, forward.
   const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
   const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-  const batch = new Batch(hasher, outs, core.loads, modules);
+  const batch = new Batch(hasher, columns, outs, core.loads, modules);
   const cap = hasher.capacity;
   for (const k of order) {
     const s = core.loads[k]!;
     const o = outs[k]!;
-    const n = o.hashes.length;
+    const n = o.count;
     const base = Number(s.offset);
     const end = base + Number(s.available);
     let x = extents ? firstExtentAfter(extents, base) : 0;
@@ -270,8 +267,8 @@ function hashLoads(
         }
       }
       if (!data) {
-        o.zero.fill(1, p, q);
-        o.hashes.fill(zeroHash, p, q);
+        columns.zero.fill(1, o.first + p, o.first + q);
+        columns.hashes.fill(zeroHash, o.first + p, o.first + q);
         if (o.holes === NO_HOLES) o.holes = [];
         o.holes.push(p, q - p);
         p = q;
@@ -296,8 +293,12 @@ function hashLoads(
   }
   batch.flush(PAGE_SIZE, src);
   return outs.map((o) =>
-    o.holes.length
-      ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: Uint32Array.from(o.holes) }
-      : { index: o.index, hashes: o.hashes, zero: o.zero }
+    new PageSlice(
+      o.index,
+      columns,
+      o.first,
+      o.count,
+      o.holes.length ? Uint32Array.from(o.holes) : undefined,
+    )
   );
 }
