@@ -246,7 +246,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
       const strtab = ext && ext.size <= MAX_SECTION_BYTES
         ? await src.read(ext.offset, ext.size)
         : undefined;
-      sections = nameSections(rawSections, strtab);
+      sections = nameSections(rawSections, strtab, segments);
     }
   }
 

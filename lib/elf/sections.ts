@@ -8,6 +8,7 @@
 
 import { ByteReader, cString, toSafeNumber } from "../bytes/reader.ts";
 import type { ElfHeader } from "./header.ts";
+import type { Segment } from "./program_header.ts";
 
 /** One section header, as far as coredelta uses it. */
 export interface Section {
@@ -74,8 +75,17 @@ export function stringTableExtent(
   return { offset, size };
 }
 
-/** Attaches names from the string table bytes (missing or out-of-range names become ""). */
-export function nameSections(raw: RawSection[], strtab: Uint8Array | undefined): Section[] {
+/**
+ * Attaches names from the string table bytes (missing or out-of-range names become ""). With the
+ * core's program headers, a section that describes one (GDB writes one per segment, in table order)
+ * shares its `sh_addr` and `sh_offset` bigints with them: 70,000 sections keep no bigints of their
+ * own.
+ */
+export function nameSections(
+  raw: RawSection[],
+  strtab: Uint8Array | undefined,
+  segments: readonly Segment[] = [],
+): Section[] {
   // GDB names 70,000 sections "load" from one string table entry: one string per entry.
   const names = new Map<number, string>();
   const nameAt = (at: number): string => {
@@ -83,8 +93,25 @@ export function nameSections(raw: RawSection[], strtab: Uint8Array | undefined):
     if (name === undefined) names.set(at, name = cString(strtab!.subarray(at)));
     return name;
   };
-  return raw.map(({ nameOffset, ...rest }) => ({
-    ...rest,
-    name: strtab && nameOffset < strtab.length ? nameAt(nameOffset) : "",
-  }));
+  let next = 0;
+  return raw.map((r) => {
+    let { addr, offset } = r;
+    // The next program header, or the one after it (a section may be missing for one).
+    for (let k = next; k <= next + 1; k++) {
+      const s = segments[k];
+      if (s?.offset !== offset) continue;
+      offset = s.offset;
+      if (s.vaddr === addr) addr = s.vaddr;
+      next = k + 1;
+      break;
+    }
+    // One literal shape (a spread of the raw entry made larger objects).
+    return {
+      type: r.type,
+      addr,
+      offset,
+      size: r.size,
+      name: strtab && r.nameOffset < strtab.length ? nameAt(r.nameOffset) : "",
+    };
+  });
 }
