@@ -22,6 +22,7 @@ import { createPageHasher } from "../wasm/mod.ts";
 import { MAX_DECOMPRESSED, positionalFile } from "./files.ts";
 import { dataExtents } from "./holes.ts";
 import { tempFileSpill } from "./spill.ts";
+import { programHeaderCount, workerPaysPerSegment } from "./worker_rule.ts";
 
 /** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
 export const MAX_DIGEST_BYTES = 512 * 1024 * 1024;
@@ -169,7 +170,8 @@ export class WorkerInputError extends InputError {}
 export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
 /**
- * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, at once, one
+ * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES} and each has
+ * enough bytes per segment (`worker_rule.ts`), at once, one
  * Worker per file (each with its own WASM instance), decoding the results; otherwise in turn on
  * this thread. Errors keep their message; input errors stay input errors.
  */
@@ -178,7 +180,11 @@ export async function digestFiles(
   options: DigestInputOptions = {},
 ): Promise<CoreDigest[]> {
   const sizes = await Promise.all(paths.map((p) => Deno.stat(p).then((s) => s.size, () => 0)));
-  if (paths.length < 2 || Math.min(...sizes) < WORKER_MIN_BYTES) {
+  if (
+    paths.length < 2 || Math.min(...sizes) < WORKER_MIN_BYTES ||
+    // Many small segments: the Workers' isolates and per-segment digests cost more than they save.
+    !paths.every((p, i) => workerPaysPerSegment(sizes[i]!, programHeaderCount(p)))
+  ) {
     const out: CoreDigest[] = [];
     for (const path of paths) out.push(await digestFile(path, options));
     return out;
