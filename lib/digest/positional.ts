@@ -22,7 +22,10 @@ import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
 import type { Segment } from "../elf/program_header.ts";
 
-/** Records the ranges a parser reads (copies), so they can be kept as the digest's skeleton. */
+/**
+ * Records the ranges a parser reads, so they can be kept as the digest's skeleton: copies, unless
+ * the source's reads are `fresh` (a 70,000-mapping gcore's tables are 13 MB, kept once, not twice).
+ */
 export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
   const ranges: StoredRange[] = [];
   return {
@@ -31,7 +34,7 @@ export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRan
       size: src.size,
       async read(offset: number, length: number): Promise<Uint8Array> {
         const bytes = await src.read(offset, length);
-        ranges.push({ offset, bytes: bytes.slice() });
+        ranges.push({ offset, bytes: src.fresh ? bytes : bytes.slice() });
         return bytes;
       },
     },
