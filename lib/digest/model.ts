@@ -171,10 +171,11 @@ export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): P
   for (const z of seg.zero) zero += z;
   let holes = 0;
   for (let i = 1; i < (seg.holes?.length ?? 0); i += 2) holes += seg.holes![i]!;
+  const hashed = seg.hashes.length;
   return {
     saved,
-    hashed: seg.hashes.length,
-    truncated: saved - seg.hashes.length,
+    hashed,
+    truncated: saved - hashed,
     unsaved: total - saved,
     zero,
     holes,
