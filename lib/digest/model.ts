@@ -168,7 +168,8 @@ export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): P
   const saved = pagesOf(filesz);
   const total = pagesOf(memsz > filesz ? memsz : filesz);
   let zero = 0;
-  for (const z of seg.zero) zero += z;
+  const flags = seg.zero;
+  for (let i = 0; i < flags.length; i++) zero += flags[i]!;
   let holes = 0;
   for (let i = 1; i < (seg.holes?.length ?? 0); i += 2) holes += seg.holes![i]!;
   const hashed = seg.hashes.length;
