@@ -210,6 +210,128 @@ export function emptyTally(): PageTally {
  * @param maxRuns how many differing-page runs to list
  */
 export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
+  return comparePagesByIndex(r, maxRuns) ?? comparePagesByAddress(r, maxRuns);
+}
+
+/** Largest byte distance handled with numbers (sums of two stay exact in a double). */
+const SAFE = 2n ** 51n;
+
+/** Page states by number: 0 missing, 1 truncated, 2 saved. */
+const MISSING = 0, TRUNCATED = 1, SAVED = 2;
+
+/**
+ * {@link comparePages} with page positions as numbers (no object or bigint per page, none per range
+ * but the result), when every distance in the range is exact in a double; else undefined.
+ */
+function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | undefined {
+  const start = r.start - (r.start % PAGE);
+  const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
+  const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
+  const limitBig = limitRaw < r.end ? limitRaw : r.end;
+  const fits = (v: bigint) => v <= SAFE && v >= -SAFE;
+  const spanBig = r.end - start, limitRelBig = limitBig - start;
+  if (!fits(spanBig) || !fits(limitRelBig)) return undefined;
+  for (const s of [r.a, r.b]) {
+    if (s && (!fits(start - s.seg.vaddr) || !fits(s.seg.filesz))) return undefined;
+  }
+  const span = Number(spanBig), limit = Number(limitRelBig);
+  const P = 4096;
+  // Per side: offset of the range's first page in the segment, saved bytes, hashed pages.
+  const a = r.a, b = r.b;
+  const offA = a ? Number(start - a.seg.vaddr) : 0, offB = b ? Number(start - b.seg.vaddr) : 0;
+  const fileA = a ? Number(a.seg.filesz) : 0, fileB = b ? Number(b.seg.filesz) : 0;
+  const hashesA = a?.pages.hashes, hashesB = b?.pages.hashes;
+  const zeroA = a?.pages.zero, zeroB = b?.pages.zero;
+  const nA = hashesA?.length ?? 0, nB = hashesB?.length ?? 0;
+  const tally = emptyTally();
+  const runs: PageRun[] = [];
+  let runsTotal = 0, truncatedOneSide = 0, differentA = 0, differentB = 0;
+  let runFirst = -1, runEnd = -1;
+  const close = () => {
+    if (runFirst < 0) return;
+    runsTotal++;
+    if (runs.length < maxRuns) {
+      runs.push({
+        start: start + BigInt(runFirst) * PAGE,
+        end: start + BigInt(runEnd) * PAGE,
+        pages: runEnd - runFirst,
+      });
+    }
+    runFirst = -1;
+  };
+  const totalPages = Math.ceil(span / P);
+  const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
+  const cells = new Uint8Array(Math.ceil(totalPages / bucket)).fill(NEITHER);
+  let k = 0;
+  for (; k * P < limit; k++) {
+    let ka = MISSING, kb = MISSING, ia = 0, ib = 0;
+    if (a) {
+      const off = offA + k * P;
+      if (off < fileA) {
+        ia = Math.trunc(off / P);
+        ka = ia >= nA ? TRUNCATED : SAVED;
+      }
+    }
+    if (b) {
+      const off = offB + k * P;
+      if (off < fileB) {
+        ib = Math.trunc(off / P);
+        kb = ib >= nB ? TRUNCATED : SAVED;
+      }
+    }
+    let differs = false;
+    let cls: number;
+    if (ka === TRUNCATED || kb === TRUNCATED) {
+      tally.truncated++;
+      if (ka !== kb) truncatedOneSide++;
+      cls = 1;
+    } else if (ka === SAVED && kb === SAVED) {
+      if (hashesA![ia] === hashesB![ib]) {
+        tally.same++;
+        cls = 5;
+      } else {
+        tally.different++;
+        differs = true;
+        if (zeroA![ia] === 1) differentA++;
+        if (zeroB![ib] === 1) differentB++;
+        cls = 0;
+      }
+    } else if (ka === SAVED) {
+      const zero = zeroA![ia] === 1;
+      if (zero) tally.zeroVsMissing++;
+      else tally.onlyA++;
+      cls = zero ? 4 : 2;
+    } else if (kb === SAVED) {
+      const zero = zeroB![ib] === 1;
+      if (zero) tally.zeroVsMissing++;
+      else tally.onlyB++;
+      cls = zero ? 4 : 3;
+    } else {
+      tally.neither++;
+      cls = NEITHER;
+    }
+    const cell = Math.floor(k / bucket);
+    if (cls < cells[cell]!) cells[cell] = cls;
+    if (differs) {
+      if (runFirst >= 0 && runEnd === k) runEnd = k + 1;
+      else {
+        close();
+        runFirst = k;
+        runEnd = k + 1;
+      }
+    }
+  }
+  close();
+  if (span > k * P) tally.neither += Math.ceil((span - k * P) / P);
+  let text = "";
+  for (let i = 0; i < cells.length; i++) text += PAGE_CLASSES[cells[i]!];
+  const pageMap = { bucket, cells: text };
+  const differentZero = { a: differentA, b: differentB };
+  return { tally, runs, runsTotal, pageMap, truncatedOneSide, differentZero };
+}
+
+/** {@link comparePages} in bigint addresses (any distance; the reference the fast path is tested to). */
+export function comparePagesByAddress(r: Aligned, maxRuns = 16): PageComparison {
   const tally = emptyTally();
   const runs: PageRun[] = [];
   let runsTotal = 0, truncatedOneSide = 0;
