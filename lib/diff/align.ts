@@ -53,38 +53,54 @@ function sides(d: CoreDigest): Side[] {
 
 const endOf = (s: Segment) => s.vaddr + (s.memsz > s.filesz ? s.memsz : s.filesz);
 
-/**
- * The boundaries of one side's segments in ascending order (each `p_vaddr` and end), or undefined
- * when its segments overlap (then the boundaries are sorted as a set).
- */
-function boundaries(list: readonly Side[]): bigint[] | undefined {
-  const out: bigint[] = [];
+/** True when a side's segments (in address order) do not overlap. */
+function disjoint(list: readonly Side[]): boolean {
+  let end: bigint | undefined;
   for (const s of list) {
-    const v = s.seg.vaddr, e = endOf(s.seg);
-    if (out.length && out[out.length - 1]! > v) return undefined;
-    out.push(v, e);
+    if (end !== undefined && end > s.seg.vaddr) return false;
+    end = endOf(s.seg);
   }
-  return out;
+  return true;
 }
 
-/** Every boundary of both sides once, ascending: a merge of two sorted lists (or a sorted set). */
-function allBoundaries(sa: readonly Side[], sb: readonly Side[]): bigint[] {
-  const pa = boundaries(sa), pb = boundaries(sb);
-  if (!pa || !pb) {
+/**
+ * Every boundary (each `p_vaddr` and end) of both sides once, ascending, one per call (undefined
+ * at the end): a merge of both sides' sorted boundaries made as it goes (no list of them), or of a
+ * sorted set when a side's segments overlap.
+ */
+function boundaryWalk(sa: readonly Side[], sb: readonly Side[]): () => bigint | undefined {
+  if (!disjoint(sa) || !disjoint(sb)) {
     const points = new Set<bigint>();
     for (const s of [...sa, ...sb]) {
       points.add(s.seg.vaddr);
       points.add(endOf(s.seg));
     }
-    return [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const sorted = [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    let k = 0;
+    return () => sorted[k++];
   }
-  const out: bigint[] = [];
+  // Boundary k of a side: segment k >> 1's start (k even) or end (k odd).
+  const at = (list: readonly Side[], k: number): bigint | undefined => {
+    const s = list[k >> 1];
+    return s && ((k & 1) === 0 ? s.seg.vaddr : endOf(s.seg));
+  };
   let i = 0, j = 0;
-  while (i < pa.length || j < pb.length) {
-    const p = j >= pb.length || (i < pa.length && pa[i]! <= pb[j]!) ? pa[i++]! : pb[j++]!;
-    if (out.length === 0 || out[out.length - 1]! !== p) out.push(p);
-  }
-  return out;
+  let pa = at(sa, 0), pb = at(sb, 0);
+  let last: bigint | undefined;
+  return () => {
+    while (pa !== undefined || pb !== undefined) {
+      let p: bigint;
+      if (pb === undefined || (pa !== undefined && pa <= pb)) {
+        p = pa!;
+        pa = at(sa, ++i);
+      } else {
+        p = pb;
+        pb = at(sb, ++j);
+      }
+      if (last === undefined || last !== p) return (last = p);
+    }
+    return undefined;
+  };
 }
 
 /**
@@ -93,7 +109,7 @@ function allBoundaries(sa: readonly Side[], sb: readonly Side[]): bigint[] {
  */
 export function* alignSegments(a: CoreDigest, b: CoreDigest): Generator<Aligned> {
   const sa = sides(a), sb = sides(b);
-  const sorted = allBoundaries(sa, sb);
+  const next = boundaryWalk(sa, sb);
   let pending: Aligned | undefined;
   let ia = 0, ib = 0;
   const cover = (list: Side[], i: number, p: bigint): [number, Side | undefined] => {
@@ -101,8 +117,7 @@ export function* alignSegments(a: CoreDigest, b: CoreDigest): Generator<Aligned>
     const s = list[i];
     return [i, s && s.seg.vaddr <= p ? s : undefined];
   };
-  for (let k = 0; k + 1 < sorted.length; k++) {
-    const p = sorted[k]!, q = sorted[k + 1]!;
+  for (let p = next(), q = next(); p !== undefined && q !== undefined; p = q, q = next()) {
     let ca, cb;
     [ia, ca] = cover(sa, ia, p);
     [ib, cb] = cover(sb, ib, p);
