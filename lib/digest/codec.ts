@@ -190,7 +190,10 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   body.pos = segmentsAt;
   const allHashes = new BigUint64Array(total);
   const allZero = new Uint8Array(total);
-  const columns = { hashes: allHashes, zero: allZero };
+  const columns: { hashes: BigUint64Array; zero: Uint8Array; holes?: Uint32Array } = {
+    hashes: allHashes,
+    zero: allZero,
+  };
   let first = 0;
   for (let i = 0; i < nSegments; i++) {
     const index = body.u32("segment.index");
@@ -208,6 +211,9 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     segments.push(new PageSlice(index, columns, first, pages));
     first += pages;
   }
+  // Hole runs of all segments in one column, each segment a slice of it.
+  const runsAll: number[] = [];
+  const holed = new Uint8Array(segments.length);
   for (let n = body.u32("holes"), i = 0; i < n; i++) {
     const ordinal = body.u32("holes.segment");
     const seg = segments[ordinal];
@@ -215,15 +221,18 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     if (runs * 8 > body.remaining) {
       throw new DigestFormatError(body.pos, "holes.run", "Digest is truncated");
     }
-    const holes = new Uint32Array(runs * 2);
-    for (let k = 0; k < runs * 2; k++) holes[k] = body.u32("holes.run");
-    for (let k = 0; k < runs * 2; k += 2) {
-      if (!seg || seg.holes || holes[k]! + holes[k + 1]! > seg.hashes.length) {
+    const at = runsAll.length / 2;
+    for (let k = 0; k < runs * 2; k++) runsAll.push(body.u32("holes.run"));
+    for (let k = at * 2; k < runsAll.length; k += 2) {
+      if (!seg || holed[ordinal] || runsAll[k]! + runsAll[k + 1]! > seg.hashes.length) {
         throw new DigestFormatError(body.pos, "holes", "Digest holes do not fit their segment");
       }
     }
-    segments[ordinal] = seg!.withHoles(holes);
+    if (!seg) throw new DigestFormatError(body.pos, "holes", "Digest holes name no segment");
+    holed[ordinal] = 1;
+    segments[ordinal] = seg.withHoles(at, runs);
   }
+  columns.holes = Uint32Array.from(runsAll);
   if (body.pos !== crcAt) throw new DigestFormatError(body.pos, "end", "Digest has trailing bytes");
   let core;
   try {

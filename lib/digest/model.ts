@@ -45,6 +45,8 @@ export interface PageColumns {
   readonly hashes: BigUint64Array;
   /** Zero flag of every hashed page, in the same order. */
   readonly zero: Uint8Array;
+  /** Hole runs `[firstPage, count]` of all segments, segment after segment (see `holes`). */
+  readonly holes?: Uint32Array;
 }
 
 /**
@@ -57,31 +59,32 @@ export interface PageColumns {
 export class PageSlice implements SegmentDigest {
   /** Index of the program header. */
   readonly index: number;
-  /** Hole runs `[firstPage, count]`, when the segment has any (see {@link SegmentDigest}). */
-  declare readonly holes?: Uint32Array;
   readonly #columns: PageColumns;
   readonly #first: number;
   readonly #count: number;
+  readonly #holeAt: number;
+  readonly #holeRuns: number;
 
   /**
    * @param index program header index
    * @param columns the core's page columns (read when a view is asked for, so they may still grow)
    * @param first position of the segment's first page in the columns
    * @param count number of hashed pages
-   * @param holes hole runs, if any
+   * @param holes the segment's hole runs, if any: `runs` pairs from pair `at` of `columns.holes`
    */
   constructor(
     index: number,
     columns: PageColumns,
     first: number,
     count: number,
-    holes?: Uint32Array,
+    holes?: readonly [at: number, runs: number],
   ) {
     this.index = index;
     this.#columns = columns;
     this.#first = first;
     this.#count = count;
-    if (holes) (this as { holes?: Uint32Array }).holes = holes;
+    this.#holeAt = holes?.[0] ?? 0;
+    this.#holeRuns = holes?.[1] ?? 0;
   }
 
   /** XXH3-64 of each hashed page, in address order (a view of the core's column). */
@@ -94,9 +97,15 @@ export class PageSlice implements SegmentDigest {
     return this.#columns.zero.subarray(this.#first, this.#first + this.#count);
   }
 
-  /** The same slice with hole runs. */
-  withHoles(holes: Uint32Array): PageSlice {
-    return new PageSlice(this.index, this.#columns, this.#first, this.#count, holes);
+  /** Hole runs `[firstPage, count]`, or undefined when the segment has none. */
+  get holes(): Uint32Array | undefined {
+    if (this.#holeRuns === 0 || !this.#columns.holes) return undefined;
+    return this.#columns.holes.subarray(2 * this.#holeAt, 2 * (this.#holeAt + this.#holeRuns));
+  }
+
+  /** The same slice with `runs` hole runs from pair `at` of its columns' `holes`. */
+  withHoles(at: number, runs: number): PageSlice {
+    return new PageSlice(this.index, this.#columns, this.#first, this.#count, [at, runs]);
   }
 }
 

@@ -54,9 +54,6 @@ function zeroPageHash(hasher: PageHasher): bigint {
   return h;
 }
 
-/** Shared empty hole list (most segments have none). */
-const NO_HOLES: number[] = [];
-
 /** Per-segment results being filled, in program header order (no views: positions in columns). */
 interface Out {
   readonly index: number;
@@ -64,7 +61,9 @@ interface Out {
   readonly first: number;
   /** Pages to hash. */
   readonly count: number;
-  holes: number[];
+  /** Position of its first hole run in the core's list of runs, and how many it has. */
+  holeAt: number;
+  holeRuns: number;
 }
 
 /** Fills the hasher's batch with whole runs of pages and routes results back by (segment, page). */
@@ -228,8 +227,9 @@ function hashLoads(
   });
   const columns: PageColumns = { hashes: new BigUint64Array(total), zero: new Uint8Array(total) };
   let first = 0;
+  const holes: number[] = [];
   const outs: Out[] = core.loads.map((s, i) => {
-    const out = { index: s.index, first, count: counts[i]!, holes: NO_HOLES };
+    const out = { index: s.index, first, count: counts[i]!, holeAt: 0, holeRuns: 0 };
     first += out.count;
     return out;
   });
@@ -272,8 +272,10 @@ function hashLoads(
       if (!data) {
         columns.zero.fill(1, o.first + p, o.first + q);
         columns.hashes.fill(zeroHash, o.first + p, o.first + q);
-        if (o.holes === NO_HOLES) o.holes = [];
-        o.holes.push(p, q - p);
+        // A segment's runs are found together (file order), so they lie together in the list.
+        if (o.holeRuns === 0) o.holeAt = holes.length / 2;
+        holes.push(p, q - p);
+        o.holeRuns++;
         p = q;
         continue;
       }
@@ -295,13 +297,9 @@ function hashLoads(
     }
   }
   batch.flush(PAGE_SIZE, src);
+  // One column of hole runs for the core, each segment a slice of it (not an array per segment).
+  const done: PageColumns = { ...columns, holes: Uint32Array.from(holes) };
   return outs.map((o) =>
-    new PageSlice(
-      o.index,
-      columns,
-      o.first,
-      o.count,
-      o.holes.length ? Uint32Array.from(o.holes) : undefined,
-    )
+    new PageSlice(o.index, done, o.first, o.count, o.holeRuns ? [o.holeAt, o.holeRuns] : undefined)
   );
 }
