@@ -17,11 +17,12 @@ import {
 
 /**
  * Average bytes per program header below which a core is digested on the calling thread, whatever
- * its size (bench, 70,000-segment pair of 290 MB cores, 4 KiB per segment: one Worker per core
- * added 0.35 s of CPU and 130 MB of peak RSS per core to `digest`, and cost more than it saved in
- * `diff`; a 1 GiB core of a few dozen mappings, megabytes per segment, gains from it).
+ * its size. Measured on a pair of 290 MB cores of 70,000 one-page segments (4 KiB each): a Worker
+ * per core added about 5 µs of CPU per segment (0.35 s) and 130 MB of peak RSS per core, and saved
+ * nothing. Hashing half the bytes on another CPU saves about `bytes / 6 GB/s`, which pays for 5 µs
+ * per segment from about 30 KB per segment on; the threshold leaves a margin over that.
  */
-export const WORKER_MIN_BYTES_PER_SEGMENT = 256 * 1024;
+export const WORKER_MIN_BYTES_PER_SEGMENT = 64 * 1024;
 
 /**
  * The program header count of the ELF core at `path` (extended numbering resolved from section
