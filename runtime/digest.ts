@@ -25,6 +25,8 @@ import { libc, openReadOnly, preadSource } from "./libc.ts";
 import type { PageHelper, PageShare } from "../lib/digest/positional.ts";
 import type { DataExtents } from "../lib/bytes/source.ts";
 import { tempFileSpill } from "./spill.ts";
+import { type PackedSegments, unpackSegments } from "../lib/digest/packed.ts";
+import { programHeaderCount, workerPaysPerSegment } from "./worker_rule.ts";
 
 /** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
 export const MAX_DIGEST_BYTES = 512 * 1024 * 1024;
@@ -264,10 +266,11 @@ export async function digestFile(
       // With a helper, each thread finds the extents of one half of the file (FIEMAP costs about
       // 20 ms per GiB of a kernel core), then each hashes half of the data bytes.
       const half = Math.floor(size / 2 / 4096) * 4096;
-      const helper =
-        split === "always" || (split === "auto" && size >= SPLIT_MIN_BYTES && spareCpu())
-          ? pageWorker(fd, size, half)
-          : undefined;
+      const helper = split === "always" ||
+          (split === "auto" && size >= SPLIT_MIN_BYTES && spareCpu() &&
+            workerPaysPerSegment(size, programHeaderCount(path)))
+        ? pageWorker(fd, size, half)
+        : undefined;
       try {
         let extents = dataExtentsOf(c, fd, size, "fiemap", [0, helper ? half : size]);
         if (helper) {
@@ -308,10 +311,11 @@ export class WorkerInputError extends InputError {}
 export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
 /**
- * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES} and a CPU is
- * spare (or `threads` is `always`), at once, the first on this thread and each other one in a
- * Worker (each with its own WASM instance, posting its digest back with the page arrays
- * transferred); otherwise in turn on this thread (a Worker on a busy machine only adds its cost). Errors keep their message; input errors stay input errors.
+ * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, each has enough
+ * bytes per segment (`worker_rule.ts`) and a CPU is spare (or `threads` is `always`), at once, the
+ * first on this thread and each other one in a Worker (each with its own WASM instance, posting its
+ * digest back with the page arrays transferred); otherwise in turn on this thread (a Worker on a
+ * busy machine only adds its cost). Errors keep their message; input errors stay input errors.
  */
 export async function digestFiles(
   paths: readonly string[],
@@ -319,8 +323,10 @@ export async function digestFiles(
   threads: "auto" | "always" | "never" = "auto",
 ): Promise<CoreDigest[]> {
   const sizes = await Promise.all(paths.map((p) => Deno.stat(p).then((s) => s.size, () => 0)));
+  // Many small segments: a Worker's isolate and per-segment work cost more than it saves.
   const parallel = threads === "always" ||
-    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && spareCpu());
+    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && spareCpu() &&
+      paths.every((p, i) => workerPaysPerSegment(sizes[i]!, programHeaderCount(p))));
   if (paths.length < 2 || !parallel) {
     const out: CoreDigest[] = [];
     for (const path of paths) out.push(await digestFile(path, options));
@@ -334,14 +340,16 @@ export async function digestFiles(
           {
             ok: boolean;
             digest?: CoreDigest;
+            pages?: PackedSegments;
             error?: { name: string; message: string; code?: string };
           }
         >,
       ) => {
         worker.terminate();
         const m = e.data;
-        if (m.ok && m.digest) resolve(m.digest);
-        else if (m.error?.code) reject(new WorkerInputError(m.error.code, m.error.message));
+        if (m.ok && m.digest && m.pages) {
+          resolve({ ...m.digest, segments: unpackSegments(m.pages) });
+        } else if (m.error?.code) reject(new WorkerInputError(m.error.code, m.error.message));
         else if (m.error?.name === "NotFound") reject(new Deno.errors.NotFound(m.error.message));
         else reject(new Error(m.error?.message ?? "digest worker failed"));
       };

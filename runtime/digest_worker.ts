@@ -13,6 +13,7 @@
 
 import { InputError } from "../lib/errors.ts";
 import { digestFile } from "./digest.ts";
+import { packedBuffers, packSegments } from "../lib/digest/packed.ts";
 
 self.onmessage = async (
   e: MessageEvent<{ path: string; maxBytes?: number; tempDir?: string; split?: "never" }>,
@@ -20,13 +21,12 @@ self.onmessage = async (
   const { path, ...options } = e.data;
   try {
     const digest = await digestFile(path, options);
-    const buffers = new Set<ArrayBuffer>();
-    for (const s of digest.segments) {
-      for (const b of [s.hashes.buffer, s.zero.buffer]) {
-        if (b instanceof ArrayBuffer) buffers.add(b);
-      }
-    }
-    self.postMessage({ ok: true, digest }, [...buffers]);
+    // Segments go as packed arrays (a clone keeps no accessors), transferred, not copied.
+    const pages = packSegments(digest.segments);
+    self.postMessage(
+      { ok: true, digest: { ...digest, segments: [] }, pages },
+      packedBuffers(pages),
+    );
   } catch (err) {
     const error = err instanceof Error
       ? {

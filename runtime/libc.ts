@@ -73,6 +73,7 @@ export function preadSource(c: Libc, fd: number, size: number): PositionalSource
   return {
     size,
     readInto,
+    fresh: true,
     read(offset: number, length: number): Promise<Uint8Array> {
       const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
       return Promise.resolve(buf.subarray(0, readInto(offset, buf)));

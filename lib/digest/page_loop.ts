@@ -11,7 +11,7 @@
 
 import type { DataExtents, PositionalSource } from "../bytes/source.ts";
 import { CoreFormatError } from "../errors.ts";
-import type { SegmentDigest } from "./model.ts";
+import { PageSlice, type SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 
 /** Hash of a zero page of the hasher (computed once per hasher). */
@@ -28,14 +28,16 @@ function zeroPageHash(hasher: PageHasher): bigint {
 }
 
 /** Shared empty hole list (most segments have none). */
-const NO_HOLES: number[] = [];
-
-/** Per-segment results being filled, in program header order. */
+/** Per-segment results being filled, in program header order (positions in the columns). */
 interface Out {
   readonly index: number;
-  readonly hashes: BigUint64Array;
-  readonly zero: Uint8Array;
-  holes: number[];
+  /** Position of the segment's first page in the columns. */
+  readonly first: number;
+  /** Pages of the segment. */
+  readonly count: number;
+  /** Position of its first hole run in the core's list of runs, and how many it has. */
+  holeAt: number;
+  holeRuns: number;
 }
 
 /**
@@ -207,16 +209,11 @@ export function hashLoads(
   const allZero = options.out?.zero ?? new Uint8Array(total);
   let first = 0;
   const firsts = new Float64Array(loads.length);
+  const holeRuns: number[] = [];
   const outs: Out[] = loads.map((s, i) => {
-    const n = counts[i]!;
     firsts[i] = first;
-    const out = {
-      index: s.index,
-      hashes: allHashes.subarray(first, first + n),
-      zero: allZero.subarray(first, first + n),
-      holes: NO_HOLES,
-    };
-    first += n;
+    const out = { index: s.index, first, count: counts[i]!, holeAt: 0, holeRuns: 0 };
+    first += out.count;
     return out;
   });
   // File order: each byte range read once, forward.
@@ -227,7 +224,7 @@ export function hashLoads(
   for (const k of order) {
     const s = loads[k]!;
     const o = outs[k]!;
-    const n = o.hashes.length;
+    const n = o.count;
     const base = Number(s.offset);
     const end = base + Number(s.available);
     // This call's pages of the segment: first byte in [from, to).
@@ -257,10 +254,12 @@ export function hashLoads(
         d0 = Math.min(d0, n);
       }
       if (d0 > p && holes) {
-        o.zero.fill(1, p, d0);
-        o.hashes.fill(zeroHash, p, d0);
-        if (o.holes === NO_HOLES) o.holes = [];
-        o.holes.push(p, d0 - p);
+        allZero.fill(1, o.first + p, o.first + d0);
+        allHashes.fill(zeroHash, o.first + p, o.first + d0);
+        // A segment's runs are found together (file order), so they lie together in the list.
+        if (o.holeRuns === 0) o.holeAt = holeRuns.length / 2;
+        holeRuns.push(p, d0 - p);
+        o.holeRuns++;
       }
       if (d0 >= n) break;
       p = Math.max(d0, pFrom);
@@ -283,9 +282,15 @@ export function hashLoads(
     }
   }
   batch.flush(PAGE_SIZE, src);
+  // One column of hole runs for the core, each segment a slice of the page and hole columns.
+  const columns = { hashes: allHashes, zero: allZero, holes: Uint32Array.from(holeRuns) };
   return outs.map((o) =>
-    o.holes.length
-      ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: new Uint32Array(o.holes) }
-      : { index: o.index, hashes: o.hashes, zero: o.zero }
+    new PageSlice(
+      o.index,
+      columns,
+      o.first,
+      o.count,
+      o.holeRuns ? [o.holeAt, o.holeRuns] : undefined,
+    )
   );
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { PageSlice } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 
 /**
@@ -76,13 +77,8 @@ export class SegmentPages {
   }
 
   /** Final arrays (views of the store; call after the last push of every segment). */
-  result(): { index: number; hashes: BigUint64Array; zero: Uint8Array } {
-    const from = Math.max(0, this.#first);
-    return {
-      index: this.index,
-      hashes: this.store.hashes.subarray(from, from + this.count),
-      zero: this.store.zero.subarray(from, from + this.count),
-    };
+  result(): PageSlice {
+    return new PageSlice(this.index, this.store, Math.max(0, this.#first), this.count);
   }
 }
 
