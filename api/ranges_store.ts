@@ -32,21 +32,24 @@ function packSide(s: RangeSide): unknown[] | undefined {
   ];
 }
 
+/** The stored line of one range (no newline). */
+export function packRange(r: RangeDiff): string {
+  if (isQuiet(r) && r.runs.length === 0 && r.runsTotal === 0) {
+    const a = packSide(r.a), b = packSide(r.b);
+    const p = r.pages;
+    const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
+    const map = samePageMap(p.same);
+    const mapFits = r.pageMap?.bucket === map.bucket && r.pageMap.cells === map.cells;
+    if (a && b && others === 0 && Object.keys(p).length === 7 && mapFits) {
+      return JSON.stringify([hex(r.start), hex(r.end), r.name, a, b, p.same]);
+    }
+  }
+  return JSON.stringify(r, jsonReplacer);
+}
+
 /** One stored line per range, in address order. */
 export function packRanges(ranges: readonly RangeDiff[]): string {
-  return ranges.map((r) => {
-    if (isQuiet(r) && r.runs.length === 0 && r.runsTotal === 0) {
-      const a = packSide(r.a), b = packSide(r.b);
-      const p = r.pages;
-      const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
-      const map = samePageMap(p.same);
-      const mapFits = r.pageMap?.bucket === map.bucket && r.pageMap.cells === map.cells;
-      if (a && b && others === 0 && Object.keys(p).length === 7 && mapFits) {
-        return JSON.stringify([hex(r.start), hex(r.end), r.name, a, b, p.same]);
-      }
-    }
-    return JSON.stringify(r, jsonReplacer);
-  }).join("\n");
+  return ranges.map(packRange).join("\n");
 }
 
 /** The `RangeDiff` JSON of one stored line (as `JSON.stringify` with the report replacer gives). */

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "./clock.ts";
 import { listItem, matches, pageOf, type ReportListItem, type ReportQuery } from "./report_list.ts";
+import { listSource, readStoredReport } from "./report_file.ts";
 export type { ReportListItem, ReportQuery };
 
 /** What a store holds. */
@@ -36,10 +37,20 @@ export interface Storage {
    */
   put(kind: Kind, bytes: Uint8Array, options?: PutOptions): Promise<Entry>;
   /**
+   * Stores a finished temporary file (moved or streamed in, never read whole) under the SHA-256 of
+   * its bytes; the file is gone afterwards.
+   */
+  putFile(kind: Kind, path: string): Promise<Entry>;
+  /**
    * The bytes stored under `id`, or undefined; throws {@link StoredDataCorruptError} when they no
    * longer hash to `id`.
    */
   get(kind: Kind, id: string): Promise<Uint8Array | undefined>;
+  /**
+   * The object stored under `id` for reads by position, or undefined; its hash is checked first
+   * (read in pieces), {@link StoredDataCorruptError} when it no longer matches.
+   */
+  open(kind: Kind, id: string): Promise<StoredObject | undefined>;
   /** Every stored object of `kind`, newest first. */
   list(kind: Kind): Promise<Entry[]>;
   /** Deletes an object (a digest takes its kept core with it); false when absent. */
@@ -60,6 +71,75 @@ export interface Storage {
   tempDir(): Promise<string>;
   /** Removes every temporary file (at shutdown). */
   close(): Promise<void>;
+}
+
+/** A stored object read by position. */
+export interface StoredObject {
+  /** Size in bytes. */
+  readonly size: number;
+  /** `length` bytes from `offset` (fewer only past the end). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** `length` bytes from `offset` as a stream, read as it is pulled. */
+  stream(offset: number, length: number): ReadableStream<Uint8Array>;
+}
+
+/**
+ * SHA-256 of a stream in lower-case hex, and its length, holding one piece at a time.
+ *
+ * @param stream the bytes
+ * @returns hash and size
+ */
+export async function sha256Stream(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ id: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  for await (const chunk of stream) {
+    h.update(chunk);
+    size += chunk.length;
+  }
+  return { id: h.digest("hex"), size };
+}
+
+/** Pieces a stored file is read in. */
+const READ_PIECE = 256 * 1024;
+
+/**
+ * A local file as a {@link StoredObject} (opened per read, so a file removed by retention meanwhile
+ * fails that read only).
+ *
+ * @param path the file
+ * @param size its size
+ */
+export function fileObject(path: string, size: number): StoredObject {
+  const read = async (offset: number, length: number) => {
+    using f = await Deno.open(path);
+    await f.seek(offset, Deno.SeekMode.Start);
+    const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+    for (let at = 0; at < out.length;) {
+      const n = await f.read(out.subarray(at));
+      if (n === null) return out.subarray(0, at);
+      at += n;
+    }
+    return out;
+  };
+  return {
+    size,
+    read,
+    stream(offset, length) {
+      let at = offset;
+      const end = Math.min(size, offset + length);
+      return new ReadableStream<Uint8Array>({
+        async pull(ctl) {
+          if (at >= end) return ctl.close();
+          const bytes = await read(at, Math.min(READ_PIECE, end - at));
+          if (bytes.length === 0) return ctl.error(new Error(`${path} ended at byte ${at}`));
+          at += bytes.length;
+          ctl.enqueue(bytes);
+        },
+      }, { highWaterMark: 0 });
+    },
+  };
 }
 
 /** Options of {@link Storage.put}. */
@@ -201,6 +281,54 @@ export class LocalStorage implements Storage {
     return { id, size: bytes.length, created: now };
   }
 
+  async putFile(kind: Kind, path: string): Promise<Entry> {
+    let id: string, size: number;
+    try {
+      using f = await Deno.open(path);
+      ({ id, size } = await sha256Stream(f.readable));
+    } catch (e) {
+      await Deno.remove(path).catch(() => {});
+      throw e;
+    }
+    const to = this.#path(kind, id);
+    try {
+      await Deno.rename(path, to);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotSupported) && (e as { code?: string }).code !== "EXDEV") {
+        await Deno.remove(path).catch(() => {});
+        throw e;
+      }
+      // Another file system (a caller's own directory): copy into tmp/, then rename.
+      const tmp = `${this.#path("tmp")}/put-${crypto.randomUUID()}`;
+      try {
+        await Deno.copyFile(path, tmp);
+        await Deno.rename(tmp, to);
+      } finally {
+        await Deno.remove(tmp).catch(() => {});
+        await Deno.remove(path).catch(() => {});
+      }
+    }
+    const now = this.#clock.now();
+    await Deno.utime(to, now / 1000, now / 1000).catch(() => {});
+    await this.prune(kind, id);
+    return { id, size, created: now };
+  }
+
+  async open(kind: Kind, id: string): Promise<StoredObject | undefined> {
+    if (!isId(id)) return undefined;
+    const path = this.#path(kind, id);
+    let hashed: { id: string; size: number };
+    try {
+      using f = await Deno.open(path);
+      hashed = await sha256Stream(f.readable);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+    if (hashed.id !== id) throw new StoredDataCorruptError(kind, id);
+    return fileObject(path, hashed.size);
+  }
+
   async get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
     if (!isId(id)) return undefined;
     let bytes: Uint8Array;
@@ -271,11 +399,10 @@ export class LocalStorage implements Storage {
     for (const e of await this.list("report")) {
       let it = this.#listed.get(e.id);
       if (!it || it.createdAt !== new Date(e.created).toISOString()) {
-        const bytes = await this.get("report", e.id).catch(() => undefined);
-        if (!bytes) continue;
         try {
-          const stored = JSON.parse(new TextDecoder().decode(bytes));
-          it = listItem(e.id, e.created, stored.formats.json);
+          const object = await this.open("report", e.id);
+          if (!object) continue;
+          it = listItem(e.id, e.created, listSource((await readStoredReport(object)).header));
         } catch {
           continue; // not a report this version can list
         }

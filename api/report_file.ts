@@ -1,0 +1,331 @@
+/**
+ * A stored report as one file, written as a stream and read by position (issue: Scale,
+ * requirement 4). Layout: a header line (JSON: verdict, what the history lists, the small
+ * renderings, where the sections are), then the JSON rendering, then every aligned range, one per
+ * line (`ranges_store.ts`), with the byte offset of every {@link INDEX_EVERY}th line in the header
+ * so a page is read without the rest. Offsets count from the byte after the header line.
+ *
+ * While the diff runs, each range goes through {@link RangeSink}: its line is written to a
+ * temporary file at once and only ranges that differ are kept (the rest are counted into runs,
+ * exactly as `collapseRanges` does). {@link writeReportFile} then streams the header, the JSON (in
+ * pieces, `jsonChunks`) and the range lines into the file the store adopts. Nothing holds the
+ * full list or the full JSON in memory.
+ *
+ * An older stored report is one JSON object `{schemaVersion, verdict, formats, ranges?}` on one
+ * line; {@link readStoredReport} reads both.
+ *
+ * @module
+ */
+
+import type { CollapsedRun, DiffReport, RangeDiff } from "../lib/diff/model.ts";
+import { isQuiet } from "../lib/diff/collapse.ts";
+import { jsonChunks } from "../lib/report/json.ts";
+import { renderReport, type ReportFormat } from "../lib/report/render.ts";
+import { packRange } from "./ranges_store.ts";
+import type { StoredObject } from "./storage.ts";
+
+/** A range line's offset is kept for every this many lines. */
+export const INDEX_EVERY = 1024;
+
+/** The header line of a stored report. */
+export interface ReportHeader {
+  /** Layout version of the stored file (2; an older report has none). */
+  readonly stored?: number;
+  /** Report schema version. */
+  readonly schemaVersion: number;
+  /** `pass` or `fail`. */
+  readonly verdict: "pass" | "fail";
+  /** What the history lists (`listItem` reads it as it reads a report). */
+  readonly item?: Record<string, unknown>;
+  /** Renderings kept in the header (all of them in an older report, JSON included). */
+  readonly formats: Partial<Record<ReportFormat, string>>;
+  /** Offset and length of the JSON rendering. */
+  readonly json?: readonly [number, number];
+  /** The range lines: offset, length, count, and the offset of every INDEX_EVERY-th line. */
+  readonly ranges?: {
+    readonly offset: number;
+    readonly length: number;
+    readonly count: number;
+    readonly index: readonly number[];
+  };
+  /** Older reports: every range line, joined by newlines. */
+  readonly lines?: string;
+}
+
+/** Buffered synchronous writes to a file (the diff loop that feeds it is synchronous). */
+class SyncWriter {
+  readonly #file: Deno.FsFile;
+  readonly #buf = new Uint8Array(256 * 1024);
+  #used = 0;
+  /** Bytes written so far. */
+  written = 0;
+
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  write(text: string): void {
+    // Worst case 3 bytes per UTF-16 unit.
+    if (this.#used + text.length * 3 > this.#buf.length) this.flush();
+    if (text.length * 3 > this.#buf.length) {
+      this.#all(new TextEncoder().encode(text));
+      return;
+    }
+    const { written } = new TextEncoder().encodeInto(text, this.#buf.subarray(this.#used));
+    this.#used += written;
+    this.written += written;
+  }
+
+  #all(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length;) at += this.#file.writeSync(bytes.subarray(at));
+    this.written += bytes.length;
+  }
+
+  flush(): void {
+    const n = this.#used;
+    this.#used = 0;
+    this.written -= n;
+    this.#all(this.#buf.subarray(0, n));
+  }
+}
+
+/**
+ * Receives every range of a diff (`onRange`): writes its stored line to a temporary file, keeps the
+ * ranges that differ, counts the rest into runs.
+ */
+export class RangeSink {
+  readonly #out: SyncWriter;
+  readonly #file: Deno.FsFile;
+  /** The ranges that are listed (not quiet). */
+  readonly ranges: RangeDiff[] = [];
+  /** Runs of quiet ranges. */
+  readonly collapsed: CollapsedRun[] = [];
+  /** Offsets of every INDEX_EVERY-th line. */
+  readonly index: number[] = [];
+  /** Lines written. */
+  count = 0;
+  #run: { start: bigint; end: bigint; ranges: number; pages: number } | undefined;
+
+  /**
+   * Opens the temporary file.
+   *
+   * @param path where the lines go (created, private)
+   */
+  constructor(readonly path: string) {
+    this.#file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+    this.#out = new SyncWriter(this.#file);
+  }
+
+  /** Takes one range (address order). */
+  add = (r: RangeDiff): void => {
+    if (this.count % INDEX_EVERY === 0) this.index.push(this.#out.written);
+    this.#out.write(packRange(r) + "\n");
+    this.count++;
+    if (!isQuiet(r)) {
+      this.#close();
+      this.ranges.push(r);
+    } else if (this.#run) {
+      this.#run.end = r.end;
+      this.#run.ranges++;
+      this.#run.pages += r.pages.same;
+    } else this.#run = { start: r.start, end: r.end, ranges: 1, pages: r.pages.same };
+  };
+
+  #close(): void {
+    if (this.#run) this.collapsed.push({ ...this.#run, before: this.ranges.length });
+    this.#run = undefined;
+  }
+
+  /** Flushes and closes the file; returns the bytes written. */
+  finish(): number {
+    this.#close();
+    this.#out.flush();
+    this.#file.close();
+    return this.#out.written;
+  }
+
+  /** Abandons the file (on error). */
+  abort(): void {
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+  }
+
+  /**
+   * The report with the ranges this sink kept and its runs, in the key order `collapseRanges`
+   * gives (`collapsed` right after `ranges`, only when there is one).
+   */
+  collapse(report: DiffReport): DiffReport {
+    this.#close();
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(report)) {
+      if (k === "collapsed") continue;
+      out[k] = k === "ranges" ? this.ranges : v;
+      if (k === "ranges" && this.collapsed.length) out.collapsed = this.collapsed;
+    }
+    return out as unknown as DiffReport;
+  }
+}
+
+/** What the history needs of a report (the members `listItem` reads). */
+function itemOf(report: DiffReport): Record<string, unknown> {
+  const side = (s: DiffReport["a"]) => {
+    const j = JSON.parse(JSON.stringify(s, (_k, v) => typeof v === "bigint" ? String(v) : v));
+    return { label: j.label, producer: j.producer, process: j.process };
+  };
+  return {
+    verdict: report.verdict,
+    expectation: report.expectation,
+    a: side(report.a),
+    b: side(report.b),
+    summary: report.summary,
+  };
+}
+
+/**
+ * Writes the stored report file: header, JSON rendering, range lines.
+ *
+ * @param path the file to create (private)
+ * @param report the collapsed report
+ * @param sink the finished sink with the range lines
+ * @param rangesBytes what `sink.finish()` returned
+ * @param formats the other renderings to keep in the header
+ * @returns the header written
+ */
+export async function writeReportFile(
+  path: string,
+  report: DiffReport,
+  sink: RangeSink,
+  rangesBytes: number,
+  formats: readonly ReportFormat[],
+): Promise<ReportHeader> {
+  using file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  const enc = new TextEncoder();
+  // The JSON first into its own temporary file, to know its length for the header.
+  const jsonPath = `${path}.json`;
+  let jsonBytes = 0;
+  {
+    using jf = Deno.openSync(jsonPath, { write: true, createNew: true, mode: 0o600 });
+    const w = new SyncWriter(jf);
+    for (const piece of jsonChunks(report as unknown as Record<string, unknown>, "ranges")) {
+      w.write(piece);
+    }
+    w.flush();
+    jsonBytes = w.written;
+  }
+  const header: ReportHeader = {
+    stored: 2,
+    schemaVersion: report.schemaVersion,
+    verdict: report.verdict,
+    item: itemOf(report),
+    formats: Object.fromEntries(formats.map((f) => [f, renderReport(report, f)])),
+    json: [0, jsonBytes],
+    ranges: { offset: jsonBytes, length: rangesBytes, count: sink.count, index: sink.index },
+  };
+  await writeAll(file, enc.encode(JSON.stringify(header) + "\n"));
+  for (const p of [jsonPath, sink.path]) {
+    using src = await Deno.open(p);
+    await src.readable.pipeTo(file.writable, { preventClose: true });
+    await Deno.remove(p);
+  }
+  return header;
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
+/** A stored report opened for reading: its header and where the sections start. */
+export interface OpenReport {
+  /** The header line. */
+  readonly header: ReportHeader;
+  /** Offset of the byte after the header line. */
+  readonly body: number;
+  /** The stored bytes. */
+  readonly object: StoredObject;
+}
+
+/**
+ * Reads the header of a stored report (either layout).
+ *
+ * @param object the stored bytes
+ * @returns the header and where the body starts
+ */
+export async function readStoredReport(object: StoredObject): Promise<OpenReport> {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (let step = 64 * 1024; at < object.size; step *= 2) {
+    const bytes = await object.read(at, Math.min(step, object.size - at));
+    const nl = bytes.indexOf(10);
+    if (nl >= 0) {
+      parts.push(bytes.subarray(0, nl));
+      at += nl + 1;
+      break;
+    }
+    parts.push(bytes);
+    at += bytes.length;
+  }
+  const line = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) line.set(p, (o += p.length) - p.length);
+  const raw = JSON.parse(new TextDecoder().decode(line));
+  if (raw.stored === undefined) {
+    // The older layout: one object, every rendering inside, ranges as one string.
+    return {
+      header: {
+        schemaVersion: raw.schemaVersion,
+        verdict: raw.verdict,
+        formats: raw.formats,
+        ...(typeof raw.ranges === "string" ? { lines: raw.ranges } : {}),
+      },
+      body: at,
+      object,
+    };
+  }
+  return { header: raw as ReportHeader, body: at, object };
+}
+
+/**
+ * The JSON the history lists a stored report by.
+ *
+ * @param h the header
+ * @returns JSON text for `listItem`
+ */
+export function listSource(h: ReportHeader): string {
+  return h.item ? JSON.stringify(h.item) : h.formats.json ?? "{}";
+}
+
+/**
+ * Range lines `[from, from + limit)` of a stored report (older layout: from its string; otherwise
+ * from the index and one read of the lines it spans).
+ *
+ * @param r the open report
+ * @param from the first line
+ * @param limit how many
+ * @returns the stored lines and the total
+ */
+export async function rangeLines(
+  r: OpenReport,
+  from: number,
+  limit: number,
+): Promise<{ total: number; lines: string[] }> {
+  const h = r.header;
+  if (!h.ranges) {
+    const all = h.lines !== undefined
+      ? h.lines.split("\n")
+      : (JSON.parse(h.formats.json ?? "{}").ranges as unknown[] ?? []).map((x) =>
+        JSON.stringify(x)
+      );
+    return { total: all.length, lines: all.slice(from, from + limit) };
+  }
+  const { offset, length, count, index } = h.ranges;
+  if (from >= count) return { total: count, lines: [] };
+  const k = Math.floor(from / INDEX_EVERY);
+  const endK = Math.floor((from + limit) / INDEX_EVERY) + 1;
+  const start = index[k]!;
+  const end = endK < index.length ? index[endK]! : length;
+  const bytes = await r.object.read(r.body + offset + start, end - start);
+  const text = new TextDecoder().decode(bytes).split("\n");
+  const skip = from - k * INDEX_EVERY;
+  return { total: count, lines: text.slice(skip, skip + Math.min(limit, count - from)) };
+}
