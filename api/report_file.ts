@@ -1,14 +1,14 @@
 /**
  * A stored report as one file, written as a stream and read by position (issue: Scale,
- * requirement 4). Layout: a header line (JSON: verdict, what the history lists, the small
- * renderings, where the sections are), then the JSON rendering, then every aligned range, one per
- * line (`ranges_store.ts`), with the byte offset of every {@link INDEX_EVERY}th line in the header
+ * requirement 4). Layout: a header line (JSON: verdict, what the history lists, where the sections
+ * are), then the JSON rendering, then the report model (JSON with tagged bigints, from which the
+ * other formats are rendered when asked for), then every aligned range, one per line (`ranges_store.ts`), with the byte offset of every {@link INDEX_EVERY}th line in the header
  * so a page is read without the rest. Offsets count from the byte after the header line.
  *
  * While the diff runs, each range goes through {@link RangeSink}: its line is written to a
  * temporary file at once and only ranges that differ are kept (the rest are counted into runs,
  * exactly as `collapseRanges` does). {@link writeReportFile} then streams the header, the JSON (in
- * pieces, `jsonChunks`) and the range lines into the file the store adopts. Nothing holds the
+ * pieces, `jsonChunks`), the model and the range lines into the file the store adopts. Nothing holds the
  * full list or the full JSON in memory.
  *
  * An older stored report is one JSON object `{schemaVersion, verdict, formats, ranges?}` on one
@@ -20,7 +20,7 @@
 import type { CollapsedRun, DiffReport, RangeDiff } from "../lib/diff/model.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
 import { jsonChunks } from "../lib/report/json.ts";
-import { renderReport, type ReportFormat } from "../lib/report/render.ts";
+import type { ReportFormat } from "../lib/report/render.ts";
 import { packRange } from "./ranges_store.ts";
 import type { StoredObject } from "./storage.ts";
 
@@ -37,10 +37,12 @@ export interface ReportHeader {
   readonly verdict: "pass" | "fail";
   /** What the history lists (`listItem` reads it as it reads a report). */
   readonly item?: Record<string, unknown>;
-  /** Renderings kept in the header (all of them in an older report, JSON included). */
+  /** Renderings kept in the header (an older report keeps all of them here; v2 none). */
   readonly formats: Partial<Record<ReportFormat, string>>;
   /** Offset and length of the JSON rendering. */
   readonly json?: readonly [number, number];
+  /** Offset and length of the report model (revivable JSON), for the other renderings. */
+  readonly model?: readonly [number, number];
   /** The range lines: offset, length, count, and the offset of every INDEX_EVERY-th line. */
   readonly ranges?: {
     readonly offset: number;
@@ -167,6 +169,49 @@ export class RangeSink {
   }
 }
 
+/** `JSON.stringify` replacer that keeps bigints revivable (`{"$bigint": hex}`). */
+function tagBigints(_key: string, v: unknown): unknown {
+  if (typeof v !== "bigint") return v;
+  return { $bigint: v < 0n ? `-${(-v).toString(16)}` : v.toString(16) };
+}
+
+/** `JSON.parse` reviver undoing {@link tagBigints}. */
+function untagBigints(_key: string, v: unknown): unknown {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
+  const o = v as { $bigint?: unknown };
+  if (typeof o.$bigint !== "string" || Object.keys(o).length !== 1) return v;
+  const s = o.$bigint;
+  return s.startsWith("-") ? -BigInt(`0x${s.slice(1)}`) : BigInt(`0x${s}`);
+}
+
+/**
+ * The report model as revivable JSON text, in pieces (one per listed range), so other renderings
+ * can be made from the stored report when they are asked for.
+ */
+function* modelChunks(report: DiffReport): Generator<string> {
+  const marker = "\u0001coredelta-ranges\u0001";
+  const outline = JSON.stringify({ ...report, ranges: marker }, tagBigints);
+  const at = outline.indexOf(JSON.stringify(marker));
+  yield outline.slice(0, at) + "[";
+  for (let i = 0; i < report.ranges.length; i++) {
+    yield (i ? "," : "") + JSON.stringify(report.ranges[i], tagBigints);
+  }
+  yield "]" + outline.slice(at + JSON.stringify(marker).length);
+}
+
+/**
+ * The report model stored in a report file (v2), for renderings made on demand.
+ *
+ * @param r the open report
+ * @returns the model, or undefined for an older report (which stores every rendering)
+ */
+export async function storedModel(r: OpenReport): Promise<DiffReport | undefined> {
+  if (!r.header.model) return undefined;
+  const [offset, length] = r.header.model;
+  const text = new TextDecoder().decode(await r.object.read(r.body + offset, length));
+  return JSON.parse(text, untagBigints) as DiffReport;
+}
+
 /** What the history needs of a report (the members `listItem` reads). */
 function itemOf(report: DiffReport): Record<string, unknown> {
   const side = (s: DiffReport["a"]) => {
@@ -189,7 +234,6 @@ function itemOf(report: DiffReport): Record<string, unknown> {
  * @param report the collapsed report
  * @param sink the finished sink with the range lines
  * @param rangesBytes what `sink.finish()` returned
- * @param formats the other renderings to keep in the header
  * @returns the header written
  */
 export async function writeReportFile(
@@ -197,33 +241,38 @@ export async function writeReportFile(
   report: DiffReport,
   sink: RangeSink,
   rangesBytes: number,
-  formats: readonly ReportFormat[],
 ): Promise<ReportHeader> {
   using file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-  const enc = new TextEncoder();
-  // The JSON first into its own temporary file, to know its length for the header.
-  const jsonPath = `${path}.json`;
-  let jsonBytes = 0;
-  {
-    using jf = Deno.openSync(jsonPath, { write: true, createNew: true, mode: 0o600 });
-    const w = new SyncWriter(jf);
-    for (const piece of jsonChunks(report as unknown as Record<string, unknown>, "ranges")) {
-      w.write(piece);
-    }
+  // The JSON and the model first into their own temporary files, to know their lengths.
+  const section = (suffix: string, pieces: Iterable<string>) => {
+    using f = Deno.openSync(`${path}.${suffix}`, { write: true, createNew: true, mode: 0o600 });
+    const w = new SyncWriter(f);
+    for (const piece of pieces) w.write(piece);
     w.flush();
-    jsonBytes = w.written;
-  }
+    return w.written;
+  };
+  const jsonBytes = section(
+    "json",
+    jsonChunks(report as unknown as Record<string, unknown>, "ranges"),
+  );
+  const modelBytes = section("model", modelChunks(report));
   const header: ReportHeader = {
     stored: 2,
     schemaVersion: report.schemaVersion,
     verdict: report.verdict,
     item: itemOf(report),
-    formats: Object.fromEntries(formats.map((f) => [f, renderReport(report, f)])),
+    formats: {},
     json: [0, jsonBytes],
-    ranges: { offset: jsonBytes, length: rangesBytes, count: sink.count, index: sink.index },
+    model: [jsonBytes, modelBytes],
+    ranges: {
+      offset: jsonBytes + modelBytes,
+      length: rangesBytes,
+      count: sink.count,
+      index: sink.index,
+    },
   };
-  await writeAll(file, enc.encode(JSON.stringify(header) + "\n"));
-  for (const p of [jsonPath, sink.path]) {
+  await writeAll(file, new TextEncoder().encode(JSON.stringify(header) + "\n"));
+  for (const p of [`${path}.json`, `${path}.model`, sink.path]) {
     using src = await Deno.open(p);
     await src.readable.pipeTo(file.writable, { preventClose: true });
     await Deno.remove(p);

@@ -1,16 +1,22 @@
 /**
  * Diffs: `POST /v1/diff` takes two cores (or digests) in one multipart upload, streamed and hashed
  * as they arrive; `POST /v1/diffs` takes the ids of two stored digests as JSON. Both store the
- * report (every format) under its SHA-256 and answer 201 with the report in the negotiated format,
- * its `Location`, and the verdict in a header.
+ * report (one file: JSON, model, every range; `report_file.ts`) under its SHA-256 and answer 201
+ * with the report in the negotiated format, its `Location`, and the verdict in a header.
  *
  * @module
  */
 
 import { type Context, Hono } from "hono";
 import type { CoreDigest } from "../../lib/digest/model.ts";
-import { RangeSink, readStoredReport, type ReportHeader, writeReportFile } from "../report_file.ts";
-import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
+import {
+  RangeSink,
+  readStoredReport,
+  type ReportHeader,
+  storedModel,
+  writeReportFile,
+} from "../report_file.ts";
+import { renderReport, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import {
   type AnalysisContext,
@@ -68,7 +74,7 @@ async function answerDiff(
     throw e;
   }
   const path = `${dir}/report-${crypto.randomUUID()}`;
-  const header = await writeReportFile(path, report, sink, rangesBytes, HEADER_FORMATS);
+  const header = await writeReportFile(path, report, sink, rangesBytes);
   const entry = await services.storage.putFile("report", path);
   const common = {
     location: `/v1/reports/${entry.id}`,
@@ -76,12 +82,19 @@ async function answerDiff(
     "coredelta-verdict": report.verdict,
     ...headers,
   };
+  if (format !== "json") {
+    // Rendered from the report in hand; later fetches render it from the stored model.
+    return c.body(renderReport(report, format), 201, {
+      "content-type": REPORT_MEDIA_TYPES[format],
+      ...common,
+    });
+  }
   return await reportResponse(c, services, entry.id, header, format, 201, common);
 }
 
 /**
  * The response with a stored report in `format`: JSON streamed from the store (with its length),
- * the other renderings from the header.
+ * the other renderings made from the stored model (an older report: from its header).
  *
  * @param c the request context
  * @param services storage
@@ -106,23 +119,24 @@ export async function reportResponse(
   }
   const open = await readStoredReport(object);
   const h = header ?? open.header;
-  const text = h.formats[format];
   const base = { "content-type": REPORT_MEDIA_TYPES[format], ...extra };
+  const text = h.formats[format];
   if (text !== undefined) return c.body(text, status, base);
-  if (format !== "json" || !h.json) {
+  if (format === "json" && h.json) {
+    const [offset, length] = h.json;
+    return c.body(object.stream(open.body + offset, length), status, {
+      ...base,
+      "content-length": String(length),
+    });
+  }
+  const model = await storedModel({ ...open, header: h });
+  if (!model) {
     throw new ProblemError("stored-data-corrupt", `The stored report ${id} has no ${format}`, {
       id,
     });
   }
-  const [offset, length] = h.json;
-  return c.body(object.stream(open.body + offset, length), status, {
-    ...base,
-    "content-length": String(length),
-  });
+  return c.body(renderReport(model, format), status, base);
 }
-
-/** Renderings kept in the report's header (small: the ranges that differ and counted runs). */
-const HEADER_FORMATS: readonly ReportFormat[] = ["text", "md", "junit", "html"];
 
 /** Longest digest id accepted in a JSON body (ids are 64 hex digits). */
 const ID_CHARS = 128;
