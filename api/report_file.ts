@@ -58,36 +58,57 @@ export interface ReportHeader {
 class SyncWriter {
   readonly #file: Deno.FsFile;
   readonly #buf = new Uint8Array(256 * 1024);
+  readonly #encoder = new TextEncoder();
   #used = 0;
-  /** Bytes written so far. */
-  written = 0;
+  #pending = "";
+  #written = 0;
 
   constructor(file: Deno.FsFile) {
     this.#file = file;
   }
 
+  /** Bytes written so far (text given to {@link write} included). */
+  get written(): number {
+    this.#settle();
+    return this.#written;
+  }
+
+  /** Takes text; it is encoded in batches (one encode per line costs more than the line). */
   write(text: string): void {
+    this.#pending += text;
+    if (this.#pending.length >= 32 * 1024) this.#settle();
+  }
+
+  #settle(): void {
+    const text = this.#pending;
+    if (!text) return;
+    this.#pending = "";
     // Worst case 3 bytes per UTF-16 unit.
-    if (this.#used + text.length * 3 > this.#buf.length) this.flush();
+    if (this.#used + text.length * 3 > this.#buf.length) this.#drain();
     if (text.length * 3 > this.#buf.length) {
-      this.#all(new TextEncoder().encode(text));
+      const bytes = this.#encoder.encode(text);
+      this.#all(bytes);
+      this.#written += bytes.length;
       return;
     }
-    const { written } = new TextEncoder().encodeInto(text, this.#buf.subarray(this.#used));
+    const { written } = this.#encoder.encodeInto(text, this.#buf.subarray(this.#used));
     this.#used += written;
-    this.written += written;
+    this.#written += written;
   }
 
   #all(bytes: Uint8Array): void {
     for (let at = 0; at < bytes.length;) at += this.#file.writeSync(bytes.subarray(at));
-    this.written += bytes.length;
   }
 
-  flush(): void {
-    const n = this.#used;
+  #drain(): void {
+    this.#all(this.#buf.subarray(0, this.#used));
     this.#used = 0;
-    this.written -= n;
-    this.#all(this.#buf.subarray(0, n));
+  }
+
+  /** Writes everything out. */
+  flush(): void {
+    this.#settle();
+    this.#drain();
   }
 }
 
