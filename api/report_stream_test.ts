@@ -7,7 +7,8 @@ import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
 import { fixturePath, readFixtureText } from "../test/_fixtures.ts";
 import { call } from "../test/_spec.ts";
 import { testApp } from "../test/_api.ts";
-import { INDEX_EVERY, rangeLines, RangeSink, readStoredReport } from "./report_file.ts";
+import { INDEX_EVERY, RangeSink } from "./range_sink.ts";
+import { rangeLines, readStoredReport } from "./report_file.ts";
 import type { StoredObject } from "./storage.ts";
 
 /** `NT_PRPSINFO` of an x86-64 process. */

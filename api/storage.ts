@@ -10,14 +10,28 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "./clock.ts";
 import { listItem, matches, pageOf, type ReportListItem, type ReportQuery } from "./report_list.ts";
 import { listSource, readStoredReport } from "./report_file.ts";
+import {
+  fileObject,
+  isId,
+  type Kind,
+  sha256Hex,
+  sha256Stream,
+  StoredDataCorruptError,
+  type StoredObject,
+} from "./stored_object.ts";
+export {
+  fileObject,
+  isId,
+  type Kind,
+  sha256Hex,
+  sha256Stream,
+  StoredDataCorruptError,
+  type StoredObject,
+};
 export type { ReportListItem, ReportQuery };
-
-/** What a store holds. */
-export type Kind = "digest" | "report";
 
 /** One stored object. */
 export interface Entry {
@@ -37,8 +51,8 @@ export interface Storage {
    */
   put(kind: Kind, bytes: Uint8Array, options?: PutOptions): Promise<Entry>;
   /**
-   * Stores a finished temporary file (moved or streamed in, never read whole) under the SHA-256 of
-   * its bytes; the file is gone afterwards.
+   * Stores a finished file in a {@link Storage.tempDir} directory (moved or streamed in, never read
+   * whole) under the SHA-256 of its bytes; the file is gone afterwards.
    */
   putFile(kind: Kind, path: string): Promise<Entry>;
   /**
@@ -73,75 +87,6 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** A stored object read by position. */
-export interface StoredObject {
-  /** Size in bytes. */
-  readonly size: number;
-  /** `length` bytes from `offset` (fewer only past the end). */
-  read(offset: number, length: number): Promise<Uint8Array>;
-  /** `length` bytes from `offset` as a stream, read as it is pulled. */
-  stream(offset: number, length: number): ReadableStream<Uint8Array>;
-}
-
-/**
- * SHA-256 of a stream in lower-case hex, and its length, holding one piece at a time.
- *
- * @param stream the bytes
- * @returns hash and size
- */
-export async function sha256Stream(
-  stream: ReadableStream<Uint8Array>,
-): Promise<{ id: string; size: number }> {
-  const h = createHash("sha256");
-  let size = 0;
-  for await (const chunk of stream) {
-    h.update(chunk);
-    size += chunk.length;
-  }
-  return { id: h.digest("hex"), size };
-}
-
-/** Pieces a stored file is read in. */
-const READ_PIECE = 256 * 1024;
-
-/**
- * A local file as a {@link StoredObject} (opened per read, so a file removed by retention meanwhile
- * fails that read only).
- *
- * @param path the file
- * @param size its size
- */
-export function fileObject(path: string, size: number): StoredObject {
-  const read = async (offset: number, length: number) => {
-    using f = await Deno.open(path);
-    await f.seek(offset, Deno.SeekMode.Start);
-    const out = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-    for (let at = 0; at < out.length;) {
-      const n = await f.read(out.subarray(at));
-      if (n === null) return out.subarray(0, at);
-      at += n;
-    }
-    return out;
-  };
-  return {
-    size,
-    read,
-    stream(offset, length) {
-      let at = offset;
-      const end = Math.min(size, offset + length);
-      return new ReadableStream<Uint8Array>({
-        async pull(ctl) {
-          if (at >= end) return ctl.close();
-          const bytes = await read(at, Math.min(READ_PIECE, end - at));
-          if (bytes.length === 0) return ctl.error(new Error(`${path} ended at byte ${at}`));
-          at += bytes.length;
-          ctl.enqueue(bytes);
-        },
-      }, { highWaterMark: 0 });
-    },
-  };
-}
-
 /** Options of {@link Storage.put}. */
 export interface PutOptions {
   /** A finished temporary file holding the raw core of the digest being stored (moved, not copied). */
@@ -162,27 +107,6 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** A stored object whose bytes no longer hash to its id (disk corruption, tampering). */
-export class StoredDataCorruptError extends Error {
-  /** What kind of object. */
-  readonly kind: Kind;
-  /** Its id. */
-  readonly id: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param kind what kind of object
-   * @param id its id
-   */
-  constructor(kind: Kind, id: string) {
-    super(`The stored ${kind} ${id} does not match its SHA-256`);
-    this.name = "StoredDataCorruptError";
-    this.kind = kind;
-    this.id = id;
-  }
-}
-
 /** Retention of a store. */
 export interface Retention {
   /** Most objects kept per kind (oldest go first). */
@@ -195,26 +119,6 @@ export interface Retention {
 
 /** Default retention: 1000 objects per kind, 7 days, no byte limit. */
 export const DEFAULT_RETENTION: Retention = { maxCount: 1000, maxAgeMs: 7 * 24 * 3600 * 1000 };
-
-const ID = /^[0-9a-f]{64}$/;
-
-/** Whether `id` has the shape of a content address. */
-export function isId(id: string): boolean {
-  return ID.test(id);
-}
-
-/**
- * SHA-256 of `bytes` in lower-case hex.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(sha256Hex(new Uint8Array()).slice(0, 8), "e3b0c442");
- * ```
- */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 const DIRS: Record<Kind, string> = { digest: "digests", report: "reports" };
 
@@ -294,19 +198,8 @@ export class LocalStorage implements Storage {
     try {
       await Deno.rename(path, to);
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotSupported) && (e as { code?: string }).code !== "EXDEV") {
-        await Deno.remove(path).catch(() => {});
-        throw e;
-      }
-      // Another file system (a caller's own directory): copy into tmp/, then rename.
-      const tmp = `${this.#path("tmp")}/put-${crypto.randomUUID()}`;
-      try {
-        await Deno.copyFile(path, tmp);
-        await Deno.rename(tmp, to);
-      } finally {
-        await Deno.remove(tmp).catch(() => {});
-        await Deno.remove(path).catch(() => {});
-      }
+      await Deno.remove(path).catch(() => {});
+      throw e;
     }
     const now = this.#clock.now();
     await Deno.utime(to, now / 1000, now / 1000).catch(() => {});

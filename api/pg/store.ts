@@ -16,8 +16,9 @@
 
 import type postgres from "postgres";
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 import { listSource, readStoredReport } from "../report_file.ts";
+import { memoryObject } from "../stored_object.ts";
+import { chunkedReport } from "./report_chunks.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { ReportListItem, ReportQuery } from "../report_list.ts";
 import { connect, isConnectionError } from "./client.ts";
@@ -182,53 +183,10 @@ export class PgStorage implements Storage {
       return bytes ? memoryObject(bytes) : undefined;
     }
     // Chunked: the hash is checked over every chunk, one at a time.
-    const size = row.size as number;
-    const rows = this.#sql`SELECT bytes FROM report_chunks WHERE report_id = ${id} ORDER BY seq`
-      .cursor(2);
-    const h = createHash("sha256");
-    let n = 0;
-    await this.#db("read report", async () => {
-      for await (const batch of rows) {
-        for (const r of batch) {
-          h.update(r.bytes as Uint8Array);
-          n += (r.bytes as Uint8Array).length;
-        }
-      }
-    });
-    if (n !== size || h.digest("hex") !== id) throw new StoredDataCorruptError(kind, id);
-    const read = (offset: number, length: number) =>
-      this.#db("read report", async () => {
-        const end = Math.min(size, offset + length);
-        if (end <= offset) return new Uint8Array();
-        const first = Math.floor(offset / CORE_CHUNK_BYTES);
-        const last = Math.floor((end - 1) / CORE_CHUNK_BYTES);
-        const got = await this.#sql`SELECT seq, bytes FROM report_chunks
-          WHERE report_id = ${id} AND seq BETWEEN ${first} AND ${last} ORDER BY seq`;
-        const out = new Uint8Array(end - offset);
-        for (const r of got) {
-          const b = r.bytes as Uint8Array;
-          const at = (r.seq as number) * CORE_CHUNK_BYTES;
-          const from = Math.max(offset, at), to = Math.min(end, at + b.length);
-          if (to > from) out.set(b.subarray(from - at, to - at), from - offset);
-        }
-        return out;
-      });
-    return {
-      size,
-      read,
-      stream(offset, length) {
-        let at = offset;
-        const end = Math.min(size, offset + length);
-        return new ReadableStream<Uint8Array>({
-          async pull(ctl) {
-            if (at >= end) return ctl.close();
-            const bytes = await read(at, Math.min(CORE_CHUNK_BYTES, end - at));
-            at += bytes.length;
-            ctl.enqueue(bytes);
-          },
-        }, { highWaterMark: 0 });
-      },
-    };
+    return await this.#db(
+      "read report",
+      () => chunkedReport(this.#sql, id, row.size as number, (op) => this.#db("read report", op)),
+    );
   }
 
   /** Streams a file into `core_chunks` of digest `id` (replacing any earlier copy). */
@@ -419,15 +377,4 @@ export async function openPgStorage(
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-}
-
-/** Bytes in memory as a {@link StoredObject}. */
-function memoryObject(bytes: Uint8Array): StoredObject {
-  const read = (offset: number, length: number) =>
-    Promise.resolve(bytes.subarray(offset, Math.min(bytes.length, offset + length)));
-  return {
-    size: bytes.length,
-    read,
-    stream: (offset, length) => ReadableStream.from([bytes.subarray(offset, offset + length)]),
-  };
 }

@@ -9,8 +9,8 @@
 
 import { type Context, Hono } from "hono";
 import type { CoreDigest } from "../../lib/digest/model.ts";
+import { RangeSink } from "../range_sink.ts";
 import {
-  RangeSink,
   readStoredReport,
   type ReportHeader,
   storedModel,
