@@ -20,11 +20,15 @@ function prpsinfo(pid: number, name: string): Uint8Array {
 }
 
 /** A core of `n` one-page mappings; `differs(i)` changes page i's bytes. */
-function manyLoads(n: number, differs: (i: number) => boolean): Uint8Array {
+function manyLoads(
+  n: number,
+  differs: (i: number) => boolean,
+  process = { pid: 4242, name: "many" },
+): Uint8Array {
   return buildCore({
     notes: [
-      { owner: "CORE", type: 1, desc: prstatusX86_64(4242, 11, 0x401000n) },
-      { owner: "CORE", type: 3, desc: prpsinfo(4242, "many") },
+      { owner: "CORE", type: 1, desc: prstatusX86_64(process.pid, 11, 0x401000n) },
+      { owner: "CORE", type: 3, desc: prpsinfo(process.pid, process.name) },
     ],
     loads: Array.from({ length: n }, (_, i) => ({
       vaddr: 0x10000000n + BigInt(i) * 0x2000n,
@@ -161,6 +165,33 @@ Deno.test("stored and paged ranges of a real pair with smaps equal the CLI's --a
     }
   } finally {
     await t.cleanup();
+  }
+});
+
+Deno.test("cores of different programs: stored ranges carry no differences, as the CLI lists them", async () => {
+  const dir = await Deno.makeTempDir();
+  const t = await testApp();
+  try {
+    const a = manyLoads(300, () => false);
+    const b = manyLoads(300, (i) => i % 5 === 0, { pid: 999, name: "other" });
+    await Deno.writeFile(`${dir}/a.core`, a);
+    await Deno.writeFile(`${dir}/b.core`, b);
+    const form = new FormData();
+    form.append("a", new File([a as Uint8Array<ArrayBuffer>], "a.core"));
+    form.append("b", new File([b as Uint8Array<ArrayBuffer>], "b.core"));
+    const r = await call(t.app, "/v1/diff?format=json", { method: "POST", body: form });
+    assert.equal(r.res.status, 201, r.text);
+    assert.match(r.json.identity.relation, /^(same|different)-program$/);
+    const id = r.res.headers.get("coredelta-report-id")!;
+    const paged = await pagedRanges(t.app, id, 64) as { differences: unknown[] }[];
+    assert.ok(paged.every((x) => x.differences.length === 0));
+    assert.deepEqual(paged, await cliRanges(`${dir}/a.core`, `${dir}/b.core`));
+    // Ranges that differ only by the cleared differences are counted in runs, as the full list
+    // collapsed would count them.
+    assert.equal(r.json.ranges.filter((x: { status: string }) => x.status === "same").length, 0);
+  } finally {
+    await t.cleanup();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
