@@ -206,12 +206,14 @@ async function main(): Promise<void> {
     try {
       const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "";
-      while (!buf.includes("\n")) {
+      let url: string | undefined;
+      while (url === undefined) {
         const r = await lines.read();
         if (r.done) throw new Error("serve exited before listening");
         buf += r.value;
+        const line = buf.split("\n").slice(0, -1).find((l) => l.includes('"listening"'));
+        if (line) url = JSON.parse(line).url as string;
       }
-      const url = JSON.parse(buf.split("\n")[0]!).url as string;
       // The request log gives the server-side time of each request (from its first byte to the
       // response); /proc gives the server's CPU time and peak RSS.
       const served: number[] = [];
