@@ -181,6 +181,8 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       });
       const pa = form.streams.a!, pb = form.streams.b!;
       const context = prepare(contextFromTexts(form.texts));
+      // The smaps text (50 MB at 70,000 mappings) is garbage once parsed: nothing keeps it.
+      delete (form.texts as Record<string, string>).smaps;
       const [sa, sb] = [
         await storeDigest(services, pa.value),
         await storeDigest(services, pb.value),
