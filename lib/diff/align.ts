@@ -31,29 +31,70 @@ export interface Aligned {
 }
 
 function sides(d: CoreDigest): Side[] {
-  const byIndex = new Map(d.segments.map((s) => [s.index, s]));
-  return d.core.loads
-    .filter((s) => s.memsz > 0n || s.filesz > 0n)
-    .map((seg) => ({
+  // Segments are in load order (a map by index only for a digest that is not).
+  let byIndex: Map<number, SegmentDigest> | undefined;
+  const pagesOf = (seg: Segment, i: number): SegmentDigest | undefined => {
+    const p = d.segments[i];
+    if (p?.index === seg.index) return p;
+    byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
+    return byIndex.get(seg.index);
+  };
+  const out: Side[] = [];
+  d.core.loads.forEach((seg, i) => {
+    if (seg.memsz === 0n && seg.filesz === 0n) return;
+    out.push({
       seg,
-      pages: byIndex.get(seg.index) ??
+      pages: pagesOf(seg, i) ??
         { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() },
-    }))
-    .sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
+    });
+  });
+  return out.sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
 }
 
 const endOf = (s: Segment) => s.vaddr + (s.memsz > s.filesz ? s.memsz : s.filesz);
 
-/** Sweeps both segment sets and returns maximal ranges covered by a constant pair of segments. */
-export function alignSegments(a: CoreDigest, b: CoreDigest): Aligned[] {
-  const sa = sides(a), sb = sides(b);
-  const points = new Set<bigint>();
-  for (const s of [...sa, ...sb]) {
-    points.add(s.seg.vaddr);
-    points.add(endOf(s.seg));
+/**
+ * The boundaries of one side's segments in ascending order (each `p_vaddr` and end), or undefined
+ * when its segments overlap (then the boundaries are sorted as a set).
+ */
+function boundaries(list: readonly Side[]): bigint[] | undefined {
+  const out: bigint[] = [];
+  for (const s of list) {
+    const v = s.seg.vaddr, e = endOf(s.seg);
+    if (out.length && out[out.length - 1]! > v) return undefined;
+    out.push(v, e);
   }
-  const sorted = [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  const out: Aligned[] = [];
+  return out;
+}
+
+/** Every boundary of both sides once, ascending: a merge of two sorted lists (or a sorted set). */
+function allBoundaries(sa: readonly Side[], sb: readonly Side[]): bigint[] {
+  const pa = boundaries(sa), pb = boundaries(sb);
+  if (!pa || !pb) {
+    const points = new Set<bigint>();
+    for (const s of [...sa, ...sb]) {
+      points.add(s.seg.vaddr);
+      points.add(endOf(s.seg));
+    }
+    return [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  }
+  const out: bigint[] = [];
+  let i = 0, j = 0;
+  while (i < pa.length || j < pb.length) {
+    const p = j >= pb.length || (i < pa.length && pa[i]! <= pb[j]!) ? pa[i++]! : pb[j++]!;
+    if (out.length === 0 || out[out.length - 1]! !== p) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Sweeps both segment sets and gives the maximal ranges covered by a constant pair of segments, in
+ * address order, one at a time (linear: a merge of both sides' boundaries, no range list).
+ */
+export function* alignSegments(a: CoreDigest, b: CoreDigest): Generator<Aligned> {
+  const sa = sides(a), sb = sides(b);
+  const sorted = allBoundaries(sa, sb);
+  let pending: Aligned | undefined;
   let ia = 0, ib = 0;
   const cover = (list: Side[], i: number, p: bigint): [number, Side | undefined] => {
     while (i < list.length && endOf(list[i]!.seg) <= p) i++;
@@ -66,14 +107,14 @@ export function alignSegments(a: CoreDigest, b: CoreDigest): Aligned[] {
     [ia, ca] = cover(sa, ia, p);
     [ib, cb] = cover(sb, ib, p);
     if (!ca && !cb) continue;
-    const last = out[out.length - 1];
-    if (last && last.end === p && last.a === ca && last.b === cb) {
-      out[out.length - 1] = { ...last, end: q };
+    if (pending && pending.end === p && pending.a === ca && pending.b === cb) {
+      pending = { ...pending, end: q };
     } else {
-      out.push({ start: p, end: q, ...(ca ? { a: ca } : {}), ...(cb ? { b: cb } : {}) });
+      if (pending) yield pending;
+      pending = { start: p, end: q, ...(ca ? { a: ca } : {}), ...(cb ? { b: cb } : {}) };
     }
   }
-  return out;
+  if (pending) yield pending;
 }
 
 /** The part of `[start, end)` saved by a side, in bytes. */

@@ -9,6 +9,8 @@ import { isMinimal, withHashedRegisters } from "../digest/minimal.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
+import type { Segment } from "../elf/program_header.ts";
+import { someLoadAt } from "../elf/by_address.ts";
 import { OptionError } from "../errors.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
 import { type AnalysisContext, prepareContext } from "./context.ts";
@@ -73,9 +75,15 @@ function coverSweep<T extends { readonly start: bigint; readonly end: bigint }>(
 
 function memoryOf(d: CoreDigest): MemoryEstimate {
   let nonZero = 0, zero = 0, unsaved = 0;
-  const loads = new Map(d.core.loads.map((l) => [l.index, l]));
-  d.segments.forEach((s) => {
-    const load = loads.get(s.index)!;
+  // Segments are in load order (a map by index only for a digest that is not).
+  let byIndex: Map<number, Segment> | undefined;
+  d.segments.forEach((s, i) => {
+    let load = d.core.loads[i];
+    if (load?.index !== s.index) {
+      byIndex ??= new Map(d.core.loads.map((l) => [l.index, l]));
+      load = byIndex.get(s.index);
+    }
+    load = load!;
     const c = pageCounts(s, load.filesz, load.memsz);
     zero += c.zero;
     nonZero += c.hashed - c.zero;
@@ -108,9 +116,10 @@ function summary(d: CoreDigest, label: string): CoreSummary {
 
 function neededFiles(a: CoreFile, b: CoreFile): NeededFile[] {
   const byPath = new Map<string, NeededFile>();
-  const headerPages = (c: CoreFile) =>
-    new Set(c.loads.filter((l) => l.filesz >= PAGE && !l.truncated).map((l) => l.vaddr));
-  const inA = headerPages(a), inB = headerPages(b);
+  // Whether the core saved a whole first page at the address (looked up for NT_FILE entries only).
+  const headerPage = (c: CoreFile) => (at: bigint) =>
+    someLoadAt(c.loads, at, (l) => l.filesz >= PAGE && !l.truncated);
+  const inA = { has: headerPage(a) }, inB = { has: headerPage(b) };
   for (const c of [a, b]) {
     for (const e of c.files?.entries ?? []) {
       const prev = byPath.get(e.name);

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { byAddress } from "../elf/by_address.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
 import type { Difference, Identity, IdentityEvidence, Reason } from "./model.ts";
@@ -182,20 +183,38 @@ export interface SmapsFit {
  * capture and the dump); most must match.
  */
 export function smapsFitsCore(mappings: readonly SmapsMapping[], c: CoreFile): SmapsFit {
-  const starts = new Set(mappings.map((m) => m.start));
   const files = c.files?.entries ?? [];
   const probes = files.length > 0
     ? files.map((e) => e.start)
-    : c.loads.filter((l) => l.memsz > 0n).map((l) => l.vaddr);
+    : byAddress(c.loads).filter((l) => l.memsz > 0n).map((l) => l.vaddr);
   if (probes.length === 0 || mappings.length === 0) {
     return { fits: true, text: "nothing to compare" };
   }
-  const found = probes.filter((p) => starts.has(p)).length;
+  const found = countPresent(probes, mappings);
   const what = files.length > 0 ? "NT_FILE mappings" : "PT_LOAD segments";
   return {
     fits: found / probes.length >= 0.8,
     text: `${found} of the core's ${probes.length} ${what} start where an smaps mapping starts`,
   };
+}
+
+/**
+ * How many of `probes` are the start of a mapping: one merge walk when both are in address order
+ * (parsed smaps are; a kernel core's loads by address too), else a set of the starts.
+ */
+function countPresent(probes: readonly bigint[], mappings: readonly SmapsMapping[]): number {
+  const ascending = <T>(xs: readonly T[], key: (x: T) => bigint) =>
+    xs.every((x, i) => i === 0 || key(xs[i - 1]!) <= key(x));
+  if (ascending(probes, (p) => p) && ascending(mappings, (m) => m.start)) {
+    let found = 0;
+    for (let i = 0, j = 0; i < probes.length; i++) {
+      while (j < mappings.length && mappings[j]!.start < probes[i]!) j++;
+      if (j < mappings.length && mappings[j]!.start === probes[i]) found++;
+    }
+    return found;
+  }
+  const starts = new Set(mappings.map((m) => m.start));
+  return probes.filter((p) => starts.has(p)).length;
 }
 
 /** Whether an identity rules out comparing A and B as one process. */

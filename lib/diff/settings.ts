@@ -14,10 +14,12 @@
 import type { CoreDigest } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { Segment } from "../elf/program_header.ts";
+import { byAddress, lowerBound } from "../elf/by_address.ts";
 import { DEFAULT_FILTER } from "../policy/filter.ts";
 import type { GdbSettings } from "../policy/gdb.ts";
 import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
-import { isPossible, type MappingPrediction, predict, type Producer } from "../policy/predict.ts";
+import { type ActualLoads, SettingsFit } from "../policy/fit.ts";
+import { type MappingPrediction, predict } from "../policy/predict.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
 import type { AnalysisContext, ProducerSettings } from "./context.ts";
 import { DUMP_EXCLUDED_INFERRED, GDB_FILTER_INFERRED } from "./explain.ts";
@@ -60,55 +62,62 @@ const onOff = (b: boolean) => (b ? "on" : "off");
 /** Filters people use, tried first so "fits" names a familiar one when several fit. */
 const COMMON_FILTERS = [0x33, 0x23, 0x3f, 0x7f, 0x37, 0x31, 0x13, 0x1ff, 0x0, 0x3, 0x1];
 
-/** Mappings whose real PT_LOAD the prediction under these settings does not allow. */
-function misfits(
-  mappings: readonly SmapsMapping[],
-  loads: ReadonlyMap<bigint, Segment>,
-  producer: Producer,
-  filter: number,
-  gdb: GdbSettings,
-  kernelProfile: KernelProfile,
-): bigint[] {
-  const r = predict(mappings, filter, { producers: [producer], gdb, kernelProfile });
-  const out: bigint[] = [];
-  r.mappings.forEach((p, i) => {
-    const start = mappings[i]!.start;
-    const load = loads.get(start);
-    const actual = { emitted: !!load, p_filesz: Number(load?.filesz ?? 0n) };
-    if (!isPossible(p[producer]!, actual)) out.push(start);
+/**
+ * What a core holds at each mapping's start, by mapping index (the last `PT_LOAD` in table order at
+ * that address): one walk over mappings and loads, both in address order.
+ */
+function actualLoads(mappings: readonly SmapsMapping[], loads: readonly Segment[]): ActualLoads {
+  const emitted = new Uint8Array(mappings.length);
+  const filesz = new Float64Array(mappings.length);
+  const sorted = byAddress(loads);
+  const ordered = mappings.every((m, i) => i === 0 || mappings[i - 1]!.start <= m.start);
+  let j = 0;
+  mappings.forEach((m, i) => {
+    if (ordered) { while (j < sorted.length && sorted[j]!.vaddr < m.start) j++; }
+    else j = lowerBound(sorted.length, (k) => sorted[k]!.vaddr, m.start);
+    let load: Segment | undefined;
+    for (let k = j; k < sorted.length && sorted[k]!.vaddr === m.start; k++) load = sorted[k];
+    if (!load) return;
+    emitted[i] = 1;
+    filesz[i] = Number(load.filesz);
   });
-  return out;
+  return { emitted, filesz };
 }
 
 /**
  * Resolves the settings of a kernel-vs-gdb pair (see the module doc).
  *
  * @param mappings parsed smaps of the process
- * @param kernelLoads the kernel core's PT_LOADs by `p_vaddr`
- * @param gdbLoads the gcore's PT_LOADs by `p_vaddr`
+ * @param kernelLoads the kernel core's PT_LOADs
+ * @param gdbLoads the gcore's PT_LOADs
  * @param given what the caller gave
  * @returns the settings to use, with inferred ones and contradictions
  */
 export function resolveSettings(
   mappings: readonly SmapsMapping[],
-  kernelLoads: ReadonlyMap<bigint, Segment>,
-  gdbLoads: ReadonlyMap<bigint, Segment>,
+  kernelLoads: readonly Segment[],
+  gdbLoads: readonly Segment[],
   given: GivenSettings,
 ): ResolvedSettings {
   let profile = given.kernelProfile ?? "kernel";
   const inferred: InferredSetting[] = [];
   const contradictions: Contradiction[] = [];
 
+  // Facts and views once; each try below is a few decisions per mapping, and a "does it fit at
+  // all" try stops at its first misfit.
+  const fit = new SettingsFit(mappings);
+  const kActual = actualLoads(mappings, kernelLoads);
+  const gActual = actualLoads(mappings, gdbLoads);
   // The process filter: from the kernel core, whose choice depends on nothing else.
-  const kFit = (f: number) => misfits(mappings, kernelLoads, "kernel", f, {}, profile).length;
+  const kMisfits = (f: number, p: KernelProfile, limit?: number) =>
+    fit.misfits("kernel", kActual, f, {}, p, limit).length;
+  const kFits = (f: number) => kMisfits(f, profile, 1) === 0;
   let filter = given.filter ?? DEFAULT_FILTER;
   let filterInferred = false;
-  let base = kFit(filter);
+  let base = kMisfits(filter, profile);
   if (base > 0 && !given.kernelProfileGiven) {
     // An older kernel's ELF-header rule (exec bit only, or magic only) before another filter.
-    const other = KERNEL_PROFILES.find((p) =>
-      p !== profile && misfits(mappings, kernelLoads, "kernel", filter, {}, p).length === 0
-    );
+    const other = KERNEL_PROFILES.find((p) => p !== profile && kMisfits(filter, p, 1) === 0);
     if (other) {
       inferred.push({
         setting: "kernelProfile",
@@ -123,9 +132,9 @@ export function resolveSettings(
   if (base > 0) {
     // Every filter value when smaps is small enough; the common ones otherwise.
     const all = mappings.length <= 2000 ? Array.from({ length: 0x200 }, (_, i) => i) : [];
-    const fitting = [...COMMON_FILTERS, ...all].find((f) => kFit(f) === 0);
+    const fitting = [...COMMON_FILTERS, ...all].find(kFits);
     // Bits no mapping of this process uses cannot be told apart: name the common alternatives.
-    const also = COMMON_FILTERS.filter((f) => f !== fitting && kFit(f) === 0).map(hex);
+    const also = COMMON_FILTERS.filter((f) => f !== fitting && kFits(f)).map(hex);
     const alsoText = also.length ? `; ${also.join(", ")} fit as well` : "";
     if (fitting !== undefined && fitting !== filter) {
       if (given.filter !== undefined) {
@@ -152,7 +161,8 @@ export function resolveSettings(
   }
 
   // GDB's settings: from the gcore, under that filter.
-  const gFit = (s: Required<GdbSettings>) => misfits(mappings, gdbLoads, "gdb", filter, s, profile);
+  const gFit = (s: Required<GdbSettings>, limit?: number) =>
+    fit.misfits("gdb", gActual, filter, s, profile, limit).map((i) => mappings[i]!.start);
   const wanted: Required<GdbSettings> = {
     useCoredumpFilter: given.gdbUseFilter ?? true,
     dumpExcludedMappings: given.gdbDumpExcluded ?? false,
@@ -165,7 +175,7 @@ export function resolveSettings(
       [false, true].map((d) => ({ useCoredumpFilter: u, dumpExcludedMappings: d }))
     );
     const best = candidates
-      .map((s) => ({ s, n: gFit(s).length }))
+      .map((s) => ({ s, n: gFit(s, 1).length }))
       .filter((x) => x.n === 0) // only settings the whole gcore fits (a stale smaps fits none)
       .sort((x, y) => x.n - y.n)[0];
     if (best) {
@@ -262,9 +272,8 @@ export function pairSettings(
     dropWarnings: [],
   };
   if (!context.smaps || !kernel || !gdb) return base;
-  const loads = (c: CoreFile) => new Map(c.loads.map((l) => [l.vaddr, l]));
   const { given, settings } = context;
-  const resolved = resolveSettings(context.smaps.mappings, loads(kernel), loads(gdb), {
+  const resolved = resolveSettings(context.smaps.mappings, kernel.loads, gdb.loads, {
     ...(given.filter && context.filter !== undefined ? { filter: context.filter } : {}),
     ...(given.gdbUseFilter ? { gdbUseFilter: settings.gdb.useCoredumpFilter } : {}),
     ...(given.gdbDumpExcluded ? { gdbDumpExcluded: settings.gdb.dumpExcludedMappings } : {}),
@@ -331,9 +340,16 @@ export function settingsShownByCores(reasons: readonly Reason[]): InferredSettin
  */
 export function dumpsWrittenAnon(d: CoreDigest): boolean {
   const named = new Set((d.core.files?.entries ?? []).map((e) => e.start));
-  const pages = new Map(d.segments.map((s) => [s.index, s]));
-  return d.core.loads.some((l) =>
+  // Segments are in load order (a map by index only for a digest that is not).
+  let byIndex: Map<number, CoreDigest["segments"][number]> | undefined;
+  const pagesOf = (l: Segment, i: number) => {
+    const p = d.segments[i];
+    if (p?.index === l.index) return p;
+    byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
+    return byIndex.get(l.index);
+  };
+  return d.core.loads.some((l, i) =>
     (l.flags & 2) !== 0 && l.filesz > 0n && l.filesz === l.memsz && !named.has(l.vaddr) &&
-    (pages.get(l.index)?.zero.some((z) => z === 0) ?? false)
+    (pagesOf(l, i)?.zero.some((z) => z === 0) ?? false)
   );
 }

@@ -91,8 +91,12 @@ export interface PageCounts {
 
 /** Number of 4 KiB pages needed to cover `bytes`. */
 export function pagesOf(bytes: bigint): number {
+  // Exact in a double below 2^53 bytes (any real file); bigint arithmetic only above.
+  if (bytes <= MAX_EXACT) return Math.ceil(Number(bytes) / PAGE_SIZE);
   return Number((bytes + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
 }
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Page counts of `seg` given the core's program header for it. */
 export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): PageCounts {

@@ -20,6 +20,7 @@ import type { CoreFile } from "../elf/core.ts";
 import { PF_X } from "../elf/constants.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
 import type { Segment } from "../elf/program_header.ts";
+import { byAddress as loadsByAddress, loadAt } from "../elf/by_address.ts";
 
 /** Where a module's build-id came from. */
 export type BuildIdSource = "core" | "missing-page" | "not-elf";
@@ -125,17 +126,14 @@ function alignUp(v: bigint): bigint {
  * gcore, which leaves unsaved mappings out, so their permissions are unknown) the offset-0 mapping
  * has no segment and the file is also mapped at another offset, as the loader maps segments.
  */
-function looksLikeElf(list: readonly FileEntry[], loadAt: ReadonlyMap<bigint, Segment>): boolean {
-  if (list.some((e) => ((loadAt.get(e.start)?.flags ?? 0) & PF_X) !== 0)) return true;
-  return list.some((e) => e.offset === 0n && !loadAt.has(e.start)) &&
+function looksLikeElf(list: readonly FileEntry[], loads: readonly Segment[]): boolean {
+  if (list.some((e) => ((loadAt(loads, e.start)?.flags ?? 0) & PF_X) !== 0)) return true;
+  return list.some((e) => e.offset === 0n && !loadAt(loads, e.start)) &&
     list.some((e) => e.offset !== 0n);
 }
 
 function listModules(core: CoreFile, found: ReadonlyMap<number, Found>): Module[] {
-  const loads = [...core.loads].sort((
-    x,
-    y,
-  ) => (x.vaddr < y.vaddr ? -1 : x.vaddr > y.vaddr ? 1 : 0));
+  const loads = loadsByAddress(core.loads);
   const entries = core.files?.entries ?? [];
   const nameAt = new Map<bigint, string>();
   for (const e of entries) if (e.offset === 0n && !nameAt.has(e.start)) nameAt.set(e.start, e.name);
@@ -160,7 +158,6 @@ function listModules(core: CoreFile, found: ReadonlyMap<number, Found>): Module[
   // Files mapped executable whose header page is not in the core (or is not ELF).
   const ranges = out.map((m) => [m.start, alignUp(m.end)] as const);
   const inModule = (a: bigint) => ranges.some(([s, e]) => a >= s && a < e);
-  const loadAt = new Map(loads.map((l) => [l.vaddr, l]));
   const named = new Set(out.map((m) => m.path));
   const byName = new Map<string, typeof entries>();
   for (const e of entries) {
@@ -170,9 +167,9 @@ function listModules(core: CoreFile, found: ReadonlyMap<number, Found>): Module[
     byName.set(e.name, list);
   }
   for (const [path, list] of byName) {
-    if (list.some((e) => inModule(e.start)) || !looksLikeElf(list, loadAt)) continue;
+    if (list.some((e) => inModule(e.start)) || !looksLikeElf(list, loads)) continue;
     const head = list.find((e) => e.offset === 0n);
-    const headLoad = head ? loadAt.get(head.start) : undefined;
+    const headLoad = head ? loadAt(loads, head.start) : undefined;
     const saved = headLoad !== undefined && headLoad.available > 0n;
     out.push({
       path,

@@ -11,7 +11,7 @@
  */
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
-import { scanModules } from "./modules.ts";
+import { ModuleScanner } from "./modules.ts";
 import { type CoreFile, parseCore } from "../elf/core.ts";
 import { CoreFormatError } from "../errors.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
@@ -19,6 +19,7 @@ import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model
 import type { SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
+import type { Segment } from "../elf/program_header.ts";
 
 /** Records the ranges a parser reads (copies), so they can be kept as the digest's skeleton. */
 export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
@@ -65,7 +66,13 @@ class Batch {
   fill = 0;
   readonly ownerSeg: Int32Array;
   readonly ownerPage: Uint32Array;
-  constructor(readonly hasher: PageHasher, readonly outs: Out[]) {
+  /** Fed the first page of each segment that begins with an ELF magic (modules, build-ids). */
+  constructor(
+    readonly hasher: PageHasher,
+    readonly outs: Out[],
+    readonly loads: readonly Segment[],
+    readonly modules: ModuleScanner,
+  ) {
     this.ownerSeg = new Int32Array(hasher.capacity);
     this.ownerPage = new Uint32Array(hasher.capacity);
   }
@@ -121,11 +128,25 @@ class Batch {
       let j = i + 1;
       while (j < this.fill && ownerSeg[j] === seg && ownerPage[j] === page + (j - i)) j++;
       const o = outs[seg]!;
+      if (page === 0) this.#scan(seg, i, i === this.fill - 1 ? lastLength : PAGE_SIZE);
       o.hashes.set(hashes.subarray(i, j), page);
       o.zero.set(zero.subarray(i, j), page);
       i = j;
     }
     this.fill = 0;
+  }
+
+  /** Hands a segment's first page (in batch slot `slot`, `length` bytes) to the module scanner. */
+  #scan(seg: number, slot: number, length: number): void {
+    const input = this.hasher.input;
+    const at = slot * PAGE_SIZE;
+    const load = this.loads[seg]!;
+    const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
+    if (
+      Math.min(length, saved) < 4 || input[at] !== 0x7f || input[at + 1] !== 0x45 ||
+      input[at + 2] !== 0x4c || input[at + 3] !== 0x46
+    ) return; // not "\x7fELF"
+    this.modules.feed(load, 0, input.subarray(at, at + Math.min(length, saved)));
   }
 }
 
@@ -158,10 +179,14 @@ export async function digestPositional(
 ): Promise<CoreDigest> {
   const rec = recording(src);
   const core = await parseCore(rec.src);
-  const segments = hashLoads(src, hasher, core, extents);
+  const modules = new ModuleScanner();
+  const segments = hashLoads(src, hasher, core, extents, modules);
+  // A segment cut short inside its first page has no page hashed: its header bytes read alone.
+  for (const l of core.loads) {
+    if (!l.truncated || l.available === 0n || l.available >= BigInt(PAGE_SIZE)) continue;
+    modules.feed(l, 0, await src.read(Number(l.offset), Number(l.available)));
+  }
   const skeleton = mergeRanges(rec.ranges);
-  // The first page of each PT_LOAD, read by position: the modules and their build-ids.
-  const modules = await scanModules(src, core);
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
@@ -172,7 +197,7 @@ export async function digestPositional(
     segments,
     skeleton,
     meta,
-    modules,
+    modules: modules.modules(core),
   };
 }
 
@@ -181,6 +206,7 @@ function hashLoads(
   hasher: PageHasher,
   core: CoreFile,
   extents: DataExtents | undefined,
+  modules: ModuleScanner,
 ): SegmentDigest[] {
   const zeroHash = extents ? zeroPageHash(hasher) : 0n;
   // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
@@ -210,7 +236,7 @@ function hashLoads(
   // File order: each byte range read once, forward.
   const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
   const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-  const batch = new Batch(hasher, outs);
+  const batch = new Batch(hasher, outs, core.loads, modules);
   const cap = hasher.capacity;
   for (const k of order) {
     const s = core.loads[k]!;

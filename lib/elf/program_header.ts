@@ -9,7 +9,6 @@
  * @module
  */
 
-import { ByteReader } from "../bytes/reader.ts";
 import { CoreFormatError } from "../errors.ts";
 import { nameOf, PT_LOAD, PT_NAMES } from "./constants.ts";
 import type { ElfHeader } from "./header.ts";
@@ -69,23 +68,31 @@ export function parseProgramHeaders(table: Uint8Array, h: ElfHeader, fileSize: n
     );
   }
   const out: Segment[] = [];
-  const w = h.bits === 64 ? 8 : 4;
+  const is64 = h.bits === 64;
+  const le = h.byteOrder === "little";
+  // One view over the table (not a reader per entry); equal neighbouring values share one bigint
+  // (70,000 one-page segments have the same p_filesz, p_memsz, p_align and a zero p_paddr).
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const word = is64
+    ? (at: number) => view.getBigUint64(at, le)
+    : (at: number) => BigInt(view.getUint32(at, le));
+  const last = [0n, 0n, 0n, 0n];
+  const shared = (k: number, v: bigint): bigint => (v === last[k] ? last[k]! : (last[k] = v));
   const end = BigInt(fileSize);
+  const limit = 1n << BigInt(h.bits);
   for (let i = 0; i < h.phnum; i++) {
     const at = i * h.phentsize;
-    const r = new ByteReader(table.subarray(at, at + h.phentsize), h.byteOrder, h.phoff + at);
-    const type = r.u32("p_type");
-    let flags = 0;
-    if (w === 8) flags = r.u32("p_flags");
-    const offset = r.word(w, "p_offset");
-    const vaddr = r.word(w, "p_vaddr");
-    const paddr = r.word(w, "p_paddr");
-    const filesz = r.word(w, "p_filesz");
-    const memsz = r.word(w, "p_memsz");
-    if (w === 4) flags = r.u32("p_flags");
-    const align = r.word(w, "p_align");
+    const type = view.getUint32(at, le);
+    const flags = view.getUint32(is64 ? at + 4 : at + 24, le);
+    const offset = word(is64 ? at + 8 : at + 4);
+    const vaddr = word(is64 ? at + 16 : at + 8);
+    const paddr = shared(0, word(is64 ? at + 24 : at + 12));
+    const filesz = shared(1, word(is64 ? at + 32 : at + 16));
+    const memsz = shared(2, word(is64 ? at + 40 : at + 20));
+    const memszOrFilesz = memsz === filesz ? filesz : memsz;
+    const align = shared(3, word(is64 ? at + 48 : at + 28));
     const available = offset >= end ? 0n : (offset + filesz > end ? end - offset : filesz);
-    if (type === PT_LOAD && vaddr + memsz > (1n << BigInt(h.bits))) {
+    if (type === PT_LOAD && vaddr + memsz > limit) {
       throw new CoreFormatError(
         h.phoff + at,
         "p_memsz",
@@ -103,7 +110,7 @@ export function parseProgramHeaders(table: Uint8Array, h: ElfHeader, fileSize: n
       vaddr,
       paddr,
       filesz,
-      memsz,
+      memsz: memszOrFilesz,
       align,
       available,
       truncated: available < filesz,

@@ -22,16 +22,23 @@ import {
 } from "../smaps/classify.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
 import { recomputeStatus } from "../smaps/status.ts";
-import { FACT_NAMES, type FactName, inferFacts, type MappingFacts } from "./facts.ts";
+import {
+  FACT_NAMES,
+  type FactName,
+  inferFacts,
+  type MappingFacts,
+  type MappingHints,
+} from "./facts.ts";
 import { describeFilter, FILTER_BIT_NAMES } from "./filter.ts";
-import { decideGdb, gdbEffectiveFilter } from "./gdb.ts";
-import { decideKernel, estimatePages } from "./kernel.ts";
+import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
+import { type Decide, explore } from "./explore.ts";
+import { decisionSignature } from "./signature.ts";
+import { decideKernel, estimatePages, type KernelProfile } from "./kernel.ts";
 import type {
   Assumption,
   AssumptionCode,
   Inference,
   MappingPrediction,
-  Outcome,
   PredictedDifference,
   PredictOptions,
   PredictResult,
@@ -100,37 +107,6 @@ export function isPossible(
   return all.some((o) => o.emitted === actual.emitted && o.p_filesz === actual.p_filesz);
 }
 
-type Decide = (facts: MappingFacts) => Outcome;
-
-/** Runs `decide` over the unknown facts that matter; returns the outcomes and those facts. */
-function explore(
-  decide: Decide,
-  facts: MappingFacts,
-): { outcomes: Outcome[]; relevant: FactName[] } {
-  const base = decide(facts);
-  const same = (a: Outcome, b: Outcome) => a.emitted === b.emitted && a.p_filesz === b.p_filesz;
-  const flip = (f: MappingFacts, name: FactName, value: boolean): MappingFacts => ({
-    ...f,
-    [name]: { ...f[name], value },
-  });
-  const relevant = FACT_NAMES.filter((n) =>
-    facts[n].certainty === "unknown" && !same(base, decide(flip(facts, n, !facts[n].value)))
-  );
-  const outcomes: Outcome[] = [];
-  for (let mask = 0; mask < 1 << relevant.length; mask++) {
-    let f = facts;
-    const when: Partial<Record<FactName, boolean>> = {};
-    relevant.forEach((n, i) => {
-      const v = (mask & (1 << i)) ? !facts[n].value : facts[n].value;
-      f = flip(f, n, v);
-      when[n] = v;
-    });
-    const o = { ...decide(f), when };
-    if (!outcomes.some((x) => same(x, o))) outcomes.push(o);
-  }
-  return { outcomes, relevant };
-}
-
 /** Facts (not read from smaps) whose value changes any requested decision. */
 function mattering(decides: Decide[], facts: MappingFacts): Inference[] {
   const out: Inference[] = [];
@@ -184,39 +160,19 @@ export function predict(
   const wantK = producers.includes("kernel"), wantG = producers.includes("gdb");
 
   const out: MappingPrediction[] = [];
+  // Alike mappings (same decision signature, no hints) share one prediction (read-only objects).
+  const alike = new Map<string, Decided>();
   for (const m of mappings) {
-    const facts = inferFacts(m, { executable }, options.hints?.get(m.start));
-    const kv = kernelView(m);
-    const gv = gdbView(m);
-    const kDecide: Decide = (f) => {
-      const d = decideKernel(m, kv, f, filter, profile, pageSize);
-      return { emitted: true, p_filesz: d.p_filesz, reason: d.reason, text: d.text, when: {} };
-    };
-    const gDecide: Decide = (f) => {
-      const d = decideGdb(m, gv, f, gdbFilter, settings);
-      return {
-        emitted: d.dump,
-        p_filesz: d.dump ? m.size : 0,
-        reason: d.reason,
-        text: d.text,
-        when: {},
-      };
-    };
-    let kernel: ProducerPrediction | undefined, gdb: ProducerPrediction | undefined;
-    if (wantK) {
-      const dec = decideKernel(m, kv, facts, filter, profile, pageSize);
-      const pFlags = (m.read ? 4 : 0) | (m.write ? 2 : 0) | (m.exec ? 1 : 0);
-      const pages = estimatePages(m, dec, pageSize);
-      kernel = {
-        ...producerPrediction(kDecide, facts, pFlags, m.size, dec.class),
-        ...(pages ? { pages } : {}),
-      };
+    const hints = options.hints?.get(m.start);
+    const key = hints ? undefined : decisionSignature(m);
+    let d = key === undefined ? undefined : alike.get(key);
+    if (!d) {
+      d = decideMapping(m, { executable }, hints, filter, profile, pageSize, gdbFilter, settings, {
+        wantK,
+        wantG,
+      });
+      if (key !== undefined) alike.set(key, d);
     }
-    if (wantG) {
-      const pFlags = 4 | (m.write ? 2 : 0) | (m.exec ? 1 : 0);
-      gdb = producerPrediction(gDecide, facts, pFlags, m.size, gv.class);
-    }
-    const decides = [...(wantK ? [kDecide] : []), ...(wantG ? [gDecide] : [])];
     out.push({
       line: m.line,
       start: m.start,
@@ -225,10 +181,10 @@ export function predict(
       perms: m.perms,
       offset: m.offset,
       name: m.name,
-      ...(kernel ? { kernel } : {}),
-      ...(gdb ? { gdb } : {}),
-      inferences: mattering(decides, facts),
-      differences: kernel && gdb ? differences(kernel, gdb) : [],
+      ...(d.kernel ? { kernel: d.kernel } : {}),
+      ...(d.gdb ? { gdb: d.gdb } : {}),
+      inferences: d.inferences,
+      differences: d.differences,
     });
   }
   const warnings: string[] = [];
@@ -263,6 +219,67 @@ export function predict(
     totals,
     status: recomputeStatus(mappings),
     warnings,
+  };
+}
+
+/** What a mapping's prediction holds beyond its identity (shared by alike mappings). */
+interface Decided {
+  readonly kernel?: ProducerPrediction;
+  readonly gdb?: ProducerPrediction;
+  readonly inferences: readonly Inference[];
+  readonly differences: readonly PredictedDifference[];
+}
+
+/** Decides one mapping for the producers wanted. */
+function decideMapping(
+  m: SmapsMapping,
+  ctx: { executable: string | undefined },
+  hints: MappingHints | undefined,
+  filter: number,
+  profile: KernelProfile,
+  pageSize: number,
+  gdbFilter: number,
+  settings: GdbSettings,
+  want: { wantK: boolean; wantG: boolean },
+): Decided {
+  const { wantK, wantG } = want;
+  const facts = inferFacts(m, ctx, hints);
+  const kv = kernelView(m);
+  const gv = gdbView(m);
+  const kDecide: Decide = (f) => {
+    const d = decideKernel(m, kv, f, filter, profile, pageSize);
+    return { emitted: true, p_filesz: d.p_filesz, reason: d.reason, text: d.text, when: {} };
+  };
+  const gDecide: Decide = (f) => {
+    const d = decideGdb(m, gv, f, gdbFilter, settings);
+    return {
+      emitted: d.dump,
+      p_filesz: d.dump ? m.size : 0,
+      reason: d.reason,
+      text: d.text,
+      when: {},
+    };
+  };
+  let kernel: ProducerPrediction | undefined, gdb: ProducerPrediction | undefined;
+  if (wantK) {
+    const dec = decideKernel(m, kv, facts, filter, profile, pageSize);
+    const pFlags = (m.read ? 4 : 0) | (m.write ? 2 : 0) | (m.exec ? 1 : 0);
+    const pages = estimatePages(m, dec, pageSize);
+    kernel = {
+      ...producerPrediction(kDecide, facts, pFlags, m.size, dec.class),
+      ...(pages ? { pages } : {}),
+    };
+  }
+  if (wantG) {
+    const pFlags = 4 | (m.write ? 2 : 0) | (m.exec ? 1 : 0);
+    gdb = producerPrediction(gDecide, facts, pFlags, m.size, gv.class);
+  }
+  const decides = [...(wantK ? [kDecide] : []), ...(wantG ? [gDecide] : [])];
+  return {
+    ...(kernel ? { kernel } : {}),
+    ...(gdb ? { gdb } : {}),
+    inferences: mattering(decides, facts),
+    differences: kernel && gdb ? differences(kernel, gdb) : [],
   };
 }
 

@@ -199,3 +199,18 @@ Deno.test("predict: producers can be chosen", () => {
   assert.deepEqual(r.mappings[0]!.differences, []);
   assert.ok(r.mappings[0]!.gdb);
 });
+
+Deno.test("predict: alike mappings share a prediction equal to deciding each alone", () => {
+  for (const name of ["rich.smaps.txt", "cat.smaps.txt", "edge.smaps.txt"]) {
+    const text = Deno.readTextFileSync(
+      new URL(`../../test/fixtures/smaps/${name}`, import.meta.url),
+    );
+    const { mappings } = parseSmaps(text);
+    // The same mappings twice over, so every one has an alike twin.
+    const twice = [...mappings, ...mappings.map((m) => ({ ...m, start: m.start + (1n << 47n) }))];
+    const executable = "/usr/bin/cat";
+    const together = predict(twice, 0x33, { executable }).mappings;
+    const alone = twice.map((m) => predict([m], 0x33, { executable }).mappings[0]!);
+    assert.deepEqual(together, alone, name);
+  }
+});

@@ -29,13 +29,63 @@ function decimal(text: string, from: number, to: number): number {
   return n;
 }
 
-/** Mutable attributes collected for one mapping while parsing. */
+/** Mutable attributes collected for one mapping while parsing (numbers go to the cache). */
 export interface Attributes {
-  fields: Record<string, number>;
-  textFields: Record<string, string>;
-  vmFlags: Set<string> | null;
-  unknownVmFlags: string[];
+  textFields: Readonly<Record<string, string>>;
+  vmFlags: ReadonlySet<string> | null;
+  unknownVmFlags: readonly string[];
+  /** Attribute lines so far. */
   count: number;
+  /** Numeric fields so far (in {@link AttributeCache.numKeys} / `numValues`). */
+  numbers: number;
+  /** True while every key so far matched the previous mapping's key in its slot. */
+  inOrder: boolean;
+  /** The `Size` value, bytes, or -1. */
+  size: number;
+}
+
+/**
+ * What one parse shares between mappings: the keys in the order the previous mapping had them (a
+ * key is matched in place, not cut out of the text, and needs no duplicate check while the order
+ * holds), each distinct `VmFlags` line's set, and the last `fields` object as a template, so that
+ * a mapping with the same keys gets a fast-mode copy filled in place.
+ */
+export class AttributeCache {
+  /** Keys by slot within the previous mapping, then this one as far as parsed. */
+  readonly keys: string[] = [];
+  /** What each of those keys holds: 1 a `kB` field, 2 a bare number, 0 either or text. */
+  readonly kinds: number[] = [];
+  /** Number of slots of the previous mapping. */
+  length = 0;
+  /** Numeric fields of the mapping being parsed: keys and values. */
+  readonly numKeys: string[] = [];
+  /** Numeric fields of the mapping being parsed: values. */
+  readonly numValues: number[] = [];
+  /** The last `fields` object built and its keys. */
+  #template: Record<string, number> | undefined;
+  #templateKeys: string[] = [];
+  /** Parsed `VmFlags` by line value (the sets are read-only and shared). */
+  readonly vmFlags = new Map<string, { set: ReadonlySet<string>; unknown: readonly string[] }>();
+
+  /** The `fields` object of the mapping just parsed (`n` numeric fields). */
+  fields(n: number): Record<string, number> {
+    const keys = this.numKeys, values = this.numValues, t = this.#template;
+    let same = t !== undefined && this.#templateKeys.length === n;
+    for (let i = 0; same && i < n; i++) same = keys[i] === this.#templateKeys[i];
+    if (same) {
+      const f = { ...t };
+      for (let i = 0; i < n; i++) f[keys[i]!] = values[i]!;
+      return f;
+    }
+    const dict: Record<string, number> = {};
+    for (let i = 0; i < n; i++) dict[keys[i]!] = values[i]!;
+    // Filled by key, an object of 22 keys is a dictionary (about 1.5 KB); its copy is a fast-mode
+    // object (about 0.1 KB) whose shape every mapping with the same keys shares.
+    const f = { ...dict };
+    this.#template = f;
+    this.#templateKeys = keys.slice(0, n);
+    return f;
+  }
 }
 
 /** Throws the syntax error of one attribute line. */
@@ -43,55 +93,126 @@ function attributeError(lineNo: number, at: number, key: string, problem: string
   throw new SmapsSyntaxError(lineNo, at + 1, key, problem);
 }
 
-/** Parses one `Key: value` line into `attrs` (no closure, regex or substring per number). */
-export function parseAttribute(text: string, lineNo: number, attrs: Attributes): void {
-  const colon = text.indexOf(":");
-  const key = text.slice(0, colon);
-  let valueAt = colon + 1;
-  while (valueAt < text.length && isSpace(text.charCodeAt(valueAt))) valueAt++;
-  let valueEnd = text.length;
-  while (valueEnd > valueAt && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
-  if (key in attrs.fields || key in attrs.textFields || (key === "VmFlags" && attrs.vmFlags)) {
-    attributeError(lineNo, 0, key, `Duplicate field ${key} in one mapping`);
+/**
+ * The key of the line at `from` whose colon is at `colon`: the previous mapping's key in this slot
+ * when it matches (then it cannot repeat an earlier key of this mapping), else cut out, checked
+ * against this mapping's earlier keys, and remembered for the slot.
+ */
+function keyOf(
+  text: string,
+  from: number,
+  colon: number,
+  cache: AttributeCache,
+  attrs: Attributes,
+  lineNo: number,
+): string {
+  const k = attrs.count;
+  const expected = cache.keys[k];
+  if (
+    attrs.inOrder && k < cache.length && expected !== undefined &&
+    expected.length === colon - from && text.startsWith(expected, from)
+  ) {
+    return expected;
   }
+  attrs.inOrder = false;
+  const key = text.slice(from, colon);
+  for (let i = 0; i < k; i++) {
+    if (cache.keys[i] === key) {
+      attributeError(lineNo, 0, key, `Duplicate field ${key} in one mapping`);
+    }
+  }
+  cache.keys[k] = key;
+  cache.kinds[k] = KB.has(key) ? 1 : BARE.has(key) ? 2 : 0;
+  return key;
+}
+
+/** Parses a `VmFlags` value (`text[from, to)`, trimmed): a shared set per distinct line. */
+function vmFlagsOf(
+  text: string,
+  from: number,
+  to: number,
+  lineStart: number,
+  lineNo: number,
+  cache: AttributeCache,
+): { set: ReadonlySet<string>; unknown: readonly string[] } {
+  const value = text.slice(from, to);
+  const known = cache.vmFlags.get(value);
+  if (known) return known;
+  const set = new Set<string>();
+  const unknown: string[] = [];
+  let at = from - lineStart;
+  for (const code of value.split(/ +/)) {
+    if (code === "") continue;
+    if (!/^[a-z?]{2}$/.test(code)) {
+      attributeError(
+        lineNo,
+        at,
+        "VmFlags",
+        `Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`,
+      );
+    }
+    set.add(code);
+    if (!(code in VM_FLAG_NAMES)) unknown.push(code);
+    at += code.length + 1;
+  }
+  const parsed = { set, unknown };
+  cache.vmFlags.set(value, parsed);
+  return parsed;
+}
+
+/**
+ * Parses one `Key: value` line, `text[from, to)` with its colon at `colon`, into `attrs` (no
+ * closure, regex or substring per number).
+ */
+export function parseAttribute(
+  text: string,
+  from: number,
+  colon: number,
+  to: number,
+  lineNo: number,
+  attrs: Attributes,
+  cache: AttributeCache,
+): void {
+  const key = keyOf(text, from, colon, cache, attrs, lineNo);
+  const kind = cache.kinds[attrs.count];
+  let valueAt = colon + 1;
+  while (valueAt < to && isSpace(text.charCodeAt(valueAt))) valueAt++;
+  let valueEnd = to;
+  while (valueEnd > valueAt && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
   attrs.count++;
   if (key === "VmFlags") {
-    const value = text.slice(valueAt, valueEnd);
-    attrs.vmFlags = new Set();
-    let at = valueAt;
-    for (const code of value.split(/ +/)) {
-      if (code === "") continue;
-      if (!/^[a-z?]{2}$/.test(code)) {
-        attributeError(
-          lineNo,
-          at,
-          key,
-          `Expected two-letter VmFlags codes, found ${JSON.stringify(code)}`,
-        );
-      }
-      attrs.vmFlags.add(code);
-      if (!(code in VM_FLAG_NAMES)) attrs.unknownVmFlags.push(code);
-      at += code.length + 1;
-    }
+    const { set, unknown } = vmFlagsOf(text, valueAt, valueEnd, from, lineNo, cache);
+    attrs.vmFlags = set;
+    attrs.unknownVmFlags = unknown;
     return;
   }
   // "N kB" or a bare "N".
-  const kbEnd = text.endsWith(" kB", valueEnd) ? valueEnd - 3 : -1;
+  const kbEnd = valueEnd - valueAt > 3 && text.startsWith(" kB", valueEnd - 3) ? valueEnd - 3 : -1;
   const kb = kbEnd > valueAt ? decimal(text, valueAt, kbEnd) : -1;
-  const bare = decimal(text, valueAt, valueEnd);
-  if (KB.has(key)) {
+  const bare = kb >= 0 ? -1 : decimal(text, valueAt, valueEnd);
+  if (kind === 1) {
     const found = () => JSON.stringify(text.slice(valueAt, valueEnd));
-    if (kb < 0) attributeError(lineNo, valueAt, key, `Expected "N kB", found ${found()}`);
-    attrs.fields[key] = kb * 1024;
-  } else if (BARE.has(key)) {
+    if (kb < 0) attributeError(lineNo, valueAt - from, key, `Expected "N kB", found ${found()}`);
+    addNumber(cache, attrs, key, kb * 1024);
+  } else if (kind === 2) {
     const found = () => JSON.stringify(text.slice(valueAt, valueEnd));
-    if (bare < 0) attributeError(lineNo, valueAt, key, `Expected a bare number, found ${found()}`);
-    attrs.fields[key] = bare;
+    if (bare < 0) {
+      attributeError(lineNo, valueAt - from, key, `Expected a bare number, found ${found()}`);
+    }
+    addNumber(cache, attrs, key, bare);
   } else if (kb >= 0) {
-    attrs.fields[key] = kb * 1024;
+    addNumber(cache, attrs, key, kb * 1024);
   } else if (bare >= 0) {
-    attrs.fields[key] = bare;
+    addNumber(cache, attrs, key, bare);
   } else {
-    attrs.textFields[key] = text.slice(valueAt, valueEnd);
+    // A new object: the one every mapping starts with is shared.
+    attrs.textFields = { ...attrs.textFields, [key]: text.slice(valueAt, valueEnd) };
   }
+}
+
+function addNumber(cache: AttributeCache, attrs: Attributes, key: string, value: number): void {
+  cache.numKeys[attrs.numbers] = key;
+  cache.numValues[attrs.numbers] = value;
+  attrs.numbers++;
+  if (key === "Size") attrs.size = value;
 }

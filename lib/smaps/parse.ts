@@ -26,8 +26,9 @@
  * @module
  */
 
-import { type Attributes, parseAttribute } from "./attribute.ts";
+import { AttributeCache, type Attributes, parseAttribute } from "./attribute.ts";
 import { SmapsSyntaxError } from "../errors.ts";
+import { type Header, parseHeader } from "./header.ts";
 
 /** What a `/proc` mappings text is. */
 export type MapsFormat = "smaps" | "maps";
@@ -86,8 +87,6 @@ export interface SmapsDocument {
   readonly mappings: readonly SmapsMapping[];
 }
 
-const HEX = /^[0-9a-fA-F]+$/;
-
 /** Splits text into lines, dropping one final newline; a CRLF text loses its `\r`s. */
 function splitLines(text: string): string[] {
   const lines = text.split("\n");
@@ -100,7 +99,23 @@ function splitLines(text: string): string[] {
 
 /** True when a line is an attribute line (`Key:` with a letter first, as GDB's `A`–`Z` test). */
 function isAttributeLine(line: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9_]*:/.test(line);
+  return attributeColon(line, 0, line.length) >= 0;
+}
+
+/**
+ * Where the colon of an attribute line `text[from, to)` is (`Key:` with a letter first, then
+ * letters, digits or `_`), or -1 when it is not one.
+ */
+function attributeColon(text: string, from: number, to: number): number {
+  const c0 = text.charCodeAt(from) | 0x20;
+  if (from >= to || c0 < 97 || c0 > 122) return -1;
+  for (let i = from + 1; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) return i;
+    const l = c | 0x20;
+    if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 95)) return -1;
+  }
+  return -1;
 }
 
 /**
@@ -123,97 +138,6 @@ export function detectMapsFormat(text: string): MapsFormat | "smaps_rollup" {
   if (first !== undefined && /\s\[rollup\]$/.test(first)) return "smaps_rollup";
   return lines.some(isAttributeLine) ? "smaps" : "maps";
 }
-
-/** A cursor over one header line that reports 1-based columns in errors. */
-class LineCursor {
-  pos = 0;
-  constructor(readonly text: string, readonly lineNo: number) {}
-
-  fail(field: string, problem: string, at = this.pos): never {
-    throw new SmapsSyntaxError(this.lineNo, at + 1, field, problem);
-  }
-
-  /** Takes characters up to (not including) `stop` or the end of the line. */
-  take(stop: string): string {
-    const i = this.text.indexOf(stop, this.pos);
-    const end = i < 0 ? this.text.length : i;
-    const s = this.text.slice(this.pos, end);
-    this.pos = end;
-    return s;
-  }
-
-  expect(ch: string, field: string): void {
-    if (this.text[this.pos] !== ch) {
-      const seen = this.pos < this.text.length
-        ? JSON.stringify(this.text[this.pos])
-        : "end of line";
-      this.fail(field, `Expected ${JSON.stringify(ch)} after ${field}, found ${seen}`);
-    }
-    this.pos++;
-  }
-
-  hex(stop: string, field: string, minDigits: number, maxDigits: number): bigint {
-    const at = this.pos;
-    const s = this.take(stop);
-    if (s === "" || !HEX.test(s)) {
-      this.fail(field, `Expected hex digits, found ${JSON.stringify(s)}`, at);
-    }
-    if (s.length < minDigits || s.length > maxDigits) {
-      this.fail(field, `Expected ${minDigits} to ${maxDigits} hex digits, found ${s.length}`, at);
-    }
-    return BigInt(`0x${s}`);
-  }
-}
-
-/** Parses one header line. */
-function parseHeader(text: string, lineNo: number) {
-  const c = new LineCursor(text, lineNo);
-  const start = c.hex("-", "start", 8, 16);
-  c.expect("-", "start");
-  const end = c.hex(" ", "end", 8, 16);
-  c.expect(" ", "end");
-  if (end <= start) c.fail("end", "End address is not above start address", c.pos - 1);
-  const permsAt = c.pos;
-  const perms = c.take(" ");
-  if (!/^[r-][w-][x-][ps]$/.test(perms)) {
-    c.fail("perms", `Expected permissions like "rw-p", found ${JSON.stringify(perms)}`, permsAt);
-  }
-  c.expect(" ", "perms");
-  const offset = c.hex(" ", "offset", 8, 16);
-  c.expect(" ", "offset");
-  const devAt = c.pos;
-  const dev = c.take(" ");
-  if (!/^[0-9a-fA-F]{2,}:[0-9a-fA-F]{2,}$/.test(dev)) {
-    c.fail("dev", `Expected a device like "fd:01", found ${JSON.stringify(dev)}`, devAt);
-  }
-  if (c.pos < text.length) c.expect(" ", "dev");
-  else c.fail("inode", "Line ends before the inode");
-  const inodeAt = c.pos;
-  const inodeText = c.take(" ");
-  if (!/^\d+$/.test(inodeText)) {
-    c.fail("inode", `Expected a decimal inode, found ${JSON.stringify(inodeText)}`, inodeAt);
-  }
-  // The rest, after the run of padding spaces, is the name (leading blanks of a name are lost).
-  const name = text.slice(c.pos).replace(/^ +/, "");
-  const size = end - start;
-  return {
-    line: lineNo,
-    start,
-    end,
-    size: Number(size),
-    perms,
-    read: perms[0] === "r",
-    write: perms[1] === "w",
-    exec: perms[2] === "x",
-    mayShare: perms[3] === "s",
-    offset,
-    dev,
-    inode: BigInt(inodeText),
-    name,
-  };
-}
-
-type Header = ReturnType<typeof parseHeader>;
 
 /**
  * Parses `/proc/PID/smaps` or `/proc/PID/maps` text (detected from the content).
@@ -243,9 +167,13 @@ type Header = ReturnType<typeof parseHeader>;
  * ```
  */
 export function parseSmaps(text: string): SmapsDocument {
-  const lines = splitLines(text);
-  const format: MapsFormat = lines.some(isAttributeLine) ? "smaps" : "maps";
+  // Lines are walked in place (a 70,000-mapping smaps has 1.7 million); a CRLF text first loses its
+  // `\r`s as `splitLines` drops them.
+  if (text.includes("\r")) text = splitLines(text).join("\n");
+  const format: MapsFormat = hasAttributeLine(text) ? "smaps" : "maps";
   const mappings: SmapsMapping[] = [];
+  const cache = new AttributeCache();
+  const seen = new Map<string, string>();
   let header: Header | undefined;
   let attrs: Attributes | undefined;
   let prevEnd = -1n;
@@ -260,8 +188,8 @@ export function parseSmaps(text: string): SmapsDocument {
         "Mapping has no attribute lines although the text is smaps (maps and smaps mixed?)",
       );
     }
-    const size = attrs.fields.Size;
-    if (size !== undefined && size !== header.size) {
+    const size = attrs.size;
+    if (size >= 0 && size !== header.size) {
       throw new SmapsSyntaxError(
         header.line,
         1,
@@ -269,28 +197,34 @@ export function parseSmaps(text: string): SmapsDocument {
         `Size ${size} bytes does not match end - start = ${header.size} bytes`,
       );
     }
-    const { fields, textFields, vmFlags, unknownVmFlags } = attrs;
+    const { textFields, vmFlags, unknownVmFlags } = attrs;
+    const fields = cache.fields(attrs.numbers);
+    cache.length = attrs.count;
     mappings.push({ ...header, fields, textFields, vmFlags, unknownVmFlags });
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const lineNo = i + 1;
-    if (line === "") {
+  for (let from = 0, lineNo = 1; from < text.length; lineNo++) {
+    const nl = text.indexOf("\n", from);
+    const to = nl < 0 ? text.length : nl;
+    const at = from;
+    from = to + 1;
+    if (to === at) {
       throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
     }
-    if (isAttributeLine(line)) {
+    const colon = attributeColon(text, at, to);
+    if (colon >= 0) {
       if (!attrs) {
         throw new SmapsSyntaxError(
           lineNo,
           1,
-          line.slice(0, line.indexOf(":")),
+          text.slice(at, colon),
           "Attribute line before any mapping header",
         );
       }
-      parseAttribute(line, lineNo, attrs);
+      parseAttribute(text, at, colon, to, lineNo, attrs, cache);
       continue;
     }
+    const line = text.slice(at, to);
     if (!/^[0-9a-fA-F]/.test(line)) {
       throw new SmapsSyntaxError(
         lineNo,
@@ -300,7 +234,7 @@ export function parseSmaps(text: string): SmapsDocument {
       );
     }
     finish();
-    header = parseHeader(line, lineNo);
+    header = parseHeader(line, lineNo, seen);
     if (header.name === "[rollup]") {
       throw new SmapsSyntaxError(
         lineNo,
@@ -318,10 +252,33 @@ export function parseSmaps(text: string): SmapsDocument {
       );
     }
     prevEnd = header.end;
-    attrs = { fields: {}, textFields: {}, vmFlags: null, unknownVmFlags: [], count: 0 };
+    attrs = {
+      textFields: NO_TEXT,
+      vmFlags: null,
+      unknownVmFlags: NO_FLAGS,
+      count: 0,
+      numbers: 0,
+      inOrder: true,
+      size: -1,
+    };
   }
   finish();
   return { format, mappings };
+}
+
+/** Shared (frozen) placeholders: most mappings have no text field and no unknown flag. */
+const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
+const NO_FLAGS: readonly string[] = Object.freeze([]);
+
+/** True when any line of `text` is an attribute line. */
+function hasAttributeLine(text: string): boolean {
+  for (let from = 0; from < text.length;) {
+    const nl = text.indexOf("\n", from);
+    const to = nl < 0 ? text.length : nl;
+    if (attributeColon(text, from, to) >= 0) return true;
+    from = to + 1;
+  }
+  return false;
 }
 
 /**

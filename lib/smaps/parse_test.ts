@@ -170,3 +170,36 @@ for (const [label, text, line, column, field, message] of ERRORS) {
     assert.equal(e.code, "smaps-syntax");
   });
 }
+
+Deno.test("parseSmaps finds a repeated key whatever the previous mappings' key order", () => {
+  const at = (n: number) => `0000${n}000-0000${n + 1}000 rw-p 00000000 00:00 0`;
+  const cases: [string, number, string][] = [
+    // The second mapping has fewer keys; the third repeats one in a slot the first had filled.
+    [
+      `${at(1)}\nSize: 4 kB\nRss: 4 kB\nSwap: 0 kB\n${at(2)}\nSize: 4 kB\nSwap: 0 kB\n${
+        at(3)
+      }\nSize: 4 kB\nSwap: 0 kB\nSwap: 0 kB`,
+      11,
+      "Swap",
+    ],
+    // Same order as the previous mapping, then VmFlags twice.
+    [
+      `${at(1)}\nRss: 4 kB\nVmFlags: rd \n${at(2)}\nRss: 4 kB\nVmFlags: rd \nVmFlags: wr `,
+      7,
+      "VmFlags",
+    ],
+    // A new key breaks the order; a later key repeats it.
+    [`${at(1)}\nRss: 4 kB\nSwap: 0 kB\n${at(2)}\nRss: 4 kB\nFoo: 1\nFoo: 2`, 7, "Foo"],
+  ];
+  for (const [text, line, field] of cases) {
+    const e = throwsWith(() => parseSmaps(text), SmapsSyntaxError);
+    assert.deepEqual([e.line, e.field], [line, field]);
+    assert.match(e.message, /Duplicate field/);
+  }
+  // Alike mappings get equal, independent fields objects.
+  const doc = parseSmaps(`${at(1)}\nRss: 4 kB\nSwap: 0 kB\n${at(2)}\nRss: 8 kB\nSwap: 4 kB\n`);
+  assert.deepEqual(doc.mappings.map((m) => m.fields), [{ Rss: 4096, Swap: 0 }, {
+    Rss: 8192,
+    Swap: 4096,
+  }]);
+});
