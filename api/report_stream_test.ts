@@ -7,6 +7,7 @@ import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
 import { fixturePath, readFixtureText } from "../test/_fixtures.ts";
 import { call } from "../test/_spec.ts";
 import { testApp } from "../test/_api.ts";
+import { listen } from "../test/_api_faults.ts";
 import { INDEX_EVERY, RangeSink } from "./range_sink.ts";
 import { rangeLines, readStoredReport } from "./report_file.ts";
 import type { StoredObject } from "./storage.ts";
@@ -164,6 +165,30 @@ Deno.test("stored and paged ranges of a real pair with smaps equal the CLI's --a
       await Deno.remove(dir, { recursive: true });
     }
   } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("over a real socket the streamed JSON answer carries its Content-Length, not chunks", async () => {
+  const t = await testApp();
+  const server = await listen(t.app);
+  try {
+    const [a, b] = [manyLoads(1500, () => false), manyLoads(1500, (i) => i % 2 === 0)];
+    const form = new FormData();
+    form.append("a", new File([a as Uint8Array<ArrayBuffer>], "a.core"));
+    form.append("b", new File([b as Uint8Array<ArrayBuffer>], "b.core"));
+    const res = await fetch(`${server.url}/v1/diff?format=json`, { method: "POST", body: form });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get("transfer-encoding"), null);
+    assert.equal(res.headers.get("content-length"), String(bytes.length));
+    assert.equal(JSON.parse(new TextDecoder().decode(bytes)).ranges.length, 750);
+    const id = res.headers.get("coredelta-report-id")!;
+    const again = await fetch(`${server.url}/v1/reports/${id}`);
+    assert.equal(again.headers.get("content-length"), String(bytes.length));
+    assert.deepEqual(new Uint8Array(await again.arrayBuffer()), bytes);
+  } finally {
+    await server.close();
     await t.cleanup();
   }
 });
