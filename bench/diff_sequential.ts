@@ -1,7 +1,7 @@
 /**
- * `coredelta diff A B` with the two cores digested one after the other on the main thread
- * (`digestFile` twice) instead of one Worker per core (`digestFiles`), so `bench/native.ts` can tell
- * whether the Workers pay. Everything after the digests is what `cli/diff.ts` does, and the text
+ * `coredelta diff A B` with the two cores digested one after the other on the main thread alone
+ * (`digestFile` twice, no page Worker either) instead of the second core in a Worker
+ * (`digestFiles`), so `bench/native.ts` can tell whether the Worker pays. Everything after the digests is what `cli/diff.ts` does, and the text
  * report must come out byte for byte the same (the bench checks it).
  *
  * ```sh
@@ -35,8 +35,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const [pa, pb] = positionals as [string, string];
-  const a = await digestFile(pa);
-  const b = await digestFile(pb);
+  const a = await digestFile(pa, { split: "never" });
+  const b = await digestFile(pb, { split: "never" });
   const smaps = values.smaps === undefined ? undefined : await Deno.readTextFile(values.smaps);
   const context = prepareContext({ smaps, filter: values.filter });
   const report = diffDigests(a, b, { context, labels: { a: pa, b: pb } });

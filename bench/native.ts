@@ -3,9 +3,10 @@
  * -H3` and `cat` on the same files with a hot page cache, plus peak RSS and the WASM kernel's
  * in-memory throughput. Run by `deno task bench` after `deno bench`.
  *
- * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (with one Worker
- * per core, as the CLI does, and with `bench/diff_sequential.ts`, which digests them one after the
- * other; without and with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
+ * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (as the CLI runs
+ * it: the second core in a Worker when a CPU is spare; forced to use the Worker; and with
+ * `bench/diff_sequential.ts`, which digests them one after the other on one thread; without and
+ * with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
  * with a copy of itself and `rdiff` signature + delta on the pair, and prints diff's verdicts with
  * every unexpected or unexplained difference (never page contents).
  *
@@ -13,7 +14,15 @@
  * deno run -A bench/native.ts               # 1 GiB and 4 GiB cores, then the 1 GiB pair
  * deno run -A bench/native.ts --sizes 1     # 1 GiB core only, then the pair
  * deno run -A bench/native.ts --pair 0      # no pair (--pair N: an N GiB process)
+ * deno run -A bench/native.ts --sizes 16 --pair 0   # 16 GiB of saved pages, one timed run
  * ```
+ *
+ * Every row has wall time (best, median), the least CPU time (user + system, all threads) and peak
+ * RSS from GNU time. The digest is timed as users get it (a second thread for files from 256 MiB
+ * when the load average leaves a CPU spare) and, below 16 GiB, forced to one and to two threads
+ * (`COREDELTA_SPLIT=never|always`). A 16 GiB core is made, then timed after its process is gone,
+ * once after a warm-up read; the share of it still in the page cache is printed (`fincore`), since
+ * with 24 GiB of RAM it may not all stay cached.
  *
  * `bench/bigcore.c` maps the memory (zero, random and repeated pages) and crashes with
  * `ulimit -c unlimited` in a private temporary directory, as `test/fixtures/make_fixtures.sh` does.
@@ -35,14 +44,17 @@ const DENO = Deno.execPath();
 /** One timed command. */
 interface Run {
   wallMs: number;
+  /** User + system CPU time (GNU time), all threads. */
+  cpuMs: number | undefined;
   rssKiB: number | undefined;
   stdout: string;
 }
 
-/** Best and median wall time and the largest peak RSS over several runs. */
+/** Best and median wall time, the least CPU time and the largest peak RSS over several runs. */
 interface Stats {
   bestMs: number;
   medianMs: number;
+  cpuMs: number | undefined;
   rssKiB: number | undefined;
   runs: number;
 }
@@ -120,13 +132,15 @@ async function timed(
   cmd: string[],
   tmp: string,
   ok: readonly number[] = [0],
+  env: Record<string, string> = {},
 ): Promise<Run> {
   const rssFile = `${tmp}/rss.txt`;
-  const argv = time ? [time, "-f", "%M", "-o", rssFile, ...cmd] : cmd;
+  const argv = time ? [time, "-f", "%M %U %S", "-o", rssFile, ...cmd] : cmd;
   const t0 = performance.now();
   const out = await new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     cwd: ROOT,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -136,10 +150,14 @@ async function timed(
       `${cmd.join(" ")} failed (exit ${out.code}): ${new TextDecoder().decode(out.stderr).trim()}`,
     );
   }
-  // GNU time writes "Command exited with non-zero status N" before %M when the command fails.
-  const rss = time ? Number((await Deno.readTextFile(rssFile)).trim().split("\n").pop()) : NaN;
+  // GNU time writes "Command exited with non-zero status N" before its line when the command fails.
+  const [rss, user, sys] = time
+    ? (await Deno.readTextFile(rssFile)).trim().split("\n").pop()!.split(" ").map(Number)
+    : [NaN, NaN, NaN];
+  const cpu = (user! + sys!) * 1000;
   return {
     wallMs,
+    cpuMs: Number.isFinite(cpu) ? cpu : undefined,
     rssKiB: Number.isFinite(rss) ? rss : undefined,
     stdout: new TextDecoder().decode(out.stdout),
   };
@@ -148,9 +166,11 @@ async function timed(
 function stats(runs: Run[]): Stats {
   const ms = runs.map((r) => r.wallMs).sort((a, b) => a - b);
   const rss = runs.map((r) => r.rssKiB).filter((r): r is number => r !== undefined);
+  const cpu = runs.map((r) => r.cpuMs).filter((r): r is number => r !== undefined);
   return {
     bestMs: ms[0]!,
     medianMs: ms[Math.floor(ms.length / 2)]!,
+    cpuMs: cpu.length ? Math.min(...cpu) : undefined,
     rssKiB: rss.length ? Math.max(...rss) : undefined,
     runs: ms.length,
   };
@@ -173,7 +193,10 @@ async function profileDigest(core: string, tmp: string): Promise<string[]> {
     timeDeltas: number[];
   };
   const kindOf = (fn: string, url: string): string => {
-    if (fn === "op_read_sync" || fn === "op_read") return "file reads (kernel copy to user)";
+    if (fn === "op_read_sync" || fn === "op_read" || fn === "preadInto") {
+      return "file reads (kernel copy to user)";
+    }
+    if (fn === "fiemapExtents" || fn === "seekExtents") return "finding holes (FIEMAP/lseek)";
     if (url.startsWith("wasm://") || fn.startsWith("wasm-function")) return "hashing (WASM kernel)";
     if (
       (fn === "write" && url.endsWith("digest/pages.ts")) ||
@@ -205,6 +228,18 @@ async function profileDigest(core: string, tmp: string): Promise<string[]> {
 const fmtMs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const fmtRss = (kib: number | undefined) =>
   kib === undefined ? "n/a" : `${(kib / 1024).toFixed(0)} MiB`;
+const fmtCpu = (ms: number | undefined) => ms === undefined ? "n/a" : fmtMs(ms);
+
+/** How much of `path` is in the page cache (util-linux `fincore`), e.g. "100%", or "n/a". */
+async function cachedShare(path: string, size: number): Promise<string> {
+  const out = await new Deno.Command("fincore", {
+    args: ["--bytes", "--noheadings", "--output", "RES", path],
+    stdout: "piped",
+    stderr: "null",
+  }).output().catch(() => undefined);
+  const res = out?.success ? Number(new TextDecoder().decode(out.stdout).trim()) : NaN;
+  return Number.isFinite(res) ? `${(100 * res / size).toFixed(0)}%` : "n/a";
+}
 
 /** The live `bigcore --wait` of the pair benchmark, killed on every exit path until it crashes. */
 let liveBigcore: Deno.ChildProcess | undefined;
@@ -417,7 +452,7 @@ async function pairBench(
     const diff = [DENO, "run", "-A", "main.ts", "diff", k, g];
     const seq = [DENO, "run", "-A", "bench/diff_sequential.ts", k, g];
     // [label, argv, bytes read, accepted exit codes]
-    const commands: [string, string[], number, number[]][] = [
+    const commands: [string, string[], number, number[], Record<string, string>?][] = [
       ["xxhsum -H3 KERNEL GCORE", ["xxhsum", "-H3", k, g], ks + gs, [0]],
       ["cmp KERNEL COPY", ["cmp", k, c], 2 * ks, [0]],
       [
@@ -442,12 +477,19 @@ async function pairBench(
         ks + gs,
         [0, 1],
       ],
+      [
+        "COREDELTA_SPLIT=always ... diff KERNEL GCORE (second core in a Worker)",
+        diff,
+        ks + gs,
+        [0, 1],
+        { COREDELTA_SPLIT: "always" },
+      ],
     ];
-    for (const [, cmd, , ok] of commands) await timed(undefined, cmd, tmp, ok); // warm caches
+    for (const [, cmd, , ok, env] of commands) await timed(undefined, cmd, tmp, ok, env); // warm
     const results = commands.map(() => [] as Run[]);
     for (let i = 0; i < runs; i++) {
-      for (const [j, [, cmd, , ok]] of commands.entries()) {
-        results[j]!.push(await timed(time, cmd, tmp, ok));
+      for (const [j, [, cmd, , ok, env]] of commands.entries()) {
+        results[j]!.push(await timed(time, cmd, tmp, ok, env));
       }
     }
     const workersReport = results[3]![0]!.stdout;
@@ -462,18 +504,32 @@ async function pairBench(
     const rows = commands.map(([label, , bytes], j) => {
       const st = s[j]!;
       return `| ${gib} GiB pair | \`${label}\` | ${fmtMs(st.bestMs)} | ${fmtMs(st.medianMs)} | ${
-        (bytes / st.bestMs / 1e6).toFixed(2)
-      } GB/s | ${fmtRss(st.rssKiB)} |`;
+        fmtCpu(st.cpuMs)
+      } | ${(bytes / st.bestMs / 1e6).toFixed(2)} GB/s | ${fmtRss(st.rssKiB)} |`;
     });
-    const [xx, cmp, rdiff, dw, ds, dsm] = s as [Stats, Stats, Stats, Stats, Stats, Stats];
+    const [xx, cmp, rdiff, dw, ds, dsm, dwf] = s as [
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+      Stats,
+    ];
     const x = (a: Stats, b: Stats) =>
       `${(a.bestMs / b.bestMs).toFixed(2)}x best, ${(a.medianMs / b.medianMs).toFixed(2)}x median`;
     const ratios = [
-      `diff / xxhsum -H3 (both files) = ${x(dw, xx)} (target <= 3x); with --smaps ${x(dsm, xx)}`,
-      `diff peak RSS ${fmtRss(dw.rssKiB)} (Workers), ${fmtRss(ds.rssKiB)} (sequential), ${
-        fmtRss(dsm.rssKiB)
-      } (--smaps) (target <= 150 MiB)`,
-      `Workers / sequential = ${x(dw, ds)} (< 1: the Workers pay)`,
+      `diff / xxhsum -H3 (both files) = ${x(dw, xx)} (target <= 1.2x); with --smaps ${
+        x(dsm, xx)
+      }; CPU ${fmtCpu(dw.cpuMs)} vs ${fmtCpu(xx.cpuMs)}`,
+      `diff peak RSS ${fmtRss(dw.rssKiB)} (as run), ${fmtRss(dwf.rssKiB)} (Worker), ${
+        fmtRss(ds.rssKiB)
+      } (sequential), ${fmtRss(dsm.rssKiB)} (--smaps) (target <= 150 MiB)`,
+      `Worker forced / sequential = ${x(dwf, ds)} (< 1: the Worker pays; CPU ${
+        fmtCpu(dwf.cpuMs)
+      } vs ${fmtCpu(ds.cpuMs)}); diff as run (a Worker only when a CPU is spare) / sequential = ${
+        x(dw, ds)
+      }`,
       `diff / cmp = ${x(dw, cmp)}; diff / rdiff = ${x(dw, rdiff)}`,
       `gcore of the live process took ${
         fmtMs(pair.gcoreMs)
@@ -553,6 +609,7 @@ async function main(): Promise<number> {
 
     const rows: string[] = [];
     const ratios: string[] = [];
+    const cached: string[] = [];
     let profile: string[] = [];
     for (const gib of sizes) {
       const need = gib * GIB * 1.1 + GIB;
@@ -567,18 +624,33 @@ async function main(): Promise<number> {
       const core = await makeCore(tmp, bigcore, gib);
       try {
         const size = (await Deno.stat(core)).size;
-        const commands: [string, string[]][] = [
-          ["cat CORE > /dev/null", ["bash", "-c", 'cat "$0" > /dev/null', core]],
-          ["xxhsum -H3 CORE", ["xxhsum", "-H3", core]],
-          ["deno run -A main.ts digest CORE", [DENO, "run", "-A", "main.ts", "digest", core]],
+        const digest = [DENO, "run", "-A", "main.ts", "digest", core];
+        // [label, argv, environment]: the digest as users get it (two threads from 256 MiB when
+        // the load average leaves a CPU spare), then forced to one and to two threads.
+        const commands: [string, string[], Record<string, string>][] = [
+          ["cat CORE > /dev/null", ["bash", "-c", 'cat "$0" > /dev/null', core], {}],
+          ["xxhsum -H3 CORE", ["xxhsum", "-H3", core], {}],
+          ["deno run -A main.ts digest CORE", digest, {}],
         ];
-        // Warm the page cache and the JIT caches, then interleave the runs.
-        for (const [, cmd] of commands) await timed(undefined, cmd, tmp);
+        if (gib < 16) {
+          commands.push(
+            ["COREDELTA_SPLIT=never ... digest CORE (one thread)", digest, {
+              COREDELTA_SPLIT: "never",
+            }],
+            ["COREDELTA_SPLIT=always ... digest CORE (two threads)", digest, {
+              COREDELTA_SPLIT: "always",
+            }],
+          );
+        }
+        // Warm the page cache and the JIT caches, then interleave the runs. A core larger than
+        // the free memory cannot stay cached: the share cached before the timed runs is printed.
+        for (const [, cmd, env] of commands) await timed(undefined, cmd, tmp, [0], env);
+        cached.push(`${gib} GiB core: ${await cachedShare(core, size)} in the page cache`);
         const results = commands.map(() => [] as Run[]);
-        const n = gib > 1 ? Math.max(1, Math.ceil(runs / 2)) : runs;
+        const n = gib >= 16 ? 1 : gib > 1 ? Math.max(1, Math.ceil(runs / 2)) : runs;
         for (let i = 0; i < n; i++) {
-          for (const [k, [, cmd]] of commands.entries()) {
-            results[k]!.push(await timed(time, cmd, tmp));
+          for (const [k, [, cmd, env]] of commands.entries()) {
+            results[k]!.push(await timed(time, cmd, tmp, [0], env));
           }
         }
         // The digest's identity hashes page hashes, not the file: it is checked by the tests.
@@ -595,18 +667,32 @@ async function main(): Promise<number> {
           const st = s[k]!;
           rows.push(
             `| ${gib} GiB | \`${label}\` | ${fmtMs(st.bestMs)} | ${fmtMs(st.medianMs)} | ${
-              (size / st.bestMs / 1e6).toFixed(2)
-            } GB/s | ${fmtRss(st.rssKiB)} |`,
+              fmtCpu(st.cpuMs)
+            } | ${(size / st.bestMs / 1e6).toFixed(2)} GB/s | ${fmtRss(st.rssKiB)} |`,
           );
         });
-        const [cat, xx, digest] = s as [Stats, Stats, Stats];
+        const [cat, xx, dg] = s as [Stats, Stats, Stats];
+        const cpuRatio = dg.cpuMs !== undefined && xx.cpuMs !== undefined
+          ? `; CPU ${(dg.cpuMs / xx.cpuMs).toFixed(2)}x`
+          : "";
+        const rssTarget = gib <= 1 ? 150 : 200;
         ratios.push(
-          `${gib} GiB: digest / xxhsum = ${(digest.bestMs / xx.bestMs).toFixed(2)}x best, ${
-            (digest.medianMs / xx.medianMs).toFixed(2)
-          }x median (target <= 3x); digest / cat = ${
-            (digest.bestMs / cat.bestMs).toFixed(2)
-          }x; digest peak RSS ${fmtRss(digest.rssKiB)} (target <= 150 MiB)`,
+          `${gib} GiB: digest / xxhsum -H3 = ${(dg.bestMs / xx.bestMs).toFixed(2)}x best, ${
+            (dg.medianMs / xx.medianMs).toFixed(2)
+          }x median${cpuRatio} (target <= 1.5x); digest / cat = ${
+            (dg.bestMs / cat.bestMs).toFixed(2)
+          }x; digest peak RSS ${fmtRss(dg.rssKiB)} (target <= ${rssTarget} MiB)`,
         );
+        for (const [k, label] of [[3, "one thread"], [4, "two threads"]] as const) {
+          const st = s[k];
+          if (st) {
+            ratios.push(
+              `  ${label}: ${(st.bestMs / xx.bestMs).toFixed(2)}x best, ${
+                (st.medianMs / xx.medianMs).toFixed(2)
+              }x median, CPU ${fmtCpu(st.cpuMs)}, peak RSS ${fmtRss(st.rssKiB)}`,
+            );
+          }
+        }
         if (gib === sizes[0]) profile = await profileDigest(core, tmp);
       } finally {
         await Deno.remove(core.slice(0, core.lastIndexOf("/")), { recursive: true });
@@ -632,11 +718,16 @@ async function main(): Promise<number> {
       } GiB RAM, Linux ${Deno.osRelease()}, Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ` +
         `1-min load average at the start ${loadAtStart} (other work on the machine skews every figure)\n`,
     );
-    console.log("| core | command | best | median | throughput (best) | peak RSS |");
-    console.log("| ---- | ------- | ---- | ------ | ----------------- | -------- |");
+    console.log(
+      "| core | command | best | median | CPU (user+sys, least) | throughput (best) | peak RSS |",
+    );
+    console.log(
+      "| ---- | ------- | ---- | ------ | --------------------- | ----------------- | -------- |",
+    );
     for (const r of rows) console.log(r);
     console.log("");
     for (const r of ratios) console.log(r);
+    for (const c of cached) console.log(c);
     if (profile.length) {
       console.log(`\nwhere a ${sizes[0]} GiB digest spends its main-thread time (--cpu-prof):`);
       for (const l of profile) console.log(`  ${l}`);
@@ -645,8 +736,12 @@ async function main(): Promise<number> {
       console.log(
         `\n## coredelta diff of a kernel core and a gcore of one ${pairGib} GiB process (hot cache)\n`,
       );
-      console.log("| cores | command | best | median | throughput (best) | peak RSS |");
-      console.log("| ----- | ------- | ---- | ------ | ----------------- | -------- |");
+      console.log(
+        "| cores | command | best | median | CPU (user+sys, least) | throughput (best) | peak RSS |",
+      );
+      console.log(
+        "| ----- | ------- | ---- | ------ | --------------------- | ----------------- | -------- |",
+      );
       for (const r of pair.rows) console.log(r);
       console.log("");
       for (const r of pair.ratios) console.log(r);

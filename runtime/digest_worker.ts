@@ -1,24 +1,32 @@
 /**
- * A Worker that digests one file and posts back the serialized digest (transferred, not copied), so
- * `diff` can hash its two inputs on two cores at once.
+ * A Worker that digests one file and posts back the digest itself (structured clone, its page
+ * arrays transferred, not copied: no encoding, checksum and re-parse as with the serialized form),
+ * so `diff` can hash its two inputs on two cores at once.
  *
- * Message in: `{ path, maxBytes?, tempDir? }`. Message out: `{ ok: true, digest: Uint8Array }` or
- * `{ ok: false, error: { name, message, code? } }`.
+ * Message in: `{ path, maxBytes?, tempDir?, split? }`. Message out: `{ ok: true, digest: CoreDigest }`
+ * or `{ ok: false, error: { name, message, code? } }`.
  *
  * @module
  */
 
 /// <reference lib="deno.worker" />
 
-import { encodeDigest } from "../lib/digest/codec.ts";
 import { InputError } from "../lib/errors.ts";
 import { digestFile } from "./digest.ts";
+import { packedBuffers, packSegments } from "../lib/digest/packed.ts";
 
-self.onmessage = async (e: MessageEvent<{ path: string; maxBytes?: number; tempDir?: string }>) => {
+self.onmessage = async (
+  e: MessageEvent<{ path: string; maxBytes?: number; tempDir?: string; split?: "never" }>,
+) => {
   const { path, ...options } = e.data;
   try {
-    const bytes = encodeDigest(await digestFile(path, options));
-    self.postMessage({ ok: true, digest: bytes }, [bytes.buffer as ArrayBuffer]);
+    const digest = await digestFile(path, options);
+    // Segments go as packed arrays (a clone keeps no accessors), transferred, not copied.
+    const pages = packSegments(digest.segments);
+    self.postMessage(
+      { ok: true, digest: { ...digest, segments: [] }, pages },
+      packedBuffers(pages),
+    );
   } catch (err) {
     const error = err instanceof Error
       ? {

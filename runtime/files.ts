@@ -82,6 +82,7 @@ export function positionalFile(file: Deno.FsFile, size: number): PositionalSourc
   return {
     size,
     readInto,
+    fresh: true,
     read(offset: number, length: number): Promise<Uint8Array> {
       const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
       return Promise.resolve(buf.subarray(0, readInto(offset, buf)));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { dataExtents } from "./holes.ts";
+import { dataExtents, dataExtentsOf, joinExtents } from "./holes.ts";
+import { libc, openReadOnly } from "./libc.ts";
 
 Deno.test({
   name: "dataExtents finds the data around a hole (SEEK_DATA/SEEK_HOLE through libc)",
@@ -25,6 +26,61 @@ Deno.test({
         assert.ok(x.starts[1]! <= 8 * 1024 * 1024);
       }
       assert.equal(dataExtents(`${dir}/missing`, 1), undefined);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "dataExtents: FIEMAP and SEEK_DATA/SEEK_HOLE give the same extents (many holes, odd tail)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "coredelta-holes-test-" });
+    try {
+      const path = `${dir}/sparse`;
+      const file = await Deno.open(path, { write: true, create: true });
+      // 600 pages: runs of data and holes of varied lengths (more extents than one FIEMAP batch
+      // would hold if it were small), then a partial last page.
+      let page = 0;
+      let k = 7;
+      while (page < 600) {
+        k = (k * 1103515245 + 12345) % 2147483648;
+        const run = 1 + (k % 5);
+        if ((k >> 8) % 3 !== 0) {
+          await file.seek(page * 4096, Deno.SeekMode.Start);
+          await file.write(new Uint8Array(run * 4096).fill(page % 251 + 1));
+        }
+        page += run;
+      }
+      await file.seek(600 * 4096, Deno.SeekMode.Start);
+      await file.write(new Uint8Array(100).fill(9));
+      file.close();
+      const size = (await Deno.stat(path)).size;
+      const byFiemap = dataExtents(path, size, "fiemap");
+      const bySeek = dataExtents(path, size, "seek");
+      assert.ok(byFiemap && bySeek);
+      assert.deepEqual(byFiemap, bySeek);
+      // ext4, XFS, btrfs keep the holes (many extents); a file system without holes reports one.
+      assert.ok(byFiemap.starts.length > 20 || byFiemap.starts.length === 1);
+      assert.equal(byFiemap.ends[byFiemap.ends.length - 1], size);
+      // Two halves found apart (two threads) and joined give the whole file's extents, wherever
+      // the border falls: inside an extent, inside a hole, on or off a page boundary.
+      const c = libc()!;
+      const fd = openReadOnly(c, path);
+      try {
+        for (const method of ["fiemap", "seek"] as const) {
+          for (const border of [0, 4096, 5000, 40960, 123 * 4096 + 7, 300 * 4096, size - 1, size]) {
+            const joined = joinExtents(
+              dataExtentsOf(c, fd, size, method, [0, border]),
+              dataExtentsOf(c, fd, size, method, [border, size]),
+            );
+            assert.deepEqual(joined, byFiemap, `${method} split at ${border}`);
+          }
+        }
+      } finally {
+        c.close(fd);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -14,6 +14,11 @@ export interface ByteSource {
    * The returned array may be a view that is valid until the next call.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * True when every `read` returns a new array nobody else writes to, which the caller may keep
+   * (then a digest keeps the parsed tables without copying them).
+   */
+  readonly fresh?: boolean;
 }
 
 /**

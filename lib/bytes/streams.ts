@@ -5,7 +5,6 @@
  * @module
  */
 
-import { createGunzip, createZstdDecompress } from "node:zlib";
 import type { Duplex } from "node:stream";
 import { InputError } from "../errors.ts";
 import { zstdFrames } from "./zstd_frames.ts";
@@ -182,10 +181,14 @@ function asDecompressionErrors(
 export async function decompressor(
   format: Compression,
 ): Promise<TransformStream<Uint8Array, Uint8Array>> {
+  // node:zlib loads on first use: the Node compatibility layer costs every command ~20 ms to load.
   switch (format) {
-    case "gzip":
+    case "gzip": {
+      const { createGunzip } = await import("node:zlib");
       return nodeTransform(createGunzip({ chunkSize: 256 * 1024 }), format);
+    }
     case "zstd": {
+      const { createZstdDecompress } = await import("node:zlib");
       // Node's zstd decoder ends quietly on a cut stream: walk the frames to see it end whole.
       const check = zstdFrames();
       const inflate = nodeTransform(createZstdDecompress({ chunkSize: 256 * 1024 }), format);

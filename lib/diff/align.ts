@@ -10,6 +10,7 @@ import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
 import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
+import { boundaryWalk, endOf } from "./boundaries.ts";
 
 /** Index of `n` (saved in neither) in {@link PAGE_CLASSES}: the best class, a cell's start. */
 const NEITHER = PAGE_CLASSES.length - 1;
@@ -51,49 +52,13 @@ function sides(d: CoreDigest): Side[] {
   return out.sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
 }
 
-const endOf = (s: Segment) => s.vaddr + (s.memsz > s.filesz ? s.memsz : s.filesz);
-
-/**
- * The boundaries of one side's segments in ascending order (each `p_vaddr` and end), or undefined
- * when its segments overlap (then the boundaries are sorted as a set).
- */
-function boundaries(list: readonly Side[]): bigint[] | undefined {
-  const out: bigint[] = [];
-  for (const s of list) {
-    const v = s.seg.vaddr, e = endOf(s.seg);
-    if (out.length && out[out.length - 1]! > v) return undefined;
-    out.push(v, e);
-  }
-  return out;
-}
-
-/** Every boundary of both sides once, ascending: a merge of two sorted lists (or a sorted set). */
-function allBoundaries(sa: readonly Side[], sb: readonly Side[]): bigint[] {
-  const pa = boundaries(sa), pb = boundaries(sb);
-  if (!pa || !pb) {
-    const points = new Set<bigint>();
-    for (const s of [...sa, ...sb]) {
-      points.add(s.seg.vaddr);
-      points.add(endOf(s.seg));
-    }
-    return [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  }
-  const out: bigint[] = [];
-  let i = 0, j = 0;
-  while (i < pa.length || j < pb.length) {
-    const p = j >= pb.length || (i < pa.length && pa[i]! <= pb[j]!) ? pa[i++]! : pb[j++]!;
-    if (out.length === 0 || out[out.length - 1]! !== p) out.push(p);
-  }
-  return out;
-}
-
 /**
  * Sweeps both segment sets and gives the maximal ranges covered by a constant pair of segments, in
  * address order, one at a time (linear: a merge of both sides' boundaries, no range list).
  */
 export function* alignSegments(a: CoreDigest, b: CoreDigest): Generator<Aligned> {
   const sa = sides(a), sb = sides(b);
-  const sorted = allBoundaries(sa, sb);
+  const next = boundaryWalk(sa, sb);
   let pending: Aligned | undefined;
   let ia = 0, ib = 0;
   const cover = (list: Side[], i: number, p: bigint): [number, Side | undefined] => {
@@ -101,8 +66,7 @@ export function* alignSegments(a: CoreDigest, b: CoreDigest): Generator<Aligned>
     const s = list[i];
     return [i, s && s.seg.vaddr <= p ? s : undefined];
   };
-  for (let k = 0; k + 1 < sorted.length; k++) {
-    const p = sorted[k]!, q = sorted[k + 1]!;
+  for (let p = next(), q = next(); p !== undefined && q !== undefined; p = q, q = next()) {
     let ca, cb;
     [ia, ca] = cover(sa, ia, p);
     [ib, cb] = cover(sb, ib, p);
@@ -166,13 +130,23 @@ function pageClass(pa: PageState, pb: PageState): number {
   return NEITHER;
 }
 
-function pageAt(s: Side | undefined, addr: bigint): PageState {
-  if (!s) return { kind: "missing" };
-  const off = addr - s.seg.vaddr;
-  if (off >= s.seg.filesz) return { kind: "missing" };
+/** One side's page columns, read once per range (`hashes` and `zero` may be views made on read). */
+interface SidePages {
+  readonly side: Side;
+  readonly hashes: BigUint64Array;
+  readonly zero: Uint8Array;
+}
+
+const pagesOfSide = (s: Side | undefined): SidePages | undefined =>
+  s && { side: s, hashes: s.pages.hashes, zero: s.pages.zero };
+
+function pageAt(p: SidePages | undefined, addr: bigint): PageState {
+  if (!p) return { kind: "missing" };
+  const off = addr - p.side.seg.vaddr;
+  if (off >= p.side.seg.filesz) return { kind: "missing" };
   const i = Number(off / PAGE);
-  if (i >= s.pages.hashes.length) return { kind: "truncated" };
-  return { kind: "saved", hash: s.pages.hashes[i]!, zero: s.pages.zero[i] === 1 };
+  if (i >= p.hashes.length) return { kind: "truncated" };
+  return { kind: "saved", hash: p.hashes[i]!, zero: p.zero[i] === 1 };
 }
 
 /** Page comparison of one aligned range. */
@@ -200,6 +174,128 @@ export function emptyTally(): PageTally {
  * @param maxRuns how many differing-page runs to list
  */
 export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
+  return comparePagesByIndex(r, maxRuns) ?? comparePagesByAddress(r, maxRuns);
+}
+
+/** Largest byte distance handled with numbers (sums of two stay exact in a double). */
+const SAFE = 2n ** 51n;
+
+/** Page states by number: 0 missing, 1 truncated, 2 saved. */
+const MISSING = 0, TRUNCATED = 1, SAVED = 2;
+
+/**
+ * {@link comparePages} with page positions as numbers (no object or bigint per page, none per range
+ * but the result), when every distance in the range is exact in a double; else undefined.
+ */
+function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | undefined {
+  const start = r.start - (r.start % PAGE);
+  const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
+  const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
+  const limitBig = limitRaw < r.end ? limitRaw : r.end;
+  const fits = (v: bigint) => v <= SAFE && v >= -SAFE;
+  const spanBig = r.end - start, limitRelBig = limitBig - start;
+  if (!fits(spanBig) || !fits(limitRelBig)) return undefined;
+  for (const s of [r.a, r.b]) {
+    if (s && (!fits(start - s.seg.vaddr) || !fits(s.seg.filesz))) return undefined;
+  }
+  const span = Number(spanBig), limit = Number(limitRelBig);
+  const P = 4096;
+  // Per side: offset of the range's first page in the segment, saved bytes, hashed pages.
+  const a = r.a, b = r.b;
+  const offA = a ? Number(start - a.seg.vaddr) : 0, offB = b ? Number(start - b.seg.vaddr) : 0;
+  const fileA = a ? Number(a.seg.filesz) : 0, fileB = b ? Number(b.seg.filesz) : 0;
+  const hashesA = a?.pages.hashes, hashesB = b?.pages.hashes;
+  const zeroA = a?.pages.zero, zeroB = b?.pages.zero;
+  const nA = hashesA?.length ?? 0, nB = hashesB?.length ?? 0;
+  const tally = emptyTally();
+  const runs: PageRun[] = [];
+  let runsTotal = 0, truncatedOneSide = 0, differentA = 0, differentB = 0;
+  let runFirst = -1, runEnd = -1;
+  const close = () => {
+    if (runFirst < 0) return;
+    runsTotal++;
+    if (runs.length < maxRuns) {
+      runs.push({
+        start: start + BigInt(runFirst) * PAGE,
+        end: start + BigInt(runEnd) * PAGE,
+        pages: runEnd - runFirst,
+      });
+    }
+    runFirst = -1;
+  };
+  const totalPages = Math.ceil(span / P);
+  const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
+  const cells = new Uint8Array(Math.ceil(totalPages / bucket)).fill(NEITHER);
+  let k = 0;
+  for (; k * P < limit; k++) {
+    let ka = MISSING, kb = MISSING, ia = 0, ib = 0;
+    if (a) {
+      const off = offA + k * P;
+      if (off < fileA) {
+        ia = Math.trunc(off / P);
+        ka = ia >= nA ? TRUNCATED : SAVED;
+      }
+    }
+    if (b) {
+      const off = offB + k * P;
+      if (off < fileB) {
+        ib = Math.trunc(off / P);
+        kb = ib >= nB ? TRUNCATED : SAVED;
+      }
+    }
+    let differs = false;
+    let cls: number;
+    if (ka === TRUNCATED || kb === TRUNCATED) {
+      tally.truncated++;
+      if (ka !== kb) truncatedOneSide++;
+      cls = 1;
+    } else if (ka === SAVED && kb === SAVED) {
+      if (hashesA![ia] === hashesB![ib]) {
+        tally.same++;
+        cls = 5;
+      } else {
+        tally.different++;
+        differs = true;
+        if (zeroA![ia] === 1) differentA++;
+        if (zeroB![ib] === 1) differentB++;
+        cls = 0;
+      }
+    } else if (ka === SAVED) {
+      const zero = zeroA![ia] === 1;
+      if (zero) tally.zeroVsMissing++;
+      else tally.onlyA++;
+      cls = zero ? 4 : 2;
+    } else if (kb === SAVED) {
+      const zero = zeroB![ib] === 1;
+      if (zero) tally.zeroVsMissing++;
+      else tally.onlyB++;
+      cls = zero ? 4 : 3;
+    } else {
+      tally.neither++;
+      cls = NEITHER;
+    }
+    const cell = Math.floor(k / bucket);
+    if (cls < cells[cell]!) cells[cell] = cls;
+    if (differs) {
+      if (runFirst >= 0 && runEnd === k) runEnd = k + 1;
+      else {
+        close();
+        runFirst = k;
+        runEnd = k + 1;
+      }
+    }
+  }
+  close();
+  if (span > k * P) tally.neither += Math.ceil((span - k * P) / P);
+  let text = "";
+  for (let i = 0; i < cells.length; i++) text += PAGE_CLASSES[cells[i]!];
+  const pageMap = { bucket, cells: text };
+  const differentZero = { a: differentA, b: differentB };
+  return { tally, runs, runsTotal, pageMap, truncatedOneSide, differentZero };
+}
+
+/** {@link comparePages} in bigint addresses (any distance; the reference the fast path is tested to). */
+export function comparePagesByAddress(r: Aligned, maxRuns = 16): PageComparison {
   const tally = emptyTally();
   const runs: PageRun[] = [];
   let runsTotal = 0, truncatedOneSide = 0;
@@ -221,8 +317,10 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   const cells = new Array<number>(Math.ceil(totalPages / bucket)).fill(NEITHER);
   let page = 0;
   let addr = start;
+  const sa = addr < limit ? pagesOfSide(r.a) : undefined;
+  const sb = addr < limit ? pagesOfSide(r.b) : undefined;
   for (; addr < limit; addr += PAGE) {
-    const pa = pageAt(r.a, addr), pb = pageAt(r.b, addr);
+    const pa = pageAt(sa, addr), pb = pageAt(sb, addr);
     let differs = false;
     if (pa.kind === "truncated" || pb.kind === "truncated") {
       // Missing from a cut file: counted (the range's status says so), but cut from both files

@@ -176,8 +176,11 @@ function comparePair(p: Pair, maxRuns: number) {
   };
   const n = Math.max(hashed(p.a), hashed(p.b));
   const base = (p.a ?? p.b)!.start;
+  // Each side's columns once (a segment's `hashes` and `zero` may be views made on every read).
+  const hashesA = p.a?.pages?.hashes, hashesB = p.b?.pages?.hashes;
+  const zeroA = p.a?.pages?.zero, zeroB = p.b?.pages?.zero;
   for (let i = 0; i < n; i++) {
-    const ha = p.a?.pages?.hashes[i], hb = p.b?.pages?.hashes[i];
+    const ha = hashesA?.[i], hb = hashesB?.[i];
     const at = base + BigInt(i) * PAGE;
     if (ha !== undefined && hb !== undefined && ha !== hb) {
       tally.different++;
@@ -192,10 +195,10 @@ function comparePair(p: Pair, maxRuns: number) {
     if (ha !== undefined && hb !== undefined) {
       tally.same++;
     } else if (ha !== undefined) {
-      if (p.a!.pages!.zero[i]) tally.zeroVsMissing++;
+      if (zeroA![i]) tally.zeroVsMissing++;
       else tally.onlyA++;
     } else if (hb !== undefined) {
-      if (p.b!.pages!.zero[i]) tally.zeroVsMissing++;
+      if (zeroB![i]) tally.zeroVsMissing++;
       else tally.onlyB++;
     }
   }

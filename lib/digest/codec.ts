@@ -23,7 +23,7 @@
  * @module
  */
 
-import { crc32 } from "node:zlib";
+import { crc32 } from "../bytes/crc32.ts";
 import { ByteReader } from "../bytes/reader.ts";
 import { DigestFormatError, InputError } from "../errors.ts";
 import { parseCore } from "../elf/core.ts";
@@ -31,10 +31,9 @@ import {
   type CoreDigest,
   DIGEST_FORMAT_VERSION,
   type DigestMeta,
+  PageSlice,
   pagesOf,
-  type SegmentDigest,
 } from "./model.ts";
-import { applyMinimal } from "./minimal.ts";
 import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
@@ -81,15 +80,17 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   v.setUint32(at, d.segments.length, true);
   at += 4;
   for (const s of d.segments) {
-    const n = s.hashes.length;
+    // Each array once per segment (they may be views made on every read, see `PageSlice`).
+    const { hashes, zero } = s;
+    const n = hashes.length;
     v.setUint32(at, s.index, true);
     v.setUint32(at + 4, n, true);
     at += 8;
     if (LITTLE_ENDIAN_HOST) {
-      out.set(new Uint8Array(s.hashes.buffer, s.hashes.byteOffset, n * 8), at);
-    } else for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, s.hashes[i]!, true);
+      out.set(new Uint8Array(hashes.buffer, hashes.byteOffset, n * 8), at);
+    } else for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, hashes[i]!, true);
     at += 8 * n;
-    for (let i = 0; i < n; i++) if (s.zero[i]) out[at + (i >> 3)]! |= 1 << (i & 7);
+    for (let i = 0; i < n; i++) if (zero[i]) out[at + (i >> 3)]! |= 1 << (i & 7);
     at += Math.ceil(n / 8);
   }
   // Holes (issue: Scale): pages never written, not read; listed per segment as runs.
@@ -171,7 +172,7 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     const length = body.u32("range.length");
     skeleton.push({ offset, bytes: body.bytesOf(length, "range.bytes").slice() });
   }
-  const segments: SegmentDigest[] = [];
+  const segments: PageSlice[] = [];
   const nSegments = body.u32("segments");
   // First pass: the page total, so all segments share one hash array and one zero array.
   const segmentsAt = body.pos;
@@ -188,6 +189,10 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   body.pos = segmentsAt;
   const allHashes = new BigUint64Array(total);
   const allZero = new Uint8Array(total);
+  const columns: { hashes: BigUint64Array; zero: Uint8Array; holes?: Uint32Array } = {
+    hashes: allHashes,
+    zero: allZero,
+  };
   let first = 0;
   for (let i = 0; i < nSegments; i++) {
     const index = body.u32("segment.index");
@@ -202,9 +207,12 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     const bits = body.bytesOf(Math.ceil(pages / 8), "segment.zero");
     const zero = allZero.subarray(first, first + pages);
     for (let k = 0; k < pages; k++) zero[k] = (bits[k >> 3]! >> (k & 7)) & 1;
-    segments.push({ index, hashes, zero });
+    segments.push(new PageSlice(index, columns, first, pages));
     first += pages;
   }
+  // Hole runs of all segments in one column, each segment a slice of it.
+  const runsAll: number[] = [];
+  const holed = new Uint8Array(segments.length);
   for (let n = body.u32("holes"), i = 0; i < n; i++) {
     const ordinal = body.u32("holes.segment");
     const seg = segments[ordinal];
@@ -212,20 +220,27 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     if (runs * 8 > body.remaining) {
       throw new DigestFormatError(body.pos, "holes.run", "Digest is truncated");
     }
-    const holes = new Uint32Array(runs * 2);
-    for (let k = 0; k < runs * 2; k++) holes[k] = body.u32("holes.run");
-    for (let k = 0; k < runs * 2; k += 2) {
-      if (!seg || seg.holes || holes[k]! + holes[k + 1]! > seg.hashes.length) {
+    const at = runsAll.length / 2;
+    for (let k = 0; k < runs * 2; k++) runsAll.push(body.u32("holes.run"));
+    for (let k = at * 2; k < runsAll.length; k += 2) {
+      if (!seg || holed[ordinal] || runsAll[k]! + runsAll[k + 1]! > seg.hashes.length) {
         throw new DigestFormatError(body.pos, "holes", "Digest holes do not fit their segment");
       }
     }
-    segments[ordinal] = { ...seg!, holes };
+    if (!seg) throw new DigestFormatError(body.pos, "holes", "Digest holes name no segment");
+    holed[ordinal] = 1;
+    segments[ordinal] = seg.withHoles(at, runs);
   }
+  columns.holes = Uint32Array.from(runsAll);
   if (body.pos !== crcAt) throw new DigestFormatError(body.pos, "end", "Digest has trailing bytes");
   let core;
   try {
     // A minimal digest (no register contents) shows registers as register-set hashes.
-    core = applyMinimal(await parseCore(sparseSource(skeleton, size)), meta);
+    core = await parseCore(sparseSource(skeleton, size));
+    // Loaded only for minimal digests: it needs node:crypto, whose loading every command would pay.
+    if ((meta as { minimal?: unknown }).minimal) {
+      core = (await import("./minimal.ts")).applyMinimal(core, meta);
+    }
   } catch (e) {
     if (e instanceof InputError) {
       throw new DigestFormatError(0, "skeleton", `Digest skeleton does not parse: ${e.message}`);

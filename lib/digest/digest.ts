@@ -25,13 +25,16 @@ import { MAX_PROGRAM_HEADERS, parseCore } from "../elf/core.ts";
 import { needsSectionZero, parseRawHeader, type RawHeader, resolveHeader } from "../elf/header.ts";
 import { parseProgramHeaders, type Segment } from "../elf/program_header.ts";
 import { PN_XNUM, PT_LOAD, PT_NOTE } from "../elf/constants.ts";
-import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
+import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta, PageSlice } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { ModuleScanner } from "./modules.ts";
 import { PageSink, PageStore, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { digestPositional, recording } from "./positional.ts";
+
+/** Columns of a segment with no hashed page. */
+const NO_PAGES = { hashes: new BigUint64Array(), zero: new Uint8Array() } as const;
 import type { Spill, SpillFactory } from "./spill.ts";
 
 /** Options of {@link digestStream}. */
@@ -247,7 +250,7 @@ async function assemble(
     );
   }
   const segments = core.loads.map((s) =>
-    (pages.get(s.index) ?? new SegmentPages(s.index)).result()
+    pages.get(s.index)?.result() ?? new PageSlice(s.index, NO_PAGES, 0, 0)
   );
   // Keep only what the parser read (as a positional digest does): same skeleton either way.
   const parsed = mergeRanges(rec.ranges);

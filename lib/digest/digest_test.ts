@@ -8,6 +8,17 @@ import { pageCounts } from "./model.ts";
 import { memorySpill } from "./spill.ts";
 import { bytesSource } from "../bytes/source.ts";
 import { digestPositional } from "./positional.ts";
+import type { SegmentDigest } from "./model.ts";
+
+/** Segment digests as plain values (`hashes` and `zero` of a `PageSlice` are accessors). */
+function plain(segments: readonly SegmentDigest[]) {
+  return segments.map((s) => ({
+    index: s.index,
+    hashes: [...s.hashes],
+    zero: [...s.zero],
+    holes: s.holes && [...s.holes],
+  }));
+}
 
 function chunks(bytes: Uint8Array, sizes: () => number): ReadableStream<Uint8Array> {
   let at = 0;
@@ -71,7 +82,7 @@ Deno.test("digestStream gives identical digests for any chunking", async () => {
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 9000;
   for (const sizes of [() => 1, () => 4095, rand]) {
     const d = await digestStream(chunks(bytes, sizes), fakeHasher());
-    assert.deepEqual(d.segments, ref.segments);
+    assert.deepEqual(plain(d.segments), plain(ref.segments));
     assert.equal(d.fileHash, ref.fileHash);
     assert.deepEqual(d.core, ref.core);
   }
@@ -86,7 +97,7 @@ Deno.test("extended numbering streams in one pass: the table ends where the firs
     assert.equal(d.core.segments.length, 4);
     assert.deepEqual(d.segments.map((s) => [...s.hashes]), ref.segments.map((s) => [...s.hashes]));
     const byPosition = await digestPositional(bytesSource(bytes), fakeHasher());
-    assert.deepEqual(byPosition.segments, d.segments);
+    assert.deepEqual(plain(byPosition.segments), plain(d.segments));
     assert.equal(byPosition.fileHash, d.fileHash);
   }
 });
@@ -106,7 +117,7 @@ Deno.test("file identity: equal for any way of reading, different when one page 
   const d = await digestStream(whole(bytes), fakeHasher());
   const p = await digestPositional(bytesSource(bytes), fakeHasher());
   assert.equal(p.fileHash, d.fileHash);
-  assert.deepEqual(p.segments, d.segments);
+  assert.deepEqual(plain(p.segments), plain(d.segments));
   const changed = bytes.slice();
   changed[dataOffset + 5000]! ^= 1;
   assert.notEqual((await digestStream(whole(changed), fakeHasher())).fileHash, d.fileHash);

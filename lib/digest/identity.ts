@@ -59,15 +59,42 @@ export function coreIdentity(
     hasher.streamUpdate(r.bytes);
   }
   const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  // Segment headers and hashes are staged and hashed in large pieces (the same bytes in the same
+  // order, so the same identity): 70,000 one-page segments make 9 updates, not 140,000.
+  const stage = new Uint8Array(STAGE_BYTES);
+  const sv = new DataView(stage.buffer);
+  let fill = 0;
+  let source: ArrayBufferLike | undefined;
+  let bytes: Uint8Array = stage;
   for (const s of segments) {
-    v.setUint32(0, s.index, true);
-    v.setUint32(4, s.hashes.length, true);
-    hasher.streamUpdate(head.subarray(0, 8));
     const hashes = le ? s.hashes : s.hashes.map((h) => swap64(h));
-    hasher.streamUpdate(new Uint8Array(hashes.buffer, hashes.byteOffset, hashes.byteLength));
+    const n = hashes.length * 8;
+    if (fill + 8 + Math.min(n, SMALL_BYTES) > STAGE_BYTES) {
+      hasher.streamUpdate(stage.subarray(0, fill));
+      fill = 0;
+    }
+    sv.setUint32(fill, s.index, true);
+    sv.setUint32(fill + 4, hashes.length, true);
+    fill += 8;
+    if (n > SMALL_BYTES) {
+      hasher.streamUpdate(stage.subarray(0, fill));
+      fill = 0;
+      hasher.streamUpdate(new Uint8Array(hashes.buffer, hashes.byteOffset, n));
+      continue;
+    }
+    // A few hashes: copied byte by byte from one view of their buffer (no view per segment).
+    if (hashes.buffer !== source) bytes = new Uint8Array(source = hashes.buffer);
+    for (let k = 0, at = hashes.byteOffset; k < n; k++) stage[fill + k] = bytes[at + k]!;
+    fill += n;
   }
+  hasher.streamUpdate(stage.subarray(0, fill));
   return hasher.streamDigest();
 }
+
+/** Bytes staged before an update of the identity hash. */
+const STAGE_BYTES = 64 * 1024;
+/** Page hashes of a segment up to this many bytes are staged; larger ones are hashed in place. */
+const SMALL_BYTES = 512;
 
 function swap64(h: bigint): bigint {
   const b = new DataView(new ArrayBuffer(8));

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../bytes/sha256.ts";
 import { prStatusAbi, prStatusOffsets } from "../elf/abi.ts";
 import type { CoreFile, Thread } from "../elf/core.ts";
 import { parseCore } from "../elf/core.ts";
@@ -48,7 +48,7 @@ export interface MinimalInfo {
   readonly trailing?: { readonly offset: number; readonly length: number; readonly hash: string };
 }
 
-const hash16 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+const hash16 = (bytes: Uint8Array) => sha256Hex([bytes]).slice(0, 16);
 
 /** The stored byte at each offset, for synchronous reads. */
 function rangeReader(ranges: readonly StoredRange[]) {
@@ -237,9 +237,7 @@ export async function minimalDigest(d: CoreDigest): Promise<CoreDigest> {
     const seen = merged(d.skeleton.filter((r) => r.offset + r.bytes.length > end)).map((r) =>
       r.bytes.subarray(Math.max(0, end - r.offset))
     );
-    const h = createHash("sha256");
-    for (const b of seen) h.update(b);
-    trailing = { offset: end, length: d.size - end, hash: h.digest("hex").slice(0, 16) };
+    trailing = { offset: end, length: d.size - end, hash: sha256Hex(seen).slice(0, 16) };
   }
   const minimal: MinimalInfo = { registers, ...(trailing ? { trailing } : {}) };
   const meta = { ...d.meta, minimal } as DigestMeta;

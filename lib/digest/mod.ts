@@ -19,7 +19,16 @@
 
 export { decodeDigest, DIGEST_MAGIC, encodeDigest, isDigest } from "./codec.ts";
 export { type DigestOptions, digestStream } from "./digest.ts";
-export { digestPositional } from "./positional.ts";
+export {
+  digestPositional,
+  type FirstPages,
+  hashLoads,
+  type HashLoadsOptions,
+  type LoadShape,
+  type PageHelper,
+  type PageShare,
+  type PositionalOptions,
+} from "./positional.ts";
 export type { DataExtents, PositionalSource } from "../bytes/source.ts";
 export {
   type CoreDigest,

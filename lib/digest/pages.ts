@@ -6,6 +6,7 @@
  * @module
  */
 
+import { PageSlice } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 
 /**
@@ -19,17 +20,32 @@ export class PageStore {
 
   /** Appends one page result; returns its position. */
   push(hash: bigint, zero: number): number {
-    if (this.count === this.hashes.length) {
-      const h = new BigUint64Array(this.count * 2);
-      h.set(this.hashes);
-      this.hashes = h;
-      const z = new Uint8Array(this.count * 2);
-      z.set(this.zero);
-      this.zero = z;
-    }
+    this.#room(1);
     this.hashes[this.count] = hash;
     this.zero[this.count] = zero;
     return this.count++;
+  }
+
+  /** Appends a run of page results (a block copy, no BigInt per page); returns the first position. */
+  pushMany(hashes: BigUint64Array, zero: Uint8Array): number {
+    this.#room(hashes.length);
+    this.hashes.set(hashes, this.count);
+    this.zero.set(zero, this.count);
+    const at = this.count;
+    this.count += hashes.length;
+    return at;
+  }
+
+  #room(n: number): void {
+    if (this.count + n <= this.hashes.length) return;
+    let size = this.hashes.length * 2;
+    while (size < this.count + n) size *= 2;
+    const h = new BigUint64Array(size);
+    h.set(this.hashes.subarray(0, this.count));
+    this.hashes = h;
+    const z = new Uint8Array(size);
+    z.set(this.zero.subarray(0, this.count));
+    this.zero = z;
   }
 }
 
@@ -46,20 +62,23 @@ export class SegmentPages {
 
   /** Appends one page result (pages of a segment must be pushed together). */
   push(hash: bigint, zero: number): void {
-    const at = this.store.push(hash, zero);
+    this.#took(this.store.push(hash, zero), 1);
+  }
+
+  /** Appends a run of page results (pages of a segment must be pushed together). */
+  pushMany(hashes: BigUint64Array, zero: Uint8Array): void {
+    this.#took(this.store.pushMany(hashes, zero), hashes.length);
+  }
+
+  #took(at: number, n: number): void {
     if (this.#first < 0) this.#first = at;
     else if (at !== this.#first + this.count) throw new Error("segment pages interleaved");
-    this.count++;
+    this.count += n;
   }
 
   /** Final arrays (views of the store; call after the last push of every segment). */
-  result(): { index: number; hashes: BigUint64Array; zero: Uint8Array } {
-    const from = Math.max(0, this.#first);
-    return {
-      index: this.index,
-      hashes: this.store.hashes.subarray(from, from + this.count),
-      zero: this.store.zero.subarray(from, from + this.count),
-    };
+  result(): PageSlice {
+    return new PageSlice(this.index, this.store, Math.max(0, this.#first), this.count);
   }
 }
 
@@ -78,24 +97,26 @@ export class PageSink {
     this.#current = seg;
   }
 
-  /** Appends bytes of the current segment. */
+  /**
+   * Appends bytes of the current segment: one copy into the hasher's memory per batch they span
+   * (the bytes are the caller's, e.g. a decompressor's output, so they are copied once).
+   */
   write(bytes: Uint8Array): void {
     const seg = this.#current;
     if (!seg) throw new Error("PageSink.write before begin");
-    const input = this.hasher.input;
+    const { input, capacity } = this.hasher;
     let at = 0;
     while (at < bytes.length) {
-      const room = PAGE_SIZE - this.#fill;
-      const n = Math.min(room, bytes.length - at);
-      input.set(bytes.subarray(at, at + n), this.#slot * PAGE_SIZE + this.#fill);
-      this.#fill += n;
+      const pos = this.#slot * PAGE_SIZE + this.#fill;
+      const n = Math.min(capacity * PAGE_SIZE - pos, bytes.length - at);
+      input.set(at === 0 && n === bytes.length ? bytes : bytes.subarray(at, at + n), pos);
       at += n;
-      if (this.#fill === PAGE_SIZE) {
-        this.#owners[this.#slot] = seg;
-        this.#slot++;
-        this.#fill = 0;
-        if (this.#slot === this.hasher.capacity) this.#flush(this.#slot, PAGE_SIZE);
-      }
+      const end = pos + n;
+      const full = Math.floor(end / PAGE_SIZE);
+      for (let i = this.#slot; i < full; i++) this.#owners[i] = seg;
+      this.#slot = full;
+      this.#fill = end - full * PAGE_SIZE;
+      if (this.#slot === capacity) this.#flush(this.#slot, PAGE_SIZE);
     }
   }
 
@@ -124,7 +145,15 @@ export class PageSink {
   #flush(count: number, lastLength: number): void {
     this.hasher.hash(count, lastLength);
     const { hashes, zero } = this.hasher;
-    for (let i = 0; i < count; i++) this.#owners[i]!.push(hashes[i]!, zero[i]!);
+    const owners = this.#owners;
+    // Runs of slots of one segment go in as blocks.
+    for (let i = 0; i < count;) {
+      const owner = owners[i]!;
+      let j = i + 1;
+      while (j < count && owners[j] === owner) j++;
+      owner.pushMany(hashes.subarray(i, j), zero.subarray(i, j));
+      i = j;
+    }
     this.#slot = 0;
   }
 }

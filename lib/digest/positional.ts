@@ -1,27 +1,32 @@
 /**
  * `digestPositional`: the digest of a core that can be read by position (a local file, a spill):
- * the parser reads header, tables and notes where they are; then every `PT_LOAD`'s saved pages are
- * read, in file order, straight into the hasher's memory and hashed once. With the file's data
- * extents (SEEK_DATA/SEEK_HOLE), pages that lie wholly in a hole are neither read nor hashed: they
- * get the zero page's hash and are listed in the segment's `holes`.
+ * the parser reads header, tables and notes where they are; then the page loop (`page_loop.ts`)
+ * reads every `PT_LOAD`'s saved pages in file order straight into the hasher's memory and hashes
+ * them once, skipping the holes of the file's data extents (FIEMAP, SEEK_DATA/SEEK_HOLE), which get
+ * the zero page's hash and are listed in the segment's `holes`. A helper (another thread) may hash
+ * the second half of the data bytes at the same time.
  *
  * Cost: one read of each saved data byte, one hash of it, and per segment three typed arrays.
  *
- * @module
+ @module
  */
 
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
 import { ModuleScanner } from "./modules.ts";
-import { type CoreFile, parseCore } from "../elf/core.ts";
-import { CoreFormatError } from "../errors.ts";
+import { parseCore } from "../elf/core.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import type { SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
-import type { Segment } from "../elf/program_header.ts";
+import { type FirstPages, hashLoads, type LoadShape, pageCountsOf } from "./page_loop.ts";
 
-/** Records the ranges a parser reads (copies), so they can be kept as the digest's skeleton. */
+export { type FirstPages, hashLoads, type HashLoadsOptions, type LoadShape } from "./page_loop.ts";
+
+/**
+ * Records the ranges a parser reads, so they can be kept as the digest's skeleton: copies, unless
+ * the source's reads are `fresh` (a 70,000-mapping gcore's tables are 13 MB, kept once, not twice).
+ */
 export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
   const ranges: StoredRange[] = [];
   return {
@@ -30,136 +35,46 @@ export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRan
       size: src.size,
       async read(offset: number, length: number): Promise<Uint8Array> {
         const bytes = await src.read(offset, length);
-        ranges.push({ offset, bytes: bytes.slice() });
+        ranges.push({ offset, bytes: src.fresh ? bytes : bytes.slice() });
         return bytes;
       },
     },
   };
 }
 
-/** Hash of a zero page of the hasher (computed once per hasher). */
-const zeroHashes = new WeakMap<PageHasher, bigint>();
-function zeroPageHash(hasher: PageHasher): bigint {
-  let h = zeroHashes.get(hasher);
-  if (h === undefined) {
-    hasher.input.fill(0, 0, PAGE_SIZE);
-    hasher.hash(1);
-    h = hasher.hashes[0]!;
-    zeroHashes.set(hasher, h);
-  }
-  return h;
-}
-
-/** Shared empty hole list (most segments have none). */
-const NO_HOLES: number[] = [];
-
-/** Per-segment results being filled, in program header order. */
-interface Out {
-  readonly index: number;
+/**
+ * The pages a helper (another thread with its own hasher) reads and hashes: every data page whose
+ * first byte is at file offset `from` or later, written into `hashes` and `zero` (shared memory,
+ * one entry per page of all loads, in program header order). Holes stay with the caller.
+ */
+export interface PageShare {
+  /** The core's loads (program header order). */
+  readonly loads: readonly LoadShape[];
+  /** The file's data extents, or undefined to read everything. */
+  readonly extents: DataExtents | undefined;
+  /** File offset from which on pages are the helper's. */
+  readonly from: number;
+  /** Per-page hashes of all loads (backed by a SharedArrayBuffer). */
   readonly hashes: BigUint64Array;
+  /** Per-page zero flags of all loads (backed by a SharedArrayBuffer). */
   readonly zero: Uint8Array;
-  holes: number[];
 }
 
-/** Fills the hasher's batch with whole runs of pages and routes results back by (segment, page). */
-class Batch {
-  fill = 0;
-  readonly ownerSeg: Int32Array;
-  readonly ownerPage: Uint32Array;
-  /** Fed the first page of each segment that begins with an ELF magic (modules, build-ids). */
-  constructor(
-    readonly hasher: PageHasher,
-    readonly outs: Out[],
-    readonly loads: readonly Segment[],
-    readonly modules: ModuleScanner,
-  ) {
-    this.ownerSeg = new Int32Array(hasher.capacity);
-    this.ownerPage = new Uint32Array(hasher.capacity);
-  }
-  /** File range not read yet into the batch (`readFrom`, `readLength`, at slot `readSlot`). */
-  #readFrom = 0;
-  #readLength = 0;
-  #readAt = 0;
+/**
+ * Hashes a {@link PageShare} elsewhere; resolves when its pages are written. A rejection makes the
+ * caller hash those pages itself.
+ */
+export type PageHelper = (share: PageShare) => Promise<void>;
 
+/** Options of {@link digestPositional}. */
+export interface PositionalOptions {
+  /** The file's data extents (SEEK_DATA/SEEK_HOLE, FIEMAP), or undefined to read everything. */
+  readonly extents?: DataExtents;
   /**
-   * Asks for `length` bytes at file offset `from` at the batch's current end. Reads of ranges that
-   * continue each other (consecutive one-page segments of a gcore) are joined into one.
+   * Hashes the second half of the data bytes on another core while this thread hashes the first;
+   * the digest is the same either way (each page is hashed on its own).
    */
-  want(src: PositionalSource, from: number, length: number): void {
-    const at = this.fill * PAGE_SIZE;
-    if (
-      this.#readLength > 0 && this.#readFrom + this.#readLength === from &&
-      this.#readAt + this.#readLength === at
-    ) {
-      this.#readLength += length;
-      return;
-    }
-    this.#read(src);
-    this.#readFrom = from;
-    this.#readLength = length;
-    this.#readAt = at;
-  }
-
-  #read(src: PositionalSource): void {
-    if (this.#readLength === 0) return;
-    const target = this.hasher.input.subarray(this.#readAt, this.#readAt + this.#readLength);
-    const got = src.readInto(this.#readFrom, target);
-    if (got < target.length) {
-      throw new CoreFormatError(
-        this.#readFrom + got,
-        "p_offset",
-        `File ends at byte ${
-          this.#readFrom + got
-        } inside PT_LOAD data it held when parsed (changed while being read?)`,
-      );
-    }
-    this.#readLength = 0;
-  }
-
-  flush(lastLength: number, src: PositionalSource): void {
-    this.#read(src);
-    if (this.fill === 0) return;
-    const { hasher, ownerSeg, ownerPage, outs } = this;
-    hasher.hash(this.fill, lastLength);
-    const { hashes, zero } = hasher;
-    // Copy runs of slots that are consecutive pages of one segment as blocks (no BigInt per page).
-    for (let i = 0; i < this.fill;) {
-      const seg = ownerSeg[i]!, page = ownerPage[i]!;
-      let j = i + 1;
-      while (j < this.fill && ownerSeg[j] === seg && ownerPage[j] === page + (j - i)) j++;
-      const o = outs[seg]!;
-      if (page === 0) this.#scan(seg, i, i === this.fill - 1 ? lastLength : PAGE_SIZE);
-      o.hashes.set(hashes.subarray(i, j), page);
-      o.zero.set(zero.subarray(i, j), page);
-      i = j;
-    }
-    this.fill = 0;
-  }
-
-  /** Hands a segment's first page (in batch slot `slot`, `length` bytes) to the module scanner. */
-  #scan(seg: number, slot: number, length: number): void {
-    const input = this.hasher.input;
-    const at = slot * PAGE_SIZE;
-    const load = this.loads[seg]!;
-    const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
-    if (
-      Math.min(length, saved) < 4 || input[at] !== 0x7f || input[at + 1] !== 0x45 ||
-      input[at + 2] !== 0x4c || input[at + 3] !== 0x46
-    ) return; // not "\x7fELF"
-    this.modules.feed(load, 0, input.subarray(at, at + Math.min(length, saved)));
-  }
-}
-
-/** Index of the first extent whose end is past `at` (binary search). */
-function firstExtentAfter(x: DataExtents, at: number): number {
-  let lo = 0;
-  let hi = x.starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x.ends[mid]! <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  readonly helper?: PageHelper;
 }
 
 /**
@@ -169,19 +84,41 @@ function firstExtentAfter(x: DataExtents, at: number): number {
  * @param src the core, readable by position
  * @param hasher the page-hash kernel
  * @param meta how the digest was made
- * @param extents the file's data extents (SEEK_DATA/SEEK_HOLE), or undefined to read everything
+ * @param options the file's data extents (or the extents alone, as before) and a helper thread
  */
 export async function digestPositional(
   src: PositionalSource,
   hasher: PageHasher,
   meta: DigestMeta = { spilled: false },
-  extents?: DataExtents,
+  options?: DataExtents | PositionalOptions,
 ): Promise<CoreDigest> {
+  const { extents, helper }: PositionalOptions = options && "starts" in options
+    ? { extents: options }
+    : (options ?? {});
   const rec = recording(src);
   const core = await parseCore(rec.src);
+  // Modules and build-ids from the first page of each PT_LOAD, taken from the hasher's memory as
+  // it is hashed (no second read per PT_LOAD).
   const modules = new ModuleScanner();
-  const segments = hashLoads(src, hasher, core, extents, modules);
-  // A segment cut short inside its first page has no page hashed: its header bytes read alone.
+  const firstPages: FirstPages = (k, memory, at, length) => {
+    const load = core.loads[k]!;
+    const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
+    const n = Math.min(length, saved);
+    if (
+      n < 4 || memory[at] !== 0x7f || memory[at + 1] !== 0x45 || memory[at + 2] !== 0x4c ||
+      memory[at + 3] !== 0x46
+    ) return; // not "\x7fELF"
+    modules.feed(load, 0, memory.subarray(at, at + n));
+  };
+  const { segments, unseen } = helper
+    ? await hashShared(src, hasher, core.loads, extents, helper, firstPages)
+    : { segments: hashLoads(src, hasher, core.loads, extents, { firstPages }), unseen: [] };
+  // First pages the helper hashed, and those of segments cut short inside their first page (no
+  // page hashed): read alone.
+  for (const k of unseen) {
+    const page = await readFirstPage(src, core.loads[k]!);
+    firstPages(k, page, 0, page.length);
+  }
   for (const l of core.loads) {
     if (!l.truncated || l.available === 0n || l.available >= BigInt(PAGE_SIZE)) continue;
     modules.feed(l, 0, await src.read(Number(l.offset), Number(l.available)));
@@ -201,103 +138,64 @@ export async function digestPositional(
   };
 }
 
-function hashLoads(
+/** The saved bytes of a load's first page, read by position (a copy). */
+async function readFirstPage(src: PositionalSource, load: LoadShape): Promise<Uint8Array> {
+  const n = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
+  return (await src.read(Number(load.offset), n)).slice();
+}
+
+/** The file offset before which half of the data bytes lie. */
+function middleOfData(extents: DataExtents | undefined, size: number): number {
+  if (!extents) return Math.floor(size / 2 / PAGE_SIZE) * PAGE_SIZE;
+  let total = 0;
+  for (let i = 0; i < extents.starts.length; i++) total += extents.ends[i]! - extents.starts[i]!;
+  let seen = 0;
+  for (let i = 0; i < extents.starts.length; i++) {
+    const length = extents.ends[i]! - extents.starts[i]!;
+    if (seen + length >= total / 2) {
+      return extents.starts[i]! + Math.floor((total / 2 - seen) / PAGE_SIZE) * PAGE_SIZE;
+    }
+    seen += length;
+  }
+  return size;
+}
+
+/**
+ * {@link hashLoads} with the pages past the middle of the data hashed by `helper` at the same time,
+ * into shared arrays; if the helper fails, this thread hashes them after its own. `unseen` lists
+ * the loads whose first page the helper hashed (for `firstPages`, which sees this thread's only).
+ */
+async function hashShared(
   src: PositionalSource,
   hasher: PageHasher,
-  core: CoreFile,
+  loads: readonly LoadShape[],
   extents: DataExtents | undefined,
-  modules: ModuleScanner,
-): SegmentDigest[] {
-  const zeroHash = extents ? zeroPageHash(hasher) : 0n;
-  // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
-  // array of its own per segment costs more than hashing its page).
-  const counts = new Float64Array(core.loads.length);
-  let total = 0;
-  core.loads.forEach((s, i) => {
-    const available = Number(s.available);
-    counts[i] = Math.floor(available / PAGE_SIZE) +
-      (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
-    total += counts[i]!;
-  });
-  const allHashes = new BigUint64Array(total);
-  const allZero = new Uint8Array(total);
-  let first = 0;
-  const outs: Out[] = core.loads.map((s, i) => {
-    const n = counts[i]!;
-    const out = {
-      index: s.index,
-      hashes: allHashes.subarray(first, first + n),
-      zero: allZero.subarray(first, first + n),
-      holes: NO_HOLES,
-    };
-    first += n;
-    return out;
-  });
-  // File order: each byte range read once, forward.
-  const offsets = Float64Array.from(core.loads, (s) => Number(s.offset));
-  const order = Uint32Array.from(core.loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-  const batch = new Batch(hasher, outs, core.loads, modules);
-  const cap = hasher.capacity;
-  for (const k of order) {
-    const s = core.loads[k]!;
-    const o = outs[k]!;
-    const n = o.hashes.length;
-    const base = Number(s.offset);
-    const end = base + Number(s.available);
-    let x = extents ? firstExtentAfter(extents, base) : 0;
-    let p = 0;
-    while (p < n) {
-      // Extend a run of pages that are all data, or all hole.
-      const isData = (q: number): boolean => {
-        if (!extents) return true;
-        const a = base + q * PAGE_SIZE;
-        while (x < extents.starts.length && extents.ends[x]! <= a) x++;
-        return x < extents.starts.length && extents.starts[x]! < Math.min(end, a + PAGE_SIZE);
-      };
-      const data = isData(p);
-      let q = p + 1;
-      if (!extents) q = n;
-      else {
-        // Jump over whole extents (data) or the gap before the next one (hole), not page by page.
-        while (q < n && isData(q) === data) {
-          const next = x < extents.starts.length
-            ? Math.floor(
-              ((data ? Math.min(extents.ends[x]!, end) - 1 : extents.starts[x]!) - base) /
-                PAGE_SIZE,
-            ) + (data ? 1 : 0)
-            : n;
-          q = Math.max(q + 1, Math.min(n, next));
-        }
-      }
-      if (!data) {
-        o.zero.fill(1, p, q);
-        o.hashes.fill(zeroHash, p, q);
-        if (o.holes === NO_HOLES) o.holes = [];
-        o.holes.push(p, q - p);
-        p = q;
-        continue;
-      }
-      while (p < q) {
-        const take = Math.min(cap - batch.fill, q - p);
-        const from = base + p * PAGE_SIZE;
-        const length = Math.min(take * PAGE_SIZE, end - from);
-        batch.want(src, from, length);
-        for (let i = 0; i < take; i++) {
-          batch.ownerSeg[batch.fill + i] = k;
-          batch.ownerPage[batch.fill + i] = p + i;
-        }
-        batch.fill += take;
-        p += take;
-        const partial = length % PAGE_SIZE;
-        if (partial !== 0) batch.flush(partial, src);
-        else if (batch.fill === cap) batch.flush(PAGE_SIZE, src);
-      }
-    }
+  helper: PageHelper,
+  firstPages: FirstPages,
+): Promise<{ segments: SegmentDigest[]; unseen: number[] }> {
+  const { total } = pageCountsOf(loads);
+  const out = {
+    hashes: new BigUint64Array(new SharedArrayBuffer(total * 8)),
+    zero: new Uint8Array(new SharedArrayBuffer(total)),
+  };
+  const from = middleOfData(extents, src.size);
+  const shape = loads.map(({ index, offset, available, truncated }) => ({
+    index,
+    offset,
+    available,
+    truncated,
+  }));
+  // Started first, so the helper reads and hashes while this thread does.
+  const helped = helper({ loads: shape, extents, from, ...out }).then(() => true, () => false);
+  const segments = hashLoads(src, hasher, loads, extents, { out, to: from, firstPages });
+  if (!(await helped)) {
+    hashLoads(src, hasher, loads, extents, { out, from, holes: false, firstPages });
+    return { segments, unseen: [] };
   }
-  batch.flush(PAGE_SIZE, src);
-  return outs.map((o) =>
-    o.holes.length
-      ? { index: o.index, hashes: o.hashes, zero: o.zero, holes: Uint32Array.from(o.holes) }
-      : { index: o.index, hashes: o.hashes, zero: o.zero }
-  );
+  // The first pages the helper hashed (data at or past `from`), in file order.
+  const unseen = loads.map((_, k) => k).filter((k) => {
+    const s = segments[k]!;
+    return s.hashes.length > 0 && Number(loads[k]!.offset) >= from && s.holes?.[0] !== 0;
+  }).sort((a, b) => Number(loads[a]!.offset) - Number(loads[b]!.offset));
+  return { segments, unseen };
 }

@@ -39,7 +39,7 @@ import {
 } from "./process_notes.ts";
 import { detectProducer, type ProducerGuess } from "./producer.ts";
 import { parseProgramHeaders, type Segment } from "./program_header.ts";
-import { nameSections, parseSectionTable, type Section, stringTableExtent } from "./sections.ts";
+import { checkSectionTable, parseSections, type Section, stringTableExtent } from "./sections.ts";
 
 /** Most program headers accepted (the kernel's `vm.max_map_count` tops out far below). */
 export const MAX_PROGRAM_HEADERS = 4_000_000;
@@ -238,15 +238,13 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     if (bytes > MAX_SECTION_BYTES || header.shoff + bytes > src.size) {
       warnings.push(`Section header table (${header.shnum} entries) is out of bounds; ignored`);
     } else {
-      const rawSections = parseSectionTable(
-        await readExact(src, header.shoff, bytes, "section header table"),
-        header,
-      );
-      const ext = stringTableExtent(rawSections, header, src.size);
+      const table = await readExact(src, header.shoff, bytes, "section header table");
+      checkSectionTable(table, header);
+      const ext = stringTableExtent(table, header, src.size);
       const strtab = ext && ext.size <= MAX_SECTION_BYTES
         ? await src.read(ext.offset, ext.size)
         : undefined;
-      sections = nameSections(rawSections, strtab);
+      sections = parseSections(table, header, strtab, segments);
     }
   }
 
