@@ -60,7 +60,8 @@ export async function main(args: string[], io: CommandIO = processIO): Promise<n
     // Bad usage, bad input and unreadable files are the user's to fix: one line, exit 2.
     if (
       e instanceof UsageError || e instanceof InputError || e instanceof Deno.errors.NotFound ||
-      e instanceof Deno.errors.PermissionDenied
+      e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable ||
+      e instanceof Deno.errors.IsADirectory
     ) {
       io.stderr(`coredelta ${name}: ${(e as Error).message}\n`);
       return 2;

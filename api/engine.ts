@@ -13,11 +13,11 @@ import {
   prepareContext,
 } from "../lib/diff/context.ts";
 import { diffDigests } from "../lib/diff/diff.ts";
-import type { DiffReport } from "../lib/diff/model.ts";
+import type { DiffReport, RangeDiff } from "../lib/diff/model.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { OptionError, SmapsSyntaxError } from "../lib/errors.ts";
 import type { PredictResult } from "../lib/policy/types.ts";
-import { renderReport, REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
+import { REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
 import { booleanParam } from "./ingest.ts";
 import { PartError } from "./problem.ts";
 import { booleanMember, stringMember } from "./routes/json_body.ts";
@@ -109,28 +109,17 @@ export function prepare(input: ContextInput): AnalysisContext {
  * @param b second digest
  * @param context from {@link prepare}
  * @param labels labels of the two inputs
- * @returns the report with every range listed (the routes collapse it for the renderings and keep
- *   the full list for paging)
+ * @param onRange gets every aligned range in address order (the full list, for paging)
+ * @returns the report, ranges equal in both cores counted into runs
  */
 export function diff(
   a: CoreDigest,
   b: CoreDigest,
   context: AnalysisContext,
   labels: { readonly a: string; readonly b: string },
+  onRange: (range: RangeDiff) => void,
 ): DiffReport {
-  return diffDigests(a, b, { context, labels, allRanges: true });
-}
-
-/**
- * Renders a report in every format (stored together, so any format can be fetched later).
- *
- * @param report the report
- * @returns each format's text
- */
-export function renderAll(report: DiffReport): Record<ReportFormat, string> {
-  const out = {} as Record<ReportFormat, string>;
-  for (const f of REPORT_FORMATS) out[f] = renderReport(report, f);
-  return out;
+  return diffDigests(a, b, { context, labels, onRange });
 }
 
 /**

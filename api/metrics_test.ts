@@ -90,7 +90,7 @@ Deno.test("store down: health is degraded, uploads 503 with Retry-After unread, 
     assert.equal(got.res.status, 503);
     const m = await call(t.app, "/metrics");
     assert.match(m.text, /^coredelta_store_errors_total\{op="ping"\} 2$/m);
-    assert.match(m.text, /^coredelta_store_errors_total\{op="get"\} 1$/m);
+    assert.match(m.text, /^coredelta_store_errors_total\{op="open"\} 1$/m);
     t.setDown(false);
     assert.equal((await call(t.app, "/health")).res.status, 200);
   } finally {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { IdleTimer } from "./idle_timer.ts";
+
 /** Limits concurrent work to a fixed number of slots; waiters are served first come, first served. */
 export class Slots {
   #free: number;
@@ -86,17 +88,18 @@ export async function runWhileFlowing<T>(
   let release: (() => void) | undefined = await slots.acquire();
   let finished = false;
   const reader = body.getReader();
+  const idle = new IdleTimer(idleMs, () => {
+    release?.();
+    release = undefined;
+  });
   const gated = new ReadableStream<Uint8Array>({
     async pull(ctl) {
-      const timer = setTimeout(() => {
-        release?.();
-        release = undefined;
-      }, idleMs);
+      idle.arm();
       let r: ReadableStreamReadResult<Uint8Array>;
       try {
         r = await reader.read();
       } finally {
-        clearTimeout(timer);
+        idle.disarm();
       }
       if (!release) {
         const got = await slots.acquire();
@@ -113,6 +116,7 @@ export async function runWhileFlowing<T>(
     return await work(gated);
   } finally {
     finished = true;
+    idle.stop();
     release?.();
     release = undefined;
   }

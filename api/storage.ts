@@ -10,13 +10,28 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "./clock.ts";
 import { listItem, matches, pageOf, type ReportListItem, type ReportQuery } from "./report_list.ts";
+import { listSource, readStoredReport } from "./report_file.ts";
+import {
+  fileObject,
+  isId,
+  type Kind,
+  sha256Hex,
+  sha256Stream,
+  StoredDataCorruptError,
+  type StoredObject,
+} from "./stored_object.ts";
+export {
+  fileObject,
+  isId,
+  type Kind,
+  sha256Hex,
+  sha256Stream,
+  StoredDataCorruptError,
+  type StoredObject,
+};
 export type { ReportListItem, ReportQuery };
-
-/** What a store holds. */
-export type Kind = "digest" | "report";
 
 /** One stored object. */
 export interface Entry {
@@ -36,10 +51,20 @@ export interface Storage {
    */
   put(kind: Kind, bytes: Uint8Array, options?: PutOptions): Promise<Entry>;
   /**
+   * Stores a finished file in a {@link Storage.tempDir} directory (moved or streamed in, never read
+   * whole) under the SHA-256 of its bytes; the file is gone afterwards.
+   */
+  putFile(kind: Kind, path: string): Promise<Entry>;
+  /**
    * The bytes stored under `id`, or undefined; throws {@link StoredDataCorruptError} when they no
    * longer hash to `id`.
    */
   get(kind: Kind, id: string): Promise<Uint8Array | undefined>;
+  /**
+   * The object stored under `id` for reads by position, or undefined; its hash is checked first
+   * (read in pieces), {@link StoredDataCorruptError} when it no longer matches.
+   */
+  open(kind: Kind, id: string): Promise<StoredObject | undefined>;
   /** Every stored object of `kind`, newest first. */
   list(kind: Kind): Promise<Entry[]>;
   /** Deletes an object (a digest takes its kept core with it); false when absent. */
@@ -82,27 +107,6 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** A stored object whose bytes no longer hash to its id (disk corruption, tampering). */
-export class StoredDataCorruptError extends Error {
-  /** What kind of object. */
-  readonly kind: Kind;
-  /** Its id. */
-  readonly id: string;
-
-  /**
-   * Creates the error.
-   *
-   * @param kind what kind of object
-   * @param id its id
-   */
-  constructor(kind: Kind, id: string) {
-    super(`The stored ${kind} ${id} does not match its SHA-256`);
-    this.name = "StoredDataCorruptError";
-    this.kind = kind;
-    this.id = id;
-  }
-}
-
 /** Retention of a store. */
 export interface Retention {
   /** Most objects kept per kind (oldest go first). */
@@ -115,26 +119,6 @@ export interface Retention {
 
 /** Default retention: 1000 objects per kind, 7 days, no byte limit. */
 export const DEFAULT_RETENTION: Retention = { maxCount: 1000, maxAgeMs: 7 * 24 * 3600 * 1000 };
-
-const ID = /^[0-9a-f]{64}$/;
-
-/** Whether `id` has the shape of a content address. */
-export function isId(id: string): boolean {
-  return ID.test(id);
-}
-
-/**
- * SHA-256 of `bytes` in lower-case hex.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(sha256Hex(new Uint8Array()).slice(0, 8), "e3b0c442");
- * ```
- */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 const DIRS: Record<Kind, string> = { digest: "digests", report: "reports" };
 
@@ -199,6 +183,43 @@ export class LocalStorage implements Storage {
     await Deno.utime(path, now / 1000, now / 1000).catch(() => {});
     await this.prune(kind, id);
     return { id, size: bytes.length, created: now };
+  }
+
+  async putFile(kind: Kind, path: string): Promise<Entry> {
+    let id: string, size: number;
+    try {
+      using f = await Deno.open(path);
+      ({ id, size } = await sha256Stream(f.readable));
+    } catch (e) {
+      await Deno.remove(path).catch(() => {});
+      throw e;
+    }
+    const to = this.#path(kind, id);
+    try {
+      await Deno.rename(path, to);
+    } catch (e) {
+      await Deno.remove(path).catch(() => {});
+      throw e;
+    }
+    const now = this.#clock.now();
+    await Deno.utime(to, now / 1000, now / 1000).catch(() => {});
+    await this.prune(kind, id);
+    return { id, size, created: now };
+  }
+
+  async open(kind: Kind, id: string): Promise<StoredObject | undefined> {
+    if (!isId(id)) return undefined;
+    const path = this.#path(kind, id);
+    let hashed: { id: string; size: number };
+    try {
+      using f = await Deno.open(path);
+      hashed = await sha256Stream(f.readable);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+    if (hashed.id !== id) throw new StoredDataCorruptError(kind, id);
+    return fileObject(path, hashed.size);
   }
 
   async get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
@@ -271,11 +292,10 @@ export class LocalStorage implements Storage {
     for (const e of await this.list("report")) {
       let it = this.#listed.get(e.id);
       if (!it || it.createdAt !== new Date(e.created).toISOString()) {
-        const bytes = await this.get("report", e.id).catch(() => undefined);
-        if (!bytes) continue;
         try {
-          const stored = JSON.parse(new TextDecoder().decode(bytes));
-          it = listItem(e.id, e.created, stored.formats.json);
+          const object = await this.open("report", e.id);
+          if (!object) continue;
+          it = listItem(e.id, e.created, listSource((await readStoredReport(object)).header));
         } catch {
           continue; // not a report this version can list
         }

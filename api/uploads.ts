@@ -8,6 +8,7 @@
  */
 
 import { TooLargeError } from "../lib/bytes/streams.ts";
+import { IdleTimer } from "./idle_timer.ts";
 import { ProblemError } from "./problem.ts";
 
 /** Where a body ends up when it stops early. */
@@ -48,25 +49,25 @@ export function countedBody(
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener("abort", onAbort, { once: true });
+  // A client that stops sending is cut off after `idleMs`, however long the whole body may take.
+  const idle = new IdleTimer(idleMs, () => {
+    stopped ??= new ProblemError(
+      "timeout",
+      `No request body bytes arrived for ${Math.round(idleMs / 1000)} s`,
+      { limit: idleMs },
+      { connection: "close" },
+    );
+    reader.cancel(stopped).catch(() => {});
+  });
   const release = (reason?: unknown) => {
+    idle.stop();
     signal.removeEventListener("abort", onAbort);
     reader.cancel(reason).catch(() => {});
   };
   return new ReadableStream<Uint8Array>({
     async pull(ctl) {
       let r: ReadableStreamReadResult<Uint8Array>;
-      // A client that stops sending is cut off after `idleMs`, however long the whole body may take.
-      const idle = Number.isFinite(idleMs)
-        ? setTimeout(() => {
-          stopped ??= new ProblemError(
-            "timeout",
-            `No request body bytes arrived for ${Math.round(idleMs / 1000)} s`,
-            { limit: idleMs },
-            { connection: "close" },
-          );
-          reader.cancel(stopped).catch(() => {});
-        }, idleMs)
-        : undefined;
+      idle.arm();
       try {
         r = await reader.read();
       } catch {
@@ -77,7 +78,7 @@ export function countedBody(
         );
         return;
       } finally {
-        clearTimeout(idle);
+        idle.disarm();
       }
       if (stopped !== undefined) {
         release();
@@ -85,6 +86,7 @@ export function countedBody(
         return;
       }
       if (r.done) {
+        idle.stop();
         signal.removeEventListener("abort", onAbort);
         ctl.close();
         return;

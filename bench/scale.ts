@@ -211,50 +211,87 @@ async function main(): Promise<void> {
     try {
       const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "";
-      while (!buf.includes("\n")) {
+      let url: string | undefined;
+      while (url === undefined) {
         const r = await lines.read();
         if (r.done) throw new Error("serve exited before listening");
         buf += r.value;
+        const line = buf.split("\n").slice(0, -1).find((l) => l.includes('"listening"'));
+        if (line) url = JSON.parse(line).url as string;
       }
-      const url = JSON.parse(buf.split("\n")[0]!).url as string;
+      // The request log gives the server-side time of each request (from its first byte to the
+      // response); /proc gives the server's CPU time and peak RSS.
+      const served: number[] = [];
       (async () => {
-        for (;;) if ((await lines.read()).done) return;
+        let rest = "";
+        for (;;) {
+          const r = await lines.read();
+          if (r.done) return;
+          rest += r.value;
+          const parts = rest.split("\n");
+          rest = parts.pop()!;
+          for (const l of parts) {
+            try {
+              const j = JSON.parse(l);
+              if (j.msg === "request" && j.path === "/v1/diff") served.push(j.ms);
+            } catch { /* not a log line */ }
+          }
+        }
       })();
+      const cpuOf = async () => {
+        const f = (await Deno.readTextFile(`/proc/${server.pid}/stat`)).split(") ")[1]!.split(" ");
+        return (Number(f[11]) + Number(f[12])) * 10; // clock ticks (100/s) to ms
+      };
       const [ka, gb] = [await Deno.readFile(m.kernel), await Deno.readFile(m.gdb!)];
-      const times: number[] = [];
-      let size = 0;
-      let verdict = "";
-      for (let i = 0; i < runs + 1; i++) {
-        const form = new FormData();
-        form.append("a", new Blob([ka]), "kernel.core");
-        form.append("b", new Blob([gb]), "gdb.core");
-        form.append("smaps", m.smaps);
-        form.append("filter", m.filter);
-        const t0 = performance.now();
-        const res = await fetch(`${url}/v1/diff?format=json`, { method: "POST", body: form });
-        const body = await res.text();
-        if (i > 0) times.push(performance.now() - t0);
-        size = body.length;
-        verdict = `${res.status} ${res.headers.get("coredelta-verdict")}`;
+      for (const withSmaps of [false, true]) {
+        const times: number[] = [];
+        const cpus: number[] = [];
+        let size = 0;
+        let verdict = "";
+        served.length = 0;
+        for (let i = 0; i < runs + 1; i++) {
+          const form = new FormData();
+          form.append("a", new Blob([ka]), "kernel.core");
+          form.append("b", new Blob([gb]), "gdb.core");
+          if (withSmaps) {
+            form.append("smaps", m.smaps);
+            form.append("filter", m.filter);
+          }
+          const c0 = await cpuOf();
+          const res = await fetch(`${url}/v1/diff?format=json`, { method: "POST", body: form });
+          const body = await res.text();
+          const c1 = await cpuOf();
+          if (i > 0) cpus.push(c1 - c0);
+          size = body.length;
+          verdict = `${res.status} ${res.headers.get("coredelta-verdict")}`;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        times.push(...served.slice(1));
+        const hwm = (await processMemory(server.pid)).hwm;
+        times.sort((a, b) => a - b);
+        const what = withSmaps ? "POST /v1/diff, smaps (json)" : "POST /v1/diff (json)";
+        row(
+          "70k mappings, pair",
+          `${what}, server time`,
+          {
+            best: times[0]!,
+            median: times[Math.floor(times.length / 2)]!,
+            rssKiB: hwm,
+            cpu: Math.min(...cpus),
+          },
+          xxPair.best,
+          "≤ 2 s, server ≤ 300 MiB, JSON ≤ 5 MB",
+        );
+        verdicts.push(
+          `API 70k diff${withSmaps ? " with smaps" : ""}: ${fmt(times[0]!)} server time (CPU ${
+            fmt(Math.min(...cpus))
+          }) ${times[0]! <= 2000 ? "meets" : "misses"} ≤ 2 s; server peak RSS ${mib(hwm)} ${
+            hwm <= 300 * 1024 ? "meets" : "misses"
+          } ≤ 300 MiB; JSON ${(size / 1e6).toFixed(2)} MB ${
+            size <= 5e6 ? "meets" : "misses"
+          } ≤ 5 MB; ${verdict}`,
+        );
       }
-      const hwm = (await processMemory(server.pid)).hwm;
-      times.sort((a, b) => a - b);
-      row(
-        "70k mappings, pair",
-        "POST /v1/diff (json)",
-        { best: times[0]!, median: times[Math.floor(times.length / 2)]!, rssKiB: hwm },
-        xxPair.best,
-        "≤ 2 s, server ≤ 300 MiB, JSON ≤ 5 MB",
-      );
-      verdicts.push(
-        `API 70k diff: ${fmt(times[0]!)} (request incl. upload) ${
-          times[0]! <= 2000 ? "meets" : "misses"
-        } ≤ 2 s; server peak RSS ${mib(hwm)} ${
-          hwm <= 300 * 1024 ? "meets" : "misses"
-        } ≤ 300 MiB; JSON ${(size / 1e6).toFixed(2)} MB ${
-          size <= 5e6 ? "meets" : "misses"
-        } ≤ 5 MB; ${verdict}`,
-      );
     } finally {
       server.kill("SIGTERM");
       await server.status;

@@ -71,13 +71,13 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
     labels: { a: pa, b: pb },
     allRanges: values["all-ranges"] === true,
   });
-  // JSON goes out range by range (a report with --all-ranges can list 70,000 of them); a file is
-  // written whole and atomically by writeOutput.
+  // JSON goes out range by range (a report with --all-ranges can list 70,000 of them), to stdout
+  // or to a file that writeOutput renames into place once every piece is written.
   const chunks = format === "json"
     ? jsonChunks(report as unknown as Record<string, unknown>, "ranges")
     : [renderReport(report, format)];
   if (values.output && values.output !== "-") {
-    await writeOutput(values.output, new TextEncoder().encode([...chunks].join("")));
+    await writeOutput(values.output, chunks);
   } else for (const chunk of chunks) io.stdout(chunk);
   return report.verdict === "pass" ? 0 : 1;
 }

@@ -225,7 +225,11 @@ export async function digestFile(
   const file = await Deno.open(path, { read: true });
   let regular: boolean;
   try {
-    regular = (await file.stat()).isFile;
+    const info = await file.stat();
+    if (info.isDirectory) {
+      throw new InputError("not-a-file", `${path} is a directory, not a core or digest`);
+    }
+    regular = info.isFile;
   } catch (e) {
     file.close();
     throw e;

@@ -8,7 +8,8 @@
  */
 
 /**
- * Writes `bytes` to `path`.
+ * Writes `bytes` to `path`: bytes, or text in pieces (a report with every range listed is never one
+ * string in memory; the pieces are written as they come, the file renamed into place at the end).
  *
  * @param path the output path, or `-` for stdout
  * @param bytes what to write
@@ -21,10 +22,10 @@
  */
 export async function writeOutput(
   path: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array | Iterable<string>,
   stdout: (b: Uint8Array) => void = (b) => void writeAllSync(Deno.stdout, b),
 ): Promise<void> {
-  if (path === "-") return stdout(bytes);
+  if (path === "-") return void pieces(bytes, stdout);
   let target = path;
   let existing: Deno.FileInfo | undefined;
   try {
@@ -38,7 +39,7 @@ export async function writeOutput(
     // A character device, FIFO or socket: write through it, never create, chmod or truncate.
     const f = await Deno.open(target, { write: true });
     try {
-      writeAllSync(f, bytes);
+      pieces(bytes, (b) => writeAllSync(f, b));
     } finally {
       f.close();
     }
@@ -51,7 +52,7 @@ export async function writeOutput(
   const mode = existing?.mode != null ? existing.mode & 0o7777 : 0o600;
   const f = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
   try {
-    writeAllSync(f, bytes);
+    pieces(bytes, (b) => writeAllSync(f, b));
     // The temp file is ours: give it the mode the replaced file had (0600 for a new one).
     if (mode !== 0o600) await Deno.chmod(temp, mode);
     f.close();
@@ -63,6 +64,13 @@ export async function writeOutput(
     await Deno.remove(temp).catch(() => {});
     throw e;
   }
+}
+
+/** Hands `data` to `write` as bytes: at once, or one encoded piece at a time. */
+function pieces(data: Uint8Array | Iterable<string>, write: (b: Uint8Array) => void): void {
+  if (data instanceof Uint8Array) return write(data);
+  const enc = new TextEncoder();
+  for (const piece of data) write(enc.encode(piece));
 }
 
 /** Writes all of `bytes` to a synchronous writer. */

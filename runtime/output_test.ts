@@ -76,3 +76,24 @@ Deno.test("-o - writes to stdout (the digest's summary then goes to stderr)", as
   await writeOutput("-", new Uint8Array([1, 2]), (b) => void chunks.push(b));
   assert.deepEqual(chunks, [new Uint8Array([1, 2])]);
 });
+
+Deno.test("-o writes JSON piece by piece: the file equals stdout, and a failed piece leaves no file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "coredelta-out-" });
+  try {
+    const out = `${dir}/all.json`;
+    const args = ["--all-ranges", "--format", "json", core, core];
+    assert.equal(await diffCommand([...args, "-o", out], capture().io), 0);
+    const c = capture();
+    assert.equal(await diffCommand(args, c.io), 0);
+    assert.equal(await Deno.readTextFile(out), c.out.stdout);
+    // Pieces are written as they come; one that throws leaves neither the file nor a temp file.
+    const failing = (function* () {
+      yield "{";
+      throw new Error("render failed");
+    })();
+    await assert.rejects(writeOutput(`${dir}/bad.json`, failing), /render failed/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["all.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

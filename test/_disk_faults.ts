@@ -6,7 +6,14 @@
  */
 
 import type { ReportListItem, ReportQuery } from "../api/report_list.ts";
-import type { Entry, Kind, LocalStorage, PutOptions, Storage } from "../api/storage.ts";
+import type {
+  Entry,
+  Kind,
+  LocalStorage,
+  PutOptions,
+  Storage,
+  StoredObject,
+} from "../api/storage.ts";
 import { sleep } from "./_api_faults.ts";
 
 /** An error shaped like the one Deno throws when the disk is full. */
@@ -43,6 +50,19 @@ export class FullStorage implements Storage {
       return Promise.reject(e);
     }
     return this.#inner.put(kind, bytes, options);
+  }
+  /** Stores a file, unless full. */
+  putFile(kind: Kind, path: string): Promise<Entry> {
+    try {
+      this.#check(`tmp/put-${kind}`);
+    } catch (e) {
+      return Deno.remove(path).catch(() => {}).then(() => Promise.reject(e));
+    }
+    return this.#inner.putFile(kind, path);
+  }
+  /** Opens for reads by position. */
+  open(kind: Kind, id: string): Promise<StoredObject | undefined> {
+    return this.#inner.open(kind, id);
   }
   /** Reads. */
   get(kind: Kind, id: string): Promise<Uint8Array | undefined> {

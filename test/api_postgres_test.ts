@@ -18,6 +18,9 @@ export const STORE_AGNOSTIC_TESTS = [
   "api/routes/diff_test.ts",
   "api/routes/predict_test.ts",
   "api/routes/history_test.ts",
+  "api/routes/reports_test.ts",
+  "api/routes/report_list_test.ts",
+  "api/report_stream_test.ts",
   "api/e2e_test.ts",
 ];
 

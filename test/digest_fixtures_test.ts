@@ -349,3 +349,32 @@ Deno.test("CLI: digest CORE.gz -o X, then inspect X", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CLI: a directory, or an output the permissions forbid, is a usage error (exit 2), not a crash", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const c = capture();
+    assert.equal(await main(["digest", dir], c.io), 2);
+    assert.match(c.out.stderr, /is a directory, not a core or digest/);
+    // Without --allow-write, `-o` used to end in an uncaught NotCapable (exit 1 and a stack trace).
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        `--allow-read`,
+        new URL("../main.ts", import.meta.url).pathname,
+        "digest",
+        "-o",
+        `${dir}/d.json`,
+        fixturePath("changed", "a.core.gz"),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2, err);
+    assert.match(err, /^coredelta digest: Requires write access/);
+    assert.doesNotMatch(err, /Uncaught|\n\s+at /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -22,20 +22,24 @@ import {
  * @param id the report id
  * @param data the stored bytes
  * @param now the time (ms)
+ * @param listed size and list source of a report stored in chunks
  */
 export async function insertReport(
   tx: postgres.TransactionSql,
   id: string,
   data: Buffer,
   now: number,
+  listed?: { readonly size: number; readonly source: string },
 ): Promise<void> {
-  // The history columns, from the report's JSON rendering (as the local store lists it).
-  const stored = JSON.parse(new TextDecoder().decode(data));
-  const it = listItem(id, now, stored.formats.json);
+  // The history columns, from the report's JSON rendering (as the local store lists it); a report
+  // stored in chunks passes its size and list source, with empty bytes.
+  const source = listed?.source ?? JSON.parse(new TextDecoder().decode(data)).formats.json;
+  const it = listItem(id, now, source);
+  const size = listed?.size ?? data.length;
   const { labels, processes: p, counts: n } = it;
   await tx`INSERT INTO reports (id, bytes, size, created, verdict, expectation, label_a,
     label_b, pid_a, pid_b, name_a, name_b, producer_a, producer_b, differences, unexpected,
-    unexplained) VALUES (${id}, ${data}, ${data.length}, ${now}, ${it.verdict},
+    unexplained) VALUES (${id}, ${data}, ${size}, ${now}, ${it.verdict},
     ${it.expectation}, ${labels.a}, ${labels.b}, ${p.a.pid ?? null},
     ${p.b.pid ?? null}, ${p.a.name ?? null}, ${p.b.name ?? null},
     ${it.producers?.a ?? ""}, ${it.producers?.b ?? ""}, ${n.differences}, ${n.unexpected},

@@ -58,6 +58,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX reports_created ON reports (created DESC, id)`,
     ],
   },
+  {
+    version: 2,
+    name: "reports stored in chunks (streamed in, read by position)",
+    statements: [
+      `CREATE TABLE report_chunks (
+        report_id text NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        bytes bytea NOT NULL,
+        PRIMARY KEY (report_id, seq)
+      )`,
+    ],
+  },
 ];
 
 /** Key of the advisory lock held while migrating. */

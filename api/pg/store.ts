@@ -16,6 +16,9 @@
 
 import type postgres from "postgres";
 import { Buffer } from "node:buffer";
+import { listSource, readStoredReport } from "../report_file.ts";
+import { memoryObject } from "../stored_object.ts";
+import { chunkedReport } from "./report_chunks.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { ReportListItem, ReportQuery } from "../report_list.ts";
 import { connect, isConnectionError } from "./client.ts";
@@ -23,13 +26,16 @@ import { insertReport, selectReports } from "./history.ts";
 import {
   DEFAULT_RETENTION,
   type Entry,
+  fileObject,
   isId,
   type Kind,
   type PutOptions,
   type Retention,
   sha256Hex,
+  sha256Stream,
   type Storage,
   StoredDataCorruptError,
+  type StoredObject,
   StoreUnavailableError,
 } from "../storage.ts";
 import { MIGRATION_LOCK, MIGRATIONS } from "./migrations.ts";
@@ -139,9 +145,65 @@ export class PgStorage implements Storage {
     });
   }
 
+  async putFile(kind: Kind, path: string): Promise<Entry> {
+    try {
+      let hashed: { id: string; size: number };
+      {
+        using f = await Deno.open(path);
+        hashed = await sha256Stream(f.readable);
+      }
+      const { id, size } = hashed;
+      if (kind === "digest") return await this.put(kind, await Deno.readFile(path));
+      const source = listSource((await readStoredReport(fileObject(path, size))).header);
+      const now = this.#clock.now();
+      return await this.#db("store report", async () => {
+        await this.#sql.begin(async (tx) => {
+          await insertReport(tx, id, Buffer.alloc(0), now, { size, source });
+          await this.#writeChunks(tx, "report_chunks", "report_id", id, path);
+        });
+        await this.prune(kind, id).catch(() => {});
+        return { id, size, created: now };
+      });
+    } finally {
+      await Deno.remove(path).catch(() => {});
+    }
+  }
+
+  async open(kind: Kind, id: string): Promise<StoredObject | undefined> {
+    if (!isId(id)) return undefined;
+    const [row] = await this.#db(
+      `read ${kind}`,
+      () =>
+        this.#sql`SELECT size::float8 AS size, octet_length(bytes)::float8 AS inline
+        FROM ${this.#sql(TABLES[kind])} WHERE id = ${id}`,
+    );
+    if (!row) return undefined;
+    if (kind === "digest" || row.inline > 0 || row.size === 0) {
+      const bytes = await this.get(kind, id);
+      return bytes ? memoryObject(bytes) : undefined;
+    }
+    // Chunked: the hash is checked over every chunk, one at a time.
+    return await this.#db(
+      "read report",
+      () => chunkedReport(this.#sql, id, row.size as number, (op) => this.#db("read report", op)),
+    );
+  }
+
   /** Streams a file into `core_chunks` of digest `id` (replacing any earlier copy). */
   async #writeCore(tx: postgres.TransactionSql, id: string, path: string): Promise<void> {
-    await tx`DELETE FROM core_chunks WHERE digest_id = ${id}`;
+    const total = await this.#writeChunks(tx, "core_chunks", "digest_id", id, path);
+    await tx`UPDATE digests SET core_size = ${total} WHERE id = ${id}`;
+  }
+
+  /** Streams a file into 1 MiB rows of `table` under `key` = `id` (replacing earlier rows). */
+  async #writeChunks(
+    tx: postgres.TransactionSql,
+    table: string,
+    key: string,
+    id: string,
+    path: string,
+  ): Promise<number> {
+    await tx`DELETE FROM ${tx(table)} WHERE ${tx(key)} = ${id}`;
     using file = await Deno.open(path);
     let seq = 0;
     let total = 0;
@@ -154,20 +216,27 @@ export class PgStorage implements Storage {
         n += r;
       }
       if (n === 0) break;
-      await tx`INSERT INTO core_chunks (digest_id, seq, bytes)
+      await tx`INSERT INTO ${tx(table)} (${tx(key)}, seq, bytes)
         VALUES (${id}, ${seq++}, ${Buffer.from(buf.buffer, 0, n)})`;
       total += n;
       if (n < buf.length) break;
     }
-    await tx`UPDATE digests SET core_size = ${total} WHERE id = ${id}`;
+    return total;
   }
 
   get(kind: Kind, id: string): Promise<Uint8Array | undefined> {
     if (!isId(id)) return Promise.resolve(undefined);
     return this.#db(`read ${kind}`, async () => {
-      const [row] = await this.#sql`SELECT bytes FROM ${this.#sql(TABLES[kind])} WHERE id = ${id}`;
+      const [row] = await this.#sql`SELECT bytes, size::float8 AS size
+        FROM ${this.#sql(TABLES[kind])} WHERE id = ${id}`;
       if (!row) return undefined;
-      const b = row.bytes as Uint8Array;
+      let b = row.bytes as Uint8Array;
+      if (kind === "report" && b.length === 0 && row.size > 0) {
+        // Stored in chunks (putFile): the whole report, for callers that want it whole.
+        const rows = await this.#sql`SELECT bytes FROM report_chunks WHERE report_id = ${id}
+          ORDER BY seq`;
+        b = Buffer.concat(rows.map((r) => r.bytes as Uint8Array));
+      }
       const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       if (sha256Hex(bytes) !== id) throw new StoredDataCorruptError(kind, id);
       return bytes;

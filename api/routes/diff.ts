@@ -1,17 +1,22 @@
 /**
  * Diffs: `POST /v1/diff` takes two cores (or digests) in one multipart upload, streamed and hashed
  * as they arrive; `POST /v1/diffs` takes the ids of two stored digests as JSON. Both store the
- * report (every format) under its SHA-256 and answer 201 with the report in the negotiated format,
- * its `Location`, and the verdict in a header.
+ * report (one file: JSON, model, every range; `report_file.ts`) under its SHA-256 and answer 201
+ * with the report in the negotiated format, its `Location`, and the verdict in a header.
  *
  * @module
  */
 
 import { type Context, Hono } from "hono";
 import type { CoreDigest } from "../../lib/digest/model.ts";
-import { collapseRanges } from "../../lib/diff/collapse.ts";
-import { packRanges } from "../ranges_store.ts";
-import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
+import { RangeSink } from "../range_sink.ts";
+import {
+  readStoredReport,
+  type ReportHeader,
+  storedModel,
+  writeReportFile,
+} from "../report_file.ts";
+import { renderReport, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import {
   type AnalysisContext,
@@ -20,7 +25,6 @@ import {
   contextFromTexts,
   diff,
   prepare,
-  renderAll,
   REPORT_FORMATS,
   type ReportFormat,
 } from "../engine.ts";
@@ -31,23 +35,16 @@ import { ProblemError } from "../problem.ts";
 import { loadDigest } from "./cores.ts";
 import { readJsonObject, stringMember } from "./json_body.ts";
 
-/** What is stored for a report: every rendering, so any format can be fetched later. */
-export interface StoredReport {
-  /** Report schema version. */
-  readonly schemaVersion: number;
-  /** `pass` or `fail`. */
-  readonly verdict: "pass" | "fail";
-  /** The renderings (ranges equal in both cores collapsed into counted runs). */
-  readonly formats: Record<ReportFormat, string>;
-  /** Every aligned range, one per line (`ranges_store.ts`), for `GET /v1/reports/{id}/ranges`. */
-  readonly ranges?: string;
-}
-
 /**
- * Diffs, stores the report and builds the 201 response.
+ * Diffs, stores the report and builds the 201 response. Every range goes to a temporary file as
+ * the diff makes it (only ranges that differ stay in memory); the report file (header, JSON,
+ * ranges: `report_file.ts`) is written as a stream and stored whole before the status line, and
+ * the JSON answer is streamed back from the store with its `Content-Length`: nothing can fail
+ * half-way through an answer that looks whole.
  *
  * @param c the request context
  * @param services storage
+ * @param dir the request's temporary directory
  * @param a first digest
  * @param b second digest
  * @param req options and labels
@@ -58,6 +55,7 @@ export interface StoredReport {
 async function answerDiff(
   c: Context<AppEnv>,
   services: Services,
+  dir: string,
   a: CoreDigest,
   b: CoreDigest,
   context: AnalysisContext,
@@ -65,25 +63,79 @@ async function answerDiff(
   format: ReportFormat,
   headers: Record<string, string>,
 ): Promise<Response> {
-  const full = diff(a, b, context, labels);
-  const report = collapseRanges(full);
-  const stored: StoredReport = {
-    schemaVersion: report.schemaVersion,
-    verdict: report.verdict,
-    formats: renderAll(report),
-    ranges: packRanges(full.ranges),
-  };
-  const entry = await services.storage.put(
-    "report",
-    new TextEncoder().encode(JSON.stringify(stored)),
-  );
-  return c.body(stored.formats[format], 201, {
-    "content-type": REPORT_MEDIA_TYPES[format],
+  const sink = new RangeSink(`${dir}/ranges-${crypto.randomUUID()}`);
+  let report;
+  let rangesBytes;
+  try {
+    report = sink.collapse(diff(a, b, context, labels, sink.add));
+    rangesBytes = sink.finish();
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
+  const path = `${dir}/report-${crypto.randomUUID()}`;
+  const header = await writeReportFile(path, report, sink, rangesBytes);
+  const entry = await services.storage.putFile("report", path);
+  const common = {
     location: `/v1/reports/${entry.id}`,
     "coredelta-report-id": entry.id,
     "coredelta-verdict": report.verdict,
     ...headers,
-  });
+  };
+  if (format !== "json") {
+    // Rendered from the report in hand; later fetches render it from the stored model.
+    return c.body(renderReport(report, format), 201, {
+      "content-type": REPORT_MEDIA_TYPES[format],
+      ...common,
+    });
+  }
+  return await reportResponse(c, services, entry.id, header, format, 201, common);
+}
+
+/**
+ * The response with a stored report in `format`: JSON streamed from the store (with its length),
+ * the other renderings made from the stored model (an older report: from its header).
+ *
+ * @param c the request context
+ * @param services storage
+ * @param id the report id
+ * @param header its header (`report_file.ts`) when known
+ * @param format the format
+ * @param status 200 or 201
+ * @param extra other headers
+ */
+export async function reportResponse(
+  c: Context<AppEnv>,
+  services: Services,
+  id: string,
+  header: ReportHeader | undefined,
+  format: ReportFormat,
+  status: 200 | 201,
+  extra: Record<string, string>,
+): Promise<Response> {
+  const object = await services.storage.open("report", id);
+  if (!object) {
+    throw new ProblemError("not-found", `No stored report has id ${JSON.stringify(id)}`);
+  }
+  const open = await readStoredReport(object);
+  const h = header ?? open.header;
+  const base = { "content-type": REPORT_MEDIA_TYPES[format], ...extra };
+  const text = h.formats[format];
+  if (text !== undefined) return c.body(text, status, base);
+  if (format === "json" && h.json) {
+    const [offset, length] = h.json;
+    return c.body(object.stream(open.body + offset, length), status, {
+      ...base,
+      "content-length": String(length),
+    });
+  }
+  const model = await storedModel({ ...open, header: h });
+  if (!model) {
+    throw new ProblemError("stored-data-corrupt", `The stored report ${id} has no ${format}`, {
+      id,
+    });
+  }
+  return c.body(renderReport(model, format), status, base);
 }
 
 /** Longest digest id accepted in a JSON body (ids are 64 hex digits). */
@@ -129,6 +181,8 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       });
       const pa = form.streams.a!, pb = form.streams.b!;
       const context = prepare(contextFromTexts(form.texts));
+      // The smaps text (50 MB at 70,000 mappings) is garbage once parsed: nothing keeps it.
+      delete (form.texts as Record<string, string>).smaps;
       const [sa, sb] = [
         await storeDigest(services, pa.value),
         await storeDigest(services, pb.value),
@@ -136,6 +190,7 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       return await answerDiff(
         c,
         services,
+        dir,
         sa.digest,
         sb.digest,
         context,
@@ -172,15 +227,13 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
       await loadDigest(services, ida, "unknown-id", "a"),
       await loadDigest(services, idb, "unknown-id", "b"),
     ];
-    return await answerDiff(
-      c,
+    return await withTempDir(
       services,
-      a,
-      b,
-      context,
-      labels,
-      format,
-      { "coredelta-digest-a": ida, "coredelta-digest-b": idb },
+      (dir) =>
+        answerDiff(c, services, dir, a, b, context, labels, format, {
+          "coredelta-digest-a": ida,
+          "coredelta-digest-b": idb,
+        }),
     );
   });
 

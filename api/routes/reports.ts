@@ -8,13 +8,14 @@
  */
 
 import { Hono } from "hono";
-import { REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
 import type { AppEnv, Services } from "../deps.ts";
 import { REPORT_FORMATS } from "../engine.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import type { ReportQuery } from "../report_list.ts";
-import type { StoredReport } from "./diff.ts";
+import { reportResponse } from "./diff.ts";
+import { type OpenReport, rangeLines, readStoredReport } from "../report_file.ts";
+
 import { unpackRange } from "../ranges_store.ts";
 
 /** Items per page of `GET /v1/reports` unless `limit` says otherwise, and the most allowed. */
@@ -91,45 +92,31 @@ export function reportsRoutes(services: Services): Hono<AppEnv> {
   app.get("/:id", async (c) => {
     const format = chooseFormat(REPORT_FORMATS, c.req.query("format"), c.req.header("accept"));
     const id = c.req.param("id");
-    const bytes = await services.storage.get("report", id);
-    if (!bytes) {
-      throw new ProblemError("not-found", `No stored report has id ${JSON.stringify(id)}`);
-    }
-    const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredReport;
-    return c.body(stored.formats[format], 200, {
-      "content-type": REPORT_MEDIA_TYPES[format],
+    const open = await openReport(services, id);
+    return await reportResponse(c, services, id, open.header, format, 200, {
       etag: `"${id}-${format}"`,
       vary: "Accept",
       "cache-control": "private, max-age=31536000, immutable",
-      "coredelta-verdict": stored.verdict,
+      "coredelta-verdict": open.header.verdict,
     });
   });
 
-  // Every aligned range, paged (issue: Scale; reports collapse ranges equal in both cores).
+  // Every aligned range, paged (issue: Scale; reports collapse ranges equal in both cores). Only
+  // the lines of the page are read (the stored report indexes them).
   app.get("/:id/ranges", async (c) => {
     const id = c.req.param("id");
     const limit = intParam("limit", c.req.query("limit"), DEFAULT_RANGE_PAGE, 1, MAX_RANGE_PAGE);
     const cursor = intParam("cursor", c.req.query("cursor"), 0, 0, Number.MAX_SAFE_INTEGER);
-    const bytes = await services.storage.get("report", id);
-    if (!bytes) {
-      throw new ProblemError("not-found", `No stored report has id ${JSON.stringify(id)}`);
+    const open = await openReport(services, id);
+    const { total, lines } = await rangeLines(open, cursor, limit);
+    if (cursor > total) {
+      throw new ProblemError("option", `cursor ${cursor} is past the last range (${total})`, {
+        field: "cursor",
+      });
     }
-    const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredReport;
-    const lines = stored.ranges
-      ? stored.ranges.split("\n")
-      : (JSON.parse(stored.formats.json).ranges as unknown[]).map((r) => JSON.stringify(r));
-    if (cursor > lines.length) {
-      throw new ProblemError(
-        "option",
-        `cursor ${cursor} is past the last range (${lines.length})`,
-        {
-          field: "cursor",
-        },
-      );
-    }
-    const page = lines.slice(cursor, cursor + limit).map(unpackRange);
-    const next = cursor + page.length < lines.length ? String(cursor + page.length) : undefined;
-    const body = `{"total":${lines.length},"items":[${page.join(",")}]${
+    const page = lines.map(unpackRange);
+    const next = cursor + page.length < total ? String(cursor + page.length) : undefined;
+    const body = `{"total":${total},"items":[${page.join(",")}]${
       next ? `,"nextCursor":"${next}"` : ""
     }}\n`;
     return c.body(body, 200, {
@@ -155,4 +142,13 @@ function intParam(name: string, v: string | undefined, fallback: number, min: nu
     });
   }
   return n;
+}
+
+/** A stored report's header, or a 404 problem. */
+async function openReport(services: Services, id: string): Promise<OpenReport> {
+  const object = await services.storage.open("report", id);
+  if (!object) {
+    throw new ProblemError("not-found", `No stored report has id ${JSON.stringify(id)}`);
+  }
+  return await readStoredReport(object);
 }

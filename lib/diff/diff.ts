@@ -47,6 +47,12 @@ export interface DiffOptions {
    * counted runs, see `collapse.ts`).
    */
   readonly allRanges?: boolean;
+  /**
+   * Called with every aligned range in address order, also those that collapse (the API streams
+   * the full list to storage with it instead of keeping 70,000 ranges in memory). A range gets
+   * the differences the report gives it (none when the cores are not of the same process).
+   */
+  readonly onRange?: (range: RangeDiff) => void;
 }
 
 const PAGE = 4096n;
@@ -232,6 +238,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     : undefined;
   const narrow = !crossRun && !isMismatch(identity) && registersKnown(a.core, b.core);
   const places = narrow ? volatilePlaces(a.core, b.core) : undefined;
+  const mismatch = expectation === "same-program"
+    ? identity.relation === "different-program"
+    : isMismatch(identity);
+  const onRange = options.onRange;
   // Ranges equal in both cores are counted into runs as they come (unless all are asked for), so
   // a 70,000-mapping pair that differs in ten places builds ten RangeDiffs, not 70,000.
   const ranges: RangeDiff[] = [];
@@ -260,6 +270,22 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
     const status = statusOf(sa, sb, pc.tally.different, pc.tally.truncated);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
+    const name = smapsNameAt(r.start)?.name ?? fileName ?? "";
+    if (onRange) {
+      onRange({
+        start: r.start,
+        end: r.end,
+        name,
+        a: sa,
+        b: sb,
+        status,
+        pages: pc.tally,
+        runs: pc.runs,
+        runsTotal: pc.runsTotal,
+        pageMap: pc.pageMap,
+        differences: mismatch && !crossRun ? [] : differences,
+      });
+    }
     if (!options.allRanges && status === "same" && differences.length === 0) {
       if (run) {
         run.end = r.end;
@@ -273,7 +299,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     ranges.push({
       start: r.start,
       end: r.end,
-      name: smapsNameAt(r.start)?.name ?? fileName ?? "",
+      name,
       a: sa,
       b: sb,
       status,
@@ -288,6 +314,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   for (const g of crossRun?.ranges ?? []) {
     total++;
     byStatus[g.status] = (byStatus[g.status] ?? 0) + 1;
+    onRange?.(g);
     ranges.push(g);
   }
   const unnarrowed = !crossRun && !narrow && !isMismatch(identity) &&
@@ -310,9 +337,6 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     }),
     ...diffModules(a, b),
   ];
-  const mismatch = expectation === "same-program"
-    ? identity.relation === "different-program"
-    : isMismatch(identity);
   if (mismatch) {
     // One top-level reason, not hundreds of lines: ranges keep their status, and the identity is
     // the one difference (same-program keeps its cross-run findings).
