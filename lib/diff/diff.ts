@@ -271,32 +271,19 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     const status = statusOf(sa, sb, pc.tally.different, pc.tally.truncated);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     const name = smapsNameAt(r.start)?.name ?? fileName ?? "";
-    if (onRange) {
-      onRange({
-        start: r.start,
-        end: r.end,
-        name,
-        a: sa,
-        b: sb,
-        status,
-        pages: pc.tally,
-        runs: pc.runs,
-        runsTotal: pc.runsTotal,
-        pageMap: pc.pageMap,
-        differences: mismatch && !crossRun ? [] : differences,
-      });
-    }
-    if (!options.allRanges && status === "same" && differences.length === 0) {
+    const collapses = !options.allRanges && status === "same" && differences.length === 0;
+    if (collapses) {
       if (run) {
         run.end = r.end;
         run.ranges++;
         run.pages += pc.tally.same;
       } else run = { start: r.start, end: r.end, ranges: 1, pages: pc.tally.same };
-      continue;
+      if (!onRange) continue;
+    } else if (run) {
+      collapsed.push({ ...run, before: ranges.length });
+      run = undefined;
     }
-    if (run) collapsed.push({ ...run, before: ranges.length });
-    run = undefined;
-    ranges.push({
+    const range: RangeDiff = {
       start: r.start,
       end: r.end,
       name,
@@ -308,7 +295,10 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
       runsTotal: pc.runsTotal,
       pageMap: pc.pageMap,
       differences,
-    });
+    };
+    // A mismatched pair's ranges lose their differences below; the stream gets them without.
+    onRange?.(mismatch && !crossRun ? { ...range, differences: [] } : range);
+    if (!collapses) ranges.push(range);
   }
   if (run) collapsed.push({ ...run, before: ranges.length });
   for (const g of crossRun?.ranges ?? []) {
