@@ -84,6 +84,41 @@ export async function sha256Stream(
 const READ_PIECE = 256 * 1024;
 
 /**
+ * A {@link StoredObject} over a reader by position: its stream pulls `piece` bytes at a time and
+ * fails, naming `name` and the byte, where the reader comes back short.
+ *
+ * @param size the object's size
+ * @param read reads `length` bytes from `offset` (fewer only past the end)
+ * @param piece bytes per pulled chunk
+ * @param name what the object is, for the error
+ * @returns the object
+ */
+export function positionalObject(
+  size: number,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  piece: number,
+  name: string,
+): StoredObject {
+  return {
+    size,
+    read,
+    stream(offset, length) {
+      let at = offset;
+      const end = Math.min(size, offset + length);
+      return new ReadableStream<Uint8Array>({
+        async pull(ctl) {
+          if (at >= end) return ctl.close();
+          const bytes = await read(at, Math.min(piece, end - at));
+          if (bytes.length === 0) return ctl.error(new Error(`${name} ended at byte ${at}`));
+          at += bytes.length;
+          ctl.enqueue(bytes);
+        },
+      }, { highWaterMark: 0 });
+    },
+  };
+}
+
+/**
  * A local file as a {@link StoredObject} (opened per read, so a file removed by retention meanwhile
  * fails that read only).
  *
@@ -102,23 +137,7 @@ export function fileObject(path: string, size: number): StoredObject {
     }
     return out;
   };
-  return {
-    size,
-    read,
-    stream(offset, length) {
-      let at = offset;
-      const end = Math.min(size, offset + length);
-      return new ReadableStream<Uint8Array>({
-        async pull(ctl) {
-          if (at >= end) return ctl.close();
-          const bytes = await read(at, Math.min(READ_PIECE, end - at));
-          if (bytes.length === 0) return ctl.error(new Error(`${path} ended at byte ${at}`));
-          at += bytes.length;
-          ctl.enqueue(bytes);
-        },
-      }, { highWaterMark: 0 });
-    },
-  };
+  return positionalObject(size, read, READ_PIECE, path);
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import type postgres from "postgres";
 import { createHash } from "node:crypto";
-import { StoredDataCorruptError, type StoredObject } from "../stored_object.ts";
+import { positionalObject, StoredDataCorruptError, type StoredObject } from "../stored_object.ts";
 
 /** Bytes in one row of a stored report (as in a kept core). */
 export const REPORT_CHUNK_BYTES = 1024 * 1024;
@@ -55,20 +55,5 @@ export async function chunkedReport(
       }
       return out;
     });
-  return {
-    size,
-    read,
-    stream(offset, length) {
-      let at = offset;
-      const end = Math.min(size, offset + length);
-      return new ReadableStream<Uint8Array>({
-        async pull(ctl) {
-          if (at >= end) return ctl.close();
-          const bytes = await read(at, Math.min(REPORT_CHUNK_BYTES, end - at));
-          at += bytes.length;
-          ctl.enqueue(bytes);
-        },
-      }, { highWaterMark: 0 });
-    },
-  };
+  return positionalObject(size, read, REPORT_CHUNK_BYTES, `report ${id}`);
 }
