@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByteSource, PositionalSource } from "../lib/bytes/source.ts";
+import { type ByteSource, type PositionalSource, readerSource } from "../lib/bytes/source.ts";
 import { byteLimit, decompressed } from "../lib/bytes/streams.ts";
 
 /** A {@link ByteSource} that must be closed. */
@@ -78,16 +78,7 @@ export function readAtSync(file: Deno.FsFile, offset: number, target: Uint8Array
 
 /** A {@link PositionalSource} over an open file of `size` bytes (reads are synchronous). */
 export function positionalFile(file: Deno.FsFile, size: number): PositionalSource {
-  const readInto = (offset: number, target: Uint8Array) => readAtSync(file, offset, target);
-  return {
-    size,
-    readInto,
-    fresh: true,
-    read(offset: number, length: number): Promise<Uint8Array> {
-      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-      return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
-    },
-  };
+  return readerSource(size, (offset, target) => readAtSync(file, offset, target));
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { PositionalSource } from "../lib/bytes/source.ts";
+import { type PositionalSource, readerSource } from "../lib/bytes/source.ts";
 
 const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
@@ -69,14 +69,5 @@ export function preadInto(c: Libc, fd: number, offset: number, target: Uint8Arra
  * straight into the caller's buffer (no seek, no copy).
  */
 export function preadSource(c: Libc, fd: number, size: number): PositionalSource {
-  const readInto = (offset: number, target: Uint8Array) => preadInto(c, fd, offset, target);
-  return {
-    size,
-    readInto,
-    fresh: true,
-    read(offset: number, length: number): Promise<Uint8Array> {
-      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-      return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
-    },
-  };
+  return readerSource(size, (offset, target) => preadInto(c, fd, offset, target));
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PositionalSource } from "../lib/bytes/source.ts";
+import { type PositionalSource, readerSource } from "../lib/bytes/source.ts";
 import type { Spill, SpillFactory } from "../lib/digest/spill.ts";
 import { anonymousTempFile, readAtSync } from "./files.ts";
 
@@ -23,15 +23,9 @@ export function tempFileSpill(dir?: string): SpillFactory {
         size += chunk.length;
       },
       source(): Promise<PositionalSource> {
-        const readInto = (offset: number, target: Uint8Array) => readAtSync(file, offset, target);
-        return Promise.resolve({
-          size,
-          readInto,
-          read(offset: number, length: number): Promise<Uint8Array> {
-            const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-            return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
-          },
-        });
+        return Promise.resolve(
+          readerSource(size, (offset, target) => readAtSync(file, offset, target)),
+        );
       },
       close(): Promise<void> {
         if (!closed) {

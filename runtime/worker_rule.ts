@@ -14,6 +14,7 @@ import {
   parseSectionZero,
   resolveHeader,
 } from "../lib/elf/header.ts";
+import { readAtSync } from "./files.ts";
 
 /**
  * Average bytes per program header below which a core is digested on the calling thread, whatever
@@ -48,14 +49,7 @@ export function programHeaderCount(path: string): number | undefined {
 
 function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
   const buf = new Uint8Array(length);
-  file.seekSync(offset, Deno.SeekMode.Start);
-  let n = 0;
-  while (n < length) {
-    const r = file.readSync(buf.subarray(n));
-    if (r === null) break;
-    n += r;
-  }
-  return buf.subarray(0, n);
+  return buf.subarray(0, readAtSync(file, offset, buf));
 }
 
 /**

@@ -58,6 +58,42 @@ export interface PositionalSource extends ByteSource {
   readInto(offset: number, target: Uint8Array): number;
 }
 
+/**
+ * A {@link PositionalSource} of `size` bytes over a synchronous reader by position (a file, a libc
+ * descriptor): `read` fills a new array each time, so the source is `fresh`.
+ *
+ * @param size total size in bytes
+ * @param readInto fills `target` with the bytes at `offset`; returns how many (fewer only at the end)
+ * @returns the source
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bytes = new Uint8Array([1, 2, 3]);
+ * const src = readerSource(3, (offset, target) => {
+ *   const part = bytes.subarray(offset, offset + target.length);
+ *   target.set(part);
+ *   return part.length;
+ * });
+ * assert.deepEqual(await src.read(1, 5), new Uint8Array([2, 3]));
+ * assert.equal(src.fresh, true);
+ * ```
+ */
+export function readerSource(
+  size: number,
+  readInto: (offset: number, target: Uint8Array) => number,
+): PositionalSource {
+  return {
+    size,
+    readInto,
+    fresh: true,
+    read(offset: number, length: number): Promise<Uint8Array> {
+      const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return Promise.resolve(buf.subarray(0, readInto(offset, buf)));
+    },
+  };
+}
+
 /** Byte ranges `[starts[i], ends[i])` of a file that hold data; the rest are holes. */
 export interface DataExtents {
   /** Start offsets, ascending. */
