@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { encodeDigest } from "../lib/digest/codec.ts";
 import { minimalDigest } from "../lib/digest/minimal.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
+import { collect } from "../runtime/collect.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
 import { echo, ProblemError } from "./problem.ts";
@@ -69,6 +70,8 @@ export async function ingest(
         ...(signal ? { signal } : {}),
       }),
   );
+  // The stream's parse and bookkeeping are garbage now: freed before the next upload grows the heap.
+  collect();
   return { digest, rawPath };
 }
 
@@ -109,6 +112,9 @@ export async function withTempDir<T>(
     return await work(dir);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+    // The request's digests and report model are garbage now: the next request starts from the
+    // heap it needs, not the one this one grew to.
+    collect();
   }
 }
 

@@ -27,7 +27,7 @@ import { processMemory } from "./_proc_core.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
 /** The V8 flag the README's `coredelta` alias and `deno task start` run with (see README, Memory). */
-const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
+const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100,--expose-gc";
 
 interface Run {
   ms: number;
