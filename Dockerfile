@@ -22,7 +22,8 @@ WORKDIR /app
 ENV DENO_DIR=/deno-dir \
     DENO_NO_UPDATE_CHECK=1 \
     DENO_NO_PROMPT=1 \
-    COREDELTA_DATA=/data
+    COREDELTA_DATA=/data \
+    MALLOC_MMAP_THRESHOLD_=131072
 COPY --from=build --chown=nonroot:nonroot /deno-dir /deno-dir
 COPY --from=build --chown=nonroot:nonroot /app /app
 COPY --from=build --chown=nonroot:nonroot /data /data

@@ -41,9 +41,11 @@ Deno.test("collect: with --expose-gc the garbage is gone, without it nothing run
   assert.equal((await run([])).ran, false);
 });
 
-Deno.test("collect: the server's start task and Docker image expose the collector", async () => {
+Deno.test("the server's start task and Docker image expose the collector and fix malloc's mmap threshold", async () => {
   const root = new URL("../", import.meta.url);
   const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks;
-  assert.match(tasks.start, /--v8-flags=[^ ]*--expose-gc/);
-  assert.match(await Deno.readTextFile(new URL("Dockerfile", root)), /--v8-flags=[^"]*--expose-gc/);
+  assert.match(tasks.start, /^MALLOC_MMAP_THRESHOLD_=131072 deno run --v8-flags=[^ ]*--expose-gc/);
+  const dockerfile = await Deno.readTextFile(new URL("Dockerfile", root));
+  assert.match(dockerfile, /--v8-flags=[^"]*--expose-gc/);
+  assert.match(dockerfile, /^ENV [^]*MALLOC_MMAP_THRESHOLD_=131072\n/m);
 });

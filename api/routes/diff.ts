@@ -33,7 +33,6 @@ import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import { loadDigest } from "./cores.ts";
-import { collect } from "../../runtime/collect.ts";
 import { readJsonObject, stringMember } from "./json_body.ts";
 
 /**
@@ -188,8 +187,6 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
         await storeDigest(services, pa.value),
         await storeDigest(services, pb.value),
       ];
-      // Their minimal forms and encodings are garbage now, before the diff builds its own.
-      collect();
       return await answerDiff(
         c,
         services,
