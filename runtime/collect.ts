@@ -4,12 +4,11 @@
  *
  * V8 collects its old generation when the heap has grown by a factor since the last major
  * collection (2 with `--heap-growing-percent=100`). A streamed digest of a 70,000-segment core
- * leaves its parse and bookkeeping (tens of MB) behind, then the second core's digest, the minimal
- * forms stored and the diff each add theirs, so the heap climbs to about twice what is live, and
- * the next request starts from the heap (and the `malloc` arena) this one grew to. A major
- * collection after each digest, after the digests are stored and after each request keeps the peak
- * near what is live (measured in README, "Memory of the API"); each costs a pause of a few ms per
- * 10 MB live, so it runs only when the heap holds more than {@link COLLECT_ABOVE_BYTES}.
+ * leaves its parse and bookkeeping (about 25 MB) behind; the second core's digest, the minimal
+ * forms stored and the diff each add theirs on top of what is live, and the next request starts
+ * from the heap this one grew to. A major collection after each upload's digest and after each
+ * request keeps the peak near what is live (README, "Memory of the API"); each is a pause of a few
+ * ms per 10 MB live, so it runs only when the heap holds more than {@link COLLECT_ABOVE_BYTES}.
  *
  * The collector is reachable only when V8 runs with `--expose-gc` (`deno task start`, the Docker
  * image, the README's alias); without it every hint does nothing and the server works the same.
@@ -18,7 +17,7 @@
  */
 
 /** V8's collector as `--expose-gc` exposes it. */
-type GcFunction = (options?: { type?: "minor" | "major"; execution?: "sync" | "async" }) => void;
+export type GcFunction = (options?: { type?: "minor" | "major"; execution?: "sync" | "async" }) => void;
 
 /** Heap size (used bytes) under which {@link collect} does nothing: small requests pay nothing. */
 export const COLLECT_ABOVE_BYTES = 32 * 1024 * 1024;
