@@ -17,7 +17,9 @@
  */
 
 /** V8's collector as `--expose-gc` exposes it. */
-export type GcFunction = (options?: { type?: "minor" | "major"; execution?: "sync" | "async" }) => void;
+export type GcFunction = (
+  options?: { type?: "minor" | "major"; execution?: "sync" | "async" },
+) => void;
 
 /** Heap size (used bytes) under which {@link collect} does nothing: small requests pay nothing. */
 export const COLLECT_ABOVE_BYTES = 32 * 1024 * 1024;
