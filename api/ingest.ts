@@ -115,9 +115,6 @@ export async function withTempDir<T>(
     return await work(dir);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
-    // The request's digests and report model are garbage now: the next request starts from the
-    // heap it needs, not the one this one grew to.
-    collect();
   }
 }
 
