@@ -260,8 +260,9 @@ async function assemble(
     pageSize: PAGE_SIZE,
     size,
     fileHash: coreIdentity(hasher, size, parsed, segments),
-    // Parsed again from the merged skeleton, so its tables view those bytes (see positional.ts).
-    core: await parseCore(sparseSource(parsed, size)),
+    // The parser's reads and the merged skeleton are views of the same stored ranges (see
+    // `mergeRanges`): the tables are kept once without parsing again.
+    core,
     segments,
     skeleton: parsed,
     meta,

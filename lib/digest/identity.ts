@@ -18,7 +18,11 @@ import type { SegmentDigest } from "./model.ts";
 import type { PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
 
-/** Merges overlapping or adjacent ranges (sorted by offset, longest first at equal offsets). */
+/**
+ * Merges overlapping or adjacent ranges (sorted by offset, longest first at equal offsets). Two
+ * views of one buffer that lie in it as in the file (reads of one stored range) merge into a wider
+ * view of it, not a copy.
+ */
 export function mergeRanges(ranges: readonly StoredRange[]): StoredRange[] {
   const sorted = [...ranges].sort((a, b) => a.offset - b.offset || b.bytes.length - a.bytes.length);
   const out: StoredRange[] = [];
@@ -27,9 +31,15 @@ export function mergeRanges(ranges: readonly StoredRange[]): StoredRange[] {
     if (last && r.offset <= last.offset + last.bytes.length) {
       const end = Math.max(last.offset + last.bytes.length, r.offset + r.bytes.length);
       if (end > last.offset + last.bytes.length) {
-        const merged = new Uint8Array(end - last.offset);
-        merged.set(last.bytes);
-        merged.set(r.bytes, r.offset - last.offset);
+        const a = last.bytes, b = r.bytes;
+        let merged: Uint8Array;
+        if (a.buffer === b.buffer && b.byteOffset - a.byteOffset === r.offset - last.offset) {
+          merged = new Uint8Array(a.buffer, a.byteOffset, end - last.offset);
+        } else {
+          merged = new Uint8Array(end - last.offset);
+          merged.set(a);
+          merged.set(b, r.offset - last.offset);
+        }
         out[out.length - 1] = { offset: last.offset, bytes: merged };
       }
     } else out.push(r);
