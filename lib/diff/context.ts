@@ -33,8 +33,11 @@ export const PRODUCER_CHOICES = ["kernel", "gdb", "both"] as const;
 
 /** What the caller supplies, as text or plain values (CLI flags, API fields, library options). */
 export interface ContextInput {
-  /** `/proc/PID/smaps` (or `maps`) text of the process. */
-  readonly smaps?: string | undefined;
+  /**
+   * `/proc/PID/smaps` (or `maps`) of the process: its text, or the document `SmapsParser` made of
+   * it as it arrived (a large text then never needs to be held whole).
+   */
+  readonly smaps?: string | SmapsDocument | undefined;
   /** `coredump_filter` in any form `parseFilter` accepts; default 0x33 with smaps. */
   readonly filter?: string | undefined;
   /** Expectation (default `auto`). */
@@ -134,7 +137,7 @@ export function prepareContext(input: ContextInput): AnalysisContext {
     }
     return { expect, settings, given, ...(filter !== undefined ? { filter } : {}), warnings };
   }
-  const smaps = parseSmaps(input.smaps);
+  const smaps = typeof input.smaps === "string" ? parseSmaps(input.smaps) : input.smaps;
   if (smaps.mappings.length === 0) {
     throw new OptionError("smaps", "no mappings (empty smaps: a kernel thread?)");
   }
