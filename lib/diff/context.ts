@@ -17,6 +17,7 @@ import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
 import { predict } from "../policy/predict.ts";
 import type { PredictResult } from "../policy/types.ts";
 import { parseSmaps, type SmapsDocument } from "../smaps/parse.ts";
+import { tableOf } from "../smaps/table.ts";
 import type { Expectation } from "./model.ts";
 
 /**
@@ -138,14 +139,15 @@ export function prepareContext(input: ContextInput): AnalysisContext {
     return { expect, settings, given, ...(filter !== undefined ? { filter } : {}), warnings };
   }
   const smaps = typeof input.smaps === "string" ? parseSmaps(input.smaps) : input.smaps;
-  if (smaps.mappings.length === 0) {
+  const table = tableOf(smaps);
+  if (table.length === 0) {
     throw new OptionError("smaps", "no mappings (empty smaps: a kernel thread?)");
   }
   if (filter === undefined) {
     warnings.push("no coredump_filter given: predictions assume the default 0x33");
   }
   const producers: Producer[] = producer === "both" ? ["kernel", "gdb"] : [producer];
-  const prediction = predict(smaps.mappings, filter ?? DEFAULT_FILTER, {
+  const prediction = predict(table, filter ?? DEFAULT_FILTER, {
     producers,
     kernelProfile,
     gdb: settings.gdb,

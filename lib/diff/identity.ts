@@ -20,6 +20,7 @@ import { byAddress } from "../elf/by_address.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
 import type { Difference, Identity, IdentityEvidence, Reason } from "./model.ts";
+import { SmapsTable } from "../smaps/table.ts";
 
 /** Auxv entries fixed by the exec's memory layout (ASLR randomises them per exec). */
 const LOAD_AUXV = ["AT_ENTRY", "AT_PHDR", "AT_BASE", "AT_SYSINFO_EHDR"] as const;
@@ -182,15 +183,21 @@ export interface SmapsFit {
  * appear in smaps at the same addresses. A few may differ (a library loaded between the smaps
  * capture and the dump); most must match.
  */
-export function smapsFitsCore(mappings: readonly SmapsMapping[], c: CoreFile): SmapsFit {
+export function smapsFitsCore(
+  mappings: SmapsTable | readonly SmapsMapping[],
+  c: CoreFile,
+): SmapsFit {
+  const t = mappings instanceof SmapsTable
+    ? mappings
+    : { length: mappings.length, start: (i: number) => mappings[i]!.start };
   const files = c.files?.entries ?? [];
   const probes = files.length > 0
     ? files.map((e) => e.start)
     : byAddress(c.loads).filter((l) => l.memsz > 0n).map((l) => l.vaddr);
-  if (probes.length === 0 || mappings.length === 0) {
+  if (probes.length === 0 || t.length === 0) {
     return { fits: true, text: "nothing to compare" };
   }
-  const found = countPresent(probes, mappings);
+  const found = countPresent(probes, t);
   const what = files.length > 0 ? "NT_FILE mappings" : "PT_LOAD segments";
   return {
     fits: found / probes.length >= 0.8,
@@ -202,18 +209,21 @@ export function smapsFitsCore(mappings: readonly SmapsMapping[], c: CoreFile): S
  * How many of `probes` are the start of a mapping: one merge walk when both are in address order
  * (parsed smaps are; a kernel core's loads by address too), else a set of the starts.
  */
-function countPresent(probes: readonly bigint[], mappings: readonly SmapsMapping[]): number {
-  const ascending = <T>(xs: readonly T[], key: (x: T) => bigint) =>
-    xs.every((x, i) => i === 0 || key(xs[i - 1]!) <= key(x));
-  if (ascending(probes, (p) => p) && ascending(mappings, (m) => m.start)) {
+function countPresent(
+  probes: readonly bigint[],
+  t: { readonly length: number; start(i: number): bigint },
+): number {
+  let ascending = probes.every((p, i) => i === 0 || probes[i - 1]! <= p);
+  for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
+  if (ascending) {
     let found = 0;
     for (let i = 0, j = 0; i < probes.length; i++) {
-      while (j < mappings.length && mappings[j]!.start < probes[i]!) j++;
-      if (j < mappings.length && mappings[j]!.start === probes[i]) found++;
+      while (j < t.length && t.start(j) < probes[i]!) j++;
+      if (j < t.length && t.start(j) === probes[i]) found++;
     }
     return found;
   }
-  const starts = new Set(mappings.map((m) => m.start));
+  const starts = new Set(Array.from({ length: t.length }, (_, i) => t.start(i)));
   return probes.filter((p) => starts.has(p)).length;
 }
 

@@ -32,7 +32,8 @@ import {
 import { describeFilter, FILTER_BIT_NAMES } from "./filter.ts";
 import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
 import { type Decide, explore } from "./explore.ts";
-import { decisionSignature } from "./signature.ts";
+import { decisionClasses } from "./signature.ts";
+import { asTable, type SmapsTable } from "../smaps/table.ts";
 import { decideKernel, estimatePages, type KernelProfile } from "./kernel.ts";
 import type {
   Assumption,
@@ -126,7 +127,8 @@ function mattering(decides: Decide[], facts: MappingFacts): Inference[] {
 /**
  * Predicts both producers' segments for every mapping.
  *
- * @param mappings parsed smaps (or maps) of one process, in address order
+ * @param mappings parsed smaps (or maps) of one process, in address order (a table or plain
+ *   mappings)
  * @param filter the process's `coredump_filter` (bits 0–8)
  * @param options producers, kernel profile, GDB settings, hints
  * @returns the JSON-ready result
@@ -147,48 +149,60 @@ function mattering(decides: Decide[], facts: MappingFacts): Inference[] {
  * ```
  */
 export function predict(
-  mappings: readonly SmapsMapping[],
+  mappings: SmapsTable | readonly SmapsMapping[],
   filter: number,
   options: PredictOptions = {},
 ): PredictResult {
+  const table = asTable(mappings);
   const producers = options.producers ?? ["kernel", "gdb"];
   const profile = options.kernelProfile ?? "kernel";
   const settings = options.gdb ?? {};
   const pageSize = options.pageSize ?? 4096;
   const gdbFilter = gdbEffectiveFilter(filter, settings);
-  const executable = options.executable ?? guessExecutable(mappings);
+  const executable = options.executable ?? guessExecutable(table);
   const wantK = producers.includes("kernel"), wantG = producers.includes("gdb");
-
-  const out: MappingPrediction[] = [];
-  // Alike mappings (same decision signature, no hints) share one prediction (read-only objects).
-  const alike = new Map<string, Decided>();
-  for (const m of mappings) {
-    const hints = options.hints?.get(m.start);
-    const key = hints ? undefined : decisionSignature(m);
-    let d = key === undefined ? undefined : alike.get(key);
-    if (!d) {
-      d = decideMapping(m, { executable }, hints, filter, profile, pageSize, gdbFilter, settings, {
-        wantK,
-        wantG,
-      });
-      if (key !== undefined) alike.set(key, d);
-    }
-    out.push({
-      line: m.line,
-      start: m.start,
-      end: m.end,
-      size: m.size,
-      perms: m.perms,
-      offset: m.offset,
-      name: m.name,
-      ...(d.kernel ? { kernel: d.kernel } : {}),
-      ...(d.gdb ? { gdb: d.gdb } : {}),
-      inferences: d.inferences,
-      differences: d.differences,
+  const decide = (m: SmapsMapping, hints: MappingHints | undefined) =>
+    decideMapping(m, { executable }, hints, filter, profile, pageSize, gdbFilter, settings, {
+      wantK,
+      wantG,
     });
+
+  // Alike mappings (same decision signature, no hints) share one prediction (read-only objects);
+  // a mapping with hints is decided on its own.
+  const { classOf, first } = decisionClasses(table);
+  const byClass: (Decided | undefined)[] = new Array(first.length);
+  const hinted = new Map<number, Decided>();
+  const hints = options.hints;
+  for (let i = 0; i < table.length; i++) {
+    const h = hints?.size ? hints.get(table.start(i)) : undefined;
+    if (h) hinted.set(i, decide(table.mapping(i), h));
+    else byClass[classOf[i]!] ??= decide(table.body(i), undefined);
   }
+  const decidedAt = (i: number) =>
+    (hinted.size ? hinted.get(i) : undefined) ?? byClass[classOf[i]!]!;
+  const lookup: PredictionLookup = {
+    length: table.length,
+    start: (i) => table.start(i),
+    end: (i) => table.end(i),
+    at: (i) => {
+      const d = decidedAt(i), b = table.body(i);
+      return {
+        line: table.line(i),
+        start: table.start(i),
+        end: table.end(i),
+        size: b.size,
+        perms: b.perms,
+        offset: b.offset,
+        name: b.name,
+        ...(d.kernel ? { kernel: d.kernel } : {}),
+        ...(d.gdb ? { gdb: d.gdb } : {}),
+        inferences: d.inferences,
+        differences: d.differences,
+      };
+    },
+  };
   const warnings: string[] = [];
-  if (mappings.some((m) => m.vmFlags === null)) {
+  if (table.bodies.some((m) => m.vmFlags === null)) {
     warnings.push(
       "No VmFlags/Anonymous lines (maps, not smaps): GDB dumps every mapping; kernel predictions " +
         "assume no dd/io/ht flags and list outcomes for unknown anon_vma and VM_SHARED",
@@ -198,12 +212,13 @@ export function predict(
     warnings.push(`GDB use-coredump-filter off: GDB applies 0x33, not ${describeFilter(filter)}`);
   }
   const totals: { kernel?: ProducerTotals; gdb?: ProducerTotals } = {};
-  if (wantK) totals.kernel = sumUp(out.map((p) => p.kernel!), false);
-  if (wantG) totals.gdb = sumUp(out.map((p) => p.gdb!), true);
+  if (wantK) totals.kernel = sumUp(table.length, (i) => decidedAt(i).kernel!, false);
+  if (wantG) totals.gdb = sumUp(table.length, (i) => decidedAt(i).gdb!, true);
   for (const [who, t] of Object.entries(totals)) {
     if (t.pnXnum) warnings.push(`${who}: ${t.phnum} program headers: e_phnum is PN_XNUM (0xffff)`);
   }
-  return {
+  let out: readonly MappingPrediction[] | undefined;
+  const result: PredictResult = {
     schemaVersion: 1,
     filter: `0x${filter.toString(16)}`,
     filterBits: FILTER_BIT_NAMES.filter((_, i) => (filter & (1 << i)) !== 0),
@@ -215,10 +230,48 @@ export function predict(
       effectiveFilter: `0x${gdbFilter.toString(16)}`,
     },
     executable: executable ?? null,
-    mappings: out,
+    // One object per mapping only when asked for (rendering); a diff looks them up one by one.
+    get mappings() {
+      return out ??= Array.from({ length: table.length }, (_, i) => lookup.at(i));
+    },
     totals,
-    status: recomputeStatus(mappings),
+    status: recomputeStatus(table),
     warnings,
+  };
+  lookups.set(result, lookup);
+  return result;
+}
+
+/** Per-mapping predictions by index, made one at a time (see {@link predictionLookup}). */
+export interface PredictionLookup {
+  /** Number of mappings. */
+  readonly length: number;
+  /** Start address of mapping `i`. */
+  start(i: number): bigint;
+  /** End address of mapping `i`. */
+  end(i: number): bigint;
+  /** The prediction of mapping `i` (a new object unless the result's were made). */
+  at(i: number): MappingPrediction;
+}
+
+const lookups = new WeakMap<PredictResult, PredictionLookup>();
+
+/**
+ * The per-mapping predictions of a result by index, without making every one: a result of
+ * {@link predict} makes each when asked; any other reads its `mappings`.
+ *
+ * @param result a prediction
+ * @returns the lookup
+ */
+export function predictionLookup(result: PredictResult): PredictionLookup {
+  const known = lookups.get(result);
+  if (known) return known;
+  const ms = result.mappings;
+  return {
+    length: ms.length,
+    start: (i) => ms[i]!.start,
+    end: (i) => ms[i]!.end,
+    at: (i) => ms[i]!,
   };
 }
 
@@ -340,9 +393,10 @@ function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDif
   return out;
 }
 
-function sumUp(preds: ProducerPrediction[], isGdb: boolean): ProducerTotals {
+function sumUp(n: number, at: (i: number) => ProducerPrediction, isGdb: boolean): ProducerTotals {
   let loads = 0, bytes = 0, min = 0, max = 0, holes = 0, uncertain = 0;
-  for (const p of preds) {
+  for (let i = 0; i < n; i++) {
+    const p = at(i);
     if (p.emitted) loads++;
     bytes += p.p_filesz;
     const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);

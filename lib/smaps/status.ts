@@ -23,6 +23,7 @@
 
 import { guessExecutable } from "./classify.ts";
 import type { SmapsMapping } from "./parse.ts";
+import { asTable, type SmapsTable } from "./table.ts";
 
 /** Memory figures of `/proc/PID/status`, in bytes. */
 export interface VmStatus {
@@ -48,7 +49,7 @@ export interface VmStatus {
  * Recomputes the `/proc/PID/status` memory figures from the mappings (see the module doc for the
  * rules and where they are approximate).
  *
- * @param mappings all mappings of one process, in address order
+ * @param mappings all mappings of one process, in address order (a table or plain mappings)
  * @returns the figures in bytes
  *
  * @example
@@ -64,11 +65,13 @@ export interface VmStatus {
  * assert.equal(s.VmData, 8192);
  * ```
  */
-export function recomputeStatus(mappings: readonly SmapsMapping[]): VmStatus {
-  const exe = guessExecutable(mappings);
+export function recomputeStatus(mappings: SmapsTable | readonly SmapsMapping[]): VmStatus {
+  const t = asTable(mappings);
+  const exe = guessExecutable(t);
   let total = 0, locked = 0, rss = 0, data = 0, stack = 0, execVm = 0, swap = 0;
   let codeStart: bigint | undefined, codeEnd: bigint | undefined;
-  for (const m of mappings) {
+  for (let i = 0; i < t.length; i++) {
+    const m = t.body(i);
     if (m.name === "[vsyscall]") continue;
     const f = m.vmFlags;
     const growsDown = f ? f.has("gd") : m.name === "[stack]";
@@ -81,8 +84,9 @@ export function recomputeStatus(mappings: readonly SmapsMapping[]): VmStatus {
     if (m.exec && !m.write && !growsDown) {
       execVm += m.size;
       if (m.name === exe && exe !== undefined) {
-        if (codeStart === undefined || m.start < codeStart) codeStart = m.start;
-        if (codeEnd === undefined || m.end > codeEnd) codeEnd = m.end;
+        const start = t.start(i), end = t.end(i);
+        if (codeStart === undefined || start < codeStart) codeStart = start;
+        if (codeEnd === undefined || end > codeEnd) codeEnd = end;
       }
     } else if (stackFlag) stack += m.size;
     else if (m.write && !shared) data += m.size;

@@ -18,6 +18,7 @@ import { AttributeCache, attributeColon, type Attributes, parseAttribute } from 
 import { SmapsSyntaxError } from "../errors.ts";
 import { type Header, parseHeader } from "./header.ts";
 import type { MapsFormat, SmapsDocument, SmapsMapping } from "./parse.ts";
+import { SmapsTable, tableDocument } from "./table.ts";
 
 const NL = 10, CR = 13, SPACE = 32, COLON = 58;
 const ZERO = BigInt(0);
@@ -92,7 +93,10 @@ export class SmapsParser {
   #sawAttribute = false;
   /** Line of a first mapping that had no attribute line, until an attribute line shows smaps. */
   #bareLine = 0;
-  readonly #mappings: SmapsMapping[] = [];
+  readonly #columns = new Columns();
+  readonly #bodies: SmapsMapping[] = [];
+  readonly #bodyIndex = new Map<string, number>();
+  readonly #ids = new Map<object, number>();
   readonly #cache = new AttributeCache();
   /** `cache.keys` as bytes, by slot, and the key each was made from. */
   readonly #keyBytes: (Uint8Array | undefined)[] = [];
@@ -111,7 +115,7 @@ export class SmapsParser {
 
   /** Mappings parsed so far. */
   get length(): number {
-    return this.#mappings.length;
+    return this.#columns.length;
   }
 
   /**
@@ -163,7 +167,8 @@ export class SmapsParser {
     this.#ended = true;
     this.#finish();
     const format: MapsFormat = this.#sawAttribute ? "smaps" : "maps";
-    return { format, mappings: this.#mappings };
+    const c = this.#columns;
+    return tableDocument(format, new SmapsTable(c.trimmed(), this.#bodies, c.length));
   }
 
   /** Appends `chunk[from..]` to the unfinished line. */
@@ -192,7 +197,7 @@ export class SmapsParser {
       if (
         key !== undefined && to - from > key.length && b[from + key.length] === COLON &&
         sameBytes(key, b, from, from + key.length) &&
-        this.#fastAttribute(b, from, from + key.length, to)
+        this.#fastAttribute(b, from + key.length, to)
       ) return;
     }
     const colon = attributeColonBytes(b, from, to);
@@ -271,32 +276,55 @@ export class SmapsParser {
     const cache = this.#cache;
     const fields = cache.fields(attrs.numbers);
     cache.length = attrs.count;
-    this.#mappings.push({
-      line: header.line,
-      start: header.start,
-      end: header.end,
-      size: header.size,
-      perms: header.perms,
-      read: header.read,
-      write: header.write,
-      exec: header.exec,
-      mayShare: header.mayShare,
-      offset: header.offset,
-      dev: header.dev,
-      inode: header.inode,
-      name: header.name,
-      fields,
-      textFields: attrs.textFields,
-      vmFlags: attrs.vmFlags,
-      unknownVmFlags: attrs.unknownVmFlags,
-    });
+    // Alike mappings share a body: same header but addresses, same fields, flags and no text field.
+    const key = attrs.textFields !== NO_TEXT
+      ? undefined
+      : `${header.perms}\0${header.size}\0${header.offset}\0${header.dev}\0${header.inode}\0${
+        this.#idOf(fields)
+      }\0${this.#idOf(attrs.vmFlags)}\0${this.#idOf(attrs.unknownVmFlags)}\0${header.name}`;
+    let body = key === undefined ? undefined : this.#bodyIndex.get(key);
+    if (body === undefined) {
+      body = this.#bodies.length;
+      if (key !== undefined) this.#bodyIndex.set(key, body);
+      this.#bodies.push({
+        line: header.line,
+        start: header.start,
+        end: header.end,
+        size: header.size,
+        perms: header.perms,
+        read: header.read,
+        write: header.write,
+        exec: header.exec,
+        mayShare: header.mayShare,
+        offset: header.offset,
+        dev: header.dev,
+        inode: header.inode,
+        name: header.name,
+        fields,
+        textFields: attrs.textFields,
+        vmFlags: attrs.vmFlags,
+        unknownVmFlags: attrs.unknownVmFlags,
+      });
+    }
+    this.#columns.add(header.line, header.start, header.end, body);
+  }
+
+  /** A small number per distinct shared object (`fields`, flag sets; `null` is 0). */
+  #idOf(x: object | null): number {
+    if (x === null) return 0;
+    let id = this.#ids.get(x);
+    if (id === undefined) {
+      id = this.#ids.size + 1;
+      this.#ids.set(x, id);
+    }
+    return id;
   }
 
   /**
    * The value of an attribute line whose key is the previous mapping's in this slot, when it is
    * well formed (else false, and nothing is changed).
    */
-  #fastAttribute(b: Uint8Array, from: number, colon: number, to: number): boolean {
+  #fastAttribute(b: Uint8Array, colon: number, to: number): boolean {
     const attrs = this.#attrs!, cache = this.#cache;
     const k = attrs.count;
     let valueAt = colon + 1;
@@ -460,6 +488,50 @@ export class SmapsParser {
       this.#seen.set(own, own);
     }
     return own;
+  }
+}
+
+/** Growable columns of line, start, end and body index. */
+class Columns {
+  length = 0;
+  lines = new Uint32Array(64);
+  starts = new BigUint64Array(64);
+  ends = new BigUint64Array(64);
+  bodyOf = new Uint32Array(64);
+
+  add(line: number, start: bigint, end: bigint, body: number): void {
+    const i = this.length++;
+    if (i === this.lines.length) {
+      const grow = <T extends Uint32Array | BigUint64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a as never);
+        return b;
+      };
+      this.lines = grow(this.lines);
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.bodyOf = grow(this.bodyOf);
+    }
+    this.lines[i] = line;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.bodyOf[i] = body;
+  }
+
+  /** The columns cut to their length. */
+  trimmed(): {
+    lines: Uint32Array;
+    starts: BigUint64Array;
+    ends: BigUint64Array;
+    bodyOf: Uint32Array;
+  } {
+    const n = this.length;
+    return {
+      lines: this.lines.slice(0, n),
+      starts: this.starts.slice(0, n),
+      ends: this.ends.slice(0, n),
+      bodyOf: this.bodyOf.slice(0, n),
+    };
   }
 }
 

@@ -1,0 +1,179 @@
+/**
+ * The mappings of one smaps as columns: per mapping only its line, start, end and the index of its
+ * *body* (everything else: permissions, offset, device, inode, name, fields, `VmFlags`), which
+ * alike mappings share. 70,000 small mmaps are then 24 bytes each plus a handful of bodies, not
+ * 70,000 objects of 17 properties. `mappings` gives them as plain objects, made on first use.
+ *
+ * @module
+ */
+
+import type { SmapsDocument, SmapsMapping } from "./parse.ts";
+
+/**
+ * Mappings in text order, by index: columns for what every mapping has of its own, and shared
+ * bodies for the rest (see the module doc). Also made from plain mapping objects
+ * ({@link SmapsTable.of}), so code written against a table takes either.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSmaps } from "./parse.ts";
+ * const doc = parseSmaps(
+ *   "00400000-00401000 r-xp 00000000 08:01 12 /bin/x\n00401000-00402000 r-xp 00001000 08:01 12 /bin/x\n",
+ * );
+ * const t = tableOf(doc);
+ * assert.equal(t.length, 2);
+ * assert.equal(t.start(1), 0x401000n);
+ * assert.equal(t.body(1).offset, 0x1000n);
+ * ```
+ */
+export class SmapsTable {
+  /** Number of mappings. */
+  readonly length: number;
+  /** The distinct bodies; a body's own line and addresses are those of its first mapping. */
+  readonly bodies: readonly SmapsMapping[];
+  readonly #lines: Uint32Array | undefined;
+  readonly #starts: BigUint64Array | undefined;
+  readonly #ends: BigUint64Array | undefined;
+  readonly #bodyOf: Uint32Array | undefined;
+  #mappings: readonly SmapsMapping[] | undefined;
+
+  /**
+   * @param columns per mapping: line, start, end, body index (each at least `length` long)
+   * @param bodies the bodies
+   * @param length number of mappings
+   */
+  constructor(
+    columns: {
+      readonly lines: Uint32Array;
+      readonly starts: BigUint64Array;
+      readonly ends: BigUint64Array;
+      readonly bodyOf: Uint32Array;
+    } | readonly SmapsMapping[],
+    bodies: readonly SmapsMapping[],
+    length: number,
+  ) {
+    this.length = length;
+    this.bodies = bodies;
+    if (Array.isArray(columns)) {
+      this.#mappings = columns as readonly SmapsMapping[];
+    } else {
+      const c = columns as Exclude<typeof columns, readonly SmapsMapping[]>;
+      this.#lines = c.lines;
+      this.#starts = c.starts;
+      this.#ends = c.ends;
+      this.#bodyOf = c.bodyOf;
+    }
+  }
+
+  /**
+   * A table over plain mapping objects (each its own body).
+   *
+   * @param mappings the mappings, in address order
+   * @returns the table
+   */
+  static of(mappings: readonly SmapsMapping[]): SmapsTable {
+    return new SmapsTable(mappings, mappings, mappings.length);
+  }
+
+  /** 1-based line of mapping `i`'s header. */
+  line(i: number): number {
+    return this.#lines ? this.#lines[i]! : this.#mappings![i]!.line;
+  }
+
+  /** Start address of mapping `i`. */
+  start(i: number): bigint {
+    return this.#starts ? this.#starts[i]! : this.#mappings![i]!.start;
+  }
+
+  /** End address of mapping `i`. */
+  end(i: number): bigint {
+    return this.#ends ? this.#ends[i]! : this.#mappings![i]!.end;
+  }
+
+  /** Index of mapping `i`'s body in {@link SmapsTable.bodies}. */
+  bodyIndex(i: number): number {
+    return this.#bodyOf ? this.#bodyOf[i]! : i;
+  }
+
+  /** Mapping `i`'s body: right in everything but `line`, `start` and `end`. */
+  body(i: number): SmapsMapping {
+    return this.bodies[this.#bodyOf ? this.#bodyOf[i]! : i]!;
+  }
+
+  /** Mapping `i` as a plain object (made now unless `mappings` was). */
+  mapping(i: number): SmapsMapping {
+    if (this.#mappings) return this.#mappings[i]!;
+    const b = this.bodies[this.#bodyOf![i]!]!;
+    return {
+      line: this.#lines![i]!,
+      start: this.#starts![i]!,
+      end: this.#ends![i]!,
+      size: b.size,
+      perms: b.perms,
+      read: b.read,
+      write: b.write,
+      exec: b.exec,
+      mayShare: b.mayShare,
+      offset: b.offset,
+      dev: b.dev,
+      inode: b.inode,
+      name: b.name,
+      fields: b.fields,
+      textFields: b.textFields,
+      vmFlags: b.vmFlags,
+      unknownVmFlags: b.unknownVmFlags,
+    };
+  }
+
+  /** Every mapping as a plain object, made on first use and kept. */
+  get mappings(): readonly SmapsMapping[] {
+    return this.#mappings ??= Array.from({ length: this.length }, (_, i) => this.mapping(i));
+  }
+}
+
+const tables = new WeakMap<SmapsDocument, SmapsTable>();
+
+/**
+ * A document whose `mappings` are made from `table` on first use (an enumerable getter, so the
+ * document still compares, spreads and serializes as plain data).
+ *
+ * @param format the format
+ * @param table the mappings
+ * @returns the document, registered for {@link tableOf}
+ */
+export function tableDocument(format: SmapsDocument["format"], table: SmapsTable): SmapsDocument {
+  const doc: SmapsDocument = {
+    format,
+    get mappings() {
+      return table.mappings;
+    },
+  };
+  tables.set(doc, table);
+  return doc;
+}
+
+/**
+ * The table of a document: the parser's columns, or one over its plain `mappings`.
+ *
+ * @param doc a parsed document (or any object with mappings)
+ * @returns the table
+ */
+export function tableOf(doc: SmapsDocument): SmapsTable {
+  let t = tables.get(doc);
+  if (!t) {
+    t = SmapsTable.of(doc.mappings);
+    tables.set(doc, t);
+  }
+  return t;
+}
+
+/**
+ * A table from mappings given either way.
+ *
+ * @param m a table or plain mappings
+ * @returns the table
+ */
+export function asTable(m: SmapsTable | readonly SmapsMapping[]): SmapsTable {
+  return m instanceof SmapsTable ? m : SmapsTable.of(m);
+}
