@@ -88,6 +88,8 @@ export class AttributeCache {
   #templateKeys: string[] = [];
   /** `fields` objects made from the template, by a hash of their values. */
   #rows = new Map<number, Readonly<Record<string, number>>[]>();
+  /** Rows used last, most recent first, with their values. */
+  readonly #recent: { values: number[]; fields: Readonly<Record<string, number>> }[] = [];
   /** Parsed `VmFlags` by line value (the sets are read-only and shared). */
   readonly vmFlags = new Map<string, { set: ReadonlySet<string>; unknown: readonly string[] }>();
 
@@ -104,7 +106,23 @@ export class AttributeCache {
       this.#template = { ...dict };
       this.#templateKeys = keys.slice(0, n);
       this.#rows = new Map();
+      this.#recent.length = 0;
     }
+    // The last few rows first (runs of alike mappings), then by a hash of the values.
+    for (const r of this.#recent) {
+      let equal = r.values.length === n;
+      for (let i = 0; equal && i < n; i++) equal = r.values[i] === values[i];
+      if (equal) return r.fields;
+    }
+    const found = this.#find(n);
+    if (this.#recent.length === 4) this.#recent.pop();
+    this.#recent.unshift({ values: values.slice(0, n), fields: found });
+    return found;
+  }
+
+  /** The row of the values just parsed, from the hash table or new. */
+  #find(n: number): Readonly<Record<string, number>> {
+    const keys = this.numKeys, values = this.numValues;
     let h = n;
     for (let i = 0; i < n; i++) {
       const v = values[i]!;

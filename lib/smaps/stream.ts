@@ -96,7 +96,9 @@ export class SmapsParser {
   readonly #columns = new Columns();
   readonly #bodies: SmapsMapping[] = [];
   readonly #bodyIndex = new Map<string, number>();
-  readonly #ids = new Map<object, number>();
+  readonly #ids = new Map<object | bigint, number>();
+  /** Bodies used last, most recent first. */
+  readonly #recent: number[] = [];
   readonly #cache = new AttributeCache();
   /** `cache.keys` as bytes, by slot, and the key each was made from. */
   readonly #keyBytes: (Uint8Array | undefined)[] = [];
@@ -140,15 +142,83 @@ export class SmapsParser {
       this.#line(line, 0, n);
       from = nl + 1;
     }
-    // A loop, not `indexOf`: a call into the runtime per line costs more than the line.
     const n = chunk.length;
-    for (let i = from; i < n; i++) {
-      if (chunk[i] === NL) {
-        this.#line(chunk, from, i);
-        from = i + 1;
+    while (from < n) {
+      // Most lines are read in one pass by #fastLine; the rest are found first (a loop, not
+      // `indexOf`: a call into the runtime per line costs more than the line).
+      const next = this.#fastLine(chunk, from, n);
+      if (next >= 0) {
+        from = next;
+        continue;
       }
+      let i = from;
+      while (i < n && chunk[i] !== NL) i++;
+      if (i === n) break;
+      this.#line(chunk, from, i);
+      from = i + 1;
     }
-    if (from < chunk.length) this.#keep(chunk, from);
+    if (from < n) this.#keep(chunk, from);
+  }
+
+  /**
+   * The common line in one pass: the previous mapping's key in this slot, spaces, then `N kB`, a
+   * bare `N` or a known `VmFlags` value, and a newline. Returns where the next line starts, or -1
+   * when the line is anything else (then nothing has changed and `#line` takes it).
+   */
+  #fastLine(b: Uint8Array, from: number, n: number): number {
+    const attrs = this.#attrs, cache = this.#cache;
+    if (attrs === undefined || !attrs.inOrder || this.#crlf !== false) return -1;
+    const k = attrs.count;
+    if (k >= cache.length) return -1;
+    const key = this.#keyBytes[k];
+    if (key === undefined) return -1;
+    const kl = key.length;
+    if (from + kl + 2 >= n) return -1;
+    for (let j = 0; j < kl; j++) if (b[from + j] !== key[j]) return -1;
+    let p = from + kl;
+    if (b[p] !== COLON) return -1;
+    p++;
+    while (p < n && b[p] === SPACE) p++;
+    const name = cache.keys[k]!;
+    if (name === "VmFlags") {
+      let end = p;
+      while (end < n && b[end] !== NL) end++;
+      if (end === n) return -1;
+      let valueEnd = end;
+      while (valueEnd > p && isSpace(b[valueEnd - 1]!)) valueEnd--;
+      const found = this.#vmFlags.get(hashBytes(b, p, valueEnd));
+      if (!found || !sameBytes(found.bytes, b, p, valueEnd)) return -1;
+      this.#lineNo++;
+      attrs.count++;
+      attrs.vmFlags = found.entry.set;
+      attrs.unknownVmFlags = found.entry.unknown;
+      return end + 1;
+    }
+    const digits = p;
+    let value = 0;
+    for (; p < n; p++) {
+      const c = b[p]! - 48;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+    }
+    if (p === digits || p - digits > 15 || p >= n) return -1;
+    const kind = cache.kinds[k];
+    if (b[p] === NL) {
+      if (kind === 1) return -1;
+    } else if (
+      p + 3 < n && b[p] === SPACE && b[p + 1] === 107 && b[p + 2] === 66 && b[p + 3] === NL &&
+      kind !== 2
+    ) {
+      value *= 1024;
+      p += 3;
+    } else return -1;
+    this.#lineNo++;
+    attrs.count++;
+    cache.numKeys[attrs.numbers] = name;
+    cache.numValues[attrs.numbers] = value;
+    attrs.numbers++;
+    if (name === "Size") attrs.size = value;
+    return p + 1;
   }
 
   /**
@@ -276,13 +346,32 @@ export class SmapsParser {
     const cache = this.#cache;
     const fields = cache.fields(attrs.numbers);
     cache.length = attrs.count;
-    // Alike mappings share a body: same header but addresses, same fields, flags and no text field.
-    const key = attrs.textFields !== NO_TEXT
+    // Alike mappings share a body: same header but addresses, same fields, flags and no text
+    // field. The last few bodies are tried first (runs of alike mappings), then a key.
+    const plain = attrs.textFields === NO_TEXT;
+    let body: number | undefined;
+    if (plain) {
+      for (const r of this.#recent) {
+        const m = this.#bodies[r]!;
+        if (
+          m.size === header.size && m.fields === fields && m.vmFlags === attrs.vmFlags &&
+          m.name === header.name && m.perms === header.perms && m.offset === header.offset &&
+          m.inode === header.inode && m.dev === header.dev && m.textFields === NO_TEXT &&
+          m.unknownVmFlags === attrs.unknownVmFlags
+        ) {
+          body = r;
+          break;
+        }
+      }
+    }
+    const key = !plain || body !== undefined
       ? undefined
-      : `${header.perms}\0${header.size}\0${header.offset}\0${header.dev}\0${header.inode}\0${
-        this.#idOf(fields)
-      }\0${this.#idOf(attrs.vmFlags)}\0${this.#idOf(attrs.unknownVmFlags)}\0${header.name}`;
-    let body = key === undefined ? undefined : this.#bodyIndex.get(key);
+      : `${header.perms}\0${header.size}\0${this.#idOf(header.offset)}\0${header.dev}\0${
+        this.#idOf(header.inode)
+      }\0${this.#idOf(fields)}\0${this.#idOf(attrs.vmFlags)}\0${
+        this.#idOf(attrs.unknownVmFlags)
+      }\0${header.name}`;
+    if (key !== undefined) body = this.#bodyIndex.get(key);
     if (body === undefined) {
       body = this.#bodies.length;
       if (key !== undefined) this.#bodyIndex.set(key, body);
@@ -307,10 +396,16 @@ export class SmapsParser {
       });
     }
     this.#columns.add(header.line, header.start, header.end, body);
+    if (plain && this.#recent[0] !== body) {
+      const at = this.#recent.indexOf(body);
+      if (at >= 0) this.#recent.splice(at, 1);
+      else if (this.#recent.length === 4) this.#recent.pop();
+      this.#recent.unshift(body);
+    }
   }
 
-  /** A small number per distinct shared object (`fields`, flag sets; `null` is 0). */
-  #idOf(x: object | null): number {
+  /** A small number per distinct shared object or value (`fields`, flag sets; `null` is 0). */
+  #idOf(x: object | bigint | null): number {
     if (x === null) return 0;
     let id = this.#ids.get(x);
     if (id === undefined) {
