@@ -83,9 +83,10 @@ function indexSweep(
   n: number,
   start: (i: number) => bigint,
   end: (i: number) => bigint,
+  ascending?: boolean,
 ): (addr: bigint) => number {
   let order: number[] | undefined;
-  for (let i = 1; i < n && !order; i++) {
+  for (let i = 1; i < n && !order && !ascending; i++) {
     if (start(i - 1) > start(i)) {
       order = Array.from({ length: n }, (_, k) => k).sort((x, y) => {
         const sx = start(x), sy = start(y);
@@ -260,9 +261,14 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const fileAt = coverSweep(fileEntries);
   const smapsAt = table
-    ? indexSweep(table.length, (i) => table.start(i), (i) => table.end(i))
+    ? indexSweep(table.length, (i) => table.start(i), (i) => table.end(i), table.ascending)
     : undefined;
-  const predictionIndexAt = indexSweep(predictions.length, predictions.start, predictions.end);
+  const predictionIndexAt = indexSweep(
+    predictions.length,
+    predictions.start,
+    predictions.end,
+    predictions.ascending,
+  );
 
   const crossRun = expectation === "same-program"
     ? crossRunDiff(a, b, options.maxRuns ?? 16)

@@ -214,7 +214,8 @@ function countPresent(
   t: { readonly length: number; start(i: number): bigint },
 ): number {
   let ascending = probes.every((p, i) => i === 0 || probes[i - 1]! <= p);
-  for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
+  if (t instanceof SmapsTable) ascending &&= t.ascending;
+  else for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
   if (ascending) {
     let found = 0;
     for (let i = 0, j = 0; i < probes.length; i++) {

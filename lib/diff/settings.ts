@@ -71,8 +71,7 @@ function actualLoads(t: SmapsTable, loads: readonly Segment[]): ActualLoads {
   const emitted = new Uint8Array(t.length);
   const filesz = new Float64Array(t.length);
   const sorted = byAddress(loads);
-  let ordered = true;
-  for (let i = 1; ordered && i < t.length; i++) ordered = t.start(i - 1) <= t.start(i);
+  const ordered = t.ascending;
   let j = 0;
   for (let i = 0; i < t.length; i++) {
     const start = t.start(i);

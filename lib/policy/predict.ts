@@ -182,6 +182,7 @@ export function predict(
     (hinted.size ? hinted.get(i) : undefined) ?? byClass[classOf[i]!]!;
   const lookup: PredictionLookup = {
     length: table.length,
+    ascending: table.ascending,
     start: (i) => table.start(i),
     end: (i) => table.end(i),
     at: (i) => {
@@ -246,6 +247,8 @@ export function predict(
 export interface PredictionLookup {
   /** Number of mappings. */
   readonly length: number;
+  /** True when the starts are known to ascend. */
+  readonly ascending?: boolean;
   /** Start address of mapping `i`. */
   start(i: number): bigint;
   /** End address of mapping `i`. */
@@ -395,13 +398,20 @@ function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDif
 
 function sumUp(n: number, at: (i: number) => ProducerPrediction, isGdb: boolean): ProducerTotals {
   let loads = 0, bytes = 0, min = 0, max = 0, holes = 0, uncertain = 0;
+  // Alike mappings share a prediction object: its smallest and largest size are found once.
+  const range = new Map<ProducerPrediction, readonly [number, number]>();
   for (let i = 0; i < n; i++) {
     const p = at(i);
     if (p.emitted) loads++;
     bytes += p.p_filesz;
-    const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
-    min += Math.min(...sizes);
-    max += Math.max(...sizes);
+    let r = range.get(p);
+    if (!r) {
+      const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
+      r = [Math.min(...sizes), Math.max(...sizes)];
+      range.set(p, r);
+    }
+    min += r[0];
+    max += r[1];
     holes += p.pages?.holes ?? 0;
     if (p.assumption) uncertain++;
   }

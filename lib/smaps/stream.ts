@@ -238,7 +238,7 @@ export class SmapsParser {
     this.#finish();
     const format: MapsFormat = this.#sawAttribute ? "smaps" : "maps";
     const c = this.#columns;
-    return tableDocument(format, new SmapsTable(c.trimmed(), this.#bodies, c.length));
+    return tableDocument(format, new SmapsTable(c.trimmed(), this.#bodies, c.length, true));
   }
 
   /** Appends `chunk[from..]` to the unfinished line. */

@@ -37,11 +37,13 @@ export class SmapsTable {
   readonly #ends: BigUint64Array | undefined;
   readonly #bodyOf: Uint32Array | undefined;
   #mappings: readonly SmapsMapping[] | undefined;
+  #ascending: boolean | undefined;
 
   /**
    * @param columns per mapping: line, start, end, body index (each at least `length` long)
    * @param bodies the bodies
    * @param length number of mappings
+   * @param ascending whether the starts are known to ascend (a parsed smaps: the parser checks)
    */
   constructor(
     columns: {
@@ -52,8 +54,10 @@ export class SmapsTable {
     } | readonly SmapsMapping[],
     bodies: readonly SmapsMapping[],
     length: number,
+    ascending?: boolean,
   ) {
     this.length = length;
+    this.#ascending = ascending;
     this.bodies = bodies;
     if (Array.isArray(columns)) {
       this.#mappings = columns as readonly SmapsMapping[];
@@ -74,6 +78,16 @@ export class SmapsTable {
    */
   static of(mappings: readonly SmapsMapping[]): SmapsTable {
     return new SmapsTable(mappings, mappings, mappings.length);
+  }
+
+  /** Whether the mappings' starts ascend (worked out once). */
+  get ascending(): boolean {
+    if (this.#ascending === undefined) {
+      let up = true;
+      for (let i = 1; up && i < this.length; i++) up = this.start(i - 1) <= this.start(i);
+      this.#ascending = up;
+    }
+    return this.#ascending;
   }
 
   /** 1-based line of mapping `i`'s header. */
