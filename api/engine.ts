@@ -21,6 +21,7 @@ import { REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
 import { booleanParam } from "./ingest.ts";
 import { PartError } from "./problem.ts";
 import { booleanMember, stringMember } from "./routes/json_body.ts";
+import type { SmapsCollector } from "./smaps_part.ts";
 
 export type { AnalysisContext, ContextInput, DiffReport, PredictResult, ReportFormat };
 export { REPORT_FORMATS };
@@ -41,11 +42,16 @@ export const CONTEXT_MEMBERS = [
  * absent: the form sends one for an empty file input.
  *
  * @param t the text parts by name
+ * @param smaps the smaps part parsed as it arrived, if it was (else `t.smaps` is its text)
+ * @throws {PartError} naming `smaps`: the part's first syntax error
  */
-export function contextFromTexts(t: Readonly<Record<string, string | undefined>>): ContextInput {
+export function contextFromTexts(
+  t: Readonly<Record<string, string | undefined>>,
+  smaps?: SmapsCollector,
+): ContextInput {
   const text = (name: string) => t[name]?.trim() || undefined;
   return {
-    smaps: t.smaps?.trim() ? t.smaps : undefined,
+    smaps: smaps ? smapsOf(smaps) : t.smaps?.trim() ? t.smaps : undefined,
     filter: text("filter"),
     expect: text("expect"),
     producer: text("producer"),
@@ -57,6 +63,16 @@ export function contextFromTexts(t: Readonly<Record<string, string | undefined>>
       ? booleanParam("gdbDumpExcluded", t.gdbDumpExcluded, false)
       : undefined,
   };
+}
+
+/** The document of a parsed smaps part; its syntax error names the part, as `prepare`'s do. */
+function smapsOf(collector: SmapsCollector) {
+  try {
+    return collector.document();
+  } catch (e) {
+    if (e instanceof SmapsSyntaxError) throw new PartError("smaps", e);
+    throw e;
+  }
 }
 
 /**

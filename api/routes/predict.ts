@@ -21,6 +21,7 @@ import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import { isJson, readJsonObject, stringMember } from "./json_body.ts";
+import { SmapsCollector } from "../smaps_part.ts";
 
 const MEMBERS = CONTEXT_MEMBERS.filter((m) => m !== "expect");
 
@@ -47,18 +48,19 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
       const form = await readMultipart(requestBody(c, services), contentType!, {
         streams: [],
         texts: {
-          smaps: limits.maxSmapsBytes,
           filter: small,
           producer: small,
           kernelProfile: small,
           gdbUseFilter: small,
           gdbDumpExcluded: small,
         },
+        // Parsed as it arrives: the text is never held whole.
+        parsed: { smaps: () => new SmapsCollector(limits.maxSmapsBytes, 'part "smaps"') },
         required: ["smaps", "filter"],
         maxParts: limits.maxParts,
         consume: () => Promise.reject(new Error("no streamed parts")),
       });
-      input = contextFromTexts(form.texts);
+      input = contextFromTexts(form.texts, form.parsed.smaps);
     } else if (isJson(contentType)) {
       const obj = await readJsonObject(c, services, MEMBERS);
       stringMember(obj, "smaps", true, services.limits.maxSmapsBytes);

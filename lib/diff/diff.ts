@@ -33,6 +33,7 @@ import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
 import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
 import { tableOf } from "../smaps/table.ts";
+import { coverSweep, indexSweep } from "./sweep.ts";
 import { narrowVolatile, registersKnown, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
@@ -57,51 +58,6 @@ export interface DiffOptions {
 }
 
 const PAGE = 4096n;
-
-/**
- * A lookup for queries at non-decreasing addresses: the first item (by start) that covers the
- * address. One pass over the items in all, so aligning 70,000 VMAs stays linear.
- */
-function coverSweep<T extends { readonly start: bigint; readonly end: bigint }>(
-  items: readonly T[],
-): (addr: bigint) => T | undefined {
-  const sorted = [...items].sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
-  let i = 0;
-  return (addr) => {
-    while (i < sorted.length && sorted[i]!.end <= addr) i++;
-    const item = sorted[i];
-    return item && item.start <= addr ? item : undefined;
-  };
-}
-
-/**
- * {@link coverSweep} over items by index (a parsed smaps' columns, predictions made one at a
- * time): the index of the item covering each address, or -1. Items already in address order (a
- * parsed smaps is) are not sorted.
- */
-function indexSweep(
-  n: number,
-  start: (i: number) => bigint,
-  end: (i: number) => bigint,
-  ascending?: boolean,
-): (addr: bigint) => number {
-  let order: number[] | undefined;
-  for (let i = 1; i < n && !order && !ascending; i++) {
-    if (start(i - 1) > start(i)) {
-      order = Array.from({ length: n }, (_, k) => k).sort((x, y) => {
-        const sx = start(x), sy = start(y);
-        return sx < sy ? -1 : sx > sy ? 1 : 0;
-      });
-    }
-  }
-  let k = 0;
-  return (addr) => {
-    while (k < n && end(order ? order[k]! : k) <= addr) k++;
-    if (k >= n) return -1;
-    const i = order ? order[k]! : k;
-    return start(i) <= addr ? i : -1;
-  };
-}
 
 function memoryOf(d: CoreDigest): MemoryEstimate {
   let nonZero = 0, zero = 0, unsaved = 0;

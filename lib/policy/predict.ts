@@ -33,6 +33,7 @@ import { describeFilter, FILTER_BIT_NAMES } from "./filter.ts";
 import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
 import { type Decide, explore } from "./explore.ts";
 import { decisionClasses } from "./signature.ts";
+import { type PredictionLookup, registerLookup } from "./lookup.ts";
 import { asTable, type SmapsTable } from "../smaps/table.ts";
 import { decideKernel, estimatePages, type KernelProfile } from "./kernel.ts";
 import type {
@@ -47,6 +48,7 @@ import type {
   ProducerTotals,
 } from "./types.ts";
 
+export { type PredictionLookup, predictionLookup } from "./lookup.ts";
 export type {
   Assumption,
   AssumptionCode,
@@ -239,43 +241,8 @@ export function predict(
     status: recomputeStatus(table),
     warnings,
   };
-  lookups.set(result, lookup);
+  registerLookup(result, lookup);
   return result;
-}
-
-/** Per-mapping predictions by index, made one at a time (see {@link predictionLookup}). */
-export interface PredictionLookup {
-  /** Number of mappings. */
-  readonly length: number;
-  /** True when the starts are known to ascend. */
-  readonly ascending?: boolean;
-  /** Start address of mapping `i`. */
-  start(i: number): bigint;
-  /** End address of mapping `i`. */
-  end(i: number): bigint;
-  /** The prediction of mapping `i` (a new object unless the result's were made). */
-  at(i: number): MappingPrediction;
-}
-
-const lookups = new WeakMap<PredictResult, PredictionLookup>();
-
-/**
- * The per-mapping predictions of a result by index, without making every one: a result of
- * {@link predict} makes each when asked; any other reads its `mappings`.
- *
- * @param result a prediction
- * @returns the lookup
- */
-export function predictionLookup(result: PredictResult): PredictionLookup {
-  const known = lookups.get(result);
-  if (known) return known;
-  const ms = result.mappings;
-  return {
-    length: ms.length,
-    start: (i) => ms[i]!.start,
-    end: (i) => ms[i]!.end,
-    at: (i) => ms[i]!,
-  };
 }
 
 /** What a mapping's prediction holds beyond its identity (shared by alike mappings). */

@@ -15,54 +15,24 @@
  */
 
 import { AttributeCache, attributeColon, type Attributes, parseAttribute } from "./attribute.ts";
+import { Bodies, NO_TEXT } from "./bodies.ts";
 import { SmapsSyntaxError } from "../errors.ts";
 import { type Header, parseHeader } from "./header.ts";
-import type { MapsFormat, SmapsDocument, SmapsMapping } from "./parse.ts";
-import { SmapsTable, tableDocument } from "./table.ts";
+import {
+  attributeColonBytes,
+  hashBytes,
+  HeaderReader,
+  hexDigit,
+  isSpace,
+  sameBytes,
+} from "./header_bytes.ts";
+import type { MapsFormat, SmapsDocument } from "./parse.ts";
+import { tableDocument } from "./table.ts";
 
 const NL = 10, CR = 13, SPACE = 32, COLON = 58;
-const ZERO = BigInt(0);
 
-/** Shared (frozen) placeholders: most mappings have no text field and no unknown flag. */
-const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
+/** Shared (frozen) placeholder: most mappings have no unknown flag. */
 const NO_FLAGS: readonly string[] = Object.freeze([]);
-
-/** Space, tab, CR, LF, VT, FF (what `trim` removes from smaps text). */
-function isSpace(c: number): boolean {
-  return c === SPACE || (c >= 9 && c <= 13);
-}
-
-/** A hex digit's value, or -1. */
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  const l = c | 0x20;
-  return l >= 97 && l <= 102 ? l - 87 : -1;
-}
-
-/** The value of `b[from, to)` when it is 1-15 decimal digits, else -1. */
-function decimal(b: Uint8Array, from: number, to: number): number {
-  if (to <= from || to - from > 15) return -1;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = b[i]! - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-/** FNV-1a of `b[from, to)`. */
-function hashBytes(b: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
-  if (a.length !== to - from) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[from + i]) return false;
-  return true;
-}
 
 /** A parsed `VmFlags` value (shared by every mapping with the same line). */
 type VmFlagsEntry = { set: ReadonlySet<string>; unknown: readonly string[] };
@@ -93,21 +63,13 @@ export class SmapsParser {
   #sawAttribute = false;
   /** Line of a first mapping that had no attribute line, until an attribute line shows smaps. */
   #bareLine = 0;
-  readonly #columns = new Columns();
-  readonly #bodies: SmapsMapping[] = [];
-  readonly #bodyIndex = new Map<string, number>();
-  readonly #ids = new Map<object | bigint, number>();
-  /** Bodies used last, most recent first. */
-  readonly #recent: number[] = [];
+  readonly #bodies = new Bodies();
+  readonly #headers = new HeaderReader();
   readonly #cache = new AttributeCache();
   /** `cache.keys` as bytes, by slot, and the key each was made from. */
   readonly #keyBytes: (Uint8Array | undefined)[] = [];
   readonly #keyNames: (string | undefined)[] = [];
-  readonly #seen = new Map<string, string>();
   readonly #vmFlags = new Map<number, { bytes: Uint8Array; entry: VmFlagsEntry }>();
-  readonly #devs = new Map<number, string>();
-  readonly #inodes = new Map<number, bigint>();
-  #lastName: { bytes: Uint8Array; name: string } = { bytes: new Uint8Array(0), name: "" };
   #header: Header | undefined;
   #attrs: Attributes | undefined;
   #prevEnd = -1n;
@@ -117,7 +79,7 @@ export class SmapsParser {
 
   /** Mappings parsed so far. */
   get length(): number {
-    return this.#columns.length;
+    return this.#bodies.length;
   }
 
   /**
@@ -237,8 +199,7 @@ export class SmapsParser {
     this.#ended = true;
     this.#finish();
     const format: MapsFormat = this.#sawAttribute ? "smaps" : "maps";
-    const c = this.#columns;
-    return tableDocument(format, new SmapsTable(c.trimmed(), this.#bodies, c.length, true));
+    return tableDocument(format, this.#bodies.table());
   }
 
   /** Appends `chunk[from..]` to the unfinished line. */
@@ -260,16 +221,6 @@ export class SmapsParser {
     if (this.#crlf === undefined) this.#crlf = to > from && b[to - 1] === CR;
     if (this.#crlf && to > from && b[to - 1] === CR) to--;
     if (to === from) throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
-    // Most lines: the previous mapping's key in this slot, then "N kB".
-    const attrs = this.#attrs;
-    if (attrs !== undefined && attrs.inOrder && attrs.count < this.#cache.length) {
-      const key = this.#keyBytes[attrs.count];
-      if (
-        key !== undefined && to - from > key.length && b[from + key.length] === COLON &&
-        sameBytes(key, b, from, from + key.length) &&
-        this.#fastAttribute(b, from + key.length, to)
-      ) return;
-    }
     const colon = attributeColonBytes(b, from, to);
     if (colon >= 0) {
       if (!this.#attrs) {
@@ -293,8 +244,8 @@ export class SmapsParser {
       );
     }
     this.#finish();
-    const header = this.#fastHeader(b, from, to, lineNo) ??
-      parseHeader(this.#decoder.decode(b.subarray(from, to)), lineNo, this.#seen);
+    const header = this.#headers.read(b, from, to, lineNo) ??
+      parseHeader(this.#decoder.decode(b.subarray(from, to)), lineNo, this.#headers.seen);
     if (header.name === "[rollup]") {
       const line = this.#decoder.decode(b.subarray(from, to));
       throw new SmapsSyntaxError(
@@ -346,113 +297,7 @@ export class SmapsParser {
     const cache = this.#cache;
     const fields = cache.fields(attrs.numbers);
     cache.length = attrs.count;
-    // Alike mappings share a body: same header but addresses, same fields, flags and no text
-    // field. The last few bodies are tried first (runs of alike mappings), then a key.
-    const plain = attrs.textFields === NO_TEXT;
-    let body: number | undefined;
-    if (plain) {
-      for (const r of this.#recent) {
-        const m = this.#bodies[r]!;
-        if (
-          m.size === header.size && m.fields === fields && m.vmFlags === attrs.vmFlags &&
-          m.name === header.name && m.perms === header.perms && m.offset === header.offset &&
-          m.inode === header.inode && m.dev === header.dev && m.textFields === NO_TEXT &&
-          m.unknownVmFlags === attrs.unknownVmFlags
-        ) {
-          body = r;
-          break;
-        }
-      }
-    }
-    const key = !plain || body !== undefined
-      ? undefined
-      : `${header.perms}\0${header.size}\0${this.#idOf(header.offset)}\0${header.dev}\0${
-        this.#idOf(header.inode)
-      }\0${this.#idOf(fields)}\0${this.#idOf(attrs.vmFlags)}\0${
-        this.#idOf(attrs.unknownVmFlags)
-      }\0${header.name}`;
-    if (key !== undefined) body = this.#bodyIndex.get(key);
-    if (body === undefined) {
-      body = this.#bodies.length;
-      if (key !== undefined) this.#bodyIndex.set(key, body);
-      this.#bodies.push({
-        line: header.line,
-        start: header.start,
-        end: header.end,
-        size: header.size,
-        perms: header.perms,
-        read: header.read,
-        write: header.write,
-        exec: header.exec,
-        mayShare: header.mayShare,
-        offset: header.offset,
-        dev: header.dev,
-        inode: header.inode,
-        name: header.name,
-        fields,
-        textFields: attrs.textFields,
-        vmFlags: attrs.vmFlags,
-        unknownVmFlags: attrs.unknownVmFlags,
-      });
-    }
-    this.#columns.add(header.line, header.start, header.end, body);
-    if (plain && this.#recent[0] !== body) {
-      const at = this.#recent.indexOf(body);
-      if (at >= 0) this.#recent.splice(at, 1);
-      else if (this.#recent.length === 4) this.#recent.pop();
-      this.#recent.unshift(body);
-    }
-  }
-
-  /** A small number per distinct shared object or value (`fields`, flag sets; `null` is 0). */
-  #idOf(x: object | bigint | null): number {
-    if (x === null) return 0;
-    let id = this.#ids.get(x);
-    if (id === undefined) {
-      id = this.#ids.size + 1;
-      this.#ids.set(x, id);
-    }
-    return id;
-  }
-
-  /**
-   * The value of an attribute line whose key is the previous mapping's in this slot, when it is
-   * well formed (else false, and nothing is changed).
-   */
-  #fastAttribute(b: Uint8Array, colon: number, to: number): boolean {
-    const attrs = this.#attrs!, cache = this.#cache;
-    const k = attrs.count;
-    let valueAt = colon + 1;
-    while (valueAt < to && isSpace(b[valueAt]!)) valueAt++;
-    let valueEnd = to;
-    while (valueEnd > valueAt && isSpace(b[valueEnd - 1]!)) valueEnd--;
-    const name = cache.keys[k]!;
-    if (name === "VmFlags") {
-      const found = this.#vmFlags.get(hashBytes(b, valueAt, valueEnd));
-      if (!found || !sameBytes(found.bytes, b, valueAt, valueEnd)) return false;
-      attrs.count++;
-      attrs.vmFlags = found.entry.set;
-      attrs.unknownVmFlags = found.entry.unknown;
-      return true;
-    }
-    const kind = cache.kinds[k];
-    const kbEnd = valueEnd - valueAt > 3 && b[valueEnd - 3] === SPACE && b[valueEnd - 2] === 107 &&
-        b[valueEnd - 1] === 66
-      ? valueEnd - 3
-      : -1;
-    const kb = kbEnd > valueAt ? decimal(b, valueAt, kbEnd) : -1;
-    let value: number;
-    if (kb >= 0 && kind !== 2) value = kb * 1024;
-    else if (kb < 0 && kind !== 1) {
-      value = decimal(b, valueAt, valueEnd);
-      if (value < 0) return false;
-    } else return false;
-    attrs.count++;
-    cache.numKeys[attrs.numbers] = name;
-    cache.numValues[attrs.numbers] = value;
-    attrs.numbers++;
-    if (name === "Size") attrs.size = value;
-    return true;
+    this.#bodies.add(header, fields, attrs);
   }
 
   /** Any attribute line, through the string parser (which throws the errors). */
@@ -488,146 +333,6 @@ export class SmapsParser {
       }
     }
   }
-
-  /** A well-formed header line of common shape, or undefined (then `parseHeader` decides). */
-  #fastHeader(b: Uint8Array, from: number, to: number, lineNo: number): Header | undefined {
-    let p = from;
-    const start = this.#hex(b, p, to, 45);
-    if (start === undefined) return undefined;
-    p = this.#at;
-    const end = this.#hex(b, p, to, SPACE);
-    if (end === undefined || end <= start) return undefined;
-    p = this.#at;
-    if (p + 5 > to || b[p + 4] !== SPACE) return undefined;
-    const r = b[p], w = b[p + 1], x = b[p + 2], s = b[p + 3];
-    if (
-      (r !== 114 && r !== 45) || (w !== 119 && w !== 45) || (x !== 120 && x !== 45) ||
-      (s !== 112 && s !== 115)
-    ) return undefined;
-    p += 5;
-    const offset = this.#hex(b, p, to, SPACE);
-    if (offset === undefined) return undefined;
-    p = this.#at;
-    // Device: exactly "hh:hh" (anything else through parseHeader).
-    if (
-      p + 6 > to || b[p + 2] !== COLON || b[p + 5] !== SPACE || hexDigit(b[p]!) < 0 ||
-      hexDigit(b[p + 1]!) < 0 || hexDigit(b[p + 3]!) < 0 || hexDigit(b[p + 4]!) < 0
-    ) return undefined;
-    const devKey = b[p]! << 24 | b[p + 1]! << 16 | b[p + 3]! << 8 | b[p + 4]!;
-    let dev = this.#devs.get(devKey);
-    if (dev === undefined) {
-      dev = this.#intern(String.fromCharCode(b[p]!, b[p + 1]!, COLON, b[p + 3]!, b[p + 4]!));
-      this.#devs.set(devKey, dev);
-    }
-    p += 6;
-    const inodeAt = p;
-    while (p < to && b[p] !== SPACE) p++;
-    const inodeNumber = decimal(b, inodeAt, p);
-    if (inodeNumber < 0) return undefined;
-    let inode = this.#inodes.get(inodeNumber);
-    if (inode === undefined) {
-      inode = BigInt(inodeNumber);
-      this.#inodes.set(inodeNumber, inode);
-    }
-    while (p < to && b[p] === SPACE) p++;
-    let name = "";
-    if (p < to) {
-      const last = this.#lastName;
-      if (sameBytes(last.bytes, b, p, to)) name = last.name;
-      else {
-        name = this.#intern(this.#decoder.decode(b.subarray(p, to)));
-        this.#lastName = { bytes: b.slice(p, to), name };
-      }
-    }
-    const perms = this.#intern(String.fromCharCode(r!, w!, x!, s!));
-    return {
-      line: lineNo,
-      start,
-      end,
-      size: Number(end - start),
-      perms,
-      read: r === 114,
-      write: w === 119,
-      exec: x === 120,
-      mayShare: s === 115,
-      offset,
-      dev,
-      inode,
-      name,
-    };
-  }
-
-  /** Where {@link SmapsParser.#hex} stopped. */
-  #at = 0;
-
-  /** 8-13 hex digits at `b[p]` followed by `stop` (then `#at` is past it), or undefined. */
-  #hex(b: Uint8Array, p: number, to: number, stop: number): bigint | undefined {
-    const at = p;
-    let n = 0;
-    for (; p < to; p++) {
-      const d = hexDigit(b[p]!);
-      if (d < 0) break;
-      n = n * 16 + d;
-    }
-    const digits = p - at;
-    if (digits < 8 || digits > 13 || p >= to || b[p] !== stop) return undefined;
-    this.#at = p + 1;
-    return n === 0 ? ZERO : BigInt(n);
-  }
-
-  /** One string per distinct value. */
-  #intern(s: string): string {
-    let own = this.#seen.get(s);
-    if (own === undefined) {
-      own = s;
-      this.#seen.set(own, own);
-    }
-    return own;
-  }
-}
-
-/** Growable columns of line, start, end and body index. */
-class Columns {
-  length = 0;
-  lines = new Uint32Array(64);
-  starts = new BigUint64Array(64);
-  ends = new BigUint64Array(64);
-  bodyOf = new Uint32Array(64);
-
-  add(line: number, start: bigint, end: bigint, body: number): void {
-    const i = this.length++;
-    if (i === this.lines.length) {
-      const grow = <T extends Uint32Array | BigUint64Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a as never);
-        return b;
-      };
-      this.lines = grow(this.lines);
-      this.starts = grow(this.starts);
-      this.ends = grow(this.ends);
-      this.bodyOf = grow(this.bodyOf);
-    }
-    this.lines[i] = line;
-    this.starts[i] = start;
-    this.ends[i] = end;
-    this.bodyOf[i] = body;
-  }
-
-  /** The columns cut to their length. */
-  trimmed(): {
-    lines: Uint32Array;
-    starts: BigUint64Array;
-    ends: BigUint64Array;
-    bodyOf: Uint32Array;
-  } {
-    const n = this.length;
-    return {
-      lines: this.lines.slice(0, n),
-      starts: this.starts.slice(0, n),
-      ends: this.ends.slice(0, n),
-      bodyOf: this.bodyOf.slice(0, n),
-    };
-  }
 }
 
 function noAttributes(line: number): SmapsSyntaxError {
@@ -637,17 +342,4 @@ function noAttributes(line: number): SmapsSyntaxError {
     "Size",
     "Mapping has no attribute lines although the text is smaps (maps and smaps mixed?)",
   );
-}
-
-/** {@link attributeColon} over bytes (a key is ASCII). */
-function attributeColonBytes(b: Uint8Array, from: number, to: number): number {
-  const c0 = b[from]! | 0x20;
-  if (from >= to || c0 < 97 || c0 > 122) return -1;
-  for (let i = from + 1; i < to; i++) {
-    const c = b[i]!;
-    if (c === COLON) return i;
-    const l = c | 0x20;
-    if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 95)) return -1;
-  }
-  return -1;
 }

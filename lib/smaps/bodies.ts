@@ -1,0 +1,160 @@
+/**
+ * What a parse keeps of each mapping: its line, start and end in growable columns, and the index
+ * of its *body* (everything else), which alike mappings share (see `table.ts`).
+ *
+ * @module
+ */
+
+import type { Attributes } from "./attribute.ts";
+import type { Header } from "./header.ts";
+import type { SmapsMapping } from "./parse.ts";
+import { SmapsTable } from "./table.ts";
+
+/** The text fields of a mapping that has none (shared, frozen). */
+export const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Mappings as they are parsed: columns and shared bodies. */
+export class Bodies {
+  readonly #columns = new Columns();
+  readonly #bodies: SmapsMapping[] = [];
+  readonly #bodyIndex = new Map<string, number>();
+  readonly #ids = new Map<object | bigint, number>();
+  /** Bodies used last, most recent first. */
+  readonly #recent: number[] = [];
+
+  /** Mappings so far. */
+  get length(): number {
+    return this.#columns.length;
+  }
+
+  /**
+   * Adds a mapping.
+   *
+   * @param header its header line
+   * @param fields its (shared) numeric fields
+   * @param attrs its other attributes
+   */
+  add(header: Header, fields: Readonly<Record<string, number>>, attrs: Attributes): void {
+    // Alike mappings share a body: same header but addresses, same fields, flags and no text
+    // field. The last few bodies are tried first (runs of alike mappings), then a key.
+    const plain = attrs.textFields === NO_TEXT;
+    let body: number | undefined;
+    if (plain) {
+      for (const r of this.#recent) {
+        const m = this.#bodies[r]!;
+        if (
+          m.size === header.size && m.fields === fields && m.vmFlags === attrs.vmFlags &&
+          m.name === header.name && m.perms === header.perms && m.offset === header.offset &&
+          m.inode === header.inode && m.dev === header.dev && m.textFields === NO_TEXT &&
+          m.unknownVmFlags === attrs.unknownVmFlags
+        ) {
+          body = r;
+          break;
+        }
+      }
+    }
+    const key = !plain || body !== undefined
+      ? undefined
+      : `${header.perms}\0${header.size}\0${this.#idOf(header.offset)}\0${header.dev}\0${
+        this.#idOf(header.inode)
+      }\0${this.#idOf(fields)}\0${this.#idOf(attrs.vmFlags)}\0${
+        this.#idOf(attrs.unknownVmFlags)
+      }\0${header.name}`;
+    if (key !== undefined) body = this.#bodyIndex.get(key);
+    if (body === undefined) {
+      body = this.#bodies.length;
+      if (key !== undefined) this.#bodyIndex.set(key, body);
+      this.#bodies.push({
+        line: header.line,
+        start: header.start,
+        end: header.end,
+        size: header.size,
+        perms: header.perms,
+        read: header.read,
+        write: header.write,
+        exec: header.exec,
+        mayShare: header.mayShare,
+        offset: header.offset,
+        dev: header.dev,
+        inode: header.inode,
+        name: header.name,
+        fields,
+        textFields: attrs.textFields,
+        vmFlags: attrs.vmFlags,
+        unknownVmFlags: attrs.unknownVmFlags,
+      });
+    }
+    this.#columns.add(header.line, header.start, header.end, body);
+    if (plain && this.#recent[0] !== body) {
+      const at = this.#recent.indexOf(body);
+      if (at >= 0) this.#recent.splice(at, 1);
+      else if (this.#recent.length === 4) this.#recent.pop();
+      this.#recent.unshift(body);
+    }
+  }
+
+  /** A small number per distinct shared object or value (`fields`, flag sets; `null` is 0). */
+  #idOf(x: object | bigint | null): number {
+    if (x === null) return 0;
+    let id = this.#ids.get(x);
+    if (id === undefined) {
+      id = this.#ids.size + 1;
+      this.#ids.set(x, id);
+    }
+    return id;
+  }
+
+  /**
+   * The table of the mappings added.
+   *
+   * @returns the table (the starts ascend: the parser checks)
+   */
+  table(): SmapsTable {
+    const c = this.#columns;
+    return new SmapsTable(c.trimmed(), this.#bodies, c.length, true);
+  }
+}
+
+/** Growable columns of line, start, end and body index. */
+class Columns {
+  length = 0;
+  lines = new Uint32Array(64);
+  starts = new BigUint64Array(64);
+  ends = new BigUint64Array(64);
+  bodyOf = new Uint32Array(64);
+
+  add(line: number, start: bigint, end: bigint, body: number): void {
+    const i = this.length++;
+    if (i === this.lines.length) {
+      const grow = <T extends Uint32Array | BigUint64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a as never);
+        return b;
+      };
+      this.lines = grow(this.lines);
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.bodyOf = grow(this.bodyOf);
+    }
+    this.lines[i] = line;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.bodyOf[i] = body;
+  }
+
+  /** The columns cut to their length. */
+  trimmed(): {
+    lines: Uint32Array;
+    starts: BigUint64Array;
+    ends: BigUint64Array;
+    bodyOf: Uint32Array;
+  } {
+    const n = this.length;
+    return {
+      lines: this.lines.slice(0, n),
+      starts: this.starts.slice(0, n),
+      ends: this.ends.slice(0, n),
+      bodyOf: this.bodyOf.slice(0, n),
+    };
+  }
+}
