@@ -129,7 +129,7 @@ export class SmapsParser {
    */
   #fastLine(b: Uint8Array, from: number, n: number): number {
     const attrs = this.#attrs, cache = this.#cache;
-    if (attrs === undefined || !attrs.inOrder || this.#crlf !== false) return -1;
+    if (attrs === undefined || !attrs.inOrder) return -1;
     const k = attrs.count;
     if (k >= cache.length) return -1;
     const key = this.#keyBytes[k];
@@ -164,16 +164,18 @@ export class SmapsParser {
       value = value * 10 + c;
     }
     if (p === digits || p - digits > 15 || p >= n) return -1;
+    // A CR before the newline is trailing white space to a value (and a CRLF text's line end).
     const kind = cache.kinds[k];
-    if (b[p] === NL) {
+    if (b[p] === NL || (b[p] === CR && p + 1 < n && b[p + 1] === NL)) {
       if (kind === 1) return -1;
     } else if (
-      p + 3 < n && b[p] === SPACE && b[p + 1] === 107 && b[p + 2] === 66 && b[p + 3] === NL &&
-      kind !== 2
+      p + 3 < n && b[p] === SPACE && b[p + 1] === 107 && b[p + 2] === 66 && kind !== 2
     ) {
       value *= 1024;
       p += 3;
     } else return -1;
+    if (b[p] === CR) p++;
+    if (p >= n || b[p] !== NL) return -1;
     this.#lineNo++;
     attrs.count++;
     cache.numKeys[attrs.numbers] = name;
