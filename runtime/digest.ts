@@ -26,6 +26,8 @@ import type { PageHelper, PageShare } from "../lib/digest/positional.ts";
 import type { DataExtents } from "../lib/bytes/source.ts";
 import { tempFileSpill } from "./spill.ts";
 import { type PackedSegments, unpackSegments } from "../lib/digest/packed.ts";
+import { parseCore } from "../lib/elf/core.ts";
+import { sparseSource } from "../lib/digest/sparse.ts";
 import { programHeaderCount, workerPaysPerSegment } from "./worker_rule.ts";
 
 /** Largest serialized digest read (a 64 GiB core gives about 130 MiB). */
@@ -352,7 +354,11 @@ export async function digestFiles(
         worker.terminate();
         const m = e.data;
         if (m.ok && m.digest && m.pages) {
-          resolve({ ...m.digest, segments: unpackSegments(m.pages) });
+          const { digest, pages } = m;
+          parseCore(sparseSource(digest.skeleton, digest.size)).then(
+            (core) => resolve({ ...digest, core, segments: unpackSegments(pages) }),
+            reject,
+          );
         } else if (m.error?.code) reject(new WorkerInputError(m.error.code, m.error.message));
         else if (m.error?.name === "NotFound") reject(new Deno.errors.NotFound(m.error.message));
         else reject(new Error(m.error?.message ?? "digest worker failed"));

@@ -1,9 +1,9 @@
 /**
  * A Worker that digests one file and posts back the digest itself (structured clone, its page
- * arrays transferred, not copied: no encoding, checksum and re-parse as with the serialized form),
- * so `diff` can hash its two inputs on two cores at once.
+ * arrays transferred, not copied, its core to be parsed again from the skeleton: no encoding and
+ * checksum as with the serialized form), so `diff` can hash its two inputs on two cores at once.
  *
- * Message in: `{ path, maxBytes?, tempDir?, split? }`. Message out: `{ ok: true, digest: CoreDigest }`
+ * Message in: `{ path, maxBytes?, tempDir?, split? }`. Message out: `{ ok: true, digest, pages }` (digest without core and segments)
  * or `{ ok: false, error: { name, message, code? } }`.
  *
  * @module
@@ -21,10 +21,11 @@ self.onmessage = async (
   const { path, ...options } = e.data;
   try {
     const digest = await digestFile(path, options);
-    // Segments go as packed arrays (a clone keeps no accessors), transferred, not copied.
+    // Segments go as packed arrays, transferred, not copied; the parsed core is parsed again from
+    // the skeleton there (a clone keeps no accessors, and the core's segments are accessors).
     const pages = packSegments(digest.segments);
     self.postMessage(
-      { ok: true, digest: { ...digest, segments: [] }, pages },
+      { ok: true, digest: { ...digest, core: undefined, segments: [] }, pages },
       packedBuffers(pages),
     );
   } catch (err) {

@@ -260,7 +260,8 @@ async function assemble(
     pageSize: PAGE_SIZE,
     size,
     fileHash: coreIdentity(hasher, size, parsed, segments),
-    core,
+    // Parsed again from the merged skeleton, so its tables view those bytes (see positional.ts).
+    core: await parseCore(sparseSource(parsed, size)),
     segments,
     skeleton: parsed,
     meta,

@@ -18,7 +18,7 @@ import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import type { SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
-import type { StoredRange } from "./sparse.ts";
+import { sparseSource, type StoredRange } from "./sparse.ts";
 import { type FirstPages, hashLoads, type LoadShape, pageCountsOf } from "./page_loop.ts";
 
 export { type FirstPages, hashLoads, type HashLoadsOptions, type LoadShape } from "./page_loop.ts";
@@ -26,6 +26,7 @@ export { type FirstPages, hashLoads, type HashLoadsOptions, type LoadShape } fro
 /**
  * Records the ranges a parser reads, so they can be kept as the digest's skeleton: copies, unless
  * the source's reads are `fresh` (a 70,000-mapping gcore's tables are 13 MB, kept once, not twice).
+ * The parser gets the kept bytes, so the recording source is `fresh` too.
  */
 export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRange[] } {
   const ranges: StoredRange[] = [];
@@ -33,10 +34,12 @@ export function recording(src: ByteSource): { src: ByteSource; ranges: StoredRan
     ranges,
     src: {
       size: src.size,
+      fresh: true,
       async read(offset: number, length: number): Promise<Uint8Array> {
         const bytes = await src.read(offset, length);
-        ranges.push({ offset, bytes: src.fresh ? bytes : bytes.slice() });
-        return bytes;
+        const kept = src.fresh ? bytes : bytes.slice();
+        ranges.push({ offset, bytes: kept });
+        return kept;
       },
     },
   };
@@ -130,7 +133,9 @@ export async function digestPositional(
     pageSize: PAGE_SIZE,
     size: src.size,
     fileHash: coreIdentity(hasher, src.size, skeleton, segments),
-    core,
+    // Parsed again from the merged skeleton, whose bytes its tables then view (merging copied the
+    // bytes the first parse kept: 70,000 program headers would be kept twice).
+    core: await parseCore(sparseSource(skeleton, src.size)),
     segments,
     skeleton,
     meta,

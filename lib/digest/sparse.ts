@@ -53,12 +53,14 @@ export class SparseStore {
 
 /**
  * A {@link ByteSource} of `size` bytes backed by stored ranges. A read returns the stored bytes
- * from `offset` up to the end of its range (fewer than asked when the rest was not stored).
+ * from `offset` up to the end of its range (fewer than asked when the rest was not stored): views
+ * of the ranges, which nobody writes to, so the source is `fresh` (a parser keeps them uncopied).
  */
 export function sparseSource(ranges: readonly StoredRange[], size: number): ByteSource {
   const sorted = [...ranges].sort((a, b) => a.offset - b.offset);
   return {
     size,
+    fresh: true,
     read(offset: number, length: number): Promise<Uint8Array> {
       for (const r of sorted) {
         if (offset >= r.offset && offset < r.offset + r.bytes.length) {

@@ -229,7 +229,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     );
   }
   const table = await readExact(src, header.phoff, tableSize, "program header table");
-  const segments = parseProgramHeaders(table, header, src.size);
+  const segments = parseProgramHeaders(table, header, src.size, src.fresh);
   const warnings: string[] = [];
 
   let sections: Section[] = [];
@@ -244,7 +244,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
       const strtab = ext && ext.size <= MAX_SECTION_BYTES
         ? await src.read(ext.offset, ext.size)
         : undefined;
-      sections = parseSections(table, header, strtab, segments);
+      sections = parseSections(table, header, strtab, src.fresh);
     }
   }
 

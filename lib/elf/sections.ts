@@ -8,7 +8,6 @@
 
 import { ByteReader, cString, toSafeNumber } from "../bytes/reader.ts";
 import type { ElfHeader } from "./header.ts";
-import type { Segment } from "./program_header.ts";
 
 /** One section header, as far as coredelta uses it. */
 export interface Section {
@@ -68,58 +67,103 @@ export function stringTableExtent(
   return { offset, size };
 }
 
+/** One section header table and its names (shared by its sections). */
+interface ShdrTable {
+  readonly view: DataView;
+  readonly le: boolean;
+  readonly is64: boolean;
+  readonly entsize: number;
+  readonly addr: number;
+  readonly offset: number;
+  readonly size: number;
+  readonly name: (at: number) => string;
+}
+
+/**
+ * A {@link Section} read from its table when a field is asked for (two fields per section: GDB
+ * writes one per segment, 70,000 for a large process). Fields are accessors: copy one by naming
+ * its fields or with `toJSON()`, not with a spread.
+ */
+class TableSection implements Section {
+  readonly #t: ShdrTable;
+  readonly #at: number;
+
+  constructor(t: ShdrTable, at: number) {
+    this.#t = t;
+    this.#at = at;
+  }
+
+  #word(k: number): bigint {
+    const t = this.#t;
+    return t.is64
+      ? t.view.getBigUint64(this.#at + k, t.le)
+      : BigInt(t.view.getUint32(this.#at + k, t.le));
+  }
+
+  get name(): string {
+    return this.#t.name(this.#t.view.getUint32(this.#at, this.#t.le));
+  }
+  get type(): number {
+    return this.#t.view.getUint32(this.#at + 4, this.#t.le);
+  }
+  get addr(): bigint {
+    return this.#word(this.#t.addr);
+  }
+  get offset(): bigint {
+    return this.#word(this.#t.offset);
+  }
+  get size(): bigint {
+    return this.#word(this.#t.size);
+  }
+
+  /** The fields as a plain object (what `JSON.stringify` writes). */
+  toJSON(): Section {
+    return {
+      type: this.type,
+      addr: this.addr,
+      offset: this.offset,
+      size: this.size,
+      name: this.name,
+    };
+  }
+}
+
 /**
  * Decodes the `h.shnum` section headers of the table bytes (checked whole by
  * {@link checkSectionTable}) with names from the string table bytes (missing or out-of-range names
- * become ""). With the core's program headers, a section that describes one (GDB writes one per
- * segment, in table order) shares its `sh_addr` and `sh_offset` bigints with them, and equal
- * neighbouring values share one bigint: 70,000 sections keep no bigints of their own, and no
- * intermediate object is made per entry.
+ * become ""). The sections read their fields from the table (a copy unless `keep`: nobody writes
+ * to the bytes later) when asked (see {@link TableSection}); each distinct name is decoded once.
  */
 export function parseSections(
   table: Uint8Array,
   h: ElfHeader,
   strtab: Uint8Array | undefined,
-  segments: readonly Segment[] = [],
+  keep = false,
 ): Section[] {
-  const { is64, addr: ao, offset: oo, size: so } = layout(h);
-  const le = h.byteOrder === "little";
-  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
-  const word = is64
-    ? (at: number) => view.getBigUint64(at, le)
-    : (at: number) => BigInt(view.getUint32(at, le));
+  const { is64, addr, offset, size } = layout(h);
   // GDB names 70,000 sections "load" from one string table entry: one string per entry.
   const names = new Map<number, string>();
-  const nameAt = (at: number): string => {
-    let name = names.get(at);
-    if (name === undefined) names.set(at, name = cString(strtab!.subarray(at)));
-    return name;
+  const strings = keep ? strtab : strtab?.slice();
+  const name = (at: number): string => {
+    if (!strings || at >= strings.length) return "";
+    let s = names.get(at);
+    if (s === undefined) names.set(at, s = cString(strings.subarray(at)));
+    return s;
   };
-  let lastAddr = 0n, lastSize = 0n;
-  let next = 0;
-  const out: Section[] = [];
-  for (let i = 0; i < h.shnum; i++) {
-    const at = i * h.shentsize;
-    const nameOffset = view.getUint32(at, le);
-    const type = view.getUint32(at + 4, le);
-    let addr = word(at + ao);
-    if (addr === lastAddr) addr = lastAddr;
-    else lastAddr = addr;
-    let offset = word(at + oo);
-    let size = word(at + so);
-    if (size === lastSize) size = lastSize;
-    else lastSize = size;
-    // The next program header, or the one after it (a section may be missing for one).
-    for (let k = next; k <= next + 1; k++) {
-      const s = segments[k];
-      if (s?.offset !== offset) continue;
-      offset = s.offset;
-      if (s.vaddr === addr) addr = s.vaddr;
-      next = k + 1;
-      break;
-    }
-    const name = strtab && nameOffset < strtab.length ? nameAt(nameOffset) : "";
-    out.push({ type, addr, offset, size, name });
-  }
+  const length = h.shnum * h.shentsize;
+  const t: ShdrTable = {
+    view: keep
+      ? new DataView(table.buffer, table.byteOffset, length)
+      : new DataView(table.slice(0, length).buffer),
+    le: h.byteOrder === "little",
+    is64,
+    entsize: h.shentsize,
+    addr,
+    offset,
+    size,
+    name,
+  };
+  const out: Section[] = new Array(h.shnum);
+  for (let i = 0; i < h.shnum; i++) out[i] = new TableSection(t, i * h.shentsize);
   return out;
 }

@@ -6,6 +6,7 @@
  */
 
 import { escapeTerminal } from "./escape.ts";
+import { plainSegment } from "../elf/program_header.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { flagString } from "../elf/constants.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
@@ -43,7 +44,7 @@ export function inspectModel(
     siginfo: core.siginfo,
     threads: core.threads,
     segments: core.segments.map((s) => ({
-      ...s,
+      ...plainSegment(s),
       file: fileFor(core.files?.entries, s.vaddr)?.name ?? null,
     })),
     sections: core.sections.length,

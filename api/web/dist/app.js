@@ -1111,6 +1111,10 @@
     "g"
   );
 
+  // lib/elf/program_header.ts
+  var TWO_32 = 2 ** 32;
+  var HIGH_LIMIT = 2 ** 21;
+
   // lib/elf/registers.ts
   var AARCH64_REGS = [
     ...Array.from({ length: 31 }, (_, i) => `x${i}`),
