@@ -40,6 +40,8 @@ export class SmapsTable {
   #ascending: boolean | undefined;
 
   /**
+   * A table over columns and bodies (as the parser makes them), or over plain mappings.
+   *
    * @param columns per mapping: line, start, end, body index (each at least `length` long)
    * @param bodies the bodies
    * @param length number of mappings
