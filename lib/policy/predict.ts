@@ -175,11 +175,25 @@ export function predict(
   const byClass: (Decided | undefined)[] = new Array(first.length);
   const hinted = new Map<number, Decided>();
   const hints = options.hints;
+  const count = new Float64Array(first.length);
   for (let i = 0; i < table.length; i++) {
     const h = hints?.size ? hints.get(table.start(i)) : undefined;
     if (h) hinted.set(i, decide(table.mapping(i), h));
-    else byClass[classOf[i]!] ??= decide(table.body(i), undefined);
+    else {
+      const c = classOf[i]!;
+      byClass[c] ??= decide(table.body(i), undefined);
+      count[c]!++;
+    }
   }
+  // Each distinct prediction with the number of mappings that have it (for the totals).
+  const weighed = (pick: (d: Decided) => ProducerPrediction) => {
+    const out: [ProducerPrediction, number][] = [];
+    byClass.forEach((d, c) => {
+      if (d && count[c]! > 0) out.push([pick(d), count[c]!]);
+    });
+    for (const d of hinted.values()) out.push([pick(d), 1]);
+    return out;
+  };
   const decidedAt = (i: number) =>
     (hinted.size ? hinted.get(i) : undefined) ?? byClass[classOf[i]!]!;
   const lookup: PredictionLookup = {
@@ -215,8 +229,8 @@ export function predict(
     warnings.push(`GDB use-coredump-filter off: GDB applies 0x33, not ${describeFilter(filter)}`);
   }
   const totals: { kernel?: ProducerTotals; gdb?: ProducerTotals } = {};
-  if (wantK) totals.kernel = sumUp(table.length, (i) => decidedAt(i).kernel!, false);
-  if (wantG) totals.gdb = sumUp(table.length, (i) => decidedAt(i).gdb!, true);
+  if (wantK) totals.kernel = sumUp(weighed((d) => d.kernel!), false);
+  if (wantG) totals.gdb = sumUp(weighed((d) => d.gdb!), true);
   for (const [who, t] of Object.entries(totals)) {
     if (t.pnXnum) warnings.push(`${who}: ${t.phnum} program headers: e_phnum is PN_XNUM (0xffff)`);
   }
@@ -363,24 +377,16 @@ function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDif
   return out;
 }
 
-function sumUp(n: number, at: (i: number) => ProducerPrediction, isGdb: boolean): ProducerTotals {
+function sumUp(preds: readonly [ProducerPrediction, number][], isGdb: boolean): ProducerTotals {
   let loads = 0, bytes = 0, min = 0, max = 0, holes = 0, uncertain = 0;
-  // Alike mappings share a prediction object: its smallest and largest size are found once.
-  const range = new Map<ProducerPrediction, readonly [number, number]>();
-  for (let i = 0; i < n; i++) {
-    const p = at(i);
-    if (p.emitted) loads++;
-    bytes += p.p_filesz;
-    let r = range.get(p);
-    if (!r) {
-      const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
-      r = [Math.min(...sizes), Math.max(...sizes)];
-      range.set(p, r);
-    }
-    min += r[0];
-    max += r[1];
-    holes += p.pages?.holes ?? 0;
-    if (p.assumption) uncertain++;
+  for (const [p, n] of preds) {
+    if (p.emitted) loads += n;
+    bytes += n * p.p_filesz;
+    const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
+    min += n * Math.min(...sizes);
+    max += n * Math.max(...sizes);
+    holes += n * (p.pages?.holes ?? 0);
+    if (p.assumption) uncertain += n;
   }
   const phnum = loads + 1;
   // GDB/BFD adds section headers: NULL, note0, one per load, .shstrtab.

@@ -68,28 +68,37 @@ export interface VmStatus {
 export function recomputeStatus(mappings: SmapsTable | readonly SmapsMapping[]): VmStatus {
   const t = asTable(mappings);
   const exe = guessExecutable(t);
+  // Everything but the executable's code span depends on the body only: each distinct body is
+  // weighed once, times the number of its mappings.
+  const count = new Float64Array(t.bodies.length);
+  for (let i = 0; i < t.length; i++) count[t.bodyIndex(i)]!++;
   let total = 0, locked = 0, rss = 0, data = 0, stack = 0, execVm = 0, swap = 0;
   let codeStart: bigint | undefined, codeEnd: bigint | undefined;
-  for (let i = 0; i < t.length; i++) {
-    const m = t.body(i);
-    if (m.name === "[vsyscall]") continue;
+  const exeBodies = new Set<number>();
+  t.bodies.forEach((m, b) => {
+    const n = count[b]!;
+    if (n === 0 || m.name === "[vsyscall]") return;
     const f = m.vmFlags;
     const growsDown = f ? f.has("gd") : m.name === "[stack]";
     const stackFlag = growsDown || (f?.has("ss") ?? false);
     const shared = f ? f.has("sh") : m.mayShare;
-    total += m.size;
-    rss += m.fields.Rss ?? 0;
-    swap += m.fields.Swap ?? 0;
-    if (f?.has("lo")) locked += m.size;
+    total += n * m.size;
+    rss += n * (m.fields.Rss ?? 0);
+    swap += n * (m.fields.Swap ?? 0);
+    if (f?.has("lo")) locked += n * m.size;
     if (m.exec && !m.write && !growsDown) {
-      execVm += m.size;
-      if (m.name === exe && exe !== undefined) {
-        const start = t.start(i), end = t.end(i);
-        if (codeStart === undefined || start < codeStart) codeStart = start;
-        if (codeEnd === undefined || end > codeEnd) codeEnd = end;
-      }
-    } else if (stackFlag) stack += m.size;
-    else if (m.write && !shared) data += m.size;
+      execVm += n * m.size;
+      if (m.name === exe && exe !== undefined) exeBodies.add(b);
+    } else if (stackFlag) stack += n * m.size;
+    else if (m.write && !shared) data += n * m.size;
+  });
+  if (exeBodies.size > 0) {
+    for (let i = 0; i < t.length; i++) {
+      if (!exeBodies.has(t.bodyIndex(i))) continue;
+      const start = t.start(i), end = t.end(i);
+      if (codeStart === undefined || start < codeStart) codeStart = start;
+      if (codeEnd === undefined || end > codeEnd) codeEnd = end;
+    }
   }
   const text = codeStart === undefined || codeEnd === undefined ? 0 : Number(codeEnd - codeStart);
   const vmExe = Math.min(text, execVm);
