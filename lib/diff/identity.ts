@@ -213,7 +213,7 @@ function countPresent(
   probes: readonly bigint[],
   t: { readonly length: number; start(i: number): bigint },
 ): number {
-  if (t instanceof SmapsTable && t.ascending) {
+  if (t instanceof SmapsTable && t.ascending && probes.length * 32 < t.length) {
     // A few probes (NT_FILE entries) against many mappings: a binary search each.
     let found = 0;
     for (const p of probes) {
@@ -228,7 +228,8 @@ function countPresent(
     return found;
   }
   let ascending = probes.every((p, i) => i === 0 || probes[i - 1]! <= p);
-  for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
+  if (t instanceof SmapsTable) ascending &&= t.ascending;
+  else for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
   if (ascending) {
     let found = 0;
     for (let i = 0, j = 0; i < probes.length; i++) {
