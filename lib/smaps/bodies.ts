@@ -6,7 +6,7 @@
  */
 
 import type { Attributes } from "./attribute.ts";
-import type { Header } from "./header.ts";
+import type { HeaderFields } from "./header_bytes.ts";
 import type { SmapsMapping } from "./parse.ts";
 import { SmapsTable } from "./table.ts";
 
@@ -34,7 +34,7 @@ export class Bodies {
    * @param fields its (shared) numeric fields
    * @param attrs its other attributes
    */
-  add(header: Header, fields: Readonly<Record<string, number>>, attrs: Attributes): void {
+  add(header: HeaderFields, fields: Readonly<Record<string, number>>, attrs: Attributes): void {
     // Alike mappings share a body: same header but addresses, same fields, flags and no text
     // field. The last few bodies are tried first (runs of alike mappings), then a key.
     const plain = attrs.textFields === NO_TEXT;
@@ -66,8 +66,8 @@ export class Bodies {
       if (key !== undefined) this.#bodyIndex.set(key, body);
       this.#bodies.push({
         line: header.line,
-        start: header.start,
-        end: header.end,
+        start: BigInt(header.start),
+        end: BigInt(header.end),
         size: header.size,
         perms: header.perms,
         read: header.read,
@@ -122,8 +122,11 @@ class Columns {
   starts = new BigUint64Array(64);
   ends = new BigUint64Array(64);
   bodyOf = new Uint32Array(64);
+  /** The address columns as 32-bit words: a number is stored without making a bigint. */
+  #startWords = new Uint32Array(this.starts.buffer);
+  #endWords = new Uint32Array(this.ends.buffer);
 
-  add(line: number, start: bigint, end: bigint, body: number): void {
+  add(line: number, start: number | bigint, end: number | bigint, body: number): void {
     const i = this.length++;
     if (i === this.lines.length) {
       const grow = <T extends Uint32Array | BigUint64Array>(a: T): T => {
@@ -135,10 +138,14 @@ class Columns {
       this.starts = grow(this.starts);
       this.ends = grow(this.ends);
       this.bodyOf = grow(this.bodyOf);
+      this.#startWords = new Uint32Array(this.starts.buffer);
+      this.#endWords = new Uint32Array(this.ends.buffer);
     }
     this.lines[i] = line;
-    this.starts[i] = start;
-    this.ends[i] = end;
+    if (typeof start === "number") setWords(this.#startWords, i, start);
+    else this.starts[i] = start;
+    if (typeof end === "number") setWords(this.#endWords, i, end);
+    else this.ends[i] = end;
     this.bodyOf[i] = body;
   }
 
@@ -157,4 +164,14 @@ class Columns {
       bodyOf: this.bodyOf.slice(0, n),
     };
   }
+}
+
+/** Whether this machine stores the low 32-bit word of a 64-bit integer first. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Stores `n` (an integer below 2^53) as the 64-bit element `i` of `words`' buffer. */
+function setWords(words: Uint32Array, i: number, n: number): void {
+  const lo = n >>> 0, hi = Math.floor(n / 4294967296);
+  words[2 * i + (LITTLE_ENDIAN ? 0 : 1)] = lo;
+  words[2 * i + (LITTLE_ENDIAN ? 1 : 0)] = hi;
 }

@@ -61,12 +61,83 @@ export function attributeColonBytes(b: Uint8Array, from: number, to: number): nu
   return -1;
 }
 
+/**
+ * A header line's fields, filled in place for each mapping (no object per line). Addresses are
+ * numbers when the line was read from bytes (below 2^52), bigints when `parseHeader` read it.
+ */
+export interface HeaderFields {
+  /** 1-based line. */
+  line: number;
+  /** Start address. */
+  start: number | bigint;
+  /** End address. */
+  end: number | bigint;
+  /** `end - start` in bytes. */
+  size: number;
+  /** Permissions as printed. */
+  perms: string;
+  /** `r`. */
+  read: boolean;
+  /** `w`. */
+  write: boolean;
+  /** `x`. */
+  exec: boolean;
+  /** `s`. */
+  mayShare: boolean;
+  /** File offset. */
+  offset: bigint;
+  /** Device as printed. */
+  dev: string;
+  /** Inode. */
+  inode: bigint;
+  /** Name as printed. */
+  name: string;
+}
+
+/** Empty header fields, to be filled. */
+export function newHeaderFields(): HeaderFields {
+  return {
+    line: 0,
+    start: 0,
+    end: 0,
+    size: 0,
+    perms: "",
+    read: false,
+    write: false,
+    exec: false,
+    mayShare: false,
+    offset: ZERO,
+    dev: "",
+    inode: ZERO,
+    name: "",
+  };
+}
+
+/** Fills `into` from a header `parseHeader` made. */
+export function copyHeader(into: HeaderFields, h: Header): void {
+  into.line = h.line;
+  into.start = h.start;
+  into.end = h.end;
+  into.size = h.size;
+  into.perms = h.perms;
+  into.read = h.read;
+  into.write = h.write;
+  into.exec = h.exec;
+  into.mayShare = h.mayShare;
+  into.offset = h.offset;
+  into.dev = h.dev;
+  into.inode = h.inode;
+  into.name = h.name;
+}
+
 /** Reads header lines, sharing one string per distinct value and one bigint per inode. */
 export class HeaderReader {
   /** Strings already made, one per distinct value (shared with `parseHeader`). */
   readonly seen = new Map<string, string>();
   readonly #devs = new Map<number, string>();
   readonly #inodes = new Map<number, bigint>();
+  readonly #offsets = new Map<number, bigint>();
+  readonly #perms: (string | undefined)[] = [];
   #lastName: { bytes: Uint8Array; name: string } = { bytes: new Uint8Array(0), name: "" };
   readonly #decoder = new TextDecoder();
 
@@ -78,29 +149,29 @@ export class HeaderReader {
    * @param to where it ends (before its newline)
    * @param lineNo its 1-based number
    */
-  read(b: Uint8Array, from: number, to: number, lineNo: number): Header | undefined {
+  read(b: Uint8Array, from: number, to: number, lineNo: number, into: HeaderFields): boolean {
     let p = from;
     const start = this.#hex(b, p, to, 45);
-    if (start === undefined) return undefined;
+    if (start < 0) return false;
     p = this.#at;
     const end = this.#hex(b, p, to, SPACE);
-    if (end === undefined || end <= start) return undefined;
+    if (end <= start) return false;
     p = this.#at;
-    if (p + 5 > to || b[p + 4] !== SPACE) return undefined;
+    if (p + 5 > to || b[p + 4] !== SPACE) return false;
     const r = b[p], w = b[p + 1], x = b[p + 2], s = b[p + 3];
     if (
       (r !== 114 && r !== 45) || (w !== 119 && w !== 45) || (x !== 120 && x !== 45) ||
       (s !== 112 && s !== 115)
-    ) return undefined;
+    ) return false;
     p += 5;
-    const offset = this.#hex(b, p, to, SPACE);
-    if (offset === undefined) return undefined;
+    const offsetNumber = this.#hex(b, p, to, SPACE);
+    if (offsetNumber < 0) return false;
     p = this.#at;
     // Device: exactly "hh:hh" (anything else through parseHeader).
     if (
       p + 6 > to || b[p + 2] !== COLON || b[p + 5] !== SPACE || hexDigit(b[p]!) < 0 ||
       hexDigit(b[p + 1]!) < 0 || hexDigit(b[p + 3]!) < 0 || hexDigit(b[p + 4]!) < 0
-    ) return undefined;
+    ) return false;
     const devKey = b[p]! << 24 | b[p + 1]! << 16 | b[p + 3]! << 8 | b[p + 4]!;
     let dev = this.#devs.get(devKey);
     if (dev === undefined) {
@@ -111,12 +182,7 @@ export class HeaderReader {
     const inodeAt = p;
     while (p < to && b[p] !== SPACE) p++;
     const inodeNumber = decimal(b, inodeAt, p);
-    if (inodeNumber < 0) return undefined;
-    let inode = this.#inodes.get(inodeNumber);
-    if (inode === undefined) {
-      inode = BigInt(inodeNumber);
-      this.#inodes.set(inodeNumber, inode);
-    }
+    if (inodeNumber < 0) return false;
     while (p < to && b[p] === SPACE) p++;
     let name = "";
     if (p < to) {
@@ -127,29 +193,40 @@ export class HeaderReader {
         this.#lastName = { bytes: b.slice(p, to), name };
       }
     }
-    const perms = this.#intern(String.fromCharCode(r!, w!, x!, s!));
-    return {
-      line: lineNo,
-      start,
-      end,
-      size: Number(end - start),
-      perms,
-      read: r === 114,
-      write: w === 119,
-      exec: x === 120,
-      mayShare: s === 115,
-      offset,
-      dev,
-      inode,
-      name,
-    };
+    const code = (r === 114 ? 8 : 0) | (w === 119 ? 4 : 0) | (x === 120 ? 2 : 0) |
+      (s === 115 ? 1 : 0);
+    into.line = lineNo;
+    into.start = start;
+    into.end = end;
+    into.size = end - start;
+    into.perms = this.#perms[code] ??= this.#intern(String.fromCharCode(r!, w!, x!, s!));
+    into.read = r === 114;
+    into.write = w === 119;
+    into.exec = x === 120;
+    into.mayShare = s === 115;
+    into.offset = this.#big(this.#offsets, offsetNumber);
+    into.dev = dev;
+    into.inode = this.#big(this.#inodes, inodeNumber);
+    into.name = name;
+    return true;
+  }
+
+  /** One bigint per distinct number. */
+  #big(cache: Map<number, bigint>, n: number): bigint {
+    if (n === 0) return ZERO;
+    let v = cache.get(n);
+    if (v === undefined) {
+      v = BigInt(n);
+      cache.set(n, v);
+    }
+    return v;
   }
 
   /** Where `#hex` stopped. */
   #at = 0;
 
-  /** 8-13 hex digits at `b[p]` followed by `stop` (then `#at` is past it), or undefined. */
-  #hex(b: Uint8Array, p: number, to: number, stop: number): bigint | undefined {
+  /** 8-13 hex digits at `b[p]` followed by `stop` (then `#at` is past it), or -1. */
+  #hex(b: Uint8Array, p: number, to: number, stop: number): number {
     const at = p;
     let n = 0;
     for (; p < to; p++) {
@@ -158,9 +235,9 @@ export class HeaderReader {
       n = n * 16 + d;
     }
     const digits = p - at;
-    if (digits < 8 || digits > 13 || p >= to || b[p] !== stop) return undefined;
+    if (digits < 8 || digits > 13 || p >= to || b[p] !== stop) return -1;
     this.#at = p + 1;
-    return n === 0 ? ZERO : BigInt(n);
+    return n;
   }
 
   /** One string per distinct value. */

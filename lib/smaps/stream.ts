@@ -17,13 +17,16 @@
 import { AttributeCache, attributeColon, type Attributes, parseAttribute } from "./attribute.ts";
 import { Bodies, NO_TEXT } from "./bodies.ts";
 import { SmapsSyntaxError } from "../errors.ts";
-import { type Header, parseHeader } from "./header.ts";
+import { parseHeader } from "./header.ts";
 import {
   attributeColonBytes,
+  copyHeader,
   hashBytes,
+  type HeaderFields,
   HeaderReader,
   hexDigit,
   isSpace,
+  newHeaderFields,
   sameBytes,
 } from "./header_bytes.ts";
 import type { MapsFormat, SmapsDocument } from "./parse.ts";
@@ -70,9 +73,21 @@ export class SmapsParser {
   readonly #keyBytes: (Uint8Array | undefined)[] = [];
   readonly #keyNames: (string | undefined)[] = [];
   readonly #vmFlags = new Map<number, { bytes: Uint8Array; entry: VmFlagsEntry }>();
-  #header: Header | undefined;
-  #attrs: Attributes | undefined;
-  #prevEnd = -1n;
+  /** The mapping being parsed (one object, filled per header line). */
+  readonly #header: HeaderFields = newHeaderFields();
+  readonly #attrs: Attributes = {
+    textFields: NO_TEXT,
+    vmFlags: null,
+    unknownVmFlags: NO_FLAGS,
+    count: 0,
+    numbers: 0,
+    inOrder: true,
+    size: -1,
+  };
+  /** Whether a mapping is being parsed; whether any header was seen. */
+  #open = false;
+  #sawHeader = false;
+  #prevEnd: number | bigint = -1;
   #ended = false;
   readonly #decoder = new TextDecoder();
   readonly #encoder = new TextEncoder();
@@ -129,7 +144,7 @@ export class SmapsParser {
    */
   #fastLine(b: Uint8Array, from: number, n: number): number {
     const attrs = this.#attrs, cache = this.#cache;
-    if (attrs === undefined || !attrs.inOrder) return -1;
+    if (!this.#open || !attrs.inOrder) return -1;
     const k = attrs.count;
     if (k >= cache.length) return -1;
     const key = this.#keyBytes[k];
@@ -225,7 +240,7 @@ export class SmapsParser {
     if (to === from) throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
     const colon = attributeColonBytes(b, from, to);
     if (colon >= 0) {
-      if (!this.#attrs) {
+      if (!this.#sawHeader) {
         const key = this.#decoder.decode(b.subarray(from, colon));
         throw new SmapsSyntaxError(lineNo, 1, key, "Attribute line before any mapping header");
       }
@@ -246,8 +261,13 @@ export class SmapsParser {
       );
     }
     this.#finish();
-    const header = this.#headers.read(b, from, to, lineNo) ??
-      parseHeader(this.#decoder.decode(b.subarray(from, to)), lineNo, this.#headers.seen);
+    const header = this.#header;
+    if (!this.#headers.read(b, from, to, lineNo, header)) {
+      copyHeader(
+        header,
+        parseHeader(this.#decoder.decode(b.subarray(from, to)), lineNo, this.#headers.seen),
+      );
+    }
     if (header.name === "[rollup]") {
       const line = this.#decoder.decode(b.subarray(from, to));
       throw new SmapsSyntaxError(
@@ -257,6 +277,7 @@ export class SmapsParser {
         "This is smaps_rollup: it sums every mapping into one and has no per-mapping data; give /proc/PID/smaps",
       );
     }
+    // Addresses are numbers below 2^53, else bigints: `<` compares either with either.
     if (header.start < this.#prevEnd) {
       throw new SmapsSyntaxError(
         lineNo,
@@ -266,23 +287,23 @@ export class SmapsParser {
       );
     }
     this.#prevEnd = header.end;
-    this.#header = header;
-    this.#attrs = {
-      textFields: NO_TEXT,
-      vmFlags: null,
-      unknownVmFlags: NO_FLAGS,
-      count: 0,
-      numbers: 0,
-      inOrder: true,
-      size: -1,
-    };
+    this.#open = true;
+    this.#sawHeader = true;
+    const attrs = this.#attrs;
+    attrs.textFields = NO_TEXT;
+    attrs.vmFlags = null;
+    attrs.unknownVmFlags = NO_FLAGS;
+    attrs.count = 0;
+    attrs.numbers = 0;
+    attrs.inOrder = true;
+    attrs.size = -1;
   }
 
   /** Ends the mapping being parsed. */
   #finish(): void {
     const header = this.#header, attrs = this.#attrs;
-    if (!header || !attrs) return;
-    this.#header = undefined;
+    if (!this.#open) return;
+    this.#open = false;
     if (attrs.count === 0) {
       if (this.#sawAttribute) throw noAttributes(header.line);
       if (this.#bareLine === 0) this.#bareLine = header.line;
@@ -305,7 +326,7 @@ export class SmapsParser {
   /** Any attribute line, through the string parser (which throws the errors). */
   #slowAttribute(b: Uint8Array, from: number, to: number, lineNo: number): void {
     const line = this.#decoder.decode(b.subarray(from, to));
-    const attrs = this.#attrs!, cache = this.#cache;
+    const attrs = this.#attrs, cache = this.#cache;
     const k = attrs.count;
     parseAttribute(
       line,
