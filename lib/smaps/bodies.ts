@@ -8,6 +8,7 @@
 import type { Attributes } from "./attribute.ts";
 import type { HeaderFields } from "./header_bytes.ts";
 import type { SmapsMapping } from "./parse.ts";
+import { MappingColumns } from "./columns.ts";
 import { SmapsTable } from "./table.ts";
 
 /** The text fields of a mapping that has none (shared, frozen). */
@@ -15,7 +16,7 @@ export const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Mappings as they are parsed: columns and shared bodies. */
 export class Bodies {
-  readonly #columns = new Columns();
+  readonly #columns = new MappingColumns();
   readonly #bodies: SmapsMapping[] = [];
   readonly #bodyIndex = new Map<string, number>();
   readonly #ids = new Map<object | bigint, number>();
@@ -110,68 +111,6 @@ export class Bodies {
    * @returns the table (the starts ascend: the parser checks)
    */
   table(): SmapsTable {
-    const c = this.#columns;
-    return new SmapsTable(c.trimmed(), this.#bodies, c.length, true);
+    return new SmapsTable(this.#columns, this.#bodies, this.#columns.length, true);
   }
-}
-
-/** Growable columns of line, start, end and body index. */
-class Columns {
-  length = 0;
-  lines = new Uint32Array(64);
-  starts = new BigUint64Array(64);
-  ends = new BigUint64Array(64);
-  bodyOf = new Uint32Array(64);
-  /** The address columns as 32-bit words: a number is stored without making a bigint. */
-  #startWords = new Uint32Array(this.starts.buffer);
-  #endWords = new Uint32Array(this.ends.buffer);
-
-  add(line: number, start: number | bigint, end: number | bigint, body: number): void {
-    const i = this.length++;
-    if (i === this.lines.length) {
-      const grow = <T extends Uint32Array | BigUint64Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a as never);
-        return b;
-      };
-      this.lines = grow(this.lines);
-      this.starts = grow(this.starts);
-      this.ends = grow(this.ends);
-      this.bodyOf = grow(this.bodyOf);
-      this.#startWords = new Uint32Array(this.starts.buffer);
-      this.#endWords = new Uint32Array(this.ends.buffer);
-    }
-    this.lines[i] = line;
-    if (typeof start === "number") setWords(this.#startWords, i, start);
-    else this.starts[i] = start;
-    if (typeof end === "number") setWords(this.#endWords, i, end);
-    else this.ends[i] = end;
-    this.bodyOf[i] = body;
-  }
-
-  /** The columns cut to their length. */
-  trimmed(): {
-    lines: Uint32Array;
-    starts: BigUint64Array;
-    ends: BigUint64Array;
-    bodyOf: Uint32Array;
-  } {
-    const n = this.length;
-    return {
-      lines: this.lines.slice(0, n),
-      starts: this.starts.slice(0, n),
-      ends: this.ends.slice(0, n),
-      bodyOf: this.bodyOf.slice(0, n),
-    };
-  }
-}
-
-/** Whether this machine stores the low 32-bit word of a 64-bit integer first. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Stores `n` (an integer below 2^53) as the 64-bit element `i` of `words`' buffer. */
-function setWords(words: Uint32Array, i: number, n: number): void {
-  const lo = n >>> 0, hi = Math.floor(n / 4294967296);
-  words[2 * i + (LITTLE_ENDIAN ? 0 : 1)] = lo;
-  words[2 * i + (LITTLE_ENDIAN ? 1 : 0)] = hi;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { MappingColumns } from "./columns.ts";
 import type { SmapsDocument, SmapsMapping } from "./parse.ts";
 
 /**
@@ -32,28 +33,20 @@ export class SmapsTable {
   readonly length: number;
   /** The distinct bodies; a body's own line and addresses are those of its first mapping. */
   readonly bodies: readonly SmapsMapping[];
-  readonly #lines: Uint32Array | undefined;
-  readonly #starts: BigUint64Array | undefined;
-  readonly #ends: BigUint64Array | undefined;
-  readonly #bodyOf: Uint32Array | undefined;
+  readonly #columns: MappingColumns | undefined;
   #mappings: readonly SmapsMapping[] | undefined;
   #ascending: boolean | undefined;
 
   /**
    * A table over columns and bodies (as the parser makes them), or over plain mappings.
    *
-   * @param columns per mapping: line, start, end, body index (each at least `length` long)
+   * @param columns per mapping: line, start, end, body index (or plain mappings)
    * @param bodies the bodies
    * @param length number of mappings
    * @param ascending whether the starts are known to ascend (a parsed smaps: the parser checks)
    */
   constructor(
-    columns: {
-      readonly lines: Uint32Array;
-      readonly starts: BigUint64Array;
-      readonly ends: BigUint64Array;
-      readonly bodyOf: Uint32Array;
-    } | readonly SmapsMapping[],
+    columns: MappingColumns | readonly SmapsMapping[],
     bodies: readonly SmapsMapping[],
     length: number,
     ascending?: boolean,
@@ -61,15 +54,8 @@ export class SmapsTable {
     this.length = length;
     this.#ascending = ascending;
     this.bodies = bodies;
-    if (Array.isArray(columns)) {
-      this.#mappings = columns as readonly SmapsMapping[];
-    } else {
-      const c = columns as Exclude<typeof columns, readonly SmapsMapping[]>;
-      this.#lines = c.lines;
-      this.#starts = c.starts;
-      this.#ends = c.ends;
-      this.#bodyOf = c.bodyOf;
-    }
+    if (columns instanceof MappingColumns) this.#columns = columns;
+    else this.#mappings = columns;
   }
 
   /**
@@ -94,37 +80,38 @@ export class SmapsTable {
 
   /** 1-based line of mapping `i`'s header. */
   line(i: number): number {
-    return this.#lines ? this.#lines[i]! : this.#mappings![i]!.line;
+    return this.#columns ? this.#columns.line(i) : this.#mappings![i]!.line;
   }
 
   /** Start address of mapping `i`. */
   start(i: number): bigint {
-    return this.#starts ? this.#starts[i]! : this.#mappings![i]!.start;
+    return this.#columns ? this.#columns.start(i) : this.#mappings![i]!.start;
   }
 
   /** End address of mapping `i`. */
   end(i: number): bigint {
-    return this.#ends ? this.#ends[i]! : this.#mappings![i]!.end;
+    return this.#columns ? this.#columns.end(i) : this.#mappings![i]!.end;
   }
 
   /** Index of mapping `i`'s body in {@link SmapsTable.bodies}. */
   bodyIndex(i: number): number {
-    return this.#bodyOf ? this.#bodyOf[i]! : i;
+    return this.#columns ? this.#columns.bodyOf(i) : i;
   }
 
   /** Mapping `i`'s body: right in everything but `line`, `start` and `end`. */
   body(i: number): SmapsMapping {
-    return this.bodies[this.#bodyOf ? this.#bodyOf[i]! : i]!;
+    return this.bodies[this.#columns ? this.#columns.bodyOf(i) : i]!;
   }
 
   /** Mapping `i` as a plain object (made now unless `mappings` was). */
   mapping(i: number): SmapsMapping {
     if (this.#mappings) return this.#mappings[i]!;
-    const b = this.bodies[this.#bodyOf![i]!]!;
+    const c = this.#columns!;
+    const b = this.bodies[c.bodyOf(i)]!;
     return {
-      line: this.#lines![i]!,
-      start: this.#starts![i]!,
-      end: this.#ends![i]!,
+      line: c.line(i),
+      start: c.start(i),
+      end: c.end(i),
       size: b.size,
       perms: b.perms,
       read: b.read,
