@@ -191,9 +191,16 @@ export function smapsFitsCore(
     ? mappings
     : { length: mappings.length, start: (i: number) => mappings[i]!.start };
   const files = c.files?.entries ?? [];
-  const probes = files.length > 0
-    ? files.map((e) => e.start)
-    : byAddress(c.loads).filter((l) => l.memsz > 0n).map((l) => l.vaddr);
+  // The loads' addresses are read as they are compared (70,000 bigints kept would be 2 MB).
+  let probes: Probes;
+  if (files.length > 0) probes = { length: files.length, at: (i) => files[i]!.start };
+  else {
+    const loads = byAddress(c.loads);
+    const kept = new Uint32Array(loads.length);
+    let n = 0;
+    for (let i = 0; i < loads.length; i++) if (loads[i]!.memsz > 0n) kept[n++] = i;
+    probes = { length: n, at: (i) => loads[kept[i]!]!.vaddr };
+  }
   if (probes.length === 0 || t.length === 0) {
     return { fits: true, text: "nothing to compare" };
   }
@@ -210,13 +217,14 @@ export function smapsFitsCore(
  * (parsed smaps are; a kernel core's loads by address too), else a set of the starts.
  */
 function countPresent(
-  probes: readonly bigint[],
+  probes: Probes,
   t: { readonly length: number; start(i: number): bigint },
 ): number {
   if (t instanceof SmapsTable && t.ascending && probes.length * 32 < t.length) {
     // A few probes (NT_FILE entries) against many mappings: a binary search each.
     let found = 0;
-    for (const p of probes) {
+    for (let k = 0; k < probes.length; k++) {
+      const p = probes.at(k);
       let lo = 0, hi = t.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
@@ -227,19 +235,32 @@ function countPresent(
     }
     return found;
   }
-  let ascending = probes.every((p, i) => i === 0 || probes[i - 1]! <= p);
+  let ascending = true;
+  for (let i = 1; ascending && i < probes.length; i++) {
+    ascending = probes.at(i - 1) <= probes.at(i);
+  }
   if (t instanceof SmapsTable) ascending &&= t.ascending;
   else for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
   if (ascending) {
     let found = 0;
     for (let i = 0, j = 0; i < probes.length; i++) {
-      while (j < t.length && t.start(j) < probes[i]!) j++;
-      if (j < t.length && t.start(j) === probes[i]) found++;
+      const p = probes.at(i);
+      let s = j < t.length ? t.start(j) : 0n;
+      while (j < t.length && s < p) s = ++j < t.length ? t.start(j) : 0n;
+      if (j < t.length && s === p) found++;
     }
     return found;
   }
   const starts = new Set(Array.from({ length: t.length }, (_, i) => t.start(i)));
-  return probes.filter((p) => starts.has(p)).length;
+  let found = 0;
+  for (let i = 0; i < probes.length; i++) if (starts.has(probes.at(i))) found++;
+  return found;
+}
+
+/** Addresses looked for, by index. */
+interface Probes {
+  readonly length: number;
+  at(i: number): bigint;
 }
 
 /** Whether an identity rules out comparing A and B as one process. */
