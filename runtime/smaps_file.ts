@@ -28,11 +28,15 @@ const CHUNK = 1 << 20;
  * ```
  */
 export async function readSmapsFile(path: string): Promise<SmapsDocument> {
-  using file = await Deno.open(path, { read: true });
   const parser = new SmapsParser();
   const buffer = new Uint8Array(CHUNK);
+  using file = await Deno.open(path, { read: true });
   for (;;) {
-    const n = await file.read(buffer);
+    const n = await file.read(buffer).catch((e) => {
+      // A read error (a directory) names no path: add it, as `Deno.readTextFile` does.
+      if (e instanceof Error && !e.message.includes(path)) e.message += `: read '${path}'`;
+      throw e;
+    });
     if (n === null) break;
     parser.push(buffer.subarray(0, n));
   }
