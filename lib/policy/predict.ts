@@ -34,6 +34,7 @@ import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
 import { type Decide, explore } from "./explore.ts";
 import { decisionClasses } from "./signature.ts";
 import { type PredictionLookup, registerLookup } from "./lookup.ts";
+import { sumTotals } from "./totals.ts";
 import { asTable, type SmapsTable } from "../smaps/table.ts";
 import { decideKernel, estimatePages, type KernelProfile } from "./kernel.ts";
 import type {
@@ -229,8 +230,8 @@ export function predict(
     warnings.push(`GDB use-coredump-filter off: GDB applies 0x33, not ${describeFilter(filter)}`);
   }
   const totals: { kernel?: ProducerTotals; gdb?: ProducerTotals } = {};
-  if (wantK) totals.kernel = sumUp(weighed((d) => d.kernel!), false);
-  if (wantG) totals.gdb = sumUp(weighed((d) => d.gdb!), true);
+  if (wantK) totals.kernel = sumTotals(weighed((d) => d.kernel!), false);
+  if (wantG) totals.gdb = sumTotals(weighed((d) => d.gdb!), true);
   for (const [who, t] of Object.entries(totals)) {
     if (t.pnXnum) warnings.push(`${who}: ${t.phnum} program headers: e_phnum is PN_XNUM (0xffff)`);
   }
@@ -375,31 +376,4 @@ function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDif
     });
   }
   return out;
-}
-
-function sumUp(preds: readonly [ProducerPrediction, number][], isGdb: boolean): ProducerTotals {
-  let loads = 0, bytes = 0, min = 0, max = 0, holes = 0, uncertain = 0;
-  for (const [p, n] of preds) {
-    if (p.emitted) loads += n;
-    bytes += n * p.p_filesz;
-    const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
-    min += n * Math.min(...sizes);
-    max += n * Math.max(...sizes);
-    holes += n * (p.pages?.holes ?? 0);
-    if (p.assumption) uncertain += n;
-  }
-  const phnum = loads + 1;
-  // GDB/BFD adds section headers: NULL, note0, one per load, .shstrtab.
-  const headerBytes = 64 + 56 * phnum + (isGdb ? 64 * (loads + 3) : 0);
-  return {
-    loadSegments: loads,
-    phnum,
-    pnXnum: phnum >= 0xffff,
-    memoryBytes: bytes,
-    memoryBytesMin: min,
-    memoryBytesMax: max,
-    headerBytes,
-    ...(isGdb ? {} : { holePages: holes }),
-    uncertainMappings: uncertain,
-  };
 }
