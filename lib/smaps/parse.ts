@@ -23,6 +23,12 @@
  *
  * `smaps_rollup` is rejected: it sums every mapping into one synthetic `[rollup]` entry.
  *
+ * # Line ends
+ * A text whose first line ends in `\r\n` is read as CRLF: each line loses its `\r`. (Before the
+ * parse was streamed, a `\r` was dropped only when every line had one; a text that mixes the two
+ * is malformed anyway.) An smaps whose first mapping has no attribute line is reported when the
+ * first attribute line arrives.
+ *
  * @module
  */
 

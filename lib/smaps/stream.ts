@@ -6,16 +6,12 @@
  * string parsers of `header.ts` and `attribute.ts`, so errors and unusual input are treated exactly
  * as `parseSmaps` treats them, with the same line and column.
  *
- * Two differences from a whole-text parse, both about malformed text: a text whose first line ends
- * in `\r` loses the `\r` of every line that has one (a whole-text parse keeps them all unless every
- * line has one); and an smaps whose first mapping has no attribute line is reported when the first
- * attribute line arrives, after errors of the lines in between.
- *
  * @module
  */
 
 import { AttributeCache, attributeColon, type Attributes, parseAttribute } from "./attribute.ts";
 import { Bodies, NO_TEXT } from "./bodies.ts";
+import { BlockMemo } from "./blocks.ts";
 import { SmapsSyntaxError } from "../errors.ts";
 import { parseHeader } from "./header.ts";
 import {
@@ -84,6 +80,13 @@ export class SmapsParser {
     inOrder: true,
     size: -1,
   };
+  /** Attribute blocks seen before; the version of the key order (changes with any key). */
+  readonly #memo = new BlockMemo();
+  #keysVersion = 0;
+  /** Where the block being parsed started, when in the chunk being parsed. */
+  #blockChunk: Uint8Array | undefined;
+  #blockFrom = 0;
+  #view: DataView | undefined;
   /** Whether a mapping is being parsed; whether any header was seen. */
   #open = false;
   #sawHeader = false;
@@ -106,6 +109,7 @@ export class SmapsParser {
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new Error("SmapsParser: push after end");
     let from = 0;
+    this.#view = undefined;
     if (this.#carryLength > 0) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) {
@@ -116,8 +120,9 @@ export class SmapsParser {
       const line = this.#carry;
       const n = this.#carryLength;
       this.#carryLength = 0;
-      this.#line(line, 0, n);
+      const header = this.#line(line, 0, n);
       from = nl + 1;
+      if (header) from = this.#afterHeader(chunk, from);
     }
     const n = chunk.length;
     while (from < n) {
@@ -131,9 +136,11 @@ export class SmapsParser {
       let i = from;
       while (i < n && chunk[i] !== NL) i++;
       if (i === n) break;
-      this.#line(chunk, from, i);
+      const header = this.#line(chunk, from, i);
       from = i + 1;
+      if (header) from = this.#afterHeader(chunk, from);
     }
+    this.#blockChunk = undefined;
     if (from < n) this.#keep(chunk, from);
   }
 
@@ -219,6 +226,23 @@ export class SmapsParser {
     return tableDocument(format, this.#bodies.table());
   }
 
+  /**
+   * After a header line: the attribute block that follows, taken whole when it repeats one parsed
+   * before (`blocks.ts`), else remembered as it is parsed. Returns where parsing goes on.
+   */
+  #afterHeader(chunk: Uint8Array, from: number): number {
+    this.#view ??= new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const hit = this.#memo.recall(this.#view, from, this.#keysVersion, this.#attrs, this.#cache);
+    if (hit) {
+      this.#lineNo += hit.lines;
+      this.#blockChunk = undefined;
+      return from + hit.length;
+    }
+    this.#blockChunk = chunk;
+    this.#blockFrom = from;
+    return from;
+  }
+
   /** Appends `chunk[from..]` to the unfinished line. */
   #keep(chunk: Uint8Array, from: number): void {
     const add = chunk.length - from;
@@ -232,8 +256,8 @@ export class SmapsParser {
     this.#carryLength = need;
   }
 
-  /** One line, `b[from, to)` without its newline. */
-  #line(b: Uint8Array, from: number, to: number): void {
+  /** One line, `b[from, to)` without its newline; true when it was a header line. */
+  #line(b: Uint8Array, from: number, to: number): boolean {
     const lineNo = ++this.#lineNo;
     if (this.#crlf === undefined) this.#crlf = to > from && b[to - 1] === CR;
     if (this.#crlf && to > from && b[to - 1] === CR) to--;
@@ -249,7 +273,7 @@ export class SmapsParser {
         if (this.#bareLine > 0) throw noAttributes(this.#bareLine);
       }
       this.#slowAttribute(b, from, to, lineNo);
-      return;
+      return false;
     }
     if (hexDigit(b[from]!) < 0) {
       const line = this.#decoder.decode(b.subarray(from, to));
@@ -260,6 +284,12 @@ export class SmapsParser {
         `Expected a mapping header or "Key: value", found ${JSON.stringify(line.slice(0, 20))}`,
       );
     }
+    // The block just ended, wholly in this chunk, may repeat: remember it.
+    const attrs = this.#attrs, cache = this.#cache, blockLines = lineNo - 1 - this.#header.line;
+    if (this.#blockChunk === b && this.#open) {
+      this.#memo.remember(b, this.#blockFrom, from, blockLines, this.#keysVersion, attrs, cache);
+    }
+    this.#blockChunk = undefined;
     this.#finish();
     const header = this.#header;
     if (!this.#headers.read(b, from, to, lineNo, header)) {
@@ -289,7 +319,6 @@ export class SmapsParser {
     this.#prevEnd = header.end;
     this.#open = true;
     this.#sawHeader = true;
-    const attrs = this.#attrs;
     attrs.textFields = NO_TEXT;
     attrs.vmFlags = null;
     attrs.unknownVmFlags = NO_FLAGS;
@@ -297,6 +326,7 @@ export class SmapsParser {
     attrs.numbers = 0;
     attrs.inOrder = true;
     attrs.size = -1;
+    return true;
   }
 
   /** Ends the mapping being parsed. */
@@ -339,6 +369,7 @@ export class SmapsParser {
     );
     const key = cache.keys[k]!;
     if (this.#keyNames[k] !== key) {
+      this.#keysVersion++;
       this.#keyNames[k] = key;
       this.#keyBytes[k] = this.#encoder.encode(key);
     }

@@ -146,3 +146,69 @@ Deno.test("SmapsParser: push after end and end twice are errors", () => {
   assert.throws(() => p.push(new Uint8Array(1)), /after end/);
   assert.throws(() => p.end(), /twice/);
 });
+
+Deno.test("SmapsParser: repeated attribute blocks taken whole equal blocks read line by line", () => {
+  const at = (i: number) => (0x7e0000000000 + i * 0x10000).toString(16);
+  const block = (rss: number, flags = "rd wr mr mw me ac ") =>
+    `Size:                  4 kB\nKernelPageSize:        4 kB\nRss:                   ${rss} kB\nAnonymous:             ${rss} kB\nVmFlags: ${flags}\n`;
+  const mapping = (i: number, body: string, size = 0x1000) =>
+    `${at(i)}-${(0x7e0000000000 + i * 0x10000 + size).toString(16)} rw-p 00000000 00:00 0\n${body}`;
+  const parts: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const kind = i % 7;
+    parts.push(mapping(
+      i,
+      kind === 3
+        ? block(4) + "Swap:                  0 kB\n" // one key more than the block before
+        : kind === 5
+        ? block(0, "rd mr mw me ac ")
+        : kind === 6
+        ? "Rss:                   4 kB\nSize:                  4 kB\n" // other order, fewer keys
+        : block(i % 2 ? 4 : 0),
+    ));
+  }
+  const text = parts.join("");
+  const bytes = bytesOf(text);
+  // One-byte chunks never hold a whole block: every line is read; whole and 100-byte chunks
+  // take repeated blocks whole.
+  const byLine = plain(chunked(bytes, [1]));
+  assert.deepEqual(plain(chunked(bytes, [bytes.length])), byLine);
+  assert.deepEqual(plain(chunked(bytes, [100, 333])), byLine);
+  const doc = parseSmaps(text);
+  assert.equal(doc.mappings.length, 300);
+  assert.equal(doc.mappings[3]!.fields.Swap, 0);
+  assert.equal(doc.mappings[299]!.line, text.split("\n").length - 1 - 5);
+  // An error right after a block taken whole: its line and field, as when read line by line.
+  const bad: [string, string][] = [
+    [mapping(300, block(4) + "Rss:                   4 kB\n"), "Rss"], // a duplicate key
+    [mapping(300, block(4), 0x2000), "Size"], // Size does not match the header
+    [mapping(300, block(0) + "Bogus line\n"), "start"],
+  ];
+  // A block equal to one remembered, after a mapping with other keys (as many): its own keys
+  // count, so its repeated Locked is found.
+  const locked = (b: string) =>
+    b.replace("Anonymous:             4 kB", "Locked:                0 kB");
+  const relocked = [
+    mapping(0, block(4)),
+    mapping(1, locked(block(4))),
+    mapping(2, locked(block(4))),
+    mapping(3, block(4)),
+    mapping(4, locked(block(4)) + "Locked:                0 kB\n"),
+  ].join("");
+  const cases: [string, string, string][] = [
+    ...bad.map(([t, f]): [string, string, string] => [text, t, f]),
+    ["", relocked, "Locked"],
+  ];
+  for (const [prefix, tail, field] of cases) {
+    const t = bytesOf(prefix + tail);
+    const one = throwsWith(() => chunked(t, [1]), SmapsSyntaxError);
+    const whole = throwsWith(() => chunked(t, [t.length]), SmapsSyntaxError);
+    assert.deepEqual([whole.line, whole.column, whole.field, whole.message], [
+      one.line,
+      one.column,
+      one.field,
+      one.message,
+    ]);
+    assert.equal(whole.field, field);
+  }
+});
