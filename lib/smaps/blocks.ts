@@ -135,7 +135,7 @@ function copyState(from: BlockState, to: BlockState): void {
 function sameBytes(view: DataView, at: number, block: DataView, length: number): boolean {
   let i = 0;
   for (; i + 4 <= length; i += 4) {
-    if (view.getUint32(at + i) !== block.getUint32(i)) return false;
+    if (view.getUint32(at + i, true) !== block.getUint32(i, true)) return false;
   }
   for (; i < length; i++) if (view.getUint8(at + i) !== block.getUint8(i)) return false;
   return true;
