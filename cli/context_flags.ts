@@ -105,7 +105,7 @@ export async function liveInput(values: ContextFlagValues): Promise<ContextInput
   const settings = await contextInput({ ...values, smaps: undefined }, () => Promise.resolve(""));
   return {
     ...settings,
-    smaps: live.smaps,
+    smaps: live.document ?? live.smaps,
     // The /proc form (00000033) would read as octal if written back: pass it as hex.
     filter: values.filter ?? `0x${parseInt(live.filter, 16).toString(16)}`,
     hints: live.hints,
