@@ -29,6 +29,7 @@ import type { MapsFormat, SmapsDocument } from "./parse.ts";
 import { tableDocument } from "./table.ts";
 
 const NL = 10, CR = 13, SPACE = 32, COLON = 58;
+const OVERLAP = "Mapping overlaps or precedes the previous one";
 
 /** Shared (frozen) placeholder: most mappings have no unknown flag. */
 const NO_FLAGS: readonly string[] = Object.freeze([]);
@@ -259,6 +260,10 @@ export class SmapsParser {
   /** One line, `b[from, to)` without its newline; true when it was a header line. */
   #line(b: Uint8Array, from: number, to: number): boolean {
     const lineNo = ++this.#lineNo;
+    // A byte order mark is dropped, as a text decoder drops it.
+    if (lineNo === 1 && to - from >= 3 && b[from] === 0xef && b[from + 1] === 0xbb) {
+      if (b[from + 2] === 0xbf) from += 3;
+    }
     if (this.#crlf === undefined) this.#crlf = to > from && b[to - 1] === CR;
     if (this.#crlf && to > from && b[to - 1] === CR) to--;
     if (to === from) throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
@@ -309,12 +314,7 @@ export class SmapsParser {
     }
     // Addresses are numbers below 2^53, else bigints: `<` compares either with either.
     if (header.start < this.#prevEnd) {
-      throw new SmapsSyntaxError(
-        lineNo,
-        1,
-        "start",
-        "Mapping overlaps or precedes the previous one",
-      );
+      throw new SmapsSyntaxError(lineNo, 1, "start", OVERLAP);
     }
     this.#prevEnd = header.end;
     this.#open = true;

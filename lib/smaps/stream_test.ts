@@ -64,6 +64,14 @@ Deno.test("SmapsParser: any chunking of every fixture gives the whole-text parse
   assert.ok(mappings > 500);
 });
 
+Deno.test("SmapsParser: a leading byte order mark is dropped, as a text decoder drops it", () => {
+  const text = "00400000-00401000 r-xp 00000000 08:01 12 /bin/x\nRss: 4 kB\n";
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytesOf(text)]);
+  for (const sizes of [[1], [2, 5], [bom.length]]) {
+    assert.deepEqual(plain(chunked(bom, sizes)), plain(parseSmaps(text)));
+  }
+});
+
 Deno.test("SmapsParser: a CRLF text parses as its LF text", () => {
   for (const [name, text] of fixtureTexts()) {
     const crlf = text.replaceAll("\n", "\r\n");
