@@ -141,7 +141,7 @@ export class SmapsParser {
       from = i + 1;
       if (header) from = this.#afterHeader(chunk, from);
     }
-    this.#blockChunk = undefined;
+    this.#blockChunk = this.#view = undefined;
     if (from < n) this.#keep(chunk, from);
   }
 
