@@ -90,6 +90,8 @@ export class AttributeCache {
   #rows = new Map<number, Readonly<Record<string, number>>[]>();
   /** Rows used last, most recent first, with their values. */
   readonly #recent: { values: number[]; fields: Readonly<Record<string, number>> }[] = [];
+  /** Whether the last `fields` object was made new (no mapping before had these values). */
+  fresh = false;
   /** Parsed `VmFlags` by line value (the sets are read-only and shared). */
   readonly vmFlags = new Map<string, { set: ReadonlySet<string>; unknown: readonly string[] }>();
 
@@ -112,7 +114,10 @@ export class AttributeCache {
     for (const r of this.#recent) {
       let equal = r.values.length === n;
       for (let i = 0; equal && i < n; i++) equal = r.values[i] === values[i];
-      if (equal) return r.fields;
+      if (equal) {
+        this.fresh = false;
+        return r.fields;
+      }
     }
     const found = this.#find(n);
     if (this.#recent.length === 4) this.#recent.pop();
@@ -133,12 +138,18 @@ export class AttributeCache {
       for (const row of bucket) {
         let equal = true;
         for (let i = 0; equal && i < n; i++) equal = row[keys[i]!] === values[i];
-        if (equal) return row;
+        if (equal) {
+          this.fresh = false;
+          return row;
+        }
       }
     } else {
+      // A bounded table: a process whose mappings all differ does not fill it without end.
+      if (this.#rows.size >= ROWS) this.#rows = new Map();
       bucket = [];
       this.#rows.set(h, bucket);
     }
+    this.fresh = true;
     const f = { ...this.#template };
     for (let i = 0; i < n; i++) f[keys[i]!] = values[i]!;
     Object.freeze(f);
@@ -146,6 +157,9 @@ export class AttributeCache {
     return f;
   }
 }
+
+/** Most `fields` rows looked up by value at once. */
+const ROWS = 16384;
 
 /** Throws the syntax error of one attribute line. */
 function attributeError(lineNo: number, at: number, key: string, problem: string): never {

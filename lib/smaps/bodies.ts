@@ -14,12 +14,15 @@ import { SmapsTable } from "./table.ts";
 /** The text fields of a mapping that has none (shared, frozen). */
 export const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
 
+/** Most bodies looked up by key at once. */
+const BODIES = 16384;
+
 /** Mappings as they are parsed: columns and shared bodies. */
 export class Bodies {
   readonly #columns = new MappingColumns();
   readonly #bodies: SmapsMapping[] = [];
-  readonly #bodyIndex = new Map<string, number>();
-  readonly #ids = new Map<object | bigint, number>();
+  #bodyIndex = new Map<string, number>();
+  #ids = new Map<object | bigint, number>();
   /** Bodies used last, most recent first. */
   readonly #recent: number[] = [];
 
@@ -34,13 +37,19 @@ export class Bodies {
    * @param header its header line
    * @param fields its (shared) numeric fields
    * @param attrs its other attributes
+   * @param fresh whether `fields` was made new for it (then so is its body)
    */
-  add(header: HeaderFields, fields: Readonly<Record<string, number>>, attrs: Attributes): void {
+  add(
+    header: HeaderFields,
+    fields: Readonly<Record<string, number>>,
+    attrs: Attributes,
+    fresh: boolean,
+  ): void {
     // Alike mappings share a body: same header but addresses, same fields, flags and no text
     // field. The last few bodies are tried first (runs of alike mappings), then a key.
     const plain = attrs.textFields === NO_TEXT;
     let body: number | undefined;
-    if (plain) {
+    if (plain && !fresh) {
       for (const r of this.#recent) {
         const m = this.#bodies[r]!;
         if (
@@ -54,7 +63,7 @@ export class Bodies {
         }
       }
     }
-    const key = !plain || body !== undefined
+    const key = !plain || fresh || body !== undefined
       ? undefined
       : `${header.perms}\0${header.size}\0${this.#idOf(header.offset)}\0${header.dev}\0${
         this.#idOf(header.inode)
@@ -64,7 +73,12 @@ export class Bodies {
     if (key !== undefined) body = this.#bodyIndex.get(key);
     if (body === undefined) {
       body = this.#bodies.length;
-      if (key !== undefined) this.#bodyIndex.set(key, body);
+      if (key !== undefined && this.#bodyIndex.size >= BODIES) {
+        // A bounded index, whose ids start again with it (the key just made is not kept): a
+        // process whose mappings all differ does not fill it without end.
+        this.#bodyIndex = new Map();
+        this.#ids = new Map();
+      } else if (key !== undefined) this.#bodyIndex.set(key, body);
       this.#bodies.push({
         line: header.line,
         start: BigInt(header.start),

@@ -350,7 +350,7 @@ export class SmapsParser {
     const cache = this.#cache;
     const fields = cache.fields(attrs.numbers);
     cache.length = attrs.count;
-    this.#bodies.add(header, fields, attrs);
+    this.#bodies.add(header, fields, attrs, cache.fresh);
   }
 
   /** Any attribute line, through the string parser (which throws the errors). */

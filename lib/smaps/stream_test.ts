@@ -220,3 +220,21 @@ Deno.test("SmapsParser: repeated attribute blocks taken whole equal blocks read 
     assert.equal(whole.field, field);
   }
 });
+
+Deno.test("SmapsParser: past its bounded lookup tables, every mapping keeps its own values", () => {
+  // 17,000 distinct rows (more than the tables hold), then each again: values stay exact.
+  const parts: string[] = [];
+  const n = 34_000;
+  for (let i = 0; i < n; i++) {
+    const at = 0x7e0000000000 + i * 0x2000;
+    parts.push(
+      `${at.toString(16)}-${(at + 0x1000).toString(16)} rw-p 00000000 00:00 0\n`,
+      `Size:                  4 kB\nRss:                   ${i % 17_000} kB\nVmFlags: rd wr \n`,
+    );
+  }
+  const doc = parseSmaps(parts.join(""));
+  const t = tableOf(doc);
+  assert.equal(t.length, n);
+  for (let i = 0; i < n; i++) assert.equal(t.body(i).fields.Rss, (i % 17_000) * 1024, `${i}`);
+  assert.ok(t.bodies.length < n);
+});
