@@ -88,7 +88,10 @@ export interface SmapsMapping {
 export interface SmapsDocument {
   /** `smaps` when attribute lines are present, else `maps`. */
   readonly format: MapsFormat;
-  /** The mappings in text order (ascending addresses). */
+  /**
+   * The mappings in text order (ascending addresses). A parsed document makes these objects on
+   * first read; `tableOf(doc)` (`table.ts`) reads its compact columns without making them.
+   */
   readonly mappings: readonly SmapsMapping[];
 }
 
