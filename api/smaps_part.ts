@@ -1,5 +1,6 @@
 /**
- * The smaps part of a multipart request, parsed as it arrives ({@link SmapsCollector}).
+ * The smaps part of a multipart request, parsed as it arrives ({@link SmapsCollector}); the
+ * `smaps` member of a JSON body likewise (`smaps_member.ts`).
  *
  * @module
  */
@@ -20,18 +21,23 @@ export class SmapsCollector {
   #size = 0;
   #blank = true;
   #error: unknown;
+  #document: SmapsDocument | undefined;
   readonly #max: number;
   readonly #what: string;
+  readonly #blankIsAbsent: boolean;
 
   /**
    * Creates an empty collector.
    *
    * @param max largest size in bytes
    * @param what what is collected (for the error)
+   * @param blankIsAbsent whether a part of only whitespace counts as absent (multipart: yes; a
+   *   JSON member is parsed whatever it holds)
    */
-  constructor(max: number, what: string) {
+  constructor(max: number, what: string, blankIsAbsent = true) {
     this.#max = max;
     this.#what = what;
+    this.#blankIsAbsent = blankIsAbsent;
   }
 
   /**
@@ -62,8 +68,13 @@ export class SmapsCollector {
    * @throws {SmapsSyntaxError} the first syntax error of the part
    */
   document(): SmapsDocument | undefined {
-    if (this.#blank) return undefined;
+    if (this.blank) return undefined;
     if (this.#error !== undefined) throw this.#error;
-    return this.#parser.end();
+    return this.#document ??= this.#parser.end();
+  }
+
+  /** Whether the part counts as absent (only whitespace, and blank parts count as absent). */
+  get blank(): boolean {
+    return this.#blank && this.#blankIsAbsent;
   }
 }

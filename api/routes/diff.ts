@@ -30,6 +30,7 @@ import {
 } from "../engine.ts";
 import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";
 import { SmapsCollector } from "../smaps_part.ts";
+import { SmapsMember } from "../smaps_member.ts";
 import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
@@ -203,10 +204,12 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
 
   app.post("/diffs", async (c) => {
     const format = reportFormat(c);
-    const obj = await readJsonObject(c, services, ["a", "b", ...CONTEXT_MEMBERS, "labels"]);
+    // smaps is parsed as the body streams in (the web form sends it so): never held whole.
+    const smaps = new SmapsMember(limits.maxSmapsBytes);
+    const allowed = ["a", "b", ...CONTEXT_MEMBERS, "labels"];
+    const obj = await readJsonObject(c, services, allowed, smaps);
     // Every member is checked (and bounded) before any stored digest is read.
-    const context = prepare(contextFromJson(obj, limits));
-    // The smaps text is garbage once parsed: the body object (kept for its ids) drops it.
+    const context = prepare(contextFromJson(obj, limits, smaps));
     delete obj.smaps;
     const ida = stringMember(obj, "a", true, ID_CHARS)!;
     const idb = stringMember(obj, "b", true, ID_CHARS)!;

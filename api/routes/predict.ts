@@ -15,6 +15,7 @@ import {
   contextFromTexts,
   type ContextInput,
   predictDump,
+  smapsMember,
 } from "../engine.ts";
 import { requestBody } from "../ingest.ts";
 import { isMultipart, readMultipart } from "../multipart.ts";
@@ -22,6 +23,7 @@ import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import { isJson, readJsonObject, stringMember } from "./json_body.ts";
 import { SmapsCollector } from "../smaps_part.ts";
+import { SmapsMember } from "../smaps_member.ts";
 
 const MEMBERS = CONTEXT_MEMBERS.filter((m) => m !== "expect");
 
@@ -62,10 +64,12 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
       });
       input = contextFromTexts(form.texts, form.parsed.smaps);
     } else if (isJson(contentType)) {
-      const obj = await readJsonObject(c, services, MEMBERS);
-      stringMember(obj, "smaps", true, services.limits.maxSmapsBytes);
+      // smaps is parsed as the body streams in: never held whole.
+      const smaps = new SmapsMember(limits.maxSmapsBytes);
+      const obj = await readJsonObject(c, services, MEMBERS, smaps);
+      smapsMember(obj, limits.maxSmapsBytes, true, smaps);
       stringMember(obj, "filter", true, services.limits.maxFieldBytes);
-      input = contextFromJson(obj, services.limits);
+      input = contextFromJson(obj, services.limits, smaps);
     } else {
       throw new ProblemError(
         "unsupported-media-type",

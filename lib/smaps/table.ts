@@ -136,6 +136,27 @@ export class SmapsTable {
 }
 
 const tables = new WeakMap<SmapsDocument, SmapsTable>();
+const deferred = new WeakMap<SmapsDocument, () => SmapsDocument>();
+
+/**
+ * A document made when first read: `resolve` runs then (and must give the same document each
+ * time), so its errors are thrown where the document is first used, not where it is handed over.
+ *
+ * @param resolve makes (or returns the already made) document
+ * @returns the document
+ */
+export function deferredDocument(resolve: () => SmapsDocument): SmapsDocument {
+  const doc: SmapsDocument = {
+    get format() {
+      return resolve().format;
+    },
+    get mappings() {
+      return resolve().mappings;
+    },
+  };
+  deferred.set(doc, resolve);
+  return doc;
+}
 
 /**
  * A document whose `mappings` are made from `table` on first use (an enumerable getter, so the
@@ -163,6 +184,8 @@ export function tableDocument(format: SmapsDocument["format"], table: SmapsTable
  * @returns the table
  */
 export function tableOf(doc: SmapsDocument): SmapsTable {
+  const resolve = deferred.get(doc);
+  if (resolve) return tableOf(resolve());
   let t = tables.get(doc);
   if (!t) {
     t = SmapsTable.of(doc.mappings);
