@@ -70,18 +70,20 @@ const COMMON_FILTERS = [0x33, 0x23, 0x3f, 0x7f, 0x37, 0x31, 0x13, 0x1ff, 0x0, 0x
 function actualLoads(t: SmapsTable, loads: readonly Segment[]): ActualLoads {
   const emitted = new Uint8Array(t.length);
   const filesz = new Float64Array(t.length);
-  const sorted = byAddress(loads);
+  const sorted = byAddress(loads), n = sorted.length;
   const ordered = t.ascending;
-  let j = 0;
+  // A load's address is decoded (a bigint made) on each read: each is read about once.
+  const vaddr = (k: number) => (k < n ? sorted[k]!.vaddr : -1n);
+  let j = 0, vj = vaddr(0);
   for (let i = 0; i < t.length; i++) {
     const start = t.start(i);
-    if (ordered) { while (j < sorted.length && sorted[j]!.vaddr < start) j++; }
-    else j = lowerBound(sorted.length, (k) => sorted[k]!.vaddr, start);
-    let load: Segment | undefined;
-    for (let k = j; k < sorted.length && sorted[k]!.vaddr === start; k++) load = sorted[k];
-    if (!load) continue;
+    if (!ordered) vj = vaddr(j = lowerBound(n, (k) => sorted[k]!.vaddr, start));
+    else while (j < n && vj < start) vj = vaddr(++j);
+    if (j >= n || vj !== start) continue;
+    let k = j;
+    while (vaddr(k + 1) === start) k++;
     emitted[i] = 1;
-    filesz[i] = Number(load.filesz);
+    filesz[i] = Number(sorted[k]!.filesz);
   }
   return { emitted, filesz };
 }
