@@ -204,6 +204,22 @@ export function predict(
     end: (i) => table.end(i),
     at: (i) => {
       const d = decidedAt(i), b = table.body(i);
+      // Both producers (what a diff asks for): one object, no spread copies.
+      if (d.kernel && d.gdb) {
+        return {
+          line: table.line(i),
+          start: table.start(i),
+          end: table.end(i),
+          size: b.size,
+          perms: b.perms,
+          offset: b.offset,
+          name: b.name,
+          kernel: d.kernel,
+          gdb: d.gdb,
+          inferences: d.inferences,
+          differences: d.differences,
+        };
+      }
       return {
         line: table.line(i),
         start: table.start(i),
