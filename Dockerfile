@@ -22,7 +22,8 @@ WORKDIR /app
 ENV DENO_DIR=/deno-dir \
     DENO_NO_UPDATE_CHECK=1 \
     DENO_NO_PROMPT=1 \
-    COREDELTA_DATA=/data
+    COREDELTA_DATA=/data \
+    MALLOC_MMAP_THRESHOLD_=131072
 COPY --from=build --chown=nonroot:nonroot /deno-dir /deno-dir
 COPY --from=build --chown=nonroot:nonroot /app /app
 COPY --from=build --chown=nonroot:nonroot /data /data
@@ -32,7 +33,7 @@ EXPOSE 8931
 # distroless has no shell and no curl: deno eval is the probe.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["/bin/deno", "eval", "const r = await fetch('http://127.0.0.1:8931/health').catch(() => null); Deno.exit(r?.ok ? 0 : 1)"]
-CMD ["run", "--cached-only", "--frozen", "--no-prompt", "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100", \
+CMD ["run", "--cached-only", "--frozen", "--no-prompt", "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100,--expose-gc", \
      "--allow-net=0.0.0.0:8931,127.0.0.1:8931,unix:/data/.http/s", \
      "--allow-read=/app,/data", \
      "--allow-write=/data", \

@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { encodeDigest } from "../lib/digest/codec.ts";
 import { minimalDigest } from "../lib/digest/minimal.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
+import { collect } from "../runtime/collect.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
 import { echo, ProblemError } from "./problem.ts";
@@ -23,6 +24,8 @@ export interface Ingested {
   readonly digest: CoreDigest;
   /** Path of the raw copy (with `keep`). */
   readonly rawPath: string | undefined;
+  /** The form that is stored, encoded: minimal unless the raw core is kept. */
+  readonly encoded: Uint8Array;
 }
 
 /** A digest that is stored. */
@@ -69,7 +72,14 @@ export async function ingest(
         ...(signal ? { signal } : {}),
       }),
   );
-  return { digest, rawPath };
+  // The stream's bookkeeping and parse are garbage now: collected before anything else grows the
+  // heap from there (runtime/collect.ts).
+  collect();
+  // Without the raw core, store only what the diff needs: no register contents, no bytes after the
+  // core's end (their length and hash only). Encoded now, while this digest is the newest thing
+  // live, so the minimal form's parse is garbage before the next upload; storing only writes.
+  const encoded = encodeDigest(rawPath !== undefined ? digest : await minimalDigest(digest));
+  return { digest, rawPath, encoded };
 }
 
 /**
@@ -80,14 +90,10 @@ export async function ingest(
  * @returns the stored digest
  */
 export async function storeDigest(services: Services, ingested: Ingested): Promise<StoredDigest> {
-  // Without the raw core, store only what the diff needs: no register contents, no bytes after the
-  // core's end (their length and hash only).
-  const kept = ingested.rawPath !== undefined;
-  const stored = kept ? ingested.digest : await minimalDigest(ingested.digest);
   // The digest and its raw core are stored in one step: both or neither.
   const entry = await services.storage.put(
     "digest",
-    encodeDigest(stored),
+    ingested.encoded,
     ingested.rawPath !== undefined ? { corePath: ingested.rawPath } : {},
   );
   return { id: entry.id, digest: ingested.digest, kept: ingested.rawPath !== undefined };

@@ -27,7 +27,9 @@ import { processMemory } from "./_proc_core.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
 /** The V8 flag the README's `coredelta` alias and `deno task start` run with (see README, Memory). */
-const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
+const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100,--expose-gc";
+/** The environment `deno task start` and the Docker image give the server (README, "Memory of the API"). */
+const SERVER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" };
 
 interface Run {
   ms: number;
@@ -205,6 +207,8 @@ async function main(): Promise<void> {
         "--port=0",
         `--data=${data}`,
       ],
+      // As `deno task start` and the Docker image run it (README, "Memory of the API").
+      env: SERVER_ENV,
       stdout: "piped",
       stderr: "null",
     }).spawn();
@@ -242,10 +246,33 @@ async function main(): Promise<void> {
         const f = (await Deno.readTextFile(`/proc/${server.pid}/stat`)).split(") ")[1]!.split(" ");
         return (Number(f[11]) + Number(f[12])) * 10; // clock ticks (100/s) to ms
       };
+      // The server's peak RSS during each request (1st, 2nd, ...), so that memory which grows from
+      // one request to the next shows: VmHWM when the request set a new high, else the highest
+      // VmRSS sampled every 10 ms while it ran.
+      const peakDuring = async <T>(work: () => Promise<T>) => {
+        const before = (await processMemory(server.pid)).hwm;
+        let sampled = 0, done = false;
+        const sampling = (async () => {
+          while (!done) {
+            sampled = Math.max(sampled, (await processMemory(server.pid)).rss);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        })();
+        let value: T;
+        try {
+          value = await work();
+        } finally {
+          done = true;
+          await sampling;
+        }
+        const after = (await processMemory(server.pid)).hwm;
+        return { value, peakKiB: after > before ? after : sampled };
+      };
       const [ka, gb] = [await Deno.readFile(m.kernel), await Deno.readFile(m.gdb!)];
       for (const withSmaps of [false, true]) {
         const times: number[] = [];
         const cpus: number[] = [];
+        const peaks: number[] = [];
         let size = 0;
         let verdict = "";
         served.length = 0;
@@ -258,9 +285,12 @@ async function main(): Promise<void> {
             form.append("filter", m.filter);
           }
           const c0 = await cpuOf();
-          const res = await fetch(`${url}/v1/diff?format=json`, { method: "POST", body: form });
-          const body = await res.text();
+          const { value: [res, body], peakKiB } = await peakDuring(async () => {
+            const res = await fetch(`${url}/v1/diff?format=json`, { method: "POST", body: form });
+            return [res, await res.text()] as const;
+          });
           const c1 = await cpuOf();
+          peaks.push(peakKiB);
           if (i > 0) cpus.push(c1 - c0);
           size = body.length;
           verdict = `${res.status} ${res.headers.get("coredelta-verdict")}`;
@@ -282,14 +312,17 @@ async function main(): Promise<void> {
           xxPair.best,
           "≤ 2 s, server ≤ 300 MiB, JSON ≤ 5 MB",
         );
+        // Memory that grows from request to request would break the target on a busy server: every
+        // request is held to it, not only the first.
+        const worst = Math.max(...peaks);
         verdicts.push(
           `API 70k diff${withSmaps ? " with smaps" : ""}: ${fmt(times[0]!)} server time (CPU ${
             fmt(Math.min(...cpus))
-          }) ${times[0]! <= 2000 ? "meets" : "misses"} ≤ 2 s; server peak RSS ${mib(hwm)} ${
-            hwm <= 300 * 1024 ? "meets" : "misses"
-          } ≤ 300 MiB; JSON ${(size / 1e6).toFixed(2)} MB ${
-            size <= 5e6 ? "meets" : "misses"
-          } ≤ 5 MB; ${verdict}`,
+          }) ${times[0]! <= 2000 ? "meets" : "misses"} ≤ 2 s; server peak RSS per request ${
+            peaks.map(mib).join(", ")
+          }: ${worst <= 300 * 1024 ? "meets" : "misses"} ≤ 300 MiB; JSON ${
+            (size / 1e6).toFixed(2)
+          } MB ${size <= 5e6 ? "meets" : "misses"} ≤ 5 MB; ${verdict}`,
         );
       }
     } finally {

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { prepareContext } from "../../lib/diff/context.ts";
 import { diffDigests } from "../../lib/diff/diff.ts";
 import { renderReport, REPORT_FORMATS, REPORT_MEDIA_TYPES } from "../../lib/report/render.ts";
+import { encodeDigest } from "../../lib/digest/codec.ts";
+import { minimalDigest } from "../../lib/digest/minimal.ts";
 import { digestFile } from "../../runtime/digest.ts";
+import { sha256Hex } from "../stored_object.ts";
 import { fixturePath, readFixtureText } from "../../test/_fixtures.ts";
 import { call } from "../../test/_spec.ts";
 import { fixtureBlob, testApp } from "../../test/_api.ts";
@@ -344,6 +347,33 @@ Deno.test("both diff routes take predict's GDB settings and kernel profile, and 
     });
     assert.equal(profile.res.status, 400, profile.text);
     assert.match(profile.text, /kernelProfile/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("POST /v1/diff stores each upload's digest as the library encodes it: minimal, or whole with keep", async () => {
+  const t = await testApp();
+  try {
+    const [a, b] = await Promise.all([
+      digestFile(fixturePath("f033", "kernel.core.gz")),
+      digestFile(fixturePath("f033", "gdb.core.gz")),
+    ]);
+    for (const keep of [false, true]) {
+      const r = await call(t.app, `/v1/diff?format=json&keep=${keep}`, {
+        method: "POST",
+        body: await pairForm("f033"),
+      });
+      assert.equal(r.res.status, 201, r.text);
+      for (const [part, d] of [["a", a], ["b", b]] as const) {
+        const encoded = encodeDigest(keep ? d : await minimalDigest(d));
+        assert.equal(
+          r.res.headers.get(`coredelta-digest-${part}`),
+          sha256Hex(encoded),
+          `${part} keep=${keep}`,
+        );
+      }
+    }
   } finally {
     await t.cleanup();
   }
