@@ -41,7 +41,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bundle: async () => (await import("./cli/bundle.ts")).bundleCommand,
   predict: async () => {
     const { predictCommand } = await import("./cli/predict.ts");
-    return (args, io) => predictCommand(args, { ...io, readText: (p) => Deno.readTextFile(p) });
+    const { readSmapsFile } = await import("./runtime/smaps_file.ts");
+    return (args, io) =>
+      predictCommand(args, {
+        ...io,
+        readText: (p) => Deno.readTextFile(p),
+        readSmaps: readSmapsFile,
+      });
   },
 };
 

@@ -21,6 +21,10 @@ import { REPORT_FORMATS, type ReportFormat } from "../lib/report/render.ts";
 import { booleanParam } from "./ingest.ts";
 import { PartError } from "./problem.ts";
 import { booleanMember, stringMember } from "./routes/json_body.ts";
+import type { SmapsCollector } from "./smaps_part.ts";
+import type { SmapsMember } from "./smaps_member.ts";
+import type { SmapsDocument } from "../lib/smaps/parse.ts";
+import { deferredDocument } from "../lib/smaps/table.ts";
 
 export type { AnalysisContext, ContextInput, DiffReport, PredictResult, ReportFormat };
 export { REPORT_FORMATS };
@@ -41,11 +45,20 @@ export const CONTEXT_MEMBERS = [
  * absent: the form sends one for an empty file input.
  *
  * @param t the text parts by name
+ * @param smaps the smaps part parsed as it arrived, if it was (else `t.smaps` is its text); its
+ *   syntax error is thrown where `prepareContext` would have parsed the text
  */
-export function contextFromTexts(t: Readonly<Record<string, string | undefined>>): ContextInput {
+export function contextFromTexts(
+  t: Readonly<Record<string, string | undefined>>,
+  smaps?: SmapsCollector,
+): ContextInput {
   const text = (name: string) => t[name]?.trim() || undefined;
   return {
-    smaps: t.smaps?.trim() ? t.smaps : undefined,
+    smaps: smaps
+      ? (smaps.blank ? undefined : deferredDocument(() => smaps.document()!))
+      : t.smaps?.trim()
+      ? t.smaps
+      : undefined,
     filter: text("filter"),
     expect: text("expect"),
     producer: text("producer"),
@@ -60,10 +73,34 @@ export function contextFromTexts(t: Readonly<Record<string, string | undefined>>
 }
 
 /**
+ * The `smaps` member of a JSON body: the document it was parsed into as it streamed in (checked
+ * for length as `stringMember` checks a string, and made when first read), else the string
+ * `JSON.parse` made.
+ *
+ * @param obj the parsed body
+ * @param max longest value, in characters
+ * @param required whether it must be present
+ * @param member the member, when captured
+ * @returns the document or text, or undefined
+ */
+export function smapsMember(
+  obj: Record<string, unknown>,
+  max: number,
+  required: boolean,
+  member?: SmapsMember,
+): SmapsDocument | string | undefined {
+  if (!member?.captured || member.duplicate) return stringMember(obj, "smaps", required, max);
+  member.checkLength();
+  // Its syntax error is thrown where `prepareContext` would have parsed the text.
+  return deferredDocument(() => member.document());
+}
+
+/**
  * Context input from a JSON request body.
  *
  * @param obj the parsed body
  * @param limits longest smaps text and option value
+ * @param member the `smaps` member, when it was parsed as the body streamed in
  */
 export function contextFromJson(
   obj: Record<string, unknown>,
@@ -71,11 +108,12 @@ export function contextFromJson(
     maxSmapsBytes: 64 * 1024 ** 2,
     maxFieldBytes: 4096,
   },
+  member?: SmapsMember,
 ): ContextInput {
   // Every member is bounded as the multipart text parts are (a 413 naming it).
   const field = (name: string) => stringMember(obj, name, false, limits.maxFieldBytes);
   return {
-    smaps: stringMember(obj, "smaps", false, limits.maxSmapsBytes),
+    smaps: smapsMember(obj, limits.maxSmapsBytes, false, member),
     filter: field("filter"),
     expect: field("expect"),
     producer: field("producer"),

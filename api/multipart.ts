@@ -12,6 +12,7 @@ import { make, type MultipartError, type PartInfo } from "multipasta";
 import { TooLargeError } from "../lib/bytes/streams.ts";
 import { echo, PartError, ProblemError } from "./problem.ts";
 import { PushStream, TextCollector } from "./uploads.ts";
+import type { SmapsCollector } from "./smaps_part.ts";
 
 /** What a multipart body may hold. */
 export interface MultipartSpec<T> {
@@ -19,6 +20,8 @@ export interface MultipartSpec<T> {
   readonly streams: readonly string[];
   /** Parts collected as text, by name, with their byte limit. */
   readonly texts: Readonly<Record<string, number>>;
+  /** Parts parsed as they arrive (smaps), by name: the collector of each, which bounds its size. */
+  readonly parsed?: Readonly<Record<string, () => SmapsCollector>>;
   /** Parts required. */
   readonly required: readonly string[];
   /** Most parts. */
@@ -44,6 +47,8 @@ export interface MultipartResult<T> {
   readonly texts: Record<string, string>;
   /** Streamed parts by name. */
   readonly streams: Record<string, StreamedPart<T>>;
+  /** Parsed parts by name (see {@link MultipartSpec.parsed}). */
+  readonly parsed: Record<string, SmapsCollector>;
 }
 
 /** Whether `contentType` is `multipart/form-data`. */
@@ -90,6 +95,7 @@ export async function readMultipart<T>(
   spec: MultipartSpec<T>,
 ): Promise<MultipartResult<T>> {
   const texts = new Map<string, TextCollector>();
+  const parsed: Record<string, SmapsCollector> = {};
   const running = new Map<string, Running<T>>();
   const pending: Promise<void>[] = [];
   let failure: unknown;
@@ -130,6 +136,18 @@ export async function readMultipart<T>(
         return (chunk) => {
           if (chunk === null) push.close();
           else pending.push(push.push(chunk));
+        };
+      }
+      const collector = spec.parsed?.[name]?.();
+      if (collector) {
+        parsed[name] = collector;
+        return (chunk) => {
+          if (chunk === null || failure) return;
+          try {
+            collector.add(chunk);
+          } catch (e) {
+            fail(e instanceof TooLargeError ? new PartError(name, e) : e);
+          }
         };
       }
       const max = spec.texts[name];
@@ -187,7 +205,7 @@ export async function readMultipart<T>(
     }
     const out: Record<string, string> = {};
     for (const [name, t] of texts) out[name] = t.text();
-    return { texts: out, streams };
+    return { texts: out, streams, parsed };
   } catch (e) {
     reader.cancel(e).catch(() => {});
     // Consumers see a plain end of input (not an error: an aborted decompressor pipe might never

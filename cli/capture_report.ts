@@ -76,7 +76,7 @@ export async function diffCapture(
   diff: boolean,
 ): Promise<Captured> {
   const context = prepareContext({
-    smaps: c.live.smaps,
+    smaps: c.live.document ?? c.live.smaps,
     filter: `0x${parseInt(c.live.filter, 16).toString(16)}`,
     hints: c.live.hints,
     expect: "kernel-vs-gdb",

@@ -8,7 +8,9 @@
 
 import type { ContextInput } from "../lib/diff/context.ts";
 import { KERNEL_PROFILES } from "../lib/policy/kernel.ts";
+import type { SmapsDocument } from "../lib/smaps/parse.ts";
 import { readLiveProcess } from "../runtime/proc.ts";
+import { readSmapsFile } from "../runtime/smaps_file.ts";
 import { oneOf, UsageError } from "./args.ts";
 
 /** `parseArgs` options of the shared flags. */
@@ -50,11 +52,12 @@ export type ContextFlagValues = { [K in keyof typeof CONTEXT_FLAGS]?: string | u
  * Turns the shared flags into `prepareContext` input, reading the smaps file.
  *
  * @param values parsed flag values
- * @param readText reads a text file
+ * @param readSmaps reads the smaps file: its text, or the document parsed as it is read (the
+ *   default: the 50 MB text of 70,000 mappings is never held whole)
  */
 export async function contextInput(
   values: ContextFlagValues,
-  readText: (path: string) => Promise<string>,
+  readSmaps: (path: string) => Promise<string | SmapsDocument> = readSmapsFile,
 ): Promise<ContextInput> {
   const settings = {
     filter: values.filter,
@@ -66,7 +69,7 @@ export async function contextInput(
   };
   return {
     ...settings,
-    smaps: values.smaps === undefined ? undefined : await readText(values.smaps),
+    smaps: values.smaps === undefined ? undefined : await readSmaps(values.smaps),
   };
 }
 
@@ -102,7 +105,7 @@ export async function liveInput(values: ContextFlagValues): Promise<ContextInput
   const settings = await contextInput({ ...values, smaps: undefined }, () => Promise.resolve(""));
   return {
     ...settings,
-    smaps: live.smaps,
+    smaps: live.document ?? live.smaps,
     // The /proc form (00000033) would read as octal if written back: pass it as hex.
     filter: values.filter ?? `0x${parseInt(live.filter, 16).toString(16)}`,
     hints: live.hints,

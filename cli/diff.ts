@@ -60,9 +60,9 @@ export async function diffCommand(args: string[], io: CommandIO): Promise<number
   if (positionals.length !== 2) throw new UsageError("diff takes exactly two paths, A and B");
   const [pa, pb] = positionals as [string, string];
   // The context first: a bad smaps file or option fails before gigabytes are hashed.
-  // No variable holds the input: its smaps text (50 MB at 70,000 mappings) is garbage once parsed.
+  // The smaps file is parsed as it is read: its text (50 MB at 70,000 mappings) is never whole.
   const context = prepareContext({
-    ...(await liveInput(values) ?? await contextInput(values, Deno.readTextFile)),
+    ...(await liveInput(values) ?? await contextInput(values)),
     expect,
   });
   const [a, b] = await digestFiles([pa, pb]) as [CoreDigest, CoreDigest];

@@ -8,6 +8,7 @@
 import { predictionOf, prepareContext, PRODUCER_CHOICES } from "../lib/diff/context.ts";
 import { InputError, OptionError } from "../lib/errors.ts";
 import type { MappingHints } from "../lib/policy/facts.ts";
+import type { SmapsDocument } from "../lib/smaps/parse.ts";
 import { renderPrediction } from "../lib/report/predict.ts";
 import { type CommandIO, oneOf, parse, UsageError } from "./args.ts";
 import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput, liveInput, PID_HELP } from "./context_flags.ts";
@@ -16,6 +17,8 @@ import { CONTEXT_FLAGS, CONTEXT_HELP, contextInput, liveInput, PID_HELP } from "
 export interface PredictIO extends CommandIO {
   /** Reads a whole text file. */
   readText(path: string): Promise<string>;
+  /** Reads the smaps file (default: `readText`); the real one parses it as it reads. */
+  readSmaps?(path: string): Promise<string | SmapsDocument>;
 }
 
 /** Help text of `predict`. */
@@ -123,10 +126,10 @@ async function run(args: string[], io: PredictIO): Promise<number> {
     ? undefined
     : parseHints(await io.readText(values.hints), values.hints);
   const live = await liveInput(values);
-  const input = live ?? await contextInput(values, io.readText);
   const source = values.pid === undefined ? values.smaps : `/proc/${values.pid}/smaps`;
   let context;
   try {
+    const input = live ?? await contextInput(values, io.readSmaps ?? io.readText);
     context = prepareContext({ ...input, producer, ...(hints ? { hints } : {}) });
   } catch (e) {
     if (e instanceof InputError && (!(e instanceof OptionError) || e.option === "smaps")) {

@@ -16,7 +16,7 @@
 
 import { InputError } from "../lib/errors.ts";
 import type { MappingHints } from "../lib/policy/facts.ts";
-import { parseSmaps, type SmapsMapping } from "../lib/smaps/parse.ts";
+import { parseSmaps, type SmapsDocument, type SmapsMapping } from "../lib/smaps/parse.ts";
 
 /** A live process that cannot be read (missing, not permitted, kernel without a file). */
 export class ProcessError extends InputError {
@@ -53,6 +53,8 @@ export interface LiveProcess {
   readonly pid: number;
   /** `/proc/PID/smaps` text. */
   readonly smaps: string;
+  /** The same, parsed (what the analysis context takes, so it is not parsed twice). */
+  readonly document?: SmapsDocument;
   /** `/proc/PID/maps` text. */
   readonly maps: string;
   /** `/proc/PID/coredump_filter` as printed (`00000033`). */
@@ -194,7 +196,8 @@ export async function readLiveProcess(
   } catch {
     executable = null; // kernel threads and zombies have none; predictions then guess
   }
-  const { mappings } = parseSmaps(smaps);
+  const document = parseSmaps(smaps);
+  const { mappings } = document;
   if (mappings.length === 0) {
     throw new ProcessError(
       "process-missing",
@@ -294,5 +297,5 @@ export async function readLiveProcess(
       }${names.length > 5 ? ", ..." : ""}`,
     );
   }
-  return { pid, smaps, maps, filter, executable, facts, hints, warnings };
+  return { pid, smaps, document, maps, filter, executable, facts, hints, warnings };
 }

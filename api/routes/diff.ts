@@ -29,6 +29,8 @@ import {
   type ReportFormat,
 } from "../engine.ts";
 import { booleanParam, ingest, requestBody, storeDigest, withTempDir } from "../ingest.ts";
+import { SmapsCollector } from "../smaps_part.ts";
+import { SmapsMember } from "../smaps_member.ts";
 import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
@@ -170,19 +172,18 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
     return await withTempDir(services, async (dir) => {
       const form = await readMultipart(body, contentType!, {
         streams: ["a", "b"],
-        texts: {
-          ...Object.fromEntries(CONTEXT_MEMBERS.map((m) => [m, limits.maxFieldBytes])),
-          smaps: limits.maxSmapsBytes,
-        },
+        texts: Object.fromEntries(
+          CONTEXT_MEMBERS.filter((m) => m !== "smaps").map((m) => [m, limits.maxFieldBytes]),
+        ),
+        // Parsed as it arrives: the text (50 MB at 70,000 mappings) is never held whole.
+        parsed: { smaps: () => new SmapsCollector(limits.maxSmapsBytes, 'part "smaps"') },
         required: ["a", "b"],
         maxParts: limits.maxParts,
         consume: (name, _info, stream) =>
           ingest(stream, services, dir, keep ? `raw-${name}` : undefined),
       });
       const pa = form.streams.a!, pb = form.streams.b!;
-      const context = prepare(contextFromTexts(form.texts));
-      // The smaps text (50 MB at 70,000 mappings) is garbage once parsed: nothing keeps it.
-      delete (form.texts as Record<string, string>).smaps;
+      const context = prepare(contextFromTexts(form.texts, form.parsed.smaps));
       const [sa, sb] = [
         await storeDigest(services, pa.value),
         await storeDigest(services, pb.value),
@@ -203,9 +204,13 @@ export function diffRoutes(services: Services): Hono<AppEnv> {
 
   app.post("/diffs", async (c) => {
     const format = reportFormat(c);
-    const obj = await readJsonObject(c, services, ["a", "b", ...CONTEXT_MEMBERS, "labels"]);
+    // smaps is parsed as the body streams in (the web form sends it so): never held whole.
+    const smaps = new SmapsMember(limits.maxSmapsBytes);
+    const allowed = ["a", "b", ...CONTEXT_MEMBERS, "labels"];
+    const obj = await readJsonObject(c, services, allowed, smaps);
     // Every member is checked (and bounded) before any stored digest is read.
-    const context = prepare(contextFromJson(obj, limits));
+    const context = prepare(contextFromJson(obj, limits, smaps));
+    delete obj.smaps;
     const ida = stringMember(obj, "a", true, ID_CHARS)!;
     const idb = stringMember(obj, "b", true, ID_CHARS)!;
     let labels = { a: ida, b: idb };

@@ -139,6 +139,29 @@ Deno.test("POST /v1/diffs problems: wrong type, bad JSON, unknown member, unknow
   }
 });
 
+Deno.test("POST /v1/diff: an smaps error deep in a large part (parsed as it arrives) names its line", async () => {
+  const t = await testApp();
+  try {
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const at = 0x7e0000000000 + i * 0x2000;
+      lines.push(
+        `${at.toString(16)}-${(at + 0x1000).toString(16)} rw-p 00000000 00:00 0`,
+        "Size:                  4 kB",
+      );
+    }
+    lines.push("7f0000000000-7f0000001000 rw-p 00000000 00:00 0", "Size: 4 MB");
+    const form = await pairForm("f033", { smaps: `${lines.join("\n")}\n`, filter: "0x33" });
+    const r = await call(t.app, "/v1/diff", { method: "POST", body: form });
+    assert.equal(r.res.status, 422, r.text);
+    assert.equal(r.json.type, "https://coredelta.dev/problems/smaps-syntax");
+    assert.deepEqual([r.json.part, r.json.line, r.json.field], ["smaps", 40_002, "Size"]);
+    assert.deepEqual(await t.leftovers(), []);
+  } finally {
+    await t.cleanup();
+  }
+});
+
 Deno.test("POST /v1/diff problems name the part, and leave no temporary file", async (ctx) => {
   const t = await testApp({ limits: { maxParts: 5, maxSmapsBytes: 1000 } });
   const send = async (form: FormData | string | Uint8Array, headers: Record<string, string> = {}) =>

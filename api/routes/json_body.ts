@@ -10,7 +10,9 @@ import type { AppEnv, Services } from "../deps.ts";
 import { requestBody } from "../ingest.ts";
 import { echo, ProblemError } from "../problem.ts";
 import { memberLimits } from "../json_members.ts";
+import { captureSmaps, type SmapsMember } from "../smaps_member.ts";
 import { readAtMost } from "../uploads.ts";
+import { byteLimit } from "../../lib/bytes/streams.ts";
 
 /** Whether `contentType` is JSON (`application/json` or `application/*+json`). */
 export function isJson(contentType: string | undefined): boolean {
@@ -24,28 +26,35 @@ export function isJson(contentType: string | undefined): boolean {
  * @param c the request context
  * @param services limits
  * @param allowed member names accepted
+ * @param smaps receives the `smaps` member, parsed as it streams in (the object then holds `""`
+ *   for it; see `smaps_member.ts`)
  * @returns the object
  */
 export async function readJsonObject(
   c: Context<AppEnv>,
   services: Services,
   allowed: readonly string[],
+  smaps?: SmapsMember,
 ): Promise<Record<string, unknown>> {
   if (!isJson(c.req.header("content-type"))) {
     throw new ProblemError("unsupported-media-type", "This endpoint takes application/json");
   }
-  const { maxJsonBytes: max, maxFieldBytes: field, maxSmapsBytes: smaps } = services.limits;
+  const { maxJsonBytes: max, maxFieldBytes: field, maxSmapsBytes } = services.limits;
   // Members are bounded while they stream in: ids and options are short, only smaps is large.
   const limit = (name: string) =>
     name === "smaps"
-      ? smaps
+      ? maxSmapsBytes
       : name === "a" || name === "b"
       ? 128
       : name === "labels"
       ? 2 * field
       : field;
+  const bounded = requestBody(c, services).pipeThrough(memberLimits(limit));
+  // The whole body is counted before the smaps member is taken out of it.
   const bytes = await readAtMost(
-    requestBody(c, services).pipeThrough(memberLimits(limit)),
+    smaps
+      ? bounded.pipeThrough(byteLimit(max, "JSON body")).pipeThrough(captureSmaps(smaps))
+      : bounded,
     max,
     "JSON body",
   );

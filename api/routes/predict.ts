@@ -15,12 +15,15 @@ import {
   contextFromTexts,
   type ContextInput,
   predictDump,
+  smapsMember,
 } from "../engine.ts";
 import { requestBody } from "../ingest.ts";
 import { isMultipart, readMultipart } from "../multipart.ts";
 import { chooseFormat } from "../negotiate.ts";
 import { ProblemError } from "../problem.ts";
 import { isJson, readJsonObject, stringMember } from "./json_body.ts";
+import { SmapsCollector } from "../smaps_part.ts";
+import { SmapsMember } from "../smaps_member.ts";
 
 const MEMBERS = CONTEXT_MEMBERS.filter((m) => m !== "expect");
 
@@ -47,23 +50,26 @@ export function predictRoutes(services: Services): Hono<AppEnv> {
       const form = await readMultipart(requestBody(c, services), contentType!, {
         streams: [],
         texts: {
-          smaps: limits.maxSmapsBytes,
           filter: small,
           producer: small,
           kernelProfile: small,
           gdbUseFilter: small,
           gdbDumpExcluded: small,
         },
+        // Parsed as it arrives: the text is never held whole.
+        parsed: { smaps: () => new SmapsCollector(limits.maxSmapsBytes, 'part "smaps"') },
         required: ["smaps", "filter"],
         maxParts: limits.maxParts,
         consume: () => Promise.reject(new Error("no streamed parts")),
       });
-      input = contextFromTexts(form.texts);
+      input = contextFromTexts(form.texts, form.parsed.smaps);
     } else if (isJson(contentType)) {
-      const obj = await readJsonObject(c, services, MEMBERS);
-      stringMember(obj, "smaps", true, services.limits.maxSmapsBytes);
+      // smaps is parsed as the body streams in: never held whole.
+      const smaps = new SmapsMember(limits.maxSmapsBytes);
+      const obj = await readJsonObject(c, services, MEMBERS, smaps);
+      smapsMember(obj, limits.maxSmapsBytes, true, smaps);
       stringMember(obj, "filter", true, services.limits.maxFieldBytes);
-      input = contextFromJson(obj, services.limits);
+      input = contextFromJson(obj, services.limits, smaps);
     } else {
       throw new ProblemError(
         "unsupported-media-type",

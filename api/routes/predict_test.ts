@@ -82,6 +82,19 @@ Deno.test("POST /v1/predict problems", async () => {
     assert.equal(wrongType.res.status, 415);
     const notBool = await json({ smaps: "", filter: "0x33", gdbUseFilter: "yes" });
     assert.equal(notBool.json.field, "gdbUseFilter");
+    // smaps is parsed as the body streams in; its errors still come where they came before: an
+    // option first, then the smaps line.
+    const both = await json({ smaps: "garbage\n", filter: "0x33", producer: "lldb" });
+    assert.equal(both.json.part, "producer");
+    const deep = "00400000-00401000 r-xp 00000000 08:01 12 /bin/x\nRss: 4 kB\n".repeat(1) +
+      Array.from({ length: 5000 }, (_, i) => {
+        const at = (0x500000 + i * 0x2000).toString(16).padStart(8, "0");
+        const end = (0x501000 + i * 0x2000).toString(16).padStart(8, "0");
+        return `${at}-${end} rw-p 00000000 00:00 0\nRss: ${i === 4999 ? "4 MB" : "4 kB"}\n`;
+      }).join("");
+    const late = await json({ smaps: deep, filter: "0x33" });
+    assert.equal(late.res.status, 422);
+    assert.deepEqual([late.json.part, late.json.line, late.json.field], ["smaps", 10_002, "Rss"]);
   } finally {
     await t.cleanup();
   }

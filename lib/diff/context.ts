@@ -17,6 +17,7 @@ import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
 import { predict } from "../policy/predict.ts";
 import type { PredictResult } from "../policy/types.ts";
 import { parseSmaps, type SmapsDocument } from "../smaps/parse.ts";
+import { tableOf } from "../smaps/table.ts";
 import type { Expectation } from "./model.ts";
 
 /**
@@ -33,8 +34,11 @@ export const PRODUCER_CHOICES = ["kernel", "gdb", "both"] as const;
 
 /** What the caller supplies, as text or plain values (CLI flags, API fields, library options). */
 export interface ContextInput {
-  /** `/proc/PID/smaps` (or `maps`) text of the process. */
-  readonly smaps?: string | undefined;
+  /**
+   * `/proc/PID/smaps` (or `maps`) of the process: its text, or the document `SmapsParser` made of
+   * it as it arrived (a large text then never needs to be held whole).
+   */
+  readonly smaps?: string | SmapsDocument | undefined;
   /** `coredump_filter` in any form `parseFilter` accepts; default 0x33 with smaps. */
   readonly filter?: string | undefined;
   /** Expectation (default `auto`). */
@@ -134,15 +138,16 @@ export function prepareContext(input: ContextInput): AnalysisContext {
     }
     return { expect, settings, given, ...(filter !== undefined ? { filter } : {}), warnings };
   }
-  const smaps = parseSmaps(input.smaps);
-  if (smaps.mappings.length === 0) {
+  const smaps = typeof input.smaps === "string" ? parseSmaps(input.smaps) : input.smaps;
+  const table = tableOf(smaps);
+  if (table.length === 0) {
     throw new OptionError("smaps", "no mappings (empty smaps: a kernel thread?)");
   }
   if (filter === undefined) {
     warnings.push("no coredump_filter given: predictions assume the default 0x33");
   }
   const producers: Producer[] = producer === "both" ? ["kernel", "gdb"] : [producer];
-  const prediction = predict(smaps.mappings, filter ?? DEFAULT_FILTER, {
+  const prediction = predict(table, filter ?? DEFAULT_FILTER, {
     producers,
     kernelProfile,
     gdb: settings.gdb,

@@ -32,6 +32,8 @@ import { diffModules } from "./modules.ts";
 import { diffNotes } from "./notes.ts";
 import { crossRunDiff } from "./cross_run.ts";
 import { identify, identityDifference, isMismatch, smapsFitsCore } from "./identity.ts";
+import { tableOf } from "../smaps/table.ts";
+import { coverSweep, indexSweep } from "./sweep.ts";
 import { narrowVolatile, registersKnown, volatilePlaces } from "./volatile.ts";
 
 /** Options of {@link diffDigests}. */
@@ -56,22 +58,6 @@ export interface DiffOptions {
 }
 
 const PAGE = 4096n;
-
-/**
- * A lookup for queries at non-decreasing addresses: the first item (by start) that covers the
- * address. One pass over the items in all, so aligning 70,000 VMAs stays linear.
- */
-function coverSweep<T extends { readonly start: bigint; readonly end: bigint }>(
-  items: readonly T[],
-): (addr: bigint) => T | undefined {
-  const sorted = [...items].sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
-  let i = 0;
-  return (addr) => {
-    while (i < sorted.length && sorted[i]!.end <= addr) i++;
-    const item = sorted[i];
-    return item && item.start <= addr ? item : undefined;
-  };
-}
 
 function memoryOf(d: CoreDigest): MemoryEstimate {
   let nonZero = 0, zero = 0, unsaved = 0;
@@ -202,7 +188,7 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   }
   // An smaps that does not describe both cores is flagged and never applied.
   const misfits = !context.smaps ? [] : ([["A", a], ["B", b]] as const).flatMap(([k, d]) => {
-    const fit = smapsFitsCore(context.smaps!.mappings, d.core);
+    const fit = smapsFitsCore(tableOf(context.smaps!), d.core);
     return fit.fits ? [] : [`${k}: ${fit.text}`];
   });
   const useSmaps = context.smaps !== undefined && misfits.length === 0 &&
@@ -224,14 +210,21 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     side(roles.gdb),
   );
   const predictions = used.predictions;
+  const table = useSmaps && context.smaps ? tableOf(context.smaps) : undefined;
   const kernelDumpsAnon = roles.kernel !== undefined && !useSmaps &&
     dumpsWrittenAnon(roles.kernel === "a" ? a : b);
-  const names = useSmaps ? context.smaps?.mappings ?? [] : [];
   // Ranges come in address order, so each lookup is a sweep (linear in all).
   const fileEntries = [...(a.core.files?.entries ?? []), ...(b.core.files?.entries ?? [])];
   const fileAt = coverSweep(fileEntries);
-  const smapsNameAt = coverSweep(names);
-  const predictionAt = coverSweep(predictions);
+  const smapsAt = table
+    ? indexSweep(table.length, (i) => table.start(i), (i) => table.end(i), table.ascending)
+    : undefined;
+  const predictionIndexAt = indexSweep(
+    predictions.length,
+    predictions.start,
+    predictions.end,
+    predictions.ascending,
+  );
 
   const crossRun = expectation === "same-program"
     ? crossRunDiff(a, b, options.maxRuns ?? 16)
@@ -252,7 +245,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
   for (const r of crossRun ? [] : alignSegments(a, b)) {
     total++;
     const pc = comparePages(r, options.maxRuns ?? 16);
-    const prediction = predictionAt(r.start);
+    const pi = predictionIndexAt(r.start);
+    const prediction = pi >= 0 ? predictions.at(pi) : undefined;
     const file = fileAt(r.start);
     const fileName = file?.name;
     const differences = narrowVolatile(
@@ -270,7 +264,8 @@ export function diffDigests(a: CoreDigest, b: CoreDigest, options: DiffOptions =
     const sa = rangeSide(r.a, r.start, r.end), sb = rangeSide(r.b, r.start, r.end);
     const status = statusOf(sa, sb, pc.tally.different, pc.tally.truncated);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
-    const name = smapsNameAt(r.start)?.name ?? fileName ?? "";
+    const si = smapsAt ? smapsAt(r.start) : -1;
+    const name = (si >= 0 ? table!.body(si).name : undefined) ?? fileName ?? "";
     const collapses = !options.allRanges && status === "same" && differences.length === 0;
     if (collapses) {
       if (run) {

@@ -20,6 +20,7 @@ import { byAddress } from "../elf/by_address.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
 import type { Difference, Identity, IdentityEvidence, Reason } from "./model.ts";
+import { SmapsTable } from "../smaps/table.ts";
 
 /** Auxv entries fixed by the exec's memory layout (ASLR randomises them per exec). */
 const LOAD_AUXV = ["AT_ENTRY", "AT_PHDR", "AT_BASE", "AT_SYSINFO_EHDR"] as const;
@@ -182,15 +183,28 @@ export interface SmapsFit {
  * appear in smaps at the same addresses. A few may differ (a library loaded between the smaps
  * capture and the dump); most must match.
  */
-export function smapsFitsCore(mappings: readonly SmapsMapping[], c: CoreFile): SmapsFit {
+export function smapsFitsCore(
+  mappings: SmapsTable | readonly SmapsMapping[],
+  c: CoreFile,
+): SmapsFit {
+  const t = mappings instanceof SmapsTable
+    ? mappings
+    : { length: mappings.length, start: (i: number) => mappings[i]!.start };
   const files = c.files?.entries ?? [];
-  const probes = files.length > 0
-    ? files.map((e) => e.start)
-    : byAddress(c.loads).filter((l) => l.memsz > 0n).map((l) => l.vaddr);
-  if (probes.length === 0 || mappings.length === 0) {
+  // The loads' addresses are read as they are compared (70,000 bigints kept would be 2 MB).
+  let probes: Probes;
+  if (files.length > 0) probes = { length: files.length, at: (i) => files[i]!.start };
+  else {
+    const loads = byAddress(c.loads);
+    const kept = new Uint32Array(loads.length);
+    let n = 0;
+    for (let i = 0; i < loads.length; i++) if (loads[i]!.memsz > 0n) kept[n++] = i;
+    probes = { length: n, at: (i) => loads[kept[i]!]!.vaddr };
+  }
+  if (probes.length === 0 || t.length === 0) {
     return { fits: true, text: "nothing to compare" };
   }
-  const found = countPresent(probes, mappings);
+  const found = countPresent(probes, t);
   const what = files.length > 0 ? "NT_FILE mappings" : "PT_LOAD segments";
   return {
     fits: found / probes.length >= 0.8,
@@ -202,19 +216,51 @@ export function smapsFitsCore(mappings: readonly SmapsMapping[], c: CoreFile): S
  * How many of `probes` are the start of a mapping: one merge walk when both are in address order
  * (parsed smaps are; a kernel core's loads by address too), else a set of the starts.
  */
-function countPresent(probes: readonly bigint[], mappings: readonly SmapsMapping[]): number {
-  const ascending = <T>(xs: readonly T[], key: (x: T) => bigint) =>
-    xs.every((x, i) => i === 0 || key(xs[i - 1]!) <= key(x));
-  if (ascending(probes, (p) => p) && ascending(mappings, (m) => m.start)) {
+function countPresent(
+  probes: Probes,
+  t: { readonly length: number; start(i: number): bigint },
+): number {
+  if (t instanceof SmapsTable && t.ascending && probes.length * 32 < t.length) {
+    // A few probes (NT_FILE entries) against many mappings: a binary search each.
     let found = 0;
-    for (let i = 0, j = 0; i < probes.length; i++) {
-      while (j < mappings.length && mappings[j]!.start < probes[i]!) j++;
-      if (j < mappings.length && mappings[j]!.start === probes[i]) found++;
+    for (let k = 0; k < probes.length; k++) {
+      const p = probes.at(k);
+      let lo = 0, hi = t.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (t.start(mid) < p) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < t.length && t.start(lo) === p) found++;
     }
     return found;
   }
-  const starts = new Set(mappings.map((m) => m.start));
-  return probes.filter((p) => starts.has(p)).length;
+  let ascending = true;
+  for (let i = 1; ascending && i < probes.length; i++) {
+    ascending = probes.at(i - 1) <= probes.at(i);
+  }
+  if (t instanceof SmapsTable) ascending &&= t.ascending;
+  else for (let i = 1; ascending && i < t.length; i++) ascending = t.start(i - 1) <= t.start(i);
+  if (ascending) {
+    let found = 0;
+    for (let i = 0, j = 0; i < probes.length; i++) {
+      const p = probes.at(i);
+      let s = j < t.length ? t.start(j) : 0n;
+      while (j < t.length && s < p) s = ++j < t.length ? t.start(j) : 0n;
+      if (j < t.length && s === p) found++;
+    }
+    return found;
+  }
+  const starts = new Set(Array.from({ length: t.length }, (_, i) => t.start(i)));
+  let found = 0;
+  for (let i = 0; i < probes.length; i++) if (starts.has(probes.at(i))) found++;
+  return found;
+}
+
+/** Addresses looked for, by index. */
+interface Probes {
+  readonly length: number;
+  at(i: number): bigint;
 }
 
 /** Whether an identity rules out comparing A and B as one process. */

@@ -19,8 +19,9 @@ import { DEFAULT_FILTER } from "../policy/filter.ts";
 import type { GdbSettings } from "../policy/gdb.ts";
 import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";
 import { type ActualLoads, SettingsFit } from "../policy/fit.ts";
-import { type MappingPrediction, predict } from "../policy/predict.ts";
+import { predict, type PredictionLookup, predictionLookup } from "../policy/predict.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
+import { asTable, type SmapsTable, tableOf } from "../smaps/table.ts";
 import type { AnalysisContext, ProducerSettings } from "./context.ts";
 import { DUMP_EXCLUDED_INFERRED, GDB_FILTER_INFERRED } from "./explain.ts";
 import type { Contradiction, InferredSetting, Reason } from "./model.ts";
@@ -66,21 +67,24 @@ const COMMON_FILTERS = [0x33, 0x23, 0x3f, 0x7f, 0x37, 0x31, 0x13, 0x1ff, 0x0, 0x
  * What a core holds at each mapping's start, by mapping index (the last `PT_LOAD` in table order at
  * that address): one walk over mappings and loads, both in address order.
  */
-function actualLoads(mappings: readonly SmapsMapping[], loads: readonly Segment[]): ActualLoads {
-  const emitted = new Uint8Array(mappings.length);
-  const filesz = new Float64Array(mappings.length);
-  const sorted = byAddress(loads);
-  const ordered = mappings.every((m, i) => i === 0 || mappings[i - 1]!.start <= m.start);
-  let j = 0;
-  mappings.forEach((m, i) => {
-    if (ordered) { while (j < sorted.length && sorted[j]!.vaddr < m.start) j++; }
-    else j = lowerBound(sorted.length, (k) => sorted[k]!.vaddr, m.start);
-    let load: Segment | undefined;
-    for (let k = j; k < sorted.length && sorted[k]!.vaddr === m.start; k++) load = sorted[k];
-    if (!load) return;
+function actualLoads(t: SmapsTable, loads: readonly Segment[]): ActualLoads {
+  const emitted = new Uint8Array(t.length);
+  const filesz = new Float64Array(t.length);
+  const sorted = byAddress(loads), n = sorted.length;
+  const ordered = t.ascending;
+  // A load's address is decoded (a bigint made) on each read: each is read about once.
+  const vaddr = (k: number) => (k < n ? sorted[k]!.vaddr : -1n);
+  let j = 0, vj = vaddr(0);
+  for (let i = 0; i < t.length; i++) {
+    const start = t.start(i);
+    if (!ordered) vj = vaddr(j = lowerBound(n, (k) => sorted[k]!.vaddr, start));
+    else while (j < n && vj < start) vj = vaddr(++j);
+    if (j >= n || vj !== start) continue;
+    let k = j;
+    while (vaddr(k + 1) === start) k++;
     emitted[i] = 1;
-    filesz[i] = Number(load.filesz);
-  });
+    filesz[i] = Number(sorted[k]!.filesz);
+  }
   return { emitted, filesz };
 }
 
@@ -94,7 +98,7 @@ function actualLoads(mappings: readonly SmapsMapping[], loads: readonly Segment[
  * @returns the settings to use, with inferred ones and contradictions
  */
 export function resolveSettings(
-  mappings: readonly SmapsMapping[],
+  mappings: SmapsTable | readonly SmapsMapping[],
   kernelLoads: readonly Segment[],
   gdbLoads: readonly Segment[],
   given: GivenSettings,
@@ -105,9 +109,10 @@ export function resolveSettings(
 
   // Facts and views once; each try below is a few decisions per mapping, and a "does it fit at
   // all" try stops at its first misfit.
-  const fit = new SettingsFit(mappings);
-  const kActual = actualLoads(mappings, kernelLoads);
-  const gActual = actualLoads(mappings, gdbLoads);
+  const table = asTable(mappings);
+  const fit = new SettingsFit(table);
+  const kActual = actualLoads(table, kernelLoads);
+  const gActual = actualLoads(table, gdbLoads);
   // The process filter: from the kernel core, whose choice depends on nothing else.
   const kMisfits = (f: number, p: KernelProfile, limit?: number) =>
     fit.misfits("kernel", kActual, f, {}, p, limit).length;
@@ -131,7 +136,7 @@ export function resolveSettings(
   }
   if (base > 0) {
     // Every filter value when smaps is small enough; the common ones otherwise.
-    const all = mappings.length <= 2000 ? Array.from({ length: 0x200 }, (_, i) => i) : [];
+    const all = table.length <= 2000 ? Array.from({ length: 0x200 }, (_, i) => i) : [];
     const fitting = [...COMMON_FILTERS, ...all].find(kFits);
     // Bits no mapping of this process uses cannot be told apart: name the common alternatives.
     const also = COMMON_FILTERS.filter((f) => f !== fitting && kFits(f)).map(hex);
@@ -162,7 +167,7 @@ export function resolveSettings(
 
   // GDB's settings: from the gcore, under that filter.
   const gFit = (s: Required<GdbSettings>, limit?: number) =>
-    fit.misfits("gdb", gActual, filter, s, profile, limit).map((i) => mappings[i]!.start);
+    fit.misfits("gdb", gActual, filter, s, profile, limit).map((i) => table.start(i));
   const wanted: Required<GdbSettings> = {
     useCoredumpFilter: given.gdbUseFilter ?? true,
     dumpExcludedMappings: given.gdbDumpExcluded ?? false,
@@ -235,7 +240,7 @@ export function resolveSettings(
 /** What the explanations of a pair use, after resolving the settings. */
 export interface PairSettings {
   /** Predictions per mapping (under the resolved settings), or none without smaps. */
-  readonly predictions: readonly MappingPrediction[];
+  readonly predictions: PredictionLookup;
   /** The filter used, `0x…`, or null. */
   readonly filter: string | null;
   /** The settings used. */
@@ -265,7 +270,7 @@ export function pairSettings(
   gdb: CoreFile | undefined,
 ): PairSettings {
   const base: PairSettings = {
-    predictions: context.prediction?.mappings ?? [],
+    predictions: context.prediction ? predictionLookup(context.prediction) : NO_PREDICTIONS,
     filter: context.filter === undefined ? null : hex(context.filter),
     settings: context.settings,
     certainty: {},
@@ -273,7 +278,8 @@ export function pairSettings(
   };
   if (!context.smaps || !kernel || !gdb) return base;
   const { given, settings } = context;
-  const resolved = resolveSettings(context.smaps.mappings, kernel.loads, gdb.loads, {
+  const table = tableOf(context.smaps);
+  const resolved = resolveSettings(table, kernel.loads, gdb.loads, {
     ...(given.filter && context.filter !== undefined ? { filter: context.filter } : {}),
     ...(given.gdbUseFilter ? { gdbUseFilter: settings.gdb.useCoredumpFilter } : {}),
     ...(given.gdbDumpExcluded ? { gdbDumpExcluded: settings.gdb.dumpExcludedMappings } : {}),
@@ -284,10 +290,9 @@ export function pairSettings(
     resolved.filter === context.filter &&
     resolved.gdb.useCoredumpFilter === settings.gdb.useCoredumpFilter &&
     resolved.gdb.dumpExcludedMappings === settings.gdb.dumpExcludedMappings;
-  const predictions = same ? base.predictions : predict(context.smaps.mappings, resolved.filter, {
-    kernelProfile: resolved.kernelProfile,
-    gdb: resolved.gdb,
-  }).mappings;
+  const predictions = same ? base.predictions : predictionLookup(
+    predict(table, resolved.filter, { kernelProfile: resolved.kernelProfile, gdb: resolved.gdb }),
+  );
   return {
     predictions,
     filter: hex(resolved.filter),
@@ -303,6 +308,15 @@ export function pairSettings(
       : [],
   };
 }
+
+const NO_PREDICTIONS: PredictionLookup = {
+  length: 0,
+  start: () => 0n,
+  end: () => 0n,
+  at: () => {
+    throw new RangeError("no predictions");
+  },
+};
 
 /**
  * Without smaps: the settings the cores alone show, from the inferred rules `explain.ts` applied.

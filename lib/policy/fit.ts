@@ -12,7 +12,8 @@ import { type GdbView, gdbView, guessExecutable, kernelView } from "../smaps/cla
 import type { KernelView } from "../smaps/classify.ts";
 import type { SmapsMapping } from "../smaps/parse.ts";
 import { explore } from "./explore.ts";
-import { decisionSignature } from "./signature.ts";
+import { decisionClasses } from "./signature.ts";
+import { asTable, type SmapsTable } from "../smaps/table.ts";
 import { inferFacts, type MappingFacts } from "./facts.ts";
 import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
 import { decideKernel, type KernelProfile } from "./kernel.ts";
@@ -28,7 +29,7 @@ export interface ActualLoads {
 
 /** The mappings of one smaps, prepared for trying settings against cores. */
 export class SettingsFit {
-  readonly #mappings: readonly SmapsMapping[];
+  readonly #length: number;
   /** Per mapping, its class: alike mappings (same decision signature) share one. */
   readonly #classOf: Uint32Array;
   /** Per class: a representative mapping, its facts and views. */
@@ -39,33 +40,28 @@ export class SettingsFit {
   readonly #pageSize: number;
 
   /**
-   * @param mappings parsed smaps of the process
+   * @param mappings parsed smaps of the process (a table or plain mappings)
    * @param pageSize the page size (default 4096)
    */
-  constructor(mappings: readonly SmapsMapping[], pageSize = 4096) {
-    const executable = guessExecutable(mappings);
-    this.#mappings = mappings;
-    this.#classOf = new Uint32Array(mappings.length);
-    const classes = new Map<string, number>();
-    mappings.forEach((m, i) => {
-      const key = decisionSignature(m);
-      let c = classes.get(key);
-      if (c === undefined) {
-        c = this.#first.length;
-        classes.set(key, c);
-        this.#first.push(m);
-        this.#facts.push(inferFacts(m, { executable }));
-        this.#kernel.push(kernelView(m));
-        this.#gdb.push(gdbView(m));
-      }
-      this.#classOf[i] = c;
-    });
+  constructor(mappings: SmapsTable | readonly SmapsMapping[], pageSize = 4096) {
+    const table = asTable(mappings);
+    const executable = guessExecutable(table);
+    const { classOf, first } = decisionClasses(table);
+    this.#length = table.length;
+    this.#classOf = classOf;
+    for (const i of first) {
+      const m = table.body(i);
+      this.#first.push(m);
+      this.#facts.push(inferFacts(m, { executable }));
+      this.#kernel.push(kernelView(m));
+      this.#gdb.push(gdbView(m));
+    }
     this.#pageSize = pageSize;
   }
 
   /** Number of mappings. */
   get length(): number {
-    return this.#mappings.length;
+    return this.#length;
   }
 
   /**
@@ -107,7 +103,7 @@ export class SettingsFit {
         };
       return outcomes[c] = explore(decide, this.#facts[c]!).outcomes;
     };
-    for (let i = 0; i < this.#mappings.length && out.length < limit; i++) {
+    for (let i = 0; i < this.#length && out.length < limit; i++) {
       const c = this.#classOf[i]!;
       const emitted = actual.emitted[i] === 1, filesz = actual.filesz[i]!;
       const ok = (outcomes[c] ?? possible(c)).some((o) =>

@@ -32,7 +32,10 @@ import {
 import { describeFilter, FILTER_BIT_NAMES } from "./filter.ts";
 import { decideGdb, gdbEffectiveFilter, type GdbSettings } from "./gdb.ts";
 import { type Decide, explore } from "./explore.ts";
-import { decisionSignature } from "./signature.ts";
+import { decisionClasses } from "./signature.ts";
+import { type PredictionLookup, registerLookup } from "./lookup.ts";
+import { sumTotals } from "./totals.ts";
+import { asTable, type SmapsTable } from "../smaps/table.ts";
 import { decideKernel, estimatePages, type KernelProfile } from "./kernel.ts";
 import type {
   Assumption,
@@ -46,6 +49,7 @@ import type {
   ProducerTotals,
 } from "./types.ts";
 
+export { type PredictionLookup, predictionLookup } from "./lookup.ts";
 export type {
   Assumption,
   AssumptionCode,
@@ -126,7 +130,8 @@ function mattering(decides: Decide[], facts: MappingFacts): Inference[] {
 /**
  * Predicts both producers' segments for every mapping.
  *
- * @param mappings parsed smaps (or maps) of one process, in address order
+ * @param mappings parsed smaps (or maps) of one process, in address order (a table or plain
+ *   mappings)
  * @param filter the process's `coredump_filter` (bits 0–8)
  * @param options producers, kernel profile, GDB settings, hints
  * @returns the JSON-ready result
@@ -147,48 +152,91 @@ function mattering(decides: Decide[], facts: MappingFacts): Inference[] {
  * ```
  */
 export function predict(
-  mappings: readonly SmapsMapping[],
+  mappings: SmapsTable | readonly SmapsMapping[],
   filter: number,
   options: PredictOptions = {},
 ): PredictResult {
+  const table = asTable(mappings);
   const producers = options.producers ?? ["kernel", "gdb"];
   const profile = options.kernelProfile ?? "kernel";
   const settings = options.gdb ?? {};
   const pageSize = options.pageSize ?? 4096;
   const gdbFilter = gdbEffectiveFilter(filter, settings);
-  const executable = options.executable ?? guessExecutable(mappings);
+  const executable = options.executable ?? guessExecutable(table);
   const wantK = producers.includes("kernel"), wantG = producers.includes("gdb");
-
-  const out: MappingPrediction[] = [];
-  // Alike mappings (same decision signature, no hints) share one prediction (read-only objects).
-  const alike = new Map<string, Decided>();
-  for (const m of mappings) {
-    const hints = options.hints?.get(m.start);
-    const key = hints ? undefined : decisionSignature(m);
-    let d = key === undefined ? undefined : alike.get(key);
-    if (!d) {
-      d = decideMapping(m, { executable }, hints, filter, profile, pageSize, gdbFilter, settings, {
-        wantK,
-        wantG,
-      });
-      if (key !== undefined) alike.set(key, d);
-    }
-    out.push({
-      line: m.line,
-      start: m.start,
-      end: m.end,
-      size: m.size,
-      perms: m.perms,
-      offset: m.offset,
-      name: m.name,
-      ...(d.kernel ? { kernel: d.kernel } : {}),
-      ...(d.gdb ? { gdb: d.gdb } : {}),
-      inferences: d.inferences,
-      differences: d.differences,
+  const decide = (m: SmapsMapping, hints: MappingHints | undefined) =>
+    decideMapping(m, { executable }, hints, filter, profile, pageSize, gdbFilter, settings, {
+      wantK,
+      wantG,
     });
+
+  // Alike mappings (same decision signature, no hints) share one prediction (read-only objects);
+  // a mapping with hints is decided on its own.
+  const { classOf, first } = decisionClasses(table);
+  const byClass: (Decided | undefined)[] = new Array(first.length);
+  const hinted = new Map<number, Decided>();
+  const hints = options.hints;
+  const count = new Float64Array(first.length);
+  for (let i = 0; i < table.length; i++) {
+    const h = hints?.size ? hints.get(table.start(i)) : undefined;
+    if (h) hinted.set(i, decide(table.mapping(i), h));
+    else {
+      const c = classOf[i]!;
+      byClass[c] ??= decide(table.body(i), undefined);
+      count[c]!++;
+    }
   }
+  // Each distinct prediction with the number of mappings that have it (for the totals).
+  const weighed = (pick: (d: Decided) => ProducerPrediction) => {
+    const out: [ProducerPrediction, number][] = [];
+    byClass.forEach((d, c) => {
+      if (d && count[c]! > 0) out.push([pick(d), count[c]!]);
+    });
+    for (const d of hinted.values()) out.push([pick(d), 1]);
+    return out;
+  };
+  const decidedAt = (i: number) =>
+    (hinted.size ? hinted.get(i) : undefined) ?? byClass[classOf[i]!]!;
+  const lookup: PredictionLookup = {
+    length: table.length,
+    ascending: table.ascending,
+    start: (i) => table.start(i),
+    end: (i) => table.end(i),
+    at: (i) => {
+      const d = decidedAt(i), b = table.body(i);
+      // Both producers (what a diff asks for): one object, no spread copies.
+      if (d.kernel && d.gdb) {
+        return {
+          line: table.line(i),
+          start: table.start(i),
+          end: table.end(i),
+          size: b.size,
+          perms: b.perms,
+          offset: b.offset,
+          name: b.name,
+          kernel: d.kernel,
+          gdb: d.gdb,
+          inferences: d.inferences,
+          differences: d.differences,
+        };
+      }
+      return {
+        line: table.line(i),
+        start: table.start(i),
+        end: table.end(i),
+        size: b.size,
+        perms: b.perms,
+        offset: b.offset,
+        name: b.name,
+        ...(d.kernel ? { kernel: d.kernel } : {}),
+        ...(d.gdb ? { gdb: d.gdb } : {}),
+        inferences: d.inferences,
+        differences: d.differences,
+      };
+    },
+  };
   const warnings: string[] = [];
-  if (mappings.some((m) => m.vmFlags === null)) {
+  if (table.bodies.some((m) => m.vmFlags === null)) {
     warnings.push(
       "No VmFlags/Anonymous lines (maps, not smaps): GDB dumps every mapping; kernel predictions " +
         "assume no dd/io/ht flags and list outcomes for unknown anon_vma and VM_SHARED",
@@ -198,12 +246,13 @@ export function predict(
     warnings.push(`GDB use-coredump-filter off: GDB applies 0x33, not ${describeFilter(filter)}`);
   }
   const totals: { kernel?: ProducerTotals; gdb?: ProducerTotals } = {};
-  if (wantK) totals.kernel = sumUp(out.map((p) => p.kernel!), false);
-  if (wantG) totals.gdb = sumUp(out.map((p) => p.gdb!), true);
+  if (wantK) totals.kernel = sumTotals(weighed((d) => d.kernel!), false);
+  if (wantG) totals.gdb = sumTotals(weighed((d) => d.gdb!), true);
   for (const [who, t] of Object.entries(totals)) {
     if (t.pnXnum) warnings.push(`${who}: ${t.phnum} program headers: e_phnum is PN_XNUM (0xffff)`);
   }
-  return {
+  let out: readonly MappingPrediction[] | undefined;
+  const result: PredictResult = {
     schemaVersion: 1,
     filter: `0x${filter.toString(16)}`,
     filterBits: FILTER_BIT_NAMES.filter((_, i) => (filter & (1 << i)) !== 0),
@@ -215,11 +264,16 @@ export function predict(
       effectiveFilter: `0x${gdbFilter.toString(16)}`,
     },
     executable: executable ?? null,
-    mappings: out,
+    // One object per mapping only when asked for (rendering); a diff looks them up one by one.
+    get mappings() {
+      return out ??= Array.from({ length: table.length }, (_, i) => lookup.at(i));
+    },
     totals,
-    status: recomputeStatus(mappings),
+    status: recomputeStatus(table),
     warnings,
   };
+  registerLookup(result, lookup);
+  return result;
 }
 
 /** What a mapping's prediction holds beyond its identity (shared by alike mappings). */
@@ -338,31 +392,4 @@ function differences(k: ProducerPrediction, g: ProducerPrediction): PredictedDif
     });
   }
   return out;
-}
-
-function sumUp(preds: ProducerPrediction[], isGdb: boolean): ProducerTotals {
-  let loads = 0, bytes = 0, min = 0, max = 0, holes = 0, uncertain = 0;
-  for (const p of preds) {
-    if (p.emitted) loads++;
-    bytes += p.p_filesz;
-    const sizes = (p.assumption?.outcomes ?? [p]).map((o) => o.p_filesz);
-    min += Math.min(...sizes);
-    max += Math.max(...sizes);
-    holes += p.pages?.holes ?? 0;
-    if (p.assumption) uncertain++;
-  }
-  const phnum = loads + 1;
-  // GDB/BFD adds section headers: NULL, note0, one per load, .shstrtab.
-  const headerBytes = 64 + 56 * phnum + (isGdb ? 64 * (loads + 3) : 0);
-  return {
-    loadSegments: loads,
-    phnum,
-    pnXnum: phnum >= 0xffff,
-    memoryBytes: bytes,
-    memoryBytesMin: min,
-    memoryBytesMax: max,
-    headerBytes,
-    ...(isGdb ? {} : { holePages: holes }),
-    uncertainMappings: uncertain,
-  };
 }

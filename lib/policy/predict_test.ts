@@ -3,7 +3,8 @@ import { toJson } from "../report/json.ts";
 import { parseSmaps } from "../smaps/parse.ts";
 import { type EntrySpec, smapsEntry } from "../../test/_smaps_entry.ts";
 import type { MappingHints } from "./facts.ts";
-import { isPossible, predict, type PredictOptions } from "./predict.ts";
+import { isPossible, predict, predictionLookup, type PredictOptions } from "./predict.ts";
+import { tableOf } from "../smaps/table.ts";
 
 const P = 4096;
 const A = 0x7f0000000000n;
@@ -212,5 +213,32 @@ Deno.test("predict: alike mappings share a prediction equal to deciding each alo
     const together = predict(twice, 0x33, { executable }).mappings;
     const alone = twice.map((m) => predict([m], 0x33, { executable }).mappings[0]!);
     assert.deepEqual(together, alone, name);
+  }
+});
+
+Deno.test("predict: a parsed table and its plain mappings give the same result, under every filter", () => {
+  const dir = new URL("../../test/fixtures/", import.meta.url);
+  const texts = [
+    "smaps/rich.smaps.txt",
+    "smaps/rich.maps.txt",
+    "smaps/edge.smaps.txt",
+    "cores/f07f/smaps.txt",
+  ].map((f) => Deno.readTextFileSync(new URL(f, dir)));
+  for (const text of texts) {
+    const doc = parseSmaps(text);
+    const table = tableOf(doc);
+    const plain = [...doc.mappings].map((m) => ({ ...m }));
+    assert.ok(table.bodies.length <= table.length);
+    for (const filter of [0x0, 0x13, 0x33, 0x7f, 0x1ff]) {
+      for (const gdb of [{}, { useCoredumpFilter: false, dumpExcludedMappings: true }]) {
+        const a = predict(table, filter, { gdb }), b = predict(plain, filter, { gdb });
+        assert.equal(toJson(a), toJson(b));
+        // The lookup a diff uses makes the same per-mapping predictions.
+        const look = predictionLookup(a);
+        for (let i = 0; i < look.length; i += 7) {
+          assert.equal(toJson(look.at(i)), toJson(b.mappings[i]));
+        }
+      }
+    }
   }
 });

@@ -29,6 +29,27 @@ function decimal(text: string, from: number, to: number): number {
   return n;
 }
 
+/**
+ * Where the colon of an attribute line `text[from, to)` is (`Key:` with a letter first, then
+ * letters, digits or `_`, as GDB's `A`–`Z` test), or -1 when it is not one.
+ *
+ * @param text the text
+ * @param from where the line starts
+ * @param to where it ends
+ * @returns the colon's index, or -1
+ */
+export function attributeColon(text: string, from: number, to: number): number {
+  const c0 = text.charCodeAt(from) | 0x20;
+  if (from >= to || c0 < 97 || c0 > 122) return -1;
+  for (let i = from + 1; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) return i;
+    const l = c | 0x20;
+    if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 95)) return -1;
+  }
+  return -1;
+}
+
 /** Mutable attributes collected for one mapping while parsing (numbers go to the cache). */
 export interface Attributes {
   textFields: Readonly<Record<string, string>>;
@@ -47,8 +68,9 @@ export interface Attributes {
 /**
  * What one parse shares between mappings: the keys in the order the previous mapping had them (a
  * key is matched in place, not cut out of the text, and needs no duplicate check while the order
- * holds), each distinct `VmFlags` line's set, and the last `fields` object as a template, so that
- * a mapping with the same keys gets a fast-mode copy filled in place.
+ * holds), each distinct `VmFlags` line's set, and each distinct `fields` object: mappings with the
+ * same keys and values share one frozen object (70,000 small mmaps have a handful), made as a
+ * fast-mode copy of a template with the same keys.
  */
 export class AttributeCache {
   /** Keys by slot within the previous mapping, then this one as far as parsed. */
@@ -64,29 +86,80 @@ export class AttributeCache {
   /** The last `fields` object built and its keys. */
   #template: Record<string, number> | undefined;
   #templateKeys: string[] = [];
+  /** `fields` objects made from the template, by a hash of their values. */
+  #rows = new Map<number, Readonly<Record<string, number>>[]>();
+  /** Rows used last, most recent first, with their values. */
+  readonly #recent: { values: number[]; fields: Readonly<Record<string, number>> }[] = [];
+  /** Whether the last `fields` object was made new (no mapping before had these values). */
+  fresh = false;
   /** Parsed `VmFlags` by line value (the sets are read-only and shared). */
   readonly vmFlags = new Map<string, { set: ReadonlySet<string>; unknown: readonly string[] }>();
 
-  /** The `fields` object of the mapping just parsed (`n` numeric fields). */
-  fields(n: number): Record<string, number> {
+  /** The `fields` object of the mapping just parsed (`n` numeric fields; shared, frozen). */
+  fields(n: number): Readonly<Record<string, number>> {
     const keys = this.numKeys, values = this.numValues, t = this.#template;
     let same = t !== undefined && this.#templateKeys.length === n;
     for (let i = 0; same && i < n; i++) same = keys[i] === this.#templateKeys[i];
-    if (same) {
-      const f = { ...t };
-      for (let i = 0; i < n; i++) f[keys[i]!] = values[i]!;
-      return f;
+    if (!same) {
+      const dict: Record<string, number> = {};
+      for (let i = 0; i < n; i++) dict[keys[i]!] = values[i]!;
+      // Filled by key, an object of 22 keys is a dictionary (about 1.5 KB); its copy is a
+      // fast-mode object (about 0.1 KB) whose shape every mapping with the same keys shares.
+      this.#template = { ...dict };
+      this.#templateKeys = keys.slice(0, n);
+      this.#rows = new Map();
+      this.#recent.length = 0;
     }
-    const dict: Record<string, number> = {};
-    for (let i = 0; i < n; i++) dict[keys[i]!] = values[i]!;
-    // Filled by key, an object of 22 keys is a dictionary (about 1.5 KB); its copy is a fast-mode
-    // object (about 0.1 KB) whose shape every mapping with the same keys shares.
-    const f = { ...dict };
-    this.#template = f;
-    this.#templateKeys = keys.slice(0, n);
+    // The last few rows first (runs of alike mappings), then by a hash of the values.
+    for (const r of this.#recent) {
+      let equal = r.values.length === n;
+      for (let i = 0; equal && i < n; i++) equal = r.values[i] === values[i];
+      if (equal) {
+        this.fresh = false;
+        return r.fields;
+      }
+    }
+    const found = this.#find(n);
+    if (this.#recent.length === 4) this.#recent.pop();
+    this.#recent.unshift({ values: values.slice(0, n), fields: found });
+    return found;
+  }
+
+  /** The row of the values just parsed, from the hash table or new. */
+  #find(n: number): Readonly<Record<string, number>> {
+    const keys = this.numKeys, values = this.numValues;
+    let h = n;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      h = Math.imul(h ^ (v | 0) ^ ((v / 4294967296) | 0), 0x9e3779b1);
+    }
+    let bucket = this.#rows.get(h);
+    if (bucket) {
+      for (const row of bucket) {
+        let equal = true;
+        for (let i = 0; equal && i < n; i++) equal = row[keys[i]!] === values[i];
+        if (equal) {
+          this.fresh = false;
+          return row;
+        }
+      }
+    } else {
+      // A bounded table: a process whose mappings all differ does not fill it without end.
+      if (this.#rows.size >= ROWS) this.#rows = new Map();
+      bucket = [];
+      this.#rows.set(h, bucket);
+    }
+    this.fresh = true;
+    const f = { ...this.#template };
+    for (let i = 0; i < n; i++) f[keys[i]!] = values[i]!;
+    Object.freeze(f);
+    bucket.push(f);
     return f;
   }
 }
+
+/** Most `fields` rows looked up by value at once. */
+const ROWS = 16384;
 
 /** Throws the syntax error of one attribute line. */
 function attributeError(lineNo: number, at: number, key: string, problem: string): never {

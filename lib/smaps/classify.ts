@@ -12,6 +12,7 @@
  */
 
 import type { SmapsMapping } from "./parse.ts";
+import { asTable, type SmapsTable } from "./table.ts";
 
 /** The kernel's class of a VMA, in the order `vma_dump_size` tests them. */
 export type KernelClass =
@@ -234,7 +235,7 @@ export function gdbView(m: SmapsMapping): GdbView {
  * top-down, above the executable). Either way the name must also have an executable mapping (text).
  * A guess, not a fact: a program that maps files below its heap can fool it.
  *
- * @param mappings all mappings in address order
+ * @param mappings all mappings in address order (a table or plain mappings)
  * @returns the pathname, or `undefined` when nothing fits
  *
  * @example
@@ -247,16 +248,21 @@ export function gdbView(m: SmapsMapping): GdbView {
  * assert.equal(guessExecutable(mappings), "/bin/x");
  * ```
  */
-export function guessExecutable(mappings: readonly SmapsMapping[]): string | undefined {
-  const hasText = (name: string) => mappings.some((m) => m.name === name && m.exec);
-  const heap = mappings.findIndex((m) => m.name === "[heap]");
+export function guessExecutable(
+  mappings: SmapsTable | readonly SmapsMapping[],
+): string | undefined {
+  const t = asTable(mappings);
+  // Bodies hold everything but addresses, so the walks below look at each distinct one once.
+  const hasText = (name: string) => t.bodies.some((m) => m.name === name && m.exec);
+  let heap = -1;
+  for (let i = 0; i < t.length && heap < 0; i++) if (t.body(i).name === "[heap]") heap = i;
   if (heap >= 0) {
     for (let i = heap - 1; i >= 0; i--) {
-      const m = mappings[i]!;
+      const m = t.body(i);
       if (hasFile(m) && m.name.startsWith("/")) return hasText(m.name) ? m.name : undefined;
     }
   }
-  const first = mappings[0];
+  const first = t.length > 0 ? t.body(0) : undefined;
   if (
     first && hasFile(first) && first.offset === 0n && first.name.startsWith("/") &&
     !first.name.endsWith(" (deleted)") && hasText(first.name)

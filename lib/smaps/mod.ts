@@ -1,5 +1,6 @@
 /**
- * `/proc/PID/smaps` and `maps`: a parser ({@link parseSmaps}), the kernel's and GDB's views of each
+ * `/proc/PID/smaps` and `maps`: a parser of the whole text ({@link parseSmaps}) or of byte chunks as
+ * they arrive ({@link SmapsParser}, into a compact {@link SmapsTable}), the kernel's and GDB's views of each
  * mapping ({@link kernelView}, {@link gdbView}), and the `/proc/PID/status` memory figures recomputed
  * from them ({@link recomputeStatus}).
  *
@@ -22,6 +23,8 @@ export {
   type SmapsMapping,
   unescapeName,
 } from "./parse.ts";
+export { SmapsParser } from "./stream.ts";
+export { asTable, SmapsTable, tableOf } from "./table.ts";
 export { BARE_FIELDS, KB_FIELDS, VM_FLAG_NAMES } from "./fields.ts";
 export {
   type GdbClass,

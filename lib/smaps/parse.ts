@@ -23,12 +23,17 @@
  *
  * `smaps_rollup` is rejected: it sums every mapping into one synthetic `[rollup]` entry.
  *
+ * # Line ends
+ * A text whose first line ends in `\r\n` is read as CRLF: each line loses its `\r`. (Before the
+ * parse was streamed, a `\r` was dropped only when every line had one; a text that mixes the two
+ * is malformed anyway.) An smaps whose first mapping has no attribute line is reported when the
+ * first attribute line arrives.
+ *
  * @module
  */
 
-import { AttributeCache, type Attributes, parseAttribute } from "./attribute.ts";
-import { SmapsSyntaxError } from "../errors.ts";
-import { type Header, parseHeader } from "./header.ts";
+import { attributeColon } from "./attribute.ts";
+import { SmapsParser } from "./stream.ts";
 
 /** What a `/proc` mappings text is. */
 export type MapsFormat = "smaps" | "maps";
@@ -83,7 +88,10 @@ export interface SmapsMapping {
 export interface SmapsDocument {
   /** `smaps` when attribute lines are present, else `maps`. */
   readonly format: MapsFormat;
-  /** The mappings in text order (ascending addresses). */
+  /**
+   * The mappings in text order (ascending addresses). A parsed document makes these objects on
+   * first read; `tableOf(doc)` (`table.ts`) reads its compact columns without making them.
+   */
   readonly mappings: readonly SmapsMapping[];
 }
 
@@ -100,22 +108,6 @@ function splitLines(text: string): string[] {
 /** True when a line is an attribute line (`Key:` with a letter first, as GDB's `A`–`Z` test). */
 function isAttributeLine(line: string): boolean {
   return attributeColon(line, 0, line.length) >= 0;
-}
-
-/**
- * Where the colon of an attribute line `text[from, to)` is (`Key:` with a letter first, then
- * letters, digits or `_`), or -1 when it is not one.
- */
-function attributeColon(text: string, from: number, to: number): number {
-  const c0 = text.charCodeAt(from) | 0x20;
-  if (from >= to || c0 < 97 || c0 > 122) return -1;
-  for (let i = from + 1; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 58) return i;
-    const l = c | 0x20;
-    if (!((l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 95)) return -1;
-  }
-  return -1;
 }
 
 /**
@@ -167,119 +159,24 @@ export function detectMapsFormat(text: string): MapsFormat | "smaps_rollup" {
  * ```
  */
 export function parseSmaps(text: string): SmapsDocument {
-  // Lines are walked in place (a 70,000-mapping smaps has 1.7 million); a CRLF text first loses its
-  // `\r`s as `splitLines` drops them.
-  if (text.includes("\r")) text = splitLines(text).join("\n");
-  const format: MapsFormat = hasAttributeLine(text) ? "smaps" : "maps";
-  const mappings: SmapsMapping[] = [];
-  const cache = new AttributeCache();
-  const seen = new Map<string, string>();
-  let header: Header | undefined;
-  let attrs: Attributes | undefined;
-  let prevEnd = -1n;
-
-  const finish = () => {
-    if (!header || !attrs) return;
-    if (format === "smaps" && attrs.count === 0) {
-      throw new SmapsSyntaxError(
-        header.line,
-        1,
-        "Size",
-        "Mapping has no attribute lines although the text is smaps (maps and smaps mixed?)",
-      );
-    }
-    const size = attrs.size;
-    if (size >= 0 && size !== header.size) {
-      throw new SmapsSyntaxError(
-        header.line,
-        1,
-        "Size",
-        `Size ${size} bytes does not match end - start = ${header.size} bytes`,
-      );
-    }
-    const { textFields, vmFlags, unknownVmFlags } = attrs;
-    const fields = cache.fields(attrs.numbers);
-    cache.length = attrs.count;
-    mappings.push({ ...header, fields, textFields, vmFlags, unknownVmFlags });
-  };
-
-  for (let from = 0, lineNo = 1; from < text.length; lineNo++) {
-    const nl = text.indexOf("\n", from);
-    const to = nl < 0 ? text.length : nl;
-    const at = from;
-    from = to + 1;
-    if (to === at) {
-      throw new SmapsSyntaxError(lineNo, 1, "start", "Unexpected empty line");
-    }
-    const colon = attributeColon(text, at, to);
-    if (colon >= 0) {
-      if (!attrs) {
-        throw new SmapsSyntaxError(
-          lineNo,
-          1,
-          text.slice(at, colon),
-          "Attribute line before any mapping header",
-        );
-      }
-      parseAttribute(text, at, colon, to, lineNo, attrs, cache);
-      continue;
-    }
-    const line = text.slice(at, to);
-    if (!/^[0-9a-fA-F]/.test(line)) {
-      throw new SmapsSyntaxError(
-        lineNo,
-        1,
-        "start",
-        `Expected a mapping header or "Key: value", found ${JSON.stringify(line.slice(0, 20))}`,
-      );
-    }
-    finish();
-    header = parseHeader(line, lineNo, seen);
-    if (header.name === "[rollup]") {
-      throw new SmapsSyntaxError(
-        lineNo,
-        line.length - header.name.length + 1,
-        "name",
-        "This is smaps_rollup: it sums every mapping into one and has no per-mapping data; give /proc/PID/smaps",
-      );
-    }
-    if (header.start < prevEnd) {
-      throw new SmapsSyntaxError(
-        lineNo,
-        1,
-        "start",
-        "Mapping overlaps or precedes the previous one",
-      );
-    }
-    prevEnd = header.end;
-    attrs = {
-      textFields: NO_TEXT,
-      vmFlags: null,
-      unknownVmFlags: NO_FLAGS,
-      count: 0,
-      numbers: 0,
-      inOrder: true,
-      size: -1,
-    };
+  // Through the byte parser, a slice at a time (never a second copy of the whole text).
+  const parser = new SmapsParser();
+  const encoder = new TextEncoder();
+  const buffer = new Uint8Array(3 * SLICE);
+  for (let at = 0; at < text.length;) {
+    let to = Math.min(text.length, at + SLICE);
+    // Keep a surrogate pair in one slice.
+    const last = text.charCodeAt(to - 1);
+    if (to < text.length && last >= 0xd800 && last <= 0xdbff) to--;
+    const { written } = encoder.encodeInto(text.slice(at, to), buffer);
+    parser.push(buffer.subarray(0, written));
+    at = to;
   }
-  finish();
-  return { format, mappings };
+  return parser.end();
 }
 
-/** Shared (frozen) placeholders: most mappings have no text field and no unknown flag. */
-const NO_TEXT: Readonly<Record<string, string>> = Object.freeze({});
-const NO_FLAGS: readonly string[] = Object.freeze([]);
-
-/** True when any line of `text` is an attribute line. */
-function hasAttributeLine(text: string): boolean {
-  for (let from = 0; from < text.length;) {
-    const nl = text.indexOf("\n", from);
-    const to = nl < 0 ? text.length : nl;
-    if (attributeColon(text, from, to) >= 0) return true;
-    from = to + 1;
-  }
-  return false;
-}
+/** Characters of text encoded at a time. */
+const SLICE = 1 << 16;
 
 /**
  * Undoes the kernel's only escape in mapping names (`\n` printed as `\012` by `seq_path`), giving the

@@ -23,6 +23,7 @@
 
 import { guessExecutable } from "./classify.ts";
 import type { SmapsMapping } from "./parse.ts";
+import { asTable, type SmapsTable } from "./table.ts";
 
 /** Memory figures of `/proc/PID/status`, in bytes. */
 export interface VmStatus {
@@ -48,7 +49,7 @@ export interface VmStatus {
  * Recomputes the `/proc/PID/status` memory figures from the mappings (see the module doc for the
  * rules and where they are approximate).
  *
- * @param mappings all mappings of one process, in address order
+ * @param mappings all mappings of one process, in address order (a table or plain mappings)
  * @returns the figures in bytes
  *
  * @example
@@ -64,28 +65,40 @@ export interface VmStatus {
  * assert.equal(s.VmData, 8192);
  * ```
  */
-export function recomputeStatus(mappings: readonly SmapsMapping[]): VmStatus {
-  const exe = guessExecutable(mappings);
+export function recomputeStatus(mappings: SmapsTable | readonly SmapsMapping[]): VmStatus {
+  const t = asTable(mappings);
+  const exe = guessExecutable(t);
+  // Everything but the executable's code span depends on the body only: each distinct body is
+  // weighed once, times the number of its mappings.
+  const count = new Float64Array(t.bodies.length);
+  for (let i = 0; i < t.length; i++) count[t.bodyIndex(i)]!++;
   let total = 0, locked = 0, rss = 0, data = 0, stack = 0, execVm = 0, swap = 0;
   let codeStart: bigint | undefined, codeEnd: bigint | undefined;
-  for (const m of mappings) {
-    if (m.name === "[vsyscall]") continue;
+  const exeBodies = new Set<number>();
+  t.bodies.forEach((m, b) => {
+    const n = count[b]!;
+    if (n === 0 || m.name === "[vsyscall]") return;
     const f = m.vmFlags;
     const growsDown = f ? f.has("gd") : m.name === "[stack]";
     const stackFlag = growsDown || (f?.has("ss") ?? false);
     const shared = f ? f.has("sh") : m.mayShare;
-    total += m.size;
-    rss += m.fields.Rss ?? 0;
-    swap += m.fields.Swap ?? 0;
-    if (f?.has("lo")) locked += m.size;
+    total += n * m.size;
+    rss += n * (m.fields.Rss ?? 0);
+    swap += n * (m.fields.Swap ?? 0);
+    if (f?.has("lo")) locked += n * m.size;
     if (m.exec && !m.write && !growsDown) {
-      execVm += m.size;
-      if (m.name === exe && exe !== undefined) {
-        if (codeStart === undefined || m.start < codeStart) codeStart = m.start;
-        if (codeEnd === undefined || m.end > codeEnd) codeEnd = m.end;
-      }
-    } else if (stackFlag) stack += m.size;
-    else if (m.write && !shared) data += m.size;
+      execVm += n * m.size;
+      if (m.name === exe && exe !== undefined) exeBodies.add(b);
+    } else if (stackFlag) stack += n * m.size;
+    else if (m.write && !shared) data += n * m.size;
+  });
+  if (exeBodies.size > 0) {
+    for (let i = 0; i < t.length; i++) {
+      if (!exeBodies.has(t.bodyIndex(i))) continue;
+      const start = t.start(i), end = t.end(i);
+      if (codeStart === undefined || start < codeStart) codeStart = start;
+      if (codeEnd === undefined || end > codeEnd) codeEnd = end;
+    }
   }
   const text = codeStart === undefined || codeEnd === undefined ? 0 : Number(codeEnd - codeStart);
   const vmExe = Math.min(text, execVm);
