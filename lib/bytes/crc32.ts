@@ -6,20 +6,24 @@
  * @module
  */
 
-let tables: Uint32Array | undefined;
+let tables: Int32Array | undefined;
 
-/** Table k (at 256 * k) advances the CRC over a byte followed by k zero bytes. */
-function crcTables(): Uint32Array {
-  const t = new Uint32Array(256 * 8);
+/**
+ * Table k (at 256 * k) advances the CRC over a byte followed by k zero bytes. Signed entries: a
+ * value read from it is a small integer even before the loop is optimized (an unsigned one above
+ * 2^31 would be boxed as a heap number on every read).
+ */
+function crcTables(): Int32Array {
+  const t = new Int32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
+    t[n] = c;
   }
   for (let n = 0; n < 256; n++) {
     for (let k = 1; k < 8; k++) {
       const prev = t[256 * (k - 1) + n]!;
-      t[256 * k + n] = (t[prev & 0xff]! ^ (prev >>> 8)) >>> 0;
+      t[256 * k + n] = t[prev & 0xff]! ^ (prev >>> 8);
     }
   }
   return t;

@@ -189,21 +189,23 @@ const MISSING = 0, TRUNCATED = 1, SAVED = 2;
  */
 function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | undefined {
   const start = r.start - (r.start % PAGE);
-  const savedEnd = (s?: Side) => (s ? s.seg.vaddr + s.seg.filesz : 0n);
-  const limitRaw = savedEnd(r.a) > savedEnd(r.b) ? savedEnd(r.a) : savedEnd(r.b);
+  const a = r.a, b = r.b;
+  // Each side's fields read once (a segment's fields are decoded, and a bigint made, per read).
+  const vaddrA = a?.seg.vaddr ?? 0n, vaddrB = b?.seg.vaddr ?? 0n;
+  const fileszA = a?.seg.filesz ?? 0n, fileszB = b?.seg.filesz ?? 0n;
+  const savedA = a ? vaddrA + fileszA : 0n, savedB = b ? vaddrB + fileszB : 0n;
+  const limitRaw = savedA > savedB ? savedA : savedB;
   const limitBig = limitRaw < r.end ? limitRaw : r.end;
   const fits = (v: bigint) => v <= SAFE && v >= -SAFE;
   const spanBig = r.end - start, limitRelBig = limitBig - start;
   if (!fits(spanBig) || !fits(limitRelBig)) return undefined;
-  for (const s of [r.a, r.b]) {
-    if (s && (!fits(start - s.seg.vaddr) || !fits(s.seg.filesz))) return undefined;
-  }
+  if (a && (!fits(start - vaddrA) || !fits(fileszA))) return undefined;
+  if (b && (!fits(start - vaddrB) || !fits(fileszB))) return undefined;
   const span = Number(spanBig), limit = Number(limitRelBig);
   const P = 4096;
   // Per side: offset of the range's first page in the segment, saved bytes, hashed pages.
-  const a = r.a, b = r.b;
-  const offA = a ? Number(start - a.seg.vaddr) : 0, offB = b ? Number(start - b.seg.vaddr) : 0;
-  const fileA = a ? Number(a.seg.filesz) : 0, fileB = b ? Number(b.seg.filesz) : 0;
+  const offA = a ? Number(start - vaddrA) : 0, offB = b ? Number(start - vaddrB) : 0;
+  const fileA = Number(fileszA), fileB = Number(fileszB);
   const hashesA = a?.pages.hashes, hashesB = b?.pages.hashes;
   const zeroA = a?.pages.zero, zeroB = b?.pages.zero;
   const nA = hashesA?.length ?? 0, nB = hashesB?.length ?? 0;

@@ -103,6 +103,19 @@ export class PageSlice implements SegmentDigest {
     return this.#columns.holes.subarray(2 * this.#holeAt, 2 * (this.#holeAt + this.#holeRuns));
   }
 
+  /** Number of hashed pages (no view made). */
+  get pageCount(): number {
+    return this.#count;
+  }
+
+  /** Number of all-zero pages, holes included (counted in the column, no view made). */
+  zeroCount(): number {
+    const zero = this.#columns.zero;
+    let n = 0;
+    for (let i = this.#first, end = this.#first + this.#count; i < end; i++) n += zero[i]!;
+    return n;
+  }
+
   /** The same slice with `runs` hole runs from pair `at` of its columns' `holes`. */
   withHoles(at: number, runs: number): PageSlice {
     return new PageSlice(this.index, this.#columns, this.#first, this.#count, [at, runs]);
@@ -176,12 +189,19 @@ const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): PageCounts {
   const saved = pagesOf(filesz);
   const total = pagesOf(memsz > filesz ? memsz : filesz);
-  let zero = 0;
-  const flags = seg.zero;
-  for (let i = 0; i < flags.length; i++) zero += flags[i]!;
+  // A PageSlice counts in its columns: 70,000 segments make no views.
+  let zero = 0, hashed: number;
+  if (seg instanceof PageSlice) {
+    zero = seg.zeroCount();
+    hashed = seg.pageCount;
+  } else {
+    const flags = seg.zero;
+    for (let i = 0; i < flags.length; i++) zero += flags[i]!;
+    hashed = seg.hashes.length;
+  }
   let holes = 0;
-  for (let i = 1; i < (seg.holes?.length ?? 0); i += 2) holes += seg.holes![i]!;
-  const hashed = seg.hashes.length;
+  const runs = seg.holes;
+  for (let i = 1; i < (runs?.length ?? 0); i += 2) holes += runs![i]!;
   return {
     saved,
     hashed,

@@ -21,11 +21,14 @@ export function byAddress(loads: readonly Segment[]): readonly Segment[] {
   let out = sorted.get(loads);
   if (out) return out;
   out = loads;
+  let previous = loads[0]?.vaddr ?? 0n; // each read once: a segment decodes its fields when read
   for (let i = 1; i < loads.length; i++) {
-    if (loads[i - 1]!.vaddr > loads[i]!.vaddr) {
+    const vaddr = loads[i]!.vaddr;
+    if (previous > vaddr) {
       out = [...loads].sort((x, y) => (x.vaddr < y.vaddr ? -1 : x.vaddr > y.vaddr ? 1 : 0));
       break;
     }
+    previous = vaddr;
   }
   sorted.set(loads, out);
   return out;

@@ -153,6 +153,14 @@ class TableSegment implements Segment {
     return m > f ? m - f : 0n;
   }
 
+  /** True when `p_vaddr + p_memsz` passes `limit` (2^bits): in doubles when both are exact. */
+  wraps(limit: bigint): boolean {
+    const vaddr = this.#number(16, 8), memsz = this.#number(40, 20);
+    // Below 2^53 each, a 64-bit sum cannot pass 2^64; 32-bit sums are exact in a double.
+    if (vaddr >= 0 && memsz >= 0) return this.#t.is64 ? false : vaddr + memsz > 2 ** 32;
+    return this.vaddr + this.memsz > limit;
+  }
+
   /** The fields as a plain object, in declaration order (what `JSON.stringify` writes). */
   toJSON(): Segment {
     return {
@@ -218,7 +226,7 @@ export function parseProgramHeaders(
   const out: Segment[] = new Array(h.phnum);
   for (let i = 0; i < h.phnum; i++) {
     const s = new TableSegment(t, i);
-    if (s.type === PT_LOAD && s.vaddr + s.memsz > limit) {
+    if (s.type === PT_LOAD && s.wraps(limit)) {
       throw new CoreFormatError(
         s.headerOffset,
         "p_memsz",

@@ -200,3 +200,33 @@ Deno.test("sections read from their table: names from the string table, out-of-r
   assert.equal(sections[0]!.name, "load", "a copy of the tables, not the caller's bytes");
   assert.equal(sections[2]!.addr, 0xffffffffff600000n);
 });
+
+Deno.test("a PT_LOAD past the end of the address space is refused; one ending at its end is not", () => {
+  for (const bits of [32, 64] as const) {
+    const entsize = bits === 64 ? 56 : 32;
+    const top = 1n << BigInt(bits);
+    const cases: [bigint, bigint, boolean][] = [
+      [top - 0x1000n, 0x1000n, false], // ends exactly at the top
+      [top - 0x1000n, 0x1001n, true],
+      [0x1000n, top - 0x1000n, false],
+      [0x1000n, top - 0xfffn, true],
+      [0x400000n, 0x1000n, false],
+    ];
+    for (const [vaddr, memsz, wraps] of cases) {
+      const bytes = new Uint8Array(entsize);
+      const v = new DataView(bytes.buffer);
+      v.setUint32(0, PT_LOAD, true);
+      if (bits === 64) {
+        v.setBigUint64(16, vaddr, true);
+        v.setBigUint64(40, memsz, true);
+      } else {
+        v.setUint32(8, Number(vaddr), true);
+        v.setUint32(20, Number(memsz), true);
+      }
+      const parse = () => parseProgramHeaders(bytes, header(bits, true, 1, entsize), 1000);
+      if (wraps) {
+        assert.throws(parse, /wraps around the address space/, `${bits} ${vaddr} ${memsz}`);
+      } else assert.equal(parse()[0]!.vaddr, vaddr);
+    }
+  }
+});
