@@ -135,6 +135,8 @@ export class FrontConnection {
     const head = new HeadScanner(this.#s.limits);
     const body = new BodyScanner();
     let start = 0, end = 0;
+    /** The second buffer of a large body's relay. */
+    let spare: Uint8Array<ArrayBuffer> | undefined;
     for (;;) {
       head.reset();
       this.#waitingHead = true;
@@ -207,6 +209,26 @@ export class FrontConnection {
             );
           }
           const upto = stop < 0 ? end : stop;
+          if (stop < 0 && large) {
+            // More of a large body is due: its next piece is read into the other buffer while
+            // this one is written (the relay never waits on both sockets in turn).
+            if (!spare) spare = new Uint8Array(LARGE_BYTES);
+            const next = spare;
+            const reading = this.#client.read(next);
+            reading.catch(() => {}); // seen below, unless the write fails first
+            await writeAll(up, buf.subarray(start, upto));
+            const n = await reading;
+            if (this.#closed) return false;
+            if (n === null) {
+              this.#close(false);
+              return true;
+            }
+            spare = buf === small ? undefined : buf;
+            buf = next;
+            start = 0;
+            end = n;
+            continue;
+          }
           await writeAll(up, buf.subarray(start, upto));
           start = upto;
           if (stop >= 0) break;
