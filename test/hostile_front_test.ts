@@ -243,6 +243,48 @@ Deno.test("keep-alive: requests on one connection, pipelined ones included, each
   });
 });
 
+Deno.test("large bodies are relayed whole with the next request pipelined behind them (Content-Length and chunked)", async () => {
+  // Over 1 MiB: more than the front's large read buffer, so its next pieces are read while the
+  // previous ones are written, and the pipelined request arrives with the body's last bytes.
+  const core = new Uint8Array(loadCore("f033", "gdb"));
+  assert.ok(core.length > 1024 * 1024);
+  const text = (s: string) => new TextEncoder().encode(s);
+  const join = (...parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+    let at = 0;
+    for (const x of parts) out.set(x, (at += x.length) - x.length);
+    return out;
+  };
+  const health = text("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  await withServer({}, async (_s, port) => {
+    const p = await Peer.open(port);
+    try {
+      await p.send(join(
+        text(`PUT /v1/cores HTTP/1.1\r\nHost: x\r\nContent-Length: ${core.length}\r\n\r\n`),
+        core,
+        health,
+      ));
+      assert.deepEqual(await p.responses(2, 30_000), [201, 200], p.text.slice(0, 300));
+      // The same core chunked, in pieces of 100,000 bytes: stored already, so 200.
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < core.length; at += 100_000) {
+        const piece = core.subarray(at, at + 100_000);
+        pieces.push(text(`${piece.length.toString(16)}\r\n`), piece, text("\r\n"));
+      }
+      await p.send(join(
+        text("PUT /v1/cores HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        ...pieces,
+        text("0\r\n\r\n"),
+        health,
+      ));
+      const statuses = await p.responses(4, 30_000);
+      assert.deepEqual(statuses.slice(2), [statuses[2] === 201 ? 201 : 200, 200]);
+    } finally {
+      p.close();
+    }
+  });
+});
+
 Deno.test("a chunked upload over the limit gets a 413 and the connection closes while the client is still sending", async () => {
   await withServer({ maxUploadBytes: 100_000 }, async (_s, port) => {
     const p = await Peer.open(port);
