@@ -7,6 +7,7 @@
  * @module
  */
 
+import { problemAnswer, relayWhileReading, writeAll } from "./wire.ts";
 import { BodyScanner, ChunkedError } from "./body.ts";
 import {
   HeadError,
@@ -50,11 +51,6 @@ const RESPONSE_LIMITS: HeadLimits = { lineBytes: 8192, headBytes: 65536, fields:
 const SMALL_BYTES = 16384, LARGE_BYTES = 262144, RESPONSE_BYTES = 65536;
 /** Most bytes a closed connection reads and drops; then it is left unread until `lingerMs`. */
 const LINGER_BYTES = 4 * 1024 * 1024;
-const enc = new TextEncoder();
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  while (bytes.length) bytes = bytes.subarray(await conn.write(bytes));
-}
 
 /** A request forwarded and not yet answered. */
 interface Outstanding {
@@ -214,10 +210,7 @@ export class FrontConnection {
             // this one is written (the relay never waits on both sockets in turn).
             if (!spare) spare = new Uint8Array(LARGE_BYTES);
             const next = spare;
-            const reading = this.#client.read(next);
-            reading.catch(() => {}); // seen below, unless the write fails first
-            await writeAll(up, buf.subarray(start, upto));
-            const n = await reading;
+            const n = await relayWhileReading(up, buf.subarray(start, upto), this.#client, next);
             if (this.#closed) return false;
             if (n === null) {
               this.#close(false);
@@ -335,16 +328,9 @@ export class FrontConnection {
     if (this.#closed || this.#last) return false;
     const p = this.#s.problem(code, detail, limit);
     this.#s.onRefused?.(code, p.status);
-    const body = enc.encode(p.body);
-    const head = `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\n` +
-      `content-type: application/problem+json\r\ncontent-length: ${body.length}\r\n` +
-      `connection: close\r\ncache-control: no-store\r\n` +
-      `date: ${new Date().toUTCString()}\r\n\r\n`;
     this.#waitingHead = false;
     clearTimeout(this.#timer);
-    const bytes = new Uint8Array(head.length + body.length);
-    bytes.set(enc.encode(head));
-    bytes.set(body, head.length);
+    const bytes = problemAnswer(p.status, p.body);
     if (this.#queue.length) {
       this.#last = bytes;
       return false;
@@ -402,11 +388,3 @@ export class FrontConnection {
     } catch { /* closed */ }
   }
 }
-
-const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  414: "URI Too Long",
-  431: "Request Header Fields Too Large",
-  503: "Service Unavailable",
-};
