@@ -46,3 +46,37 @@ export async function processMemory(pid: number): Promise<{ rss: number; hwm: nu
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
   return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
 }
+
+/** User + system CPU time of a process so far, in ms (from `/proc/PID/stat`, 100 ticks a second). */
+export async function processCpuMs(pid: number): Promise<number> {
+  const f = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/**
+ * Runs `work` and returns the process's peak RSS while it ran, in KiB: VmHWM when `work` set a new
+ * high, else the highest VmRSS sampled every 10 ms (so memory that grows from one request to the
+ * next shows).
+ */
+export async function peakRssDuring<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ value: T; peakKiB: number }> {
+  const before = (await processMemory(pid)).hwm;
+  let sampled = 0, done = false;
+  const sampling = (async () => {
+    while (!done) {
+      sampled = Math.max(sampled, (await processMemory(pid)).rss);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  let value: T;
+  try {
+    value = await work();
+  } finally {
+    done = true;
+    await sampling;
+  }
+  const after = (await processMemory(pid)).hwm;
+  return { value, peakKiB: after > before ? after : sampled };
+}

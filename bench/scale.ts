@@ -22,7 +22,7 @@
 
 import { parseArgs } from "node:util";
 import { buildProgram, liveCores, raiseMaxMapCount, whyNoLiveCores } from "../test/_live_cores.ts";
-import { processMemory } from "./_proc_core.ts";
+import { peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -242,32 +242,8 @@ async function main(): Promise<void> {
           }
         }
       })();
-      const cpuOf = async () => {
-        const f = (await Deno.readTextFile(`/proc/${server.pid}/stat`)).split(") ")[1]!.split(" ");
-        return (Number(f[11]) + Number(f[12])) * 10; // clock ticks (100/s) to ms
-      };
-      // The server's peak RSS during each request (1st, 2nd, ...), so that memory which grows from
-      // one request to the next shows: VmHWM when the request set a new high, else the highest
-      // VmRSS sampled every 10 ms while it ran.
-      const peakDuring = async <T>(work: () => Promise<T>) => {
-        const before = (await processMemory(server.pid)).hwm;
-        let sampled = 0, done = false;
-        const sampling = (async () => {
-          while (!done) {
-            sampled = Math.max(sampled, (await processMemory(server.pid)).rss);
-            await new Promise((r) => setTimeout(r, 10));
-          }
-        })();
-        let value: T;
-        try {
-          value = await work();
-        } finally {
-          done = true;
-          await sampling;
-        }
-        const after = (await processMemory(server.pid)).hwm;
-        return { value, peakKiB: after > before ? after : sampled };
-      };
+      const cpuOf = () => processCpuMs(server.pid);
+      const peakDuring = <T>(work: () => Promise<T>) => peakRssDuring(server.pid, work);
       const [ka, gb] = [await Deno.readFile(m.kernel), await Deno.readFile(m.gdb!)];
       for (const withSmaps of [false, true]) {
         const times: number[] = [];

@@ -14,7 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { processMemory } from "./_proc_core.ts";
+import { peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -86,46 +86,35 @@ async function main(): Promise<void> {
     const logs = (async () => {
       while (await next());
     })();
-    const cpu = async () => {
-      const f = (await Deno.readTextFile(`/proc/${server.pid}/stat`)).split(") ")[1]!.split(" ");
-      return (Number(f[11]) + Number(f[12])) * 10; // clock ticks (100/s) to ms
-    };
+    const cpu = () => processCpuMs(server.pid);
     console.log(
       `serve: --v8-flags=${values.v8 || "(none)"}, env ${values.env || "(none)"}; idle RSS ${
         ((await processMemory(server.pid)).rss / 1024).toFixed(0)
       } MiB`,
     );
     for (let i = 1; i <= Number(values.requests); i++) {
-      const before = (await processMemory(server.pid)).hwm;
-      let sampled = 0, done = false;
-      const sampling = (async () => {
-        while (!done) {
-          sampled = Math.max(sampled, (await processMemory(server.pid)).rss);
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      })();
       const c0 = await cpu();
-      const out = await new Deno.Command("curl", {
-        args: [
-          "-s",
-          "-o",
-          "/dev/null",
-          "-w",
-          "%{http_code}",
-          "-F",
-          `a=@${values.a}`,
-          "-F",
-          `b=@${values.b}`,
-          `${url}/v1/diff?format=json`,
-        ],
-        stdout: "piped",
-      }).output();
+      const { value: out, peakKiB: peak } = await peakRssDuring(
+        server.pid,
+        () =>
+          new Deno.Command("curl", {
+            args: [
+              "-s",
+              "-o",
+              "/dev/null",
+              "-w",
+              "%{http_code}",
+              "-F",
+              `a=@${values.a}`,
+              "-F",
+              `b=@${values.b}`,
+              `${url}/v1/diff?format=json`,
+            ],
+            stdout: "piped",
+          }).output(),
+      );
       const c1 = await cpu();
-      done = true;
-      await sampling;
-      const after = (await processMemory(server.pid)).hwm;
       await new Promise((r) => setTimeout(r, 100)); // the request log line
-      const peak = after > before ? after : sampled;
       console.log(
         `request ${i}: ${new TextDecoder().decode(out.stdout)}, server time ${
           served[i - 1]?.toFixed(0)
