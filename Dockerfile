@@ -33,7 +33,7 @@ EXPOSE 8931
 # distroless has no shell and no curl: deno eval is the probe.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["/bin/deno", "eval", "const r = await fetch('http://127.0.0.1:8931/health').catch(() => null); Deno.exit(r?.ok ? 0 : 1)"]
-CMD ["run", "--cached-only", "--frozen", "--no-prompt", "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100,--expose-gc", \
+CMD ["run", "--cached-only", "--frozen", "--no-prompt", "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100", \
      "--allow-net=0.0.0.0:8931,127.0.0.1:8931,unix:/data/.http/s", \
      "--allow-read=/app,/data", \
      "--allow-write=/data", \

@@ -45,3 +45,16 @@ Deno.test(".dockerignore keeps fixtures, git and local data out of the context",
     assert.ok(ignore.includes(p), p);
   }
 });
+
+Deno.test("the server runs with the memory settings measured for it, in deno task start and in the image", async () => {
+  // README, Performance: "Memory per segment" (the V8 flags) and "Memory of the API" (glibc's
+  // mmap threshold, so one request's multi-MB buffers do not leave the next a larger heap).
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks;
+  const flags = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
+  assert.ok(
+    tasks.start.startsWith(`MALLOC_MMAP_THRESHOLD_=131072 deno run ${flags} `),
+    tasks.start,
+  );
+  assert.match(dockerfile, /MALLOC_MMAP_THRESHOLD_=131072/);
+  assert.ok(dockerfile.includes(`"${flags}"`), "the image's CMD has the V8 flags");
+});

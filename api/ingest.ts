@@ -11,7 +11,6 @@ import type { Context } from "hono";
 import { encodeDigest } from "../lib/digest/codec.ts";
 import { minimalDigest } from "../lib/digest/minimal.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
-import { collect } from "../runtime/collect.ts";
 import { digestInput } from "../runtime/digest.ts";
 import type { AppEnv, Services } from "./deps.ts";
 import { echo, ProblemError } from "./problem.ts";
@@ -72,9 +71,6 @@ export async function ingest(
         ...(signal ? { signal } : {}),
       }),
   );
-  // The stream's bookkeeping and parse are garbage now: collected before anything else grows the
-  // heap from there (runtime/collect.ts).
-  collect();
   // Without the raw core, store only what the diff needs: no register contents, no bytes after the
   // core's end (their length and hash only). Encoded now, while this digest is the newest thing
   // live, so the minimal form's parse is garbage before the next upload; storing only writes.

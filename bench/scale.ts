@@ -27,7 +27,7 @@ import { peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
 /** The V8 flag the README's `coredelta` alias and `deno task start` run with (see README, Memory). */
-const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100,--expose-gc";
+const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
 /** The environment `deno task start` and the Docker image give the server (README, "Memory of the API"). */
 const SERVER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" };
 
