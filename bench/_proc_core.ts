@@ -80,3 +80,37 @@ export async function peakRssDuring<T>(
   const after = (await processMemory(pid)).hwm;
   return { value, peakKiB: after > before ? after : sampled };
 }
+
+/**
+ * Follows what `coredelta serve` prints (JSON lines): resolves with its URL once it listens, then
+ * goes on collecting the server-side time (`ms`) of each `/v1/diff` request it logs into `served`
+ * until its output ends (`ended`).
+ */
+export async function followServer(
+  stdout: ReadableStream<Uint8Array>,
+): Promise<{ url: string; served: number[]; ended: Promise<void> }> {
+  const lines = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const served: number[] = [];
+  let url: string | undefined;
+  let rest = "";
+  const next = async () => {
+    const r = await lines.read();
+    if (r.done) return false;
+    rest += r.value;
+    const parts = rest.split("\n");
+    rest = parts.pop()!;
+    for (const l of parts) {
+      try {
+        const j = JSON.parse(l);
+        if (j.msg === "listening") url = j.url;
+        if (j.msg === "request" && j.path === "/v1/diff") served.push(j.ms);
+      } catch { /* not a log line */ }
+    }
+    return true;
+  };
+  while (url === undefined) if (!(await next())) throw new Error("serve exited before listening");
+  const ended = (async () => {
+    while (await next());
+  })();
+  return { url, served, ended };
+}

@@ -22,7 +22,7 @@
 
 import { parseArgs } from "node:util";
 import { buildProgram, liveCores, raiseMaxMapCount, whyNoLiveCores } from "../test/_live_cores.ts";
-import { peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
+import { followServer, peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -213,35 +213,9 @@ async function main(): Promise<void> {
       stderr: "null",
     }).spawn();
     try {
-      const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = "";
-      let url: string | undefined;
-      while (url === undefined) {
-        const r = await lines.read();
-        if (r.done) throw new Error("serve exited before listening");
-        buf += r.value;
-        const line = buf.split("\n").slice(0, -1).find((l) => l.includes('"listening"'));
-        if (line) url = JSON.parse(line).url as string;
-      }
       // The request log gives the server-side time of each request (from its first byte to the
       // response); /proc gives the server's CPU time and peak RSS.
-      const served: number[] = [];
-      (async () => {
-        let rest = "";
-        for (;;) {
-          const r = await lines.read();
-          if (r.done) return;
-          rest += r.value;
-          const parts = rest.split("\n");
-          rest = parts.pop()!;
-          for (const l of parts) {
-            try {
-              const j = JSON.parse(l);
-              if (j.msg === "request" && j.path === "/v1/diff") served.push(j.ms);
-            } catch { /* not a log line */ }
-          }
-        }
-      })();
+      const { url, served } = await followServer(server.stdout);
       const cpuOf = () => processCpuMs(server.pid);
       const peakDuring = <T>(work: () => Promise<T>) => peakRssDuring(server.pid, work);
       const [ka, gb] = [await Deno.readFile(m.kernel), await Deno.readFile(m.gdb!)];

@@ -14,7 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
+import { followServer, peakRssDuring, processCpuMs, processMemory } from "./_proc_core.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -63,29 +63,7 @@ async function main(): Promise<void> {
     stderr: "null",
   }).spawn();
   try {
-    const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const served: number[] = [];
-    let url: string | undefined;
-    let rest = "";
-    const next = async () => {
-      const r = await lines.read();
-      if (r.done) return false;
-      rest += r.value;
-      const parts = rest.split("\n");
-      rest = parts.pop()!;
-      for (const l of parts) {
-        try {
-          const j = JSON.parse(l);
-          if (j.msg === "listening") url = j.url;
-          if (j.msg === "request" && j.path === "/v1/diff") served.push(j.ms);
-        } catch { /* not a log line */ }
-      }
-      return true;
-    };
-    while (url === undefined) if (!(await next())) throw new Error("serve exited before listening");
-    const logs = (async () => {
-      while (await next());
-    })();
+    const { url, served, ended } = await followServer(server.stdout);
     const cpu = () => processCpuMs(server.pid);
     console.log(
       `serve: --v8-flags=${values.v8 || "(none)"}, env ${values.env || "(none)"}; idle RSS ${
@@ -122,7 +100,7 @@ async function main(): Promise<void> {
       );
     }
     server.kill("SIGTERM");
-    await logs;
+    await ended;
   } finally {
     try {
       server.kill("SIGTERM");
