@@ -87,7 +87,7 @@ export async function peakRssDuring<T>(
  * until its output ends (`ended`).
  */
 export async function followServer(
-  stdout: ReadableStream<Uint8Array>,
+  stdout: ReadableStream<Uint8Array<ArrayBuffer>>,
 ): Promise<{ url: string; served: number[]; ended: Promise<void> }> {
   const lines = stdout.pipeThrough(new TextDecoderStream()).getReader();
   const served: number[] = [];

@@ -3,8 +3,8 @@
  * arrays transferred, not copied, its core to be parsed again from the skeleton: no encoding and
  * checksum as with the serialized form), so `diff` can hash its two inputs on two cores at once.
  *
- * Message in: `{ path, maxBytes?, tempDir?, split? }`. Message out: `{ ok: true, digest, pages }` (digest without core and segments)
- * or `{ ok: false, error: { name, message, code? } }`.
+ * Message in: `{ path, maxBytes?, tempDir?, split? }`. Message out: `{ ok: true, digest, pages }`
+ * (the digest without its core and segments) or `{ ok: false, error: { name, message, code? } }`.
  *
  * @module
  */

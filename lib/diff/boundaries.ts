@@ -15,9 +15,8 @@ export const endOf = (s: Segment): bigint => s.vaddr + (s.memsz > s.filesz ? s.m
 function disjoint(list: readonly Side[]): boolean {
   let end: bigint | undefined;
   for (const s of list) {
-    const vaddr = s.seg.vaddr, filesz = s.seg.filesz, memsz = s.seg.memsz;
-    if (end !== undefined && end > vaddr) return false;
-    end = vaddr + (memsz > filesz ? memsz : filesz);
+    if (end !== undefined && end > s.seg.vaddr) return false;
+    end = endOf(s.seg);
   }
   return true;
 }
