@@ -1,7 +1,8 @@
 /**
  * `coredelta diff A B` with the two cores digested one after the other on the main thread alone
- * (`digestFile` twice, no page Worker either) instead of the second core in a Worker
- * (`digestFiles`), so `bench/native.ts` can tell whether the Worker pays. Everything after the digests is what `cli/diff.ts` does, and the text
+ * (`digestFile` twice, no page Worker) instead of both cores shared with a page Worker
+ * (`digestFiles`), so `bench/native.ts` can tell whether the Worker pays. Everything after the
+ * digests is what `cli/diff.ts` does, and the text
  * report must come out byte for byte the same (the bench checks it).
  *
  * ```sh

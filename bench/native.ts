@@ -4,7 +4,7 @@
  * in-memory throughput. Run by `deno task bench` after `deno bench`.
  *
  * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (as the CLI runs
- * it: the second core in a Worker when a CPU is spare; forced to use the Worker; and with
+ * it: a page Worker sharing both cores' windows when a CPU is spare; forced to use it; and with
  * `bench/diff_sequential.ts`, which digests them one after the other on one thread; without and
  * with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
  * with a copy of itself and `rdiff` signature + delta on the pair, and prints diff's verdicts with
@@ -478,7 +478,7 @@ async function pairBench(
         [0, 1],
       ],
       [
-        "COREDELTA_SPLIT=always ... diff KERNEL GCORE (second core in a Worker)",
+        "COREDELTA_SPLIT=always ... diff KERNEL GCORE (with a page Worker)",
         diff,
         ks + gs,
         [0, 1],

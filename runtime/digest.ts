@@ -15,15 +15,14 @@ import {
 import { inputGuard } from "../lib/digest/input_guard.ts";
 import { decodeDigest, DIGEST_MAGIC, isDigest } from "../lib/digest/codec.ts";
 import { digestStream } from "../lib/digest/digest.ts";
-import { digestPositional } from "../lib/digest/positional.ts";
+import { digestPositional, digestPositionalAll } from "../lib/digest/positional.ts";
 import type { CoreDigest } from "../lib/digest/model.ts";
 import { InputError } from "../lib/errors.ts";
 import { createPageHasher } from "../wasm/mod.ts";
 import { MAX_DECOMPRESSED, positionalFile } from "./files.ts";
-import { dataExtents, dataExtentsOf, joinExtents } from "./holes.ts";
-import { libc, openReadOnly, preadSource } from "./libc.ts";
-import type { PageHelper, PageShare } from "../lib/digest/positional.ts";
-import type { DataExtents } from "../lib/bytes/source.ts";
+import { dataExtents, extentSource } from "./holes.ts";
+import { libc, openReadOnly } from "./libc.ts";
+import { spareCpu, startPageWorker } from "./page_helper.ts";
 import { tempFileSpill } from "./spill.ts";
 import { type PackedSegments, unpackSegments } from "../lib/digest/packed.ts";
 import { parseCore } from "../lib/elf/core.ts";
@@ -55,89 +54,6 @@ export interface DigestInputOptions {
  * hashing half of 256 MiB on the other core pays back.
  */
 export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
-
-/**
- * True when a second thread is likely to find a CPU of its own: at most as many tasks runnable
- * right now as CPUs (the running count of `/proc/loadavg`, this process's own threads included),
- * and a 1-minute load average below CPUs + 0.5 (a benchmark's own runs keep it near 1 on an
- * otherwise idle machine; at 2.7 on 2 CPUs two threads still measured faster, at 5.7 slower). `COREDELTA_SPLIT=always` or `never` overrides this (benchmarks measure
- * both).
- */
-function spareCpu(): boolean {
-  // Only what is already permitted: never a permission prompt for this.
-  const granted = (d: Deno.PermissionDescriptor) => {
-    try {
-      return Deno.permissions.querySync(d).state === "granted";
-    } catch {
-      return false;
-    }
-  };
-  const force = granted({ name: "env", variable: "COREDELTA_SPLIT" })
-    ? Deno.env.get("COREDELTA_SPLIT")
-    : undefined;
-  if (force === "always" || force === "never") return force === "always";
-  const cpus = navigator.hardwareConcurrency ?? 1;
-  if (cpus < 2) return false;
-  if (granted({ name: "read", path: "/proc/loadavg" })) {
-    try {
-      // "0.52 0.61 0.70 2/345 6789": the 1-minute average, then running (this thread too)/total.
-      const [avg, , , running] = Deno.readTextFileSync("/proc/loadavg").split(" ");
-      const now = Number(running?.split("/")[0]);
-      if (Number.isFinite(now) && Number.isFinite(Number(avg))) {
-        return now <= cpus && Number(avg) < cpus + 0.5;
-      }
-    } catch {
-      // not Linux: below
-    }
-  }
-  // Without the permission to read the load average, assume a CPU is spare.
-  return !granted({ name: "sys", kind: "loadavg" }) || Deno.loadavg()[0]! < cpus - 1;
-}
-
-/** A page Worker at work on one file (see `page_worker.ts`). */
-interface PageWorker {
-  /** The extents of `[from, size)` it was asked for; `null` if it failed to answer. */
-  readonly extents: Promise<DataExtents | undefined | null>;
-  /** Hands it its share of the pages. */
-  readonly helper: PageHelper;
-  /** Ends it. */
-  stop(): void;
-}
-
-/**
- * Starts a page Worker at once (it loads while this thread parses) and asks it for the data extents
- * of `[from, size)` of descriptor `fd`; its share of the pages follows through `helper`.
- */
-function pageWorker(fd: number, size: number, from: number): PageWorker {
-  const worker = new Worker(new URL("./page_worker.ts", import.meta.url), { type: "module" });
-  let gotExtents: (x: DataExtents | undefined | null) => void = () => {};
-  let done: ((ok: boolean, message?: string) => void) | undefined;
-  const extents = new Promise<DataExtents | undefined | null>((resolve) => gotExtents = resolve);
-  worker.onmessage = (
-    e: MessageEvent<{ kind: string; extents?: DataExtents; ok?: boolean; message?: string }>,
-  ) => {
-    if (e.data.kind === "extents") gotExtents(e.data.extents);
-    else done?.(e.data.ok === true, e.data.message);
-  };
-  let crashed: string | undefined;
-  worker.onerror = (e) => {
-    e.preventDefault();
-    crashed = e.message || "page worker crashed";
-    gotExtents(null);
-    done?.(false, crashed);
-  };
-  worker.postMessage({ kind: "extents", fd, size, from, to: size });
-  return {
-    extents,
-    helper: (share: PageShare) =>
-      new Promise<void>((resolve, reject) => {
-        if (crashed !== undefined) return reject(new Error(crashed));
-        done = (ok, message) => (ok ? resolve() : reject(new Error(message ?? "page worker")));
-        worker.postMessage({ kind: "share", fd, size, share });
-      }),
-    stop: () => worker.terminate(),
-  };
-}
 
 /** Options of {@link fileChunks}. */
 export interface FileChunkOptions {
@@ -219,120 +135,166 @@ export async function digestInput(
   });
 }
 
-/** Digests a file holding a core (plain or compressed) or a serialized digest. */
-export async function digestFile(
-  path: string,
-  options: DigestInputOptions = {},
-): Promise<CoreDigest> {
+/** A file opened for digesting: `size` is set when it holds a plain core, read by position. */
+interface OpenedCore {
+  readonly path: string;
+  readonly file: Deno.FsFile;
+  /** Bytes of a plain core; absent for a stream (pipe, compressed core, serialized digest). */
+  readonly size?: number;
+}
+
+/**
+ * Opens `path` and tells a plain core (read by position) from what is read as a stream: a pipe,
+ * socket or character device (`/dev/stdin`), a compressed core, a serialized digest. Closes the
+ * file on error (a directory, a core over `maxBytes`).
+ */
+async function openCore(path: string, options: DigestInputOptions): Promise<OpenedCore> {
   const file = await Deno.open(path, { read: true });
-  let regular: boolean;
   try {
     const info = await file.stat();
     if (info.isDirectory) {
       throw new InputError("not-a-file", `${path} is a directory, not a core or digest`);
     }
-    regular = info.isFile;
-  } catch (e) {
-    file.close();
-    throw e;
-  }
-  // A pipe, socket or character device (`/dev/stdin`) cannot be read by position: a stream (which
-  // closes the file).
-  if (!regular) return await digestInput(fileChunks(file, { chunk: 1 << 20 }), options);
-  let head: Uint8Array;
-  try {
-    head = new Uint8Array(8);
+    if (!info.isFile) return { path, file };
+    const head = new Uint8Array(8);
     let n = 0;
     while (n < head.length) {
       const r = file.readSync(head.subarray(n));
       if (r === null) break;
       n += r;
     }
-    head = head.subarray(0, n);
     file.seekSync(0, Deno.SeekMode.Start);
+    if (detectCompression(head.subarray(0, n)) !== "none" || isDigest(head.subarray(0, n))) {
+      return { path, file };
+    }
+    const max = options.maxBytes ?? MAX_DECOMPRESSED;
+    if (info.size > max) throw new TooLargeError("decompressed core", max);
+    return { path, file, size: info.size };
   } catch (e) {
     file.close();
     throw e;
   }
-  if (detectCompression(head) !== "none" || isDigest(head)) {
-    return await digestInput(fileChunks(file, { chunk: 1 << 20 }), options);
-  }
-  // A plain core is read by position: the parser reads its tables where they are (no spill, whatever
-  // the layout), page bytes go straight into the hasher's memory, and holes are skipped.
+}
+
+/**
+ * True when plain cores are worth hashing on two threads: together at least
+ * {@link SPLIT_MIN_BYTES}, each with enough bytes per segment (`worker_rule.ts`), and a CPU spare.
+ */
+function helperPays(cores: readonly OpenedCore[]): boolean {
+  const total = cores.reduce((sum, c) => sum + (c.size ?? 0), 0);
+  return total >= SPLIT_MIN_BYTES && spareCpu() &&
+    cores.every((c) => workerPaysPerSegment(c.size ?? 0, programHeaderCount(c.path)));
+}
+
+/**
+ * Digests plain cores by position: the parser reads their tables where they are (no spill, whatever
+ * the layout), page bytes go straight into the hasher's memory and holes are skipped. With libc
+ * (FFI permission) bytes are read by `pread` and extents found by FIEMAP, and with `helped` a page
+ * Worker claims windows of their data beside this thread. Closes the files.
+ */
+async function digestPlain(
+  cores: readonly OpenedCore[],
+  helped: boolean,
+): Promise<CoreDigest[]> {
+  const meta = () => ({ spilled: false, compression: "none" });
+  const c = libc();
+  const fds: number[] = [];
   try {
-    const size = (await file.stat()).size;
-    const max = options.maxBytes ?? MAX_DECOMPRESSED;
-    if (size > max) throw new TooLargeError("decompressed core", max);
-    const meta = { spilled: false, compression: "none" };
-    // With libc (FFI permission): pread straight into the hasher's memory, extents by FIEMAP.
-    const c = libc();
-    const fd = c ? openReadOnly(c, path) : -1;
-    if (c && fd >= 0) {
-      const split = options.split ?? "auto";
-      // With a helper, each thread finds the extents of one half of the file (FIEMAP costs about
-      // 20 ms per GiB of a kernel core), then each hashes half of the data bytes.
-      const half = Math.floor(size / 2 / 4096) * 4096;
-      const helper = split === "always" ||
-          (split === "auto" && size >= SPLIT_MIN_BYTES && spareCpu() &&
-            workerPaysPerSegment(size, programHeaderCount(path)))
-        ? pageWorker(fd, size, half)
-        : undefined;
+    if (c) { for (const { path } of cores) fds.push(openReadOnly(c, path)); }
+    if (c && fds.every((fd) => fd >= 0)) {
+      // Started first: its isolate loads (about 10 ms of this thread, then its own) while this
+      // thread parses the cores.
+      const worker = helped ? startPageWorker() : undefined;
       try {
-        let extents = dataExtentsOf(c, fd, size, "fiemap", [0, helper ? half : size]);
-        if (helper) {
-          const second = (await helper.extents) ??
-            dataExtentsOf(c, fd, size, "fiemap", [half, size]);
-          extents = joinExtents(extents, second);
-        }
-        return await digestPositional(preadSource(c, fd, size), createPageHasher(), meta, {
-          ...(extents ? { extents } : {}),
-          ...(helper ? { helper: helper.helper } : {}),
-        });
+        const sizes = cores.map((core) => core.size!);
+        // Holes are found as the pages are read: by window when shared (each thread finds those
+        // of the windows it claims), or for the whole file at once.
+        const positional = cores.map((_, i) => ({
+          src: extentSource(c, fds[i]!, sizes[i]!),
+          meta: meta(),
+        }));
+        return await digestPositionalAll(
+          positional,
+          createPageHasher(),
+          worker?.helper(fds, sizes),
+        );
       } finally {
-        helper?.stop();
-        c.close(fd);
+        worker?.stop();
       }
     }
-    return await digestPositional(
-      positionalFile(file, size),
-      createPageHasher(),
-      meta,
-      dataExtents(path, size),
-    );
+    const out: CoreDigest[] = [];
+    for (const { path, file, size } of cores) {
+      out.push(
+        await digestPositional(
+          positionalFile(file, size!),
+          createPageHasher(),
+          meta(),
+          dataExtents(path, size!),
+        ),
+      );
+    }
+    return out;
   } finally {
-    file.close();
+    for (const fd of fds) if (fd >= 0) c!.close(fd);
+    for (const { file } of cores) file.close();
   }
+}
+
+/** Digests a file holding a core (plain or compressed) or a serialized digest. */
+export async function digestFile(
+  path: string,
+  options: DigestInputOptions = {},
+): Promise<CoreDigest> {
+  const core = await openCore(path, options);
+  if (core.size === undefined) {
+    return await digestInput(fileChunks(core.file, { chunk: 1 << 20 }), options);
+  }
+  const split = options.split ?? "auto";
+  const [digest] = await digestPlain(
+    [core],
+    split === "always" || (split === "auto" && helperPays([core])),
+  );
+  return digest!;
 }
 
 /** An input error reported by a digest Worker, re-raised in the caller with the same message. */
 export class WorkerInputError extends InputError {}
 
 /**
- * Files smaller than this are digested one after the other on the calling thread: a Worker costs
- * about 30 ms of CPU to start plus cloning its digest back (per segment), which only hashing a
- * larger file pays back (a 1 GiB kernel core and gcore: 0.37 s with the Worker vs 0.50 s on one
- * thread; a 290 MB pair of 70,000-segment cores: 0.76-1.16 s vs 0.50-0.75 s, and 0.5 s more CPU
- * and 150 MB more memory for the clone).
+ * Streamed files (compressed cores, serialized digests) smaller than this are digested one after
+ * the other on the calling thread: a digest Worker costs about 30 ms of CPU to start plus cloning
+ * its digest back (per segment), which only a larger file pays back.
  */
 export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
 
 /**
- * Digests several files: when the smallest is at least {@link WORKER_MIN_BYTES}, each has enough
- * bytes per segment (`worker_rule.ts`) and a CPU is spare (or `threads` is `always`), at once, the
- * first on this thread and each other one in a Worker (each with its own WASM instance, posting its
- * digest back with the page arrays transferred); otherwise in turn on this thread (a Worker on a
- * busy machine only adds its cost). Errors keep their message; input errors stay input errors.
+ * Digests several files. Plain cores are opened first and digested together (`digestPlain`): with
+ * `threads` `always`, or `auto` when they pay for it (`helperPays`), a page Worker claims windows
+ * of all their data beside this thread, so both stay busy to the end whatever the sizes. Otherwise
+ * (a compressed core, a digest, a pipe) each file past the first goes to a digest Worker when the
+ * smallest is at least {@link WORKER_MIN_BYTES} and a CPU is spare, else all in turn on this thread.
+ * Errors keep their message; input errors stay input errors.
  */
 export async function digestFiles(
   paths: readonly string[],
   options: DigestInputOptions = {},
   threads: "auto" | "always" | "never" = "auto",
 ): Promise<CoreDigest[]> {
+  const opened: OpenedCore[] = [];
+  try {
+    for (const path of paths) opened.push(await openCore(path, options));
+  } catch (e) {
+    for (const { file } of opened) file.close();
+    throw e;
+  }
+  if (opened.every((o) => o.size !== undefined)) {
+    const helped = threads === "always" || (threads === "auto" && helperPays(opened));
+    return await digestPlain(opened, helped);
+  }
+  for (const { file } of opened) file.close();
   const sizes = await Promise.all(paths.map((p) => Deno.stat(p).then((s) => s.size, () => 0)));
-  // Many small segments: a Worker's isolate and per-segment work cost more than it saves.
   const parallel = threads === "always" ||
-    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && spareCpu() &&
-      paths.every((p, i) => workerPaysPerSegment(sizes[i]!, programHeaderCount(p))));
+    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && spareCpu());
   if (paths.length < 2 || !parallel) {
     const out: CoreDigest[] = [];
     for (const path of paths) out.push(await digestFile(path, options));

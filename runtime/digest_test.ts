@@ -2,22 +2,7 @@ import assert from "node:assert/strict";
 import { fixturePath, loadCore } from "../test/_fixtures.ts";
 import { encodeDigest } from "../lib/digest/codec.ts";
 import { digestFile, digestFiles, digestInput } from "./digest.ts";
-
-/** Writes `bytes` to `path`, leaving every all-zero 4 KiB page as a hole (seek, no write). */
-async function writeSparse(path: string, bytes: Uint8Array): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true });
-  try {
-    for (let at = 0; at < bytes.length; at += 4096) {
-      const page = bytes.subarray(at, at + 4096);
-      if (page.length === 4096 && page.every((b) => b === 0)) continue;
-      await file.seek(at, Deno.SeekMode.Start);
-      for (let n = 0; n < page.length;) n += await file.write(page.subarray(n));
-    }
-    await file.truncate(bytes.length);
-  } finally {
-    file.close();
-  }
-}
+import { writeSparse } from "../test/_sparse.ts";
 
 Deno.test("digestFile split across two threads gives the same digest bytes as one thread and as a stream", async () => {
   const dir = await Deno.makeTempDir({ prefix: "coredelta-split-test-" });

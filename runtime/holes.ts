@@ -15,8 +15,8 @@
  * @module
  */
 
-import type { DataExtents } from "../lib/bytes/source.ts";
-import { type Libc, libc, openReadOnly } from "./libc.ts";
+import type { DataExtents, PositionalSource } from "../lib/bytes/source.ts";
+import { type Libc, libc, openReadOnly, preadSource } from "./libc.ts";
 
 const SEEK_DATA = 3;
 const SEEK_HOLE = 4;
@@ -31,6 +31,9 @@ const FIEMAP_EXTENT = 56;
 const FIEMAP_BATCH = 4096;
 const FIEMAP_EXTENT_LAST = 0x1;
 const FIEMAP_EXTENT_UNWRITTEN = 0x800;
+
+/** The FIEMAP request and reply buffer of this thread. */
+let fiemap: Uint8Array | undefined;
 
 /** Growable start/end lists that join an extent to the previous one when they touch. */
 class ExtentList {
@@ -74,7 +77,9 @@ function u64(v: DataView, at: number): number {
  * extent.
  */
 function fiemapExtents(c: Libc, fd: number, from: number, to: number): DataExtents | undefined {
-  const buf = new Uint8Array(FIEMAP_HEADER + FIEMAP_EXTENT * FIEMAP_BATCH);
+  // One buffer per thread, reused: a window of pages asks for its own extents, hundreds of times.
+  fiemap ??= new Uint8Array(FIEMAP_HEADER + FIEMAP_EXTENT * FIEMAP_BATCH);
+  const buf = fiemap;
   const v = new DataView(buf.buffer);
   const list = new ExtentList();
   let pos = from;
@@ -105,6 +110,9 @@ function fiemapExtents(c: Libc, fd: number, from: number, to: number): DataExten
 
 /** Extents in `[from, to)` by `lseek(SEEK_DATA)` and `lseek(SEEK_HOLE)`, two calls per extent. */
 function seekExtents(c: Libc, fd: number, from: number, to: number): DataExtents | undefined {
+  // Inside the file SEEK_HOLE always finds a hole or the end: failing, it is not supported (or the
+  // descriptor is bad), and a failed SEEK_DATA below would wrongly read as "no more data".
+  if (from < to && Number(c.lseek(fd, BigInt(from), SEEK_HOLE)) < 0) return undefined;
   const list = new ExtentList();
   let pos = from;
   while (pos < to) {
@@ -174,4 +182,15 @@ export function dataExtents(
   } finally {
     c.close(fd);
   }
+}
+
+/**
+ * A {@link PositionalSource} over libc descriptor `fd` of `size` bytes (`pread` straight into the
+ * caller's buffer) that also tells where it holds data in a range ({@link dataExtentsOf}), so each
+ * window of pages finds its own holes.
+ */
+export function extentSource(c: Libc, fd: number, size: number): PositionalSource {
+  const src = preadSource(c, fd, size);
+  src.dataExtents = (from, to) => dataExtentsOf(c, fd, size, "fiemap", [from, to]);
+  return src;
 }

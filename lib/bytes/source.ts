@@ -56,6 +56,11 @@ export interface PositionalSource extends ByteSource {
    * of the source).
    */
   readInto(offset: number, target: Uint8Array): number;
+  /**
+   * Where the source holds data within `[from, to)` (a local file's extents, by FIEMAP or
+   * SEEK_DATA/SEEK_HOLE); absent, or undefined when unknown: then every byte is data.
+   */
+  dataExtents?(from: number, to: number): DataExtents | undefined;
 }
 
 /**

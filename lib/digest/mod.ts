@@ -21,14 +21,29 @@ export { decodeDigest, DIGEST_MAGIC, encodeDigest, isDigest } from "./codec.ts";
 export { type DigestOptions, digestStream } from "./digest.ts";
 export {
   digestPositional,
+  digestPositionalAll,
+  type PositionalCore,
+  type PositionalOptions,
+} from "./positional.ts";
+export {
   type FirstPages,
   hashLoads,
   type HashLoadsOptions,
-  type LoadShape,
+  hashWindow,
+  type PageColumnsOut,
+  sliceSegments,
+} from "./page_loop.ts";
+export { LoadPlan, type LoadShape } from "./load_plan.ts";
+export {
+  type CoreFirstPages,
+  hashClaimed,
+  MIN_WINDOW_BYTES,
   type PageHelper,
-  type PageShare,
-  type PositionalOptions,
-} from "./positional.ts";
+  type PageWork,
+  planWork,
+  type SharedCore,
+  WINDOW_BYTES,
+} from "./page_share.ts";
 export type { DataExtents, PositionalSource } from "../bytes/source.ts";
 export {
   type CoreDigest,

@@ -49,6 +49,17 @@ export interface PageColumns {
   readonly holes?: Uint32Array;
 }
 
+/** 32-bit words over a column of zero flags (one view per column, kept). */
+const wordViews = new WeakMap<Uint8Array, Uint32Array>();
+function wordsOf(zero: Uint8Array): Uint32Array {
+  let w = wordViews.get(zero);
+  if (!w) {
+    w = new Uint32Array(zero.buffer, zero.byteOffset, zero.byteLength >>> 2);
+    wordViews.set(zero, w);
+  }
+  return w;
+}
+
 /**
  * A {@link SegmentDigest} that is the slice `[first, first + count)` of its core's
  * {@link PageColumns}: about 60 bytes per segment where two typed-array views take about 200 (a
@@ -111,8 +122,17 @@ export class PageSlice implements SegmentDigest {
   /** Number of all-zero pages, holes included (counted in the column, no view made). */
   zeroCount(): number {
     const zero = this.#columns.zero;
+    const end = this.#first + this.#count;
     let n = 0;
-    for (let i = this.#first, end = this.#first + this.#count; i < end; i++) n += zero[i]!;
+    let i = this.#first;
+    // Flags are 0 or 1: four at a time from 32-bit words where they are aligned (a 1 GiB core
+    // has 262,144 pages a side to count).
+    const words = zero.byteOffset % 4 === 0 && zero.byteLength >= 4 ? wordsOf(zero) : undefined;
+    if (words) {
+      for (; i < end && i % 4 !== 0; i++) n += zero[i]!;
+      for (; i + 4 <= end; i += 4) n += Math.imul(words[i >>> 2]!, 0x01010101) >>> 24;
+    }
+    for (; i < end; i++) n += zero[i]!;
     return n;
   }
 

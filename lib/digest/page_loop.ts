@@ -13,6 +13,7 @@ import type { DataExtents, PositionalSource } from "../bytes/source.ts";
 import { CoreFormatError } from "../errors.ts";
 import { PageSlice, type SegmentDigest } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
+import { LoadPlan, type LoadShape } from "./load_plan.ts";
 
 /** Hash of a zero page of the hasher (computed once per hasher). */
 const zeroHashes = new WeakMap<PageHasher, bigint>();
@@ -25,19 +26,6 @@ function zeroPageHash(hasher: PageHasher): bigint {
     zeroHashes.set(hasher, h);
   }
   return h;
-}
-
-/** Shared empty hole list (most segments have none). */
-/** Per-segment results being filled, in program header order (positions in the columns). */
-interface Out {
-  readonly index: number;
-  /** Position of the segment's first page in the columns. */
-  readonly first: number;
-  /** Pages of the segment. */
-  readonly count: number;
-  /** Position of its first hole run in the core's list of runs, and how many it has. */
-  holeAt: number;
-  holeRuns: number;
 }
 
 /**
@@ -142,43 +130,26 @@ function firstExtentAfter(x: DataExtents, at: number): number {
   return lo;
 }
 
-/** What the page loop needs of a `PT_LOAD` (plain data, so it can be posted to a Worker). */
-export interface LoadShape {
-  /** Program header index. */
-  readonly index: number;
-  /** `p_offset`. */
-  readonly offset: bigint;
-  /** Bytes of `p_filesz` present in the file. */
-  readonly available: bigint;
-  /** The file ends inside the segment. */
-  readonly truncated: boolean;
-}
-
-/** Pages per load (a partial last page counts unless the file ends inside the segment). */
-export function pageCountsOf(loads: readonly LoadShape[]): { counts: Float64Array; total: number } {
-  const counts = new Float64Array(loads.length);
-  let total = 0;
-  loads.forEach((s, i) => {
-    const available = Number(s.available);
-    counts[i] = Math.floor(available / PAGE_SIZE) +
-      (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
-    total += counts[i]!;
-  });
-  return { counts, total };
+/** The arrays of hashes and zero flags of all pages of a core (one entry per page, load order). */
+export interface PageColumnsOut {
+  /** Per-page hashes. */
+  readonly hashes: BigUint64Array;
+  /** Per-page zero flags. */
+  readonly zero: Uint8Array;
 }
 
 /** Where {@link hashLoads} writes and which pages it takes. */
 export interface HashLoadsOptions {
   /** Result arrays for all pages (default: new ones). */
-  readonly out?: { readonly hashes: BigUint64Array; readonly zero: Uint8Array };
+  readonly out?: PageColumnsOut;
   /** Only data pages whose first byte is at this file offset or later (default 0). */
   readonly from?: number;
   /** Only data pages whose first byte is before this file offset (default: all). */
   readonly to?: number;
-  /** Record holes (default true; a helper leaves them to the caller). */
-  readonly holes?: boolean;
   /** Sees each load's first page as it is hashed (modules and build-ids are read from it). */
   readonly firstPages?: FirstPages;
+  /** The loads laid out already (the same loads). */
+  readonly plan?: LoadPlan;
 }
 
 /**
@@ -186,6 +157,120 @@ export interface HashLoadsOptions {
  * during the call only). Positions, not a view, so most pages (not ELF) cost no allocation.
  */
 export type FirstPages = (load: number, memory: Uint8Array, at: number, length: number) => void;
+
+/** Zero flag of a page that lies wholly in a hole, until {@link sliceSegments} lists it. */
+const HOLE = 2;
+
+/**
+ * Reads and hashes the data pages of `plan`'s loads whose first byte lies in `[from, to)`, in file
+ * order, into `out`; pages of the window wholly in a hole of `extents` get the zero page's hash and
+ * the zero flag {@link HOLE} (listed as hole runs by {@link sliceSegments}).
+ */
+function walk(
+  src: PositionalSource,
+  hasher: PageHasher,
+  plan: LoadPlan,
+  extents: DataExtents | undefined,
+  out: PageColumnsOut,
+  from: number,
+  to: number,
+  firstPages: FirstPages | undefined,
+): void {
+  const { loads, order, counts, firsts, offsets } = plan;
+  const { hashes: allHashes, zero: allZero } = out;
+  const zeroHash = extents ? zeroPageHash(hasher) : 0n;
+  const batch = new Batch(hasher, allHashes, allZero, firstPages);
+  const cap = hasher.capacity;
+  const ex = extents;
+  for (let i = plan.startAt(from); i < order.length; i++) {
+    const k = order[i]!;
+    const base = offsets[k]!;
+    if (base >= to) break; // file order: no later load has a page in the window
+    const n = counts[k]!;
+    const end = base + Number(loads[k]!.available);
+    // The segment's pages in the window: first byte in [from, to).
+    const pFrom = Math.min(n, Math.max(0, Math.ceil((from - base) / PAGE_SIZE)));
+    const pTo = Math.min(n, Math.max(0, Math.ceil((to - base) / PAGE_SIZE)));
+    let x = ex ? firstExtentAfter(ex, base + pFrom * PAGE_SIZE) : 0;
+    let p = pFrom;
+    while (p < pTo) {
+      // The next run of data pages [d0, d1) from page p: the pages data extents touch, joined
+      // while the next extent touches the run's last page or the one after it (maximal runs).
+      let d0 = p;
+      let d1 = pTo;
+      if (ex) {
+        if (x < ex.starts.length && ex.starts[x]! < end) {
+          d0 = Math.max(p, Math.floor((Math.max(ex.starts[x]!, base) - base) / PAGE_SIZE));
+          d1 = Math.min(n, Math.ceil((Math.min(ex.ends[x]!, end) - base) / PAGE_SIZE));
+          for (x++; x < ex.starts.length && ex.starts[x]! < end; x++) {
+            if (Math.floor((ex.starts[x]! - base) / PAGE_SIZE) > d1) break;
+            d1 = Math.max(
+              d1,
+              Math.min(n, Math.ceil((Math.min(ex.ends[x]!, end) - base) / PAGE_SIZE)),
+            );
+          }
+        } else d0 = pTo;
+        d0 = Math.min(d0, pTo);
+        d1 = Math.min(d1, pTo);
+      }
+      if (d0 > p) {
+        allZero.fill(HOLE, firsts[k]! + p, firsts[k]! + d0);
+        allHashes.fill(zeroHash, firsts[k]! + p, firsts[k]! + d0);
+      }
+      p = d0;
+      while (p < d1) {
+        const take = Math.min(cap - batch.fill, d1 - p);
+        const at = base + p * PAGE_SIZE;
+        const length = Math.min(take * PAGE_SIZE, end - at);
+        batch.want(src, at, length);
+        if (p === 0 && firstPages) batch.firstSlots.push(batch.fill, k);
+        const g = firsts[k]! + p - batch.fill;
+        for (let j = batch.fill; j < batch.fill + take; j++) batch.owner[j] = g + j;
+        batch.fill += take;
+        p += take;
+        const partial = length % PAGE_SIZE;
+        if (partial !== 0) batch.flush(partial, src);
+        else if (batch.fill === cap) batch.flush(PAGE_SIZE, src);
+      }
+    }
+  }
+  batch.flush(PAGE_SIZE, src);
+}
+
+/**
+ * One {@link SegmentDigest} per load of `plan`, each a slice of the columns `out`, once all their
+ * pages are hashed: pages marked as holes are listed as the segment's hole runs (one column of runs
+ * for the core) and their zero flag set to 1.
+ */
+export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): SegmentDigest[] {
+  const { loads, firsts, counts } = plan;
+  const zero = out.zero;
+  const runs: number[] = [];
+  // Per load: its first pair in `runs` and how many it has. The column is in load order, so one
+  // forward scan (native `indexOf`) meets each load's holes together.
+  const at = new Float64Array(loads.length);
+  const count = new Float64Array(loads.length);
+  let k = 0;
+  for (let g = zero.indexOf(HOLE); g >= 0; g = zero.indexOf(HOLE, g)) {
+    while (firsts[k]! + counts[k]! <= g) k++;
+    const end = firsts[k]! + counts[k]!;
+    const start = g;
+    while (g < end && zero[g] === HOLE) zero[g++] = 1;
+    if (count[k] === 0) at[k] = runs.length / 2;
+    runs.push(start - firsts[k]!, g - start);
+    count[k]!++;
+  }
+  const columns = { ...out, holes: Uint32Array.from(runs) };
+  return loads.map((s, k) =>
+    new PageSlice(
+      s.index,
+      columns,
+      firsts[k]!,
+      counts[k]!,
+      count[k] ? [at[k]!, count[k]!] : undefined,
+    )
+  );
+}
 
 /**
  * Reads and hashes the saved pages of `loads` in file order, straight into the hasher's memory, and
@@ -200,97 +285,30 @@ export function hashLoads(
   extents: DataExtents | undefined,
   options: HashLoadsOptions = {},
 ): SegmentDigest[] {
-  const { from = 0, to = Number.MAX_SAFE_INTEGER, holes = true } = options;
-  const zeroHash = extents && holes ? zeroPageHash(hasher) : 0n;
+  const { from = 0, to = Number.MAX_SAFE_INTEGER } = options;
+  const plan = options.plan ?? new LoadPlan(loads);
   // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
   // array of its own per segment costs more than hashing its page).
-  const { counts, total } = pageCountsOf(loads);
-  const allHashes = options.out?.hashes ?? new BigUint64Array(total);
-  const allZero = options.out?.zero ?? new Uint8Array(total);
-  let first = 0;
-  const firsts = new Float64Array(loads.length);
-  const holeRuns: number[] = [];
-  const outs: Out[] = loads.map((s, i) => {
-    firsts[i] = first;
-    const out = { index: s.index, first, count: counts[i]!, holeAt: 0, holeRuns: 0 };
-    first += out.count;
-    return out;
-  });
-  // File order: each byte range read once, forward.
-  const offsets = Float64Array.from(loads, (s) => Number(s.offset));
-  const order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-  const batch = new Batch(hasher, allHashes, allZero, options.firstPages);
-  const cap = hasher.capacity;
-  for (const k of order) {
-    const s = loads[k]!;
-    const o = outs[k]!;
-    const n = o.count;
-    const base = Number(s.offset);
-    const end = base + Number(s.available);
-    // This call's pages of the segment: first byte in [from, to).
-    const pFrom = Math.min(n, Math.max(0, Math.ceil((from - base) / PAGE_SIZE)));
-    const pTo = Math.min(n, Math.max(0, Math.ceil((to - base) / PAGE_SIZE)));
-    if (pFrom >= pTo && !holes) continue;
-    const ex = extents;
-    let x = ex ? firstExtentAfter(ex, base) : 0;
-    let p = 0;
-    while (p < n) {
-      // The next run of data pages [d0, d1) from page p: the pages data extents touch, joined
-      // while the next extent touches the run's last page or the one after it (maximal runs).
-      let d0 = p;
-      let d1 = n;
-      if (ex) {
-        if (x < ex.starts.length && ex.starts[x]! < end) {
-          d0 = Math.max(p, Math.floor((Math.max(ex.starts[x]!, base) - base) / PAGE_SIZE));
-          d1 = Math.min(n, Math.ceil((Math.min(ex.ends[x]!, end) - base) / PAGE_SIZE));
-          for (x++; x < ex.starts.length && ex.starts[x]! < end; x++) {
-            if (Math.floor((ex.starts[x]! - base) / PAGE_SIZE) > d1) break;
-            d1 = Math.max(
-              d1,
-              Math.min(n, Math.ceil((Math.min(ex.ends[x]!, end) - base) / PAGE_SIZE)),
-            );
-          }
-        } else d0 = n;
-        d0 = Math.min(d0, n);
-      }
-      if (d0 > p && holes) {
-        allZero.fill(1, o.first + p, o.first + d0);
-        allHashes.fill(zeroHash, o.first + p, o.first + d0);
-        // A segment's runs are found together (file order), so they lie together in the list.
-        if (o.holeRuns === 0) o.holeAt = holeRuns.length / 2;
-        holeRuns.push(p, d0 - p);
-        o.holeRuns++;
-      }
-      if (d0 >= n) break;
-      p = Math.max(d0, pFrom);
-      const stop = Math.min(d1, pTo);
-      while (p < stop) {
-        const take = Math.min(cap - batch.fill, stop - p);
-        const at = base + p * PAGE_SIZE;
-        const length = Math.min(take * PAGE_SIZE, end - at);
-        batch.want(src, at, length);
-        if (p === 0 && options.firstPages) batch.firstSlots.push(batch.fill, k);
-        const g = firsts[k]! + p - batch.fill;
-        for (let i = batch.fill; i < batch.fill + take; i++) batch.owner[i] = g + i;
-        batch.fill += take;
-        p += take;
-        const partial = length % PAGE_SIZE;
-        if (partial !== 0) batch.flush(partial, src);
-        else if (batch.fill === cap) batch.flush(PAGE_SIZE, src);
-      }
-      p = d1;
-    }
-  }
-  batch.flush(PAGE_SIZE, src);
-  // One column of hole runs for the core, each segment a slice of the page and hole columns.
-  const columns = { hashes: allHashes, zero: allZero, holes: Uint32Array.from(holeRuns) };
-  return outs.map((o) =>
-    new PageSlice(
-      o.index,
-      columns,
-      o.first,
-      o.count,
-      o.holeRuns ? [o.holeAt, o.holeRuns] : undefined,
-    )
-  );
+  const out = options.out ?? {
+    hashes: new BigUint64Array(plan.total),
+    zero: new Uint8Array(plan.total),
+  };
+  walk(src, hasher, plan, extents, out, from, to, options.firstPages);
+  return sliceSegments(plan, out);
+}
+
+/**
+ * Reads and hashes the pages of `plan`'s loads whose first byte lies in `[from, to)` into `out`
+ * (pages in holes of `extents` marked, for {@link sliceSegments}): one window of a core that several
+ * threads share.
+ */
+export function hashWindow(
+  src: PositionalSource,
+  hasher: PageHasher,
+  plan: LoadPlan,
+  extents: DataExtents | undefined,
+  out: PageColumnsOut,
+  window: { readonly from: number; readonly to: number; readonly firstPages?: FirstPages },
+): void {
+  walk(src, hasher, plan, extents, out, window.from, window.to, window.firstPages);
 }

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { buildCore, prstatusX86_64 } from "../../test/_elf_writer.ts";
-import { bytesSource, type DataExtents } from "../bytes/source.ts";
+import { bytesSource, type DataExtents, type PositionalSource } from "../bytes/source.ts";
 import { createPageHasher } from "../../wasm/mod.ts";
 import { encodeDigest } from "./codec.ts";
-import { digestPositional, hashLoads, type PageShare } from "./positional.ts";
+import { digestPositional, digestPositionalAll } from "./positional.ts";
+import { hashLoads } from "./page_loop.ts";
+import { hashClaimed, type PageWork } from "./page_share.ts";
 
 /** A core of 9 loads of varied page counts (some with a partial last page) and mixed contents. */
-function manyLoads() {
-  let seed = 12345;
+function manyLoads(start = 12345) {
+  let seed = start;
   const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
   const loads = [];
   for (let i = 0; i < 9; i++) {
@@ -39,47 +41,78 @@ function holesEvery3(bytes: Uint8Array, dataOffset: number): DataExtents {
   return { starts: Float64Array.from(starts), ends: Float64Array.from(ends) };
 }
 
-/** A helper on this thread with its own hasher, as the digest Worker does it. */
-function localHelper(calls: PageShare[]) {
-  return (share: PageShare) => {
-    calls.push(share);
-    return Promise.resolve().then(() => {
-      hashLoads(bytesSource(core.bytes), createPageHasher(), share.loads, share.extents, {
-        out: share,
-        from: share.from,
-        holes: false,
-      });
-    });
+/**
+ * A helper on this thread with its own hasher that hashes `take` windows from the last one at once,
+ * before this thread claims any (a Worker that is up first and then stops, as if this thread had
+ * reached it), then resolves.
+ */
+function lateHelper(sources: PositionalSource[], take: number, calls: PageWork[] = []) {
+  return (work: PageWork) => {
+    calls.push(work);
+    const stop = work.windows.length / 3 - 1 - take; // the window it does not reach
+    if (stop >= 0) Atomics.store(work.claims, 1 + stop, 1); // claimed: the helper stops there
+    hashClaimed(sources, createPageHasher(), work, { fromEnd: true });
+    if (stop >= 0) Atomics.store(work.claims, 1 + stop, 0);
+    return Promise.resolve();
   };
 }
 const core = manyLoads();
 
-Deno.test("digestPositional with a helper gives the byte-identical digest, with and without holes", async () => {
+Deno.test("digestPositional with a helper gives the byte-identical digest whoever hashes which window", async () => {
   const src = bytesSource(core.bytes);
   for (const extents of [undefined, holesEvery3(core.bytes, core.dataOffset)]) {
     const alone = encodeDigest(await digestPositional(src, createPageHasher(), undefined, extents));
-    const calls: PageShare[] = [];
-    const shared = await digestPositional(src, createPageHasher(), undefined, {
-      ...(extents ? { extents } : {}),
-      helper: localHelper(calls),
-    });
-    assert.equal(calls.length, 1);
-    const from = calls[0]!.from;
-    assert.ok(from > core.dataOffset && from < core.bytes.length, `split at ${from}`);
-    assert.deepEqual(encodeDigest(shared), alone);
-    if (extents) assert.ok(shared.segments.some((s) => s.holes?.length));
+    // The helper takes none, some or all windows.
+    for (const claims of [0, 1, 3, Infinity]) {
+      const calls: PageWork[] = [];
+      const shared = await digestPositional(src, createPageHasher(), undefined, {
+        ...(extents ? { extents } : {}),
+        helper: lateHelper([src], claims, calls),
+      });
+      assert.equal(calls.length, 1);
+      const windows = calls[0]!.windows.length / 3;
+      assert.ok(windows >= 6, `${windows} windows`);
+      assert.equal(Atomics.load(calls[0]!.claims, 0), windows, "every window hashed once");
+      assert.deepEqual(encodeDigest(shared), alone, `helper claims ${claims}`);
+      if (extents) assert.ok(shared.segments.some((s) => s.holes?.length));
+    }
   }
 });
 
-Deno.test("digestPositional hashes the helper's share itself when the helper fails", async () => {
+Deno.test("digestPositionalAll shares the windows of several cores and keeps each core's digest", async () => {
+  const other = manyLoads(777);
+  const srcs = [bytesSource(core.bytes), bytesSource(other.bytes)];
+  const alone = [];
+  for (const src of srcs) alone.push(encodeDigest(await digestPositional(src, createPageHasher())));
+  for (const claims of [0, 5, 20, Infinity]) {
+    const helper = lateHelper(srcs, claims);
+    const both = await digestPositionalAll(
+      srcs.map((src) => ({ src })),
+      createPageHasher(),
+      helper,
+    );
+    assert.deepEqual(both.map(encodeDigest), alone, `helper claims ${claims}`);
+  }
+});
+
+Deno.test("digestPositional hashes the windows a failed helper claimed and left unfinished", async () => {
   const src = bytesSource(core.bytes);
   const extents = holesEvery3(core.bytes, core.dataOffset);
   const alone = encodeDigest(await digestPositional(src, createPageHasher(), undefined, extents));
-  const failed = await digestPositional(src, createPageHasher(), undefined, {
-    extents,
-    helper: () => Promise.reject(new Error("worker died")),
-  });
-  assert.deepEqual(encodeDigest(failed), alone);
+  for (const take of [0, 2, 1000]) {
+    const failed = await digestPositional(src, createPageHasher(), undefined, {
+      extents,
+      helper: (work) => {
+        // Claimed the last windows, then died before hashing them.
+        const count = work.windows.length / 3;
+        for (let w = count - 1; w >= Math.max(0, count - take); w--) {
+          Atomics.store(work.claims, 1 + w, 1);
+        }
+        return Promise.reject(new Error("worker died"));
+      },
+    });
+    assert.deepEqual(encodeDigest(failed), alone, `helper claimed ${take}`);
+  }
 });
 
 Deno.test("hashLoads: a window takes exactly the data pages whose first byte lies in it", () => {
@@ -153,6 +186,24 @@ Deno.test("holes: a page is a hole exactly when no data extent touches it (rando
     }
     const extents = { starts: Float64Array.from(starts), ends: Float64Array.from(ends) };
     const d = await digestPositional(src, createPageHasher(), undefined, extents);
+    // The same holes when each window asks the source for its own extents (loads here start at
+    // offsets that are not page-aligned, so a window's last page ends past the window).
+    const asking: PositionalSource = {
+      ...src,
+      dataExtents: (from, to) => {
+        const keep = starts.map((_, k) => k).filter((k) => starts[k]! < to && ends[k]! > from);
+        return {
+          starts: Float64Array.from(keep, (k) => Math.max(from, starts[k]!)),
+          ends: Float64Array.from(keep, (k) => Math.min(to, ends[k]!)),
+        };
+      },
+    };
+    for (const take of [0, 3]) {
+      const windowed = await digestPositional(asking, createPageHasher(), undefined, {
+        helper: lateHelper([asking], take),
+      });
+      assert.deepEqual(encodeDigest(windowed), encodeDigest(d), `round ${round}, helper ${take}`);
+    }
     d.core.loads.forEach((l, i) => {
       const base = Number(l.offset);
       const end = base + Number(l.available);
@@ -167,6 +218,29 @@ Deno.test("holes: a page is a hole exactly when no data extent touches it (rando
         else expected.push(q, 1);
       }
       assert.deepEqual([...(d.segments[i]!.holes ?? [])], expected, `round ${round} load ${i}`);
+      // Hole pages are zero pages; every flag is 0 or 1.
+      const zero = d.segments[i]!.zero;
+      for (let r = 0; r < expected.length; r += 2) {
+        for (let q = expected[r]!; q < expected[r]! + expected[r + 1]!; q++) {
+          assert.equal(zero[q], 1, `round ${round} load ${i} page ${q}`);
+        }
+      }
+      assert.ok(zero.every((z) => z === 0 || z === 1), `round ${round} load ${i}: flags`);
     });
+  }
+});
+
+Deno.test("modules and build-ids are found in first pages whichever thread hashed them (real cores)", async () => {
+  const { loadCore } = await import("../../test/_fixtures.ts");
+  for (const name of ["kernel", "gdb"]) {
+    const src = bytesSource(loadCore("f033", name));
+    const alone = await digestPositional(src, createPageHasher());
+    assert.ok((alone.modules ?? []).some((m) => m.buildId), `${name}: modules with build-ids`);
+    for (const claims of [2, Infinity]) {
+      const helper = lateHelper([src], claims);
+      const shared = await digestPositional(src, createPageHasher(), undefined, { helper });
+      assert.deepEqual(shared.modules, alone.modules, `${name}, helper claims ${claims}`);
+      assert.deepEqual(encodeDigest(shared), encodeDigest(alone));
+    }
   }
 });

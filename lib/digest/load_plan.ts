@@ -1,0 +1,91 @@
+/**
+ * The loads of a core as the page loop sees them: what it needs of each `PT_LOAD` (`LoadShape`,
+ * plain data that can be posted to a Worker), pages per load, and a `LoadPlan` laid out once so
+ * that many windows of one core are cheap.
+ *
+ * @module
+ */
+
+import { PAGE_SIZE } from "./page_hasher.ts";
+
+/** What the page loop needs of a `PT_LOAD` (plain data, so it can be posted to a Worker). */
+export interface LoadShape {
+  /** Program header index. */
+  readonly index: number;
+  /** `p_offset`. */
+  readonly offset: bigint;
+  /** Bytes of `p_filesz` present in the file. */
+  readonly available: bigint;
+  /** The file ends inside the segment. */
+  readonly truncated: boolean;
+}
+
+/** Pages per load (a partial last page counts unless the file ends inside the segment). */
+export function pageCountsOf(loads: readonly LoadShape[]): { counts: Float64Array; total: number } {
+  const counts = new Float64Array(loads.length);
+  let total = 0;
+  loads.forEach((s, i) => {
+    const available = Number(s.available);
+    counts[i] = Math.floor(available / PAGE_SIZE) +
+      (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
+    total += counts[i]!;
+  });
+  return { counts, total };
+}
+
+/**
+ * The loads of one core laid out once for the page loop: pages per load, each load's place in the
+ * columns of all pages, and file order. Many windows of one core share it, so a window costs a
+ * binary search plus the loads it touches, not a pass over all loads.
+ */
+export class LoadPlan {
+  /** Pages per load (program header order). */
+  readonly counts: Float64Array;
+  /** Pages of all loads. */
+  readonly total: number;
+  /** Position of each load's first page in the columns of all pages. */
+  readonly firsts: Float64Array;
+  /** Load indices in file order (by `p_offset`). */
+  readonly order: Uint32Array;
+  /** `p_offset` of each load, as a number. */
+  readonly offsets: Float64Array;
+  /** Largest end of saved bytes among the loads up to each position of `order` (ascending). */
+  readonly #reach: Float64Array;
+  /** The core's loads, in program header order. */
+  readonly loads: readonly LoadShape[];
+
+  /**
+   * Lays out `loads`.
+   *
+   * @param loads the core's loads, in program header order
+   */
+  constructor(loads: readonly LoadShape[]) {
+    this.loads = loads;
+    const { counts, total } = pageCountsOf(loads);
+    this.counts = counts;
+    this.total = total;
+    this.firsts = new Float64Array(loads.length);
+    for (let i = 1; i < loads.length; i++) this.firsts[i] = this.firsts[i - 1]! + counts[i - 1]!;
+    const offsets = Float64Array.from(loads, (s) => Number(s.offset));
+    this.offsets = offsets;
+    this.order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+    this.#reach = new Float64Array(loads.length);
+    let reach = 0;
+    this.order.forEach((k, i) => {
+      reach = Math.max(reach, offsets[k]! + Number(loads[k]!.available));
+      this.#reach[i] = reach;
+    });
+  }
+
+  /** Position in `order` of the first load that may hold a page whose first byte is at `at` or later. */
+  startAt(at: number): number {
+    let lo = 0;
+    let hi = this.#reach.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#reach[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
