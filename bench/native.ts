@@ -4,7 +4,7 @@
  * in-memory throughput. Run by `deno task bench` after `deno bench`.
  *
  * Then it times `coredelta diff` of a kernel core and a gcore of one 1 GiB process (as the CLI runs
- * it: a page Worker sharing both cores' windows when a CPU is spare; forced to use it; and with
+ * it: a page Worker sharing both cores' windows on two CPUs or more; forced to use it; and with
  * `bench/diff_sequential.ts`, which digests them one after the other on one thread; without and
  * with `--smaps`) against `xxhsum -H3` over both files, `cmp` of the kernel core
  * with a copy of itself and `rdiff` signature + delta on the pair, and prints diff's verdicts with
@@ -19,7 +19,7 @@
  *
  * Every row has wall time (best, median), the least CPU time (user + system, all threads) and peak
  * RSS from GNU time. The digest is timed as users get it (a second thread for files from 256 MiB
- * when the load average leaves a CPU spare) and, below 16 GiB, forced to one and to two threads
+ * on two CPUs or more) and, below 16 GiB, forced to one and to two threads
  * (`COREDELTA_SPLIT=never|always`). A 16 GiB core is made, then timed after its process is gone,
  * once after a warm-up read; the share of it still in the page cache is printed (`fincore`), since
  * with 24 GiB of RAM it may not all stay cached.
@@ -527,9 +527,7 @@ async function pairBench(
       } (sequential), ${fmtRss(dsm.rssKiB)} (--smaps) (target <= 150 MiB)`,
       `Worker forced / sequential = ${x(dwf, ds)} (< 1: the Worker pays; CPU ${
         fmtCpu(dwf.cpuMs)
-      } vs ${fmtCpu(ds.cpuMs)}); diff as run (a Worker only when a CPU is spare) / sequential = ${
-        x(dw, ds)
-      }`,
+      } vs ${fmtCpu(ds.cpuMs)}); diff as run / sequential = ${x(dw, ds)}`,
       `diff / cmp = ${x(dw, cmp)}; diff / rdiff = ${x(dw, rdiff)}`,
       `gcore of the live process took ${
         fmtMs(pair.gcoreMs)
@@ -626,7 +624,7 @@ async function main(): Promise<number> {
         const size = (await Deno.stat(core)).size;
         const digest = [DENO, "run", "-A", "main.ts", "digest", core];
         // [label, argv, environment]: the digest as users get it (two threads from 256 MiB when
-        // the load average leaves a CPU spare), then forced to one and to two threads.
+        // there are two CPUs), then forced to one and to two threads.
         const commands: [string, string[], Record<string, string>][] = [
           ["cat CORE > /dev/null", ["bash", "-c", 'cat "$0" > /dev/null', core], {}],
           ["xxhsum -H3 CORE", ["xxhsum", "-H3", core], {}],

@@ -22,7 +22,7 @@ import { createPageHasher } from "../wasm/mod.ts";
 import { MAX_DECOMPRESSED, positionalFile } from "./files.ts";
 import { dataExtents, extentSource } from "./holes.ts";
 import { libc, openReadOnly } from "./libc.ts";
-import { spareCpu, startPageWorker } from "./page_helper.ts";
+import { startPageWorker, twoThreads } from "./page_helper.ts";
 import { tempFileSpill } from "./spill.ts";
 import { type PackedSegments, unpackSegments } from "../lib/digest/packed.ts";
 import { parseCore } from "../lib/elf/core.ts";
@@ -49,9 +49,9 @@ export interface DigestInputOptions {
 }
 
 /**
- * Plain files from this size on are read and hashed by two threads (when this machine has two
- * CPUs and they are not both busy): a Worker costs about 40 ms to start and 30 ms of CPU, which
- * hashing half of 256 MiB on the other core pays back.
+ * Plain cores from this size on (together, in one command) are read and hashed by two threads on a
+ * machine of two CPUs or more: a Worker costs about 10 ms of this thread and 30 ms of CPU to
+ * start, which hashing part of 256 MiB on the other CPU pays back.
  */
 export const SPLIT_MIN_BYTES = 256 * 1024 * 1024;
 
@@ -178,11 +178,12 @@ async function openCore(path: string, options: DigestInputOptions): Promise<Open
 
 /**
  * True when plain cores are worth hashing on two threads: together at least
- * {@link SPLIT_MIN_BYTES}, each with enough bytes per segment (`worker_rule.ts`), and a CPU spare.
+ * {@link SPLIT_MIN_BYTES}, each with enough bytes per segment (`worker_rule.ts`), on a machine of
+ * two CPUs or more (`twoThreads`).
  */
 function helperPays(cores: readonly OpenedCore[]): boolean {
   const total = cores.reduce((sum, c) => sum + (c.size ?? 0), 0);
-  return total >= SPLIT_MIN_BYTES && spareCpu() &&
+  return total >= SPLIT_MIN_BYTES && twoThreads() &&
     cores.every((c) => workerPaysPerSegment(c.size ?? 0, programHeaderCount(c.path)));
 }
 
@@ -272,7 +273,7 @@ export const WORKER_MIN_BYTES = 512 * 1024 * 1024;
  * `threads` `always`, or `auto` when they pay for it (`helperPays`), a page Worker claims windows
  * of all their data beside this thread, so both stay busy to the end whatever the sizes. Otherwise
  * (a compressed core, a digest, a pipe) each file past the first goes to a digest Worker when the
- * smallest is at least {@link WORKER_MIN_BYTES} and a CPU is spare, else all in turn on this thread.
+ * smallest is at least {@link WORKER_MIN_BYTES} (on two CPUs or more), else all in turn here.
  * Errors keep their message; input errors stay input errors.
  */
 export async function digestFiles(
@@ -294,7 +295,7 @@ export async function digestFiles(
   for (const { file } of opened) file.close();
   const sizes = await Promise.all(paths.map((p) => Deno.stat(p).then((s) => s.size, () => 0)));
   const parallel = threads === "always" ||
-    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && spareCpu());
+    (threads === "auto" && Math.min(...sizes) >= WORKER_MIN_BYTES && twoThreads());
   if (paths.length < 2 || !parallel) {
     const out: CoreDigest[] = [];
     for (const path of paths) out.push(await digestFile(path, options));
