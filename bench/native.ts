@@ -126,7 +126,10 @@ async function makeCore(tmp: string, bigcore: string, gib: number): Promise<stri
   return path;
 }
 
-/** Runs a command once under GNU time (peak RSS) when available; `ok` lists accepted exit codes. */
+/**
+ * Runs a command once under GNU time (peak RSS) when available, after a `sync`; `ok` lists accepted
+ * exit codes.
+ */
 async function timed(
   time: string | undefined,
   cmd: string[],
@@ -136,6 +139,9 @@ async function timed(
 ): Promise<Run> {
   const rssFile = `${tmp}/rss.txt`;
   const argv = time ? [time, "-f", "%M %U %S", "-o", rssFile, ...cmd] : cmd;
+  // The previous command's writes (rdiff's delta is as large as a core) are written back now, not
+  // while this one is timed.
+  await new Deno.Command("sync").output();
   const t0 = performance.now();
   const out = await new Deno.Command(argv[0]!, {
     args: argv.slice(1),
