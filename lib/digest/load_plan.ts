@@ -49,8 +49,11 @@ export class LoadPlan {
   readonly order: Uint32Array;
   /** `p_offset` of each load, as a number. */
   readonly offsets: Float64Array;
-  /** Largest end of saved bytes among the loads up to each position of `order` (ascending). */
-  readonly #reach: Float64Array;
+  /**
+   * Largest end of saved bytes among the loads up to each position of `order` (ascending), made
+   * when a window first needs it.
+   */
+  #reach: Float64Array | undefined;
   /** The core's loads, in program header order. */
   readonly loads: readonly LoadShape[];
 
@@ -69,23 +72,29 @@ export class LoadPlan {
     const offsets = Float64Array.from(loads, (s) => Number(s.offset));
     this.offsets = offsets;
     this.order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-    this.#reach = new Float64Array(loads.length);
-    let reach = 0;
-    this.order.forEach((k, i) => {
-      reach = Math.max(reach, offsets[k]! + Number(loads[k]!.available));
-      this.#reach[i] = reach;
-    });
   }
 
   /** Position in `order` of the first load that may hold a page whose first byte is at `at` or later. */
   startAt(at: number): number {
+    if (at <= 0) return 0;
+    const reach = this.#reach ??= this.#reaches();
     let lo = 0;
-    let hi = this.#reach.length;
+    let hi = reach.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#reach[mid]! <= at) lo = mid + 1;
+      if (reach[mid]! <= at) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  }
+
+  #reaches(): Float64Array {
+    const reach = new Float64Array(this.loads.length);
+    let most = 0;
+    this.order.forEach((k, i) => {
+      most = Math.max(most, this.offsets[k]! + Number(this.loads[k]!.available));
+      reach[i] = most;
+    });
+    return reach;
   }
 }

@@ -119,6 +119,11 @@ export class PageSlice implements SegmentDigest {
     return this.#count;
   }
 
+  /** True when the segment's first page was a hole of the file (no view made). */
+  get firstPageHole(): boolean {
+    return this.#holeRuns > 0 && this.#columns.holes?.[2 * this.#holeAt] === 0;
+  }
+
   /** Number of all-zero pages, holes included (counted in the column, no view made). */
   zeroCount(): number {
     const zero = this.#columns.zero;

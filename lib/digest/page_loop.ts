@@ -242,14 +242,14 @@ function walk(
  * pages are hashed: pages marked as holes are listed as the segment's hole runs (one column of runs
  * for the core) and their zero flag set to 1.
  */
-export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): SegmentDigest[] {
+export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): PageSlice[] {
   const { loads, firsts, counts } = plan;
   const zero = out.zero;
   const runs: number[] = [];
   // Per load: its first pair in `runs` and how many it has. The column is in load order, so one
   // forward scan (native `indexOf`) meets each load's holes together.
-  const at = new Float64Array(loads.length);
-  const count = new Float64Array(loads.length);
+  const at = new Uint32Array(loads.length);
+  const count = new Uint32Array(loads.length);
   let k = 0;
   for (let g = zero.indexOf(HOLE); g >= 0; g = zero.indexOf(HOLE, g)) {
     while (firsts[k]! + counts[k]! <= g) k++;
@@ -284,7 +284,7 @@ export function hashLoads(
   loads: readonly LoadShape[],
   extents: DataExtents | undefined,
   options: HashLoadsOptions = {},
-): SegmentDigest[] {
+): PageSlice[] {
   const { from = 0, to = Number.MAX_SAFE_INTEGER } = options;
   const plan = options.plan ?? new LoadPlan(loads);
   // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed

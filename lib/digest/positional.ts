@@ -17,7 +17,7 @@ import { ModuleScanner } from "./modules.ts";
 import { type CoreFile, parseCore } from "../elf/core.ts";
 import { coreIdentity, mergeRanges } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
-import type { SegmentDigest } from "./model.ts";
+import type { PageSlice } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 import { hashLoads, sliceSegments } from "./page_loop.ts";
@@ -30,7 +30,6 @@ import {
   type PageHelper,
   planWork,
 } from "./page_share.ts";
-import type { Segment } from "../elf/program_header.ts";
 
 /**
  * Records the ranges a parser reads, so they can be kept as the digest's skeleton: copies, unless
@@ -111,92 +110,125 @@ export async function digestPositionalAll(
   hasher: PageHasher,
   helper?: PageHelper,
 ): Promise<CoreDigest[]> {
-  const parsed: { rec: ReturnType<typeof recording>; core: CoreFile }[] = [];
-  for (const { src } of cores) {
-    const rec = recording(src);
-    parsed.push({ rec, core: await parseCore(rec.src) });
-  }
-  const sources = cores.map((c) => c.src);
-  // Modules and build-ids from the first page of each PT_LOAD, taken from the hasher's memory as it
-  // is hashed (no second read per PT_LOAD); ELF first pages are kept until all are hashed, then
-  // fed in file order.
-  const firsts = parsed.map(({ core }) => ({
-    seen: new Uint8Array(core.loads.length),
-    elf: new Map<number, Uint8Array>(),
-  }));
-  const firstPages: CoreFirstPages = (i, k, memory, at, length) => {
-    const load = parsed[i]!.core.loads[k]!;
-    const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
-    const n = Math.min(length, saved);
-    firsts[i]!.seen[k] = 1;
-    if (
-      n >= 4 && memory[at] === 0x7f && memory[at + 1] === 0x45 && memory[at + 2] === 0x4c &&
-      memory[at + 3] === 0x46
-    ) firsts[i]!.elf.set(k, memory.slice(at, at + n)); // "\x7fELF"
-  };
-  const segments = helper
-    ? await hashShared(sources, hasher, parsed.map((p) => p.core.loads), cores, helper, firstPages)
-    : cores.map((c, i) =>
-      hashLoads(
-        c.src,
-        hasher,
-        parsed[i]!.core.loads,
-        c.extents ?? c.src.dataExtents?.(0, c.src.size),
-        {
-          firstPages: (k, memory, at, length) => firstPages(i, k, memory, at, length),
-        },
-      )
-    );
   const out: CoreDigest[] = [];
-  for (const [i, { src, meta = { spilled: false } }] of cores.entries()) {
-    const { core, rec } = parsed[i]!;
-    const modules = await scanModules(src, core.loads, segments[i]!, firsts[i]!);
-    const skeleton = mergeRanges(rec.ranges);
-    out.push({
-      formatVersion: DIGEST_FORMAT_VERSION,
-      kernelSha256: hasher.kernelSha256,
-      pageSize: PAGE_SIZE,
-      size: src.size,
-      fileHash: coreIdentity(hasher, src.size, skeleton, segments[i]!),
-      // Parsed again from the merged skeleton, whose bytes its tables then view (merging copied
-      // the bytes the first parse kept: 70,000 program headers would be kept twice).
-      core: await parseCore(sparseSource(skeleton, src.size)),
-      segments: segments[i]!,
-      skeleton,
-      meta,
-      modules: modules.modules(core),
-    });
+  if (!helper) {
+    // One core after the other: one core's parse and bookkeeping at a time in memory.
+    for (const c of cores) {
+      const p = await parsed(c);
+      const extents = c.extents ?? c.src.dataExtents?.(0, c.src.size);
+      const segments = hashLoads(c.src, hasher, p.core.loads, extents, {
+        firstPages: (k, memory, at, length) => p.firstPage(k, memory, at, length),
+      });
+      out.push(await finished(c, p, hasher, segments));
+    }
+    return out;
   }
+  const all: Parsed[] = [];
+  for (const c of cores) all.push(await parsed(c));
+  const segments = await hashShared(
+    cores.map((c) => c.src),
+    hasher,
+    all.map((p) => p.core.loads),
+    cores,
+    helper,
+    (i, k, memory, at, length) => all[i]!.firstPage(k, memory, at, length),
+  );
+  for (const [i, c] of cores.entries()) out.push(await finished(c, all[i]!, hasher, segments[i]!));
   return out;
 }
 
+/** A core parsed for its digest: the reads kept for its skeleton, and its first pages as hashed. */
+interface Parsed {
+  readonly rec: ReturnType<typeof recording>;
+  readonly core: CoreFile;
+  /** Loads whose first page was seen while hashing (1). */
+  readonly seen: Uint8Array;
+  /** Finds modules and build-ids in the first pages, fed in file order. */
+  readonly modules: ModuleScanner;
+  /** Sees load `k`'s first page in the hasher's memory (a `FirstPages` callback). */
+  firstPage(k: number, memory: Uint8Array, at: number, length: number): void;
+}
+
 /**
- * Feeds a core's first pages to a module scanner in file order: those seen while hashing, read
- * alone those that were not (hashed by a helper, or a segment cut short inside its first page).
+ * Parses a core from its source, recording the reads. Modules and build-ids come from the first page
+ * of each PT_LOAD, taken from the hasher's memory as this thread hashes it (no second read per
+ * PT_LOAD), in file order: this thread hashes a prefix of each core's windows, in order, so every
+ * first page it sees comes before those it does not (read alone at the end, in file order).
  */
-async function scanModules(
-  src: PositionalSource,
-  loads: readonly Segment[],
-  segments: readonly SegmentDigest[],
-  firsts: { readonly seen: Uint8Array; readonly elf: ReadonlyMap<number, Uint8Array> },
-): Promise<ModuleScanner> {
+async function parsed({ src }: PositionalCore): Promise<Parsed> {
+  const rec = recording(src);
+  const core = await parseCore(rec.src);
+  const seen = new Uint8Array(core.loads.length);
   const modules = new ModuleScanner();
-  const order = loads.map((_, k) => k).sort((a, b) =>
-    Number(loads[a]!.offset) - Number(loads[b]!.offset)
-  );
-  for (const k of order) {
-    const load = loads[k]!;
-    let page = firsts.elf.get(k);
-    if (!firsts.seen[k] && segments[k]!.hashes.length > 0 && segments[k]!.holes?.[0] !== 0) {
-      page = await readFirstPage(src, load);
-    }
-    if (page) modules.feed(load, 0, page);
+  return {
+    rec,
+    core,
+    seen,
+    modules,
+    firstPage(k, memory, at, length) {
+      seen[k] = 1;
+      const load = core.loads[k]!;
+      const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
+      const n = Math.min(length, saved);
+      if (
+        n < 4 || memory[at] !== 0x7f || memory[at + 1] !== 0x45 || memory[at + 2] !== 0x4c ||
+        memory[at + 3] !== 0x46
+      ) return; // not "\x7fELF"
+      modules.feed(load, 0, memory.subarray(at, at + n));
+    },
+  };
+}
+
+/** The digest of a parsed core whose pages are hashed. */
+async function finished(
+  { src, meta = { spilled: false } }: PositionalCore,
+  p: Parsed,
+  hasher: PageHasher,
+  segments: PageSlice[],
+): Promise<CoreDigest> {
+  await scanUnseen(src, p, segments);
+  const skeleton = mergeRanges(p.rec.ranges);
+  return {
+    formatVersion: DIGEST_FORMAT_VERSION,
+    kernelSha256: hasher.kernelSha256,
+    pageSize: PAGE_SIZE,
+    size: src.size,
+    fileHash: coreIdentity(hasher, src.size, skeleton, segments),
+    // Parsed again from the merged skeleton, whose bytes its tables then view (merging copied the
+    // bytes the first parse kept: 70,000 program headers would be kept twice).
+    core: await parseCore(sparseSource(skeleton, src.size)),
+    segments,
+    skeleton,
+    meta,
+    modules: p.modules.modules(p.core),
+  };
+}
+
+/**
+ * Feeds the module scanner the first pages this thread did not see, read alone in file order: those
+ * a helper hashed, and those of segments cut short inside their first page.
+ */
+async function scanUnseen(
+  src: PositionalSource,
+  p: Parsed,
+  segments: readonly PageSlice[],
+): Promise<void> {
+  const loads = p.core.loads;
+  const unseen: number[] = [];
+  for (let k = 0; k < loads.length; k++) {
+    const s = segments[k]!;
+    if (!p.seen[k] && s.pageCount > 0 && !s.firstPageHole) unseen.push(k);
+  }
+  const offsets = unseen.map((k) => Number(loads[k]!.offset));
+  const order = unseen.map((_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+  for (const i of order) {
+    const load = loads[unseen[i]!]!;
+    p.modules.feed(load, 0, await readFirstPage(src, load));
   }
   for (const l of loads) {
     if (!l.truncated || l.available === 0n || l.available >= BigInt(PAGE_SIZE)) continue;
-    modules.feed(l, 0, await src.read(Number(l.offset), Number(l.available)));
+    p.modules.feed(l, 0, await src.read(Number(l.offset), Number(l.available)));
   }
-  return modules;
 }
 
 /** The saved bytes of a load's first page, read by position (a copy). */
@@ -217,7 +249,7 @@ async function hashShared(
   cores: readonly PositionalCore[],
   helper: PageHelper,
   firstPages: CoreFirstPages,
-): Promise<SegmentDigest[][]> {
+): Promise<PageSlice[][]> {
   const plans = loads.map((l) => new LoadPlan(l));
   const shared = plans.map((plan, i) => ({
     loads: loads[i]!.map(({ index, offset, available, truncated }) => ({
@@ -239,7 +271,8 @@ async function hashShared(
   // windows claimed and unfinished, which this thread hashes once it has stopped.
   if (!allHashed(work)) {
     await helped;
-    hashUnfinished(sources, hasher, work, { plans, firstPages });
+    // Their first pages are read alone with the helper's, to keep file order.
+    hashUnfinished(sources, hasher, work, { plans });
   }
   return plans.map((plan, i) => sliceSegments(plan, shared[i]!));
 }
