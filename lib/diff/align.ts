@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
+import { type CoreDigest, PageSlice, type SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
 import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
@@ -206,9 +206,18 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
   // Per side: offset of the range's first page in the segment, saved bytes, hashed pages.
   const offA = a ? Number(start - vaddrA) : 0, offB = b ? Number(start - vaddrB) : 0;
   const fileA = Number(fileszA), fileB = Number(fileszB);
-  const hashesA = a?.pages.hashes, hashesB = b?.pages.hashes;
-  const zeroA = a?.pages.zero, zeroB = b?.pages.zero;
-  const nA = hashesA?.length ?? 0, nB = hashesB?.length ?? 0;
+  // Each side's page arrays: a slice's columns at its first page (no views made per range: a
+  // 70,000-mapping pair has 70,000 ranges), or the segment's own arrays.
+  const pagesA = a?.pages, pagesB = b?.pages;
+  const sliceA = pagesA instanceof PageSlice ? pagesA : undefined;
+  const sliceB = pagesB instanceof PageSlice ? pagesB : undefined;
+  const hashesA = sliceA ? sliceA.columns.hashes : pagesA?.hashes;
+  const hashesB = sliceB ? sliceB.columns.hashes : pagesB?.hashes;
+  const zeroA = sliceA ? sliceA.columns.zero : pagesA?.zero;
+  const zeroB = sliceB ? sliceB.columns.zero : pagesB?.zero;
+  const baseA = sliceA ? sliceA.first : 0, baseB = sliceB ? sliceB.first : 0;
+  const nA = sliceA ? sliceA.pageCount : (hashesA?.length ?? 0);
+  const nB = sliceB ? sliceB.pageCount : (hashesB?.length ?? 0);
   const tally = emptyTally();
   const runs: PageRun[] = [];
   let runsTotal = 0, truncatedOneSide = 0, differentA = 0, differentB = 0;
@@ -252,23 +261,23 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
       if (ka !== kb) truncatedOneSide++;
       cls = 1;
     } else if (ka === SAVED && kb === SAVED) {
-      if (hashesA![ia] === hashesB![ib]) {
+      if (hashesA![baseA + ia] === hashesB![baseB + ib]) {
         tally.same++;
         cls = 5;
       } else {
         tally.different++;
         differs = true;
-        if (zeroA![ia] === 1) differentA++;
-        if (zeroB![ib] === 1) differentB++;
+        if (zeroA![baseA + ia] === 1) differentA++;
+        if (zeroB![baseB + ib] === 1) differentB++;
         cls = 0;
       }
     } else if (ka === SAVED) {
-      const zero = zeroA![ia] === 1;
+      const zero = zeroA![baseA + ia] === 1;
       if (zero) tally.zeroVsMissing++;
       else tally.onlyA++;
       cls = zero ? 4 : 2;
     } else if (kb === SAVED) {
-      const zero = zeroB![ib] === 1;
+      const zero = zeroB![baseB + ib] === 1;
       if (zero) tally.zeroVsMissing++;
       else tally.onlyB++;
       cls = zero ? 4 : 3;

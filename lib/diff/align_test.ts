@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type Aligned, comparePages, comparePagesByAddress, type Side } from "./align.ts";
 import type { Segment } from "../elf/program_header.ts";
+import { PageSlice } from "../digest/model.ts";
 
 /** A deterministic pseudo-random sequence (xorshift32). */
 function random(seed: number) {
@@ -21,7 +22,16 @@ function side(rnd: (n: number) => number, vaddr: bigint): Side {
   const hashes = new BigUint64Array(hashed).map(() => BigInt(rnd(3)));
   const zero = new Uint8Array(hashed).map(() => rnd(2));
   const seg = { index: rnd(100), vaddr, filesz, memsz, flags: 6 } as unknown as Segment;
-  return { seg, pages: { index: seg.index, hashes, zero } };
+  if (rnd(2) === 0) return { seg, pages: { index: seg.index, hashes, zero } };
+  // Half the time a slice of a core's columns, between other segments' pages (as digests make).
+  const before = rnd(5), after = rnd(5);
+  const columns = {
+    hashes: new BigUint64Array(before + hashed + after).map(() => BigInt(rnd(3))),
+    zero: new Uint8Array(before + hashed + after).map(() => rnd(2)),
+  };
+  columns.hashes.set(hashes, before);
+  columns.zero.set(zero, before);
+  return { seg, pages: new PageSlice(seg.index, columns, before, hashed) };
 }
 
 Deno.test("comparePages by page index equals the bigint reference on random ranges", () => {

@@ -114,6 +114,16 @@ export class PageSlice implements SegmentDigest {
     return this.#columns.holes.subarray(2 * this.#holeAt, 2 * (this.#holeAt + this.#holeRuns));
   }
 
+  /** The core's page columns this segment is a slice of (no view made). */
+  get columns(): PageColumns {
+    return this.#columns;
+  }
+
+  /** Position of the segment's first page in {@link PageSlice.columns}. */
+  get first(): number {
+    return this.#first;
+  }
+
   /** Number of hashed pages (no view made). */
   get pageCount(): number {
     return this.#count;
