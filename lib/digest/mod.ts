@@ -49,8 +49,10 @@ export {
   type CoreDigest,
   DIGEST_FORMAT_VERSION,
   type DigestMeta,
+  type PageColumns,
   type PageCounts,
   pageCounts,
+  PageSlice,
   pagesOf,
   type SegmentDigest,
 } from "./model.ts";

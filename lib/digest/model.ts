@@ -77,6 +77,8 @@ export class PageSlice implements SegmentDigest {
   readonly #holeRuns: number;
 
   /**
+   * A segment's slice of its core's page columns.
+   *
    * @param index program header index
    * @param columns the core's page columns (read when a view is asked for, so they may still grow)
    * @param first position of the segment's first page in the columns
