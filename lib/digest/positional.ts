@@ -114,8 +114,8 @@ export async function digestPositionalAll(
   if (!helper) {
     // One core after the other: one core's parse and bookkeeping at a time in memory.
     for (const c of cores) {
-      const p = await parsed(c);
       const extents = c.extents ?? c.src.dataExtents?.(0, c.src.size);
+      const p = await parsed(c);
       const segments = hashLoads(c.src, hasher, p.core.loads, extents, {
         firstPages: (k, memory, at, length) => p.firstPage(k, memory, at, length),
       });
