@@ -140,7 +140,10 @@ export async function digestPositionalAll(
 /** A core parsed for its digest: the reads kept for its skeleton, and its first pages as hashed. */
 interface Parsed {
   readonly rec: ReturnType<typeof recording>;
+  /** The first parse (its tables view the recorded reads). */
   readonly core: CoreFile;
+  /** Lets the first parse go (the caller parses again from the skeleton). */
+  release(): void;
   /** Loads whose first page was seen while hashing (1). */
   readonly seen: Uint8Array;
   /** Finds modules and build-ids in the first pages, fed in file order. */
@@ -157,17 +160,21 @@ interface Parsed {
  */
 async function parsed({ src }: PositionalCore): Promise<Parsed> {
   const rec = recording(src);
-  const core = await parseCore(rec.src);
+  let core: CoreFile | undefined = await parseCore(rec.src);
   const seen = new Uint8Array(core.loads.length);
   const modules = new ModuleScanner();
   return {
     rec,
-    core,
+    get core(): CoreFile {
+      if (!core) throw new Error("the first parse was released");
+      return core;
+    },
+    release: () => core = undefined,
     seen,
     modules,
     firstPage(k, memory, at, length) {
       seen[k] = 1;
-      const load = core.loads[k]!;
+      const load = core!.loads[k]!;
       const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
       const n = Math.min(length, saved);
       if (
@@ -187,20 +194,25 @@ async function finished(
   segments: PageSlice[],
 ): Promise<CoreDigest> {
   await scanUnseen(src, p, segments);
+  const modules = p.modules.modules(p.core);
   const skeleton = mergeRanges(p.rec.ranges);
+  const fileHash = coreIdentity(hasher, src.size, skeleton, segments);
+  // Parsed again from the merged skeleton, whose bytes its tables then view (merging copied the
+  // bytes the first parse kept: 70,000 program headers would be kept twice); the first parse and
+  // its reads are let go first, so a collection during the second can take them.
+  p.rec.ranges.length = 0;
+  p.release();
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
     pageSize: PAGE_SIZE,
     size: src.size,
-    fileHash: coreIdentity(hasher, src.size, skeleton, segments),
-    // Parsed again from the merged skeleton, whose bytes its tables then view (merging copied the
-    // bytes the first parse kept: 70,000 program headers would be kept twice).
+    fileHash,
     core: await parseCore(sparseSource(skeleton, src.size)),
     segments,
     skeleton,
     meta,
-    modules: p.modules.modules(p.core),
+    modules,
   };
 }
 
