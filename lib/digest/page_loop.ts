@@ -11,7 +11,7 @@
 
 import type { DataExtents, PositionalSource } from "../bytes/source.ts";
 import { CoreFormatError } from "../errors.ts";
-import { PageSlice, type SegmentDigest } from "./model.ts";
+import { PageSlice } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { LoadPlan, type LoadShape } from "./load_plan.ts";
 
@@ -238,7 +238,7 @@ function walk(
 }
 
 /**
- * One {@link SegmentDigest} per load of `plan`, each a slice of the columns `out`, once all their
+ * One {@link PageSlice} per load of `plan`, each a slice of the columns `out`, once all their
  * pages are hashed: pages marked as holes are listed as the segment's hole runs (one column of runs
  * for the core) and their zero flag set to 1.
  */
@@ -274,7 +274,7 @@ export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): PageSlice[] 
 
 /**
  * Reads and hashes the saved pages of `loads` in file order, straight into the hasher's memory, and
- * returns one {@link SegmentDigest} per load (views of one array for all pages). Pages wholly in a
+ * returns one {@link PageSlice} per load (views of one array for all pages). Pages wholly in a
  * hole of `extents` are neither read nor hashed: they get the zero page's hash and are listed in
  * the segment's `holes`.
  */
