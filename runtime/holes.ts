@@ -127,24 +127,6 @@ function seekExtents(c: Libc, fd: number, from: number, to: number): DataExtents
 }
 
 /**
- * The extents of two adjacent ranges as those of their union (an extent cut at the border is one
- * again), or `undefined` when either is unknown or together they are too many.
- */
-export function joinExtents(
-  a: DataExtents | undefined,
-  b: DataExtents | undefined,
-): DataExtents | undefined {
-  if (!a || !b) return undefined;
-  const list = new ExtentList();
-  for (const x of [a, b]) {
-    for (let i = 0; i < x.starts.length; i++) {
-      if (!list.add(x.starts[i]!, x.ends[i]!)) return undefined;
-    }
-  }
-  return list.result();
-}
-
-/**
  * The data extents of the open file `fd` (`size` bytes), or `undefined` when they cannot be found.
  * A file system without hole support reports one extent covering the whole file.
  *
