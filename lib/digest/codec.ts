@@ -33,6 +33,7 @@ import {
   type DigestMeta,
   PageSlice,
   pagesOf,
+  type SegmentDigest,
 } from "./model.ts";
 import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
@@ -52,10 +53,15 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   const meta = new TextEncoder().encode(
     JSON.stringify(d.modules ? { ...d.meta, modules: modulesToJson(d.modules) } : d.meta),
   );
+  // Page counts and hole runs per segment, read without views where the segment is a slice of its
+  // core's columns (70,000 segments made seven views each).
+  const pages = (s: SegmentDigest) => s instanceof PageSlice ? s.pageCount : s.hashes.length;
+  const runCount = (s: SegmentDigest) =>
+    s instanceof PageSlice ? s.holeRuns : (s.holes?.length ?? 0) / 2;
   let size = 64 + 4 + meta.length + 4 + 4 + 4 + 4;
-  for (const s of d.segments) if (s.holes) size += 8 + s.holes.length * 4;
+  for (const s of d.segments) if (runCount(s)) size += 8 + runCount(s) * 8;
   for (const r of d.skeleton) size += 12 + r.bytes.length;
-  for (const s of d.segments) size += 8 + s.hashes.length * 8 + Math.ceil(s.hashes.length / 8);
+  for (const s of d.segments) size += 8 + pages(s) * 8 + Math.ceil(pages(s) / 8);
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   out.set(DIGEST_MAGIC, 0);
@@ -80,31 +86,39 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   v.setUint32(at, d.segments.length, true);
   at += 4;
   for (const s of d.segments) {
-    // Each array once per segment (they may be views made on every read, see `PageSlice`).
-    const { hashes, zero } = s;
-    const n = hashes.length;
+    // A slice's columns at its first page, else the segment's own arrays (read once: they may be
+    // views made on every read).
+    const slice = s instanceof PageSlice ? s : undefined;
+    const hashes = slice ? slice.columns.hashes : s.hashes;
+    const zero = slice ? slice.columns.zero : s.zero;
+    const first = slice ? slice.first : 0;
+    const n = slice ? slice.pageCount : hashes.length;
     v.setUint32(at, s.index, true);
     v.setUint32(at + 4, n, true);
     at += 8;
     if (LITTLE_ENDIAN_HOST) {
-      out.set(new Uint8Array(hashes.buffer, hashes.byteOffset, n * 8), at);
-    } else for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, hashes[i]!, true);
+      out.set(new Uint8Array(hashes.buffer, hashes.byteOffset + 8 * first, n * 8), at);
+    } else for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, hashes[first + i]!, true);
     at += 8 * n;
-    for (let i = 0; i < n; i++) if (zero[i]) out[at + (i >> 3)]! |= 1 << (i & 7);
+    for (let i = 0; i < n; i++) if (zero[first + i]) out[at + (i >> 3)]! |= 1 << (i & 7);
     at += Math.ceil(n / 8);
   }
   // Holes (issue: Scale): pages never written, not read; listed per segment as runs.
-  const withHoles = d.segments.flatMap((s, i) => s.holes ? [i] : []);
-  v.setUint32(at, withHoles.length, true);
+  let withHoles = 0;
+  for (const s of d.segments) if (runCount(s)) withHoles++;
+  v.setUint32(at, withHoles, true);
   at += 4;
-  for (const i of withHoles) {
-    const runs = d.segments[i]!.holes!;
+  d.segments.forEach((s, i) => {
+    const count = runCount(s);
+    if (!count) return;
+    const runs = s instanceof PageSlice ? s.columns.holes! : s.holes!;
+    const from = s instanceof PageSlice ? 2 * s.holeAt : 0;
     v.setUint32(at, i, true);
-    v.setUint32(at + 4, runs.length / 2, true);
+    v.setUint32(at + 4, count, true);
     at += 8;
-    for (let k = 0; k < runs.length; k++) v.setUint32(at + 4 * k, runs[k]!, true);
-    at += 4 * runs.length;
-  }
+    for (let k = 0; k < 2 * count; k++) v.setUint32(at + 4 * k, runs[from + k]!, true);
+    at += 8 * count;
+  });
   v.setUint32(at, crc32(out.subarray(0, at)), true);
   return out;
 }

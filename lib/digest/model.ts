@@ -131,6 +131,16 @@ export class PageSlice implements SegmentDigest {
     return this.#count;
   }
 
+  /** Position of the segment's first hole run in its columns' `holes` (pairs), if it has any. */
+  get holeAt(): number {
+    return this.#holeAt;
+  }
+
+  /** Number of the segment's hole runs (no view made). */
+  get holeRuns(): number {
+    return this.#holeRuns;
+  }
+
   /** True when the segment's first page was a hole of the file (no view made). */
   get firstPageHole(): boolean {
     return this.#holeRuns > 0 && this.#columns.holes?.[2 * this.#holeAt] === 0;
