@@ -86,3 +86,38 @@ Deno.test("holes round-trip through the binary form, and holes that do not fit a
   const e = await rejectsWith(decodeDigest(encodeDigest(bad)), DigestFormatError);
   assert.equal(e.field, "holes");
 });
+
+Deno.test("a digest whose segments are slices of one core's columns, holes past the first, round-trips", async () => {
+  const { bytesSource } = await import("../bytes/source.ts");
+  const { digestPositional } = await import("./positional.ts");
+  const page = (seed: number) => new Uint8Array(4096).map((_, i) => (i * seed + 7) & 0xff);
+  // Zero pages (left as holes below) at p % 3 === hole of each load.
+  const data = (pages: number, seed: number, hole: number) => {
+    const out = new Uint8Array(pages * 4096);
+    for (let p = 0; p < pages; p++) if (p % 3 !== hole) out.set(page(seed + p), p * 4096);
+    return out;
+  };
+  const { bytes, dataOffset } = buildCore({
+    notes: [{ owner: "CORE", type: 1, desc: prstatusX86_64(9, 6, 0x4000n) }],
+    loads: [
+      { vaddr: 0x400000n, memsz: 0x4000n, data: data(4, 1, 3) },
+      { vaddr: 0x500000n, memsz: 0x6000n, data: data(6, 11, 1) },
+      { vaddr: 0x600000n, memsz: 0x5000n, data: data(5, 23, 2) },
+    ],
+  });
+  // Holes: the zero pages of the second and third loads (runs [1, 1], [4, 1] and [2, 1]).
+  const starts = [0], ends: number[] = [];
+  for (let p = 4; p < 15; p++) {
+    if (p < 10 ? (p - 4) % 3 !== 1 : (p - 10) % 3 !== 2) continue;
+    ends.push(dataOffset + p * 4096);
+    starts.push(dataOffset + (p + 1) * 4096);
+  }
+  ends.push(bytes.length);
+  const extents = { starts: Float64Array.from(starts), ends: Float64Array.from(ends) };
+  const d = await digestPositional(bytesSource(bytes), fakeHasher(), undefined, extents);
+  assert.deepEqual(d.segments.map((s) => [...(s.holes ?? [])]), [[], [1, 1, 4, 1], [2, 1]]);
+  const bin = encodeDigest(d);
+  const back = await decodeDigest(bin);
+  assert.deepEqual(plain(back.segments), plain(d.segments));
+  assert.deepEqual(encodeDigest(back), bin);
+});
