@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type CoreDigest, PageSlice, type SegmentDigest } from "../digest/model.ts";
+import { type CoreDigest, pageSpan, type SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
 import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
@@ -206,18 +206,12 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
   // Per side: offset of the range's first page in the segment, saved bytes, hashed pages.
   const offA = a ? Number(start - vaddrA) : 0, offB = b ? Number(start - vaddrB) : 0;
   const fileA = Number(fileszA), fileB = Number(fileszB);
-  // Each side's page arrays: a slice's columns at its first page (no views made per range: a
-  // 70,000-mapping pair has 70,000 ranges), or the segment's own arrays.
-  const pagesA = a?.pages, pagesB = b?.pages;
-  const sliceA = pagesA instanceof PageSlice ? pagesA : undefined;
-  const sliceB = pagesB instanceof PageSlice ? pagesB : undefined;
-  const hashesA = sliceA ? sliceA.columns.hashes : pagesA?.hashes;
-  const hashesB = sliceB ? sliceB.columns.hashes : pagesB?.hashes;
-  const zeroA = sliceA ? sliceA.columns.zero : pagesA?.zero;
-  const zeroB = sliceB ? sliceB.columns.zero : pagesB?.zero;
-  const baseA = sliceA ? sliceA.first : 0, baseB = sliceB ? sliceB.first : 0;
-  const nA = sliceA ? sliceA.pageCount : (hashesA?.length ?? 0);
-  const nB = sliceB ? sliceB.pageCount : (hashesB?.length ?? 0);
+  // Each side's pages where they lie (no views per range: a 70,000-mapping pair has 70,000 ranges).
+  const spanA = a && pageSpan(a.pages), spanB = b && pageSpan(b.pages);
+  const hashesA = spanA?.hashes, hashesB = spanB?.hashes;
+  const zeroA = spanA?.zero, zeroB = spanB?.zero;
+  const baseA = spanA?.first ?? 0, baseB = spanB?.first ?? 0;
+  const nA = spanA?.count ?? 0, nB = spanB?.count ?? 0;
   const tally = emptyTally();
   const runs: PageRun[] = [];
   let runsTotal = 0, truncatedOneSide = 0, differentA = 0, differentB = 0;

@@ -33,7 +33,7 @@ import {
   type DigestMeta,
   PageSlice,
   pagesOf,
-  type SegmentDigest,
+  pageSpan,
 } from "./model.ts";
 import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
@@ -53,15 +53,12 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   const meta = new TextEncoder().encode(
     JSON.stringify(d.modules ? { ...d.meta, modules: modulesToJson(d.modules) } : d.meta),
   );
-  // Page counts and hole runs per segment, read without views where the segment is a slice of its
-  // core's columns (70,000 segments made seven views each).
-  const pages = (s: SegmentDigest) => s instanceof PageSlice ? s.pageCount : s.hashes.length;
-  const runCount = (s: SegmentDigest) =>
-    s instanceof PageSlice ? s.holeRuns : (s.holes?.length ?? 0) / 2;
+  // Each segment's pages and hole runs where they lie (70,000 segments made seven views each).
+  const spans = d.segments.map(pageSpan);
   let size = 64 + 4 + meta.length + 4 + 4 + 4 + 4;
-  for (const s of d.segments) if (runCount(s)) size += 8 + runCount(s) * 8;
+  for (const p of spans) if (p.holeRuns) size += 8 + p.holeRuns * 8;
   for (const r of d.skeleton) size += 12 + r.bytes.length;
-  for (const s of d.segments) size += 8 + pages(s) * 8 + Math.ceil(pages(s) / 8);
+  for (const p of spans) size += 8 + p.count * 8 + Math.ceil(p.count / 8);
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   out.set(DIGEST_MAGIC, 0);
@@ -85,14 +82,8 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   }
   v.setUint32(at, d.segments.length, true);
   at += 4;
-  for (const s of d.segments) {
-    // A slice's columns at its first page, else the segment's own arrays (read once: they may be
-    // views made on every read).
-    const slice = s instanceof PageSlice ? s : undefined;
-    const hashes = slice ? slice.columns.hashes : s.hashes;
-    const zero = slice ? slice.columns.zero : s.zero;
-    const first = slice ? slice.first : 0;
-    const n = slice ? slice.pageCount : hashes.length;
+  for (const [i, s] of d.segments.entries()) {
+    const { hashes, zero, first, count: n } = spans[i]!;
     v.setUint32(at, s.index, true);
     v.setUint32(at + 4, n, true);
     at += 8;
@@ -104,20 +95,15 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
     at += Math.ceil(n / 8);
   }
   // Holes (issue: Scale): pages never written, not read; listed per segment as runs.
-  let withHoles = 0;
-  for (const s of d.segments) if (runCount(s)) withHoles++;
-  v.setUint32(at, withHoles, true);
+  v.setUint32(at, spans.filter((p) => p.holeRuns).length, true);
   at += 4;
-  d.segments.forEach((s, i) => {
-    const count = runCount(s);
-    if (!count) return;
-    const runs = s instanceof PageSlice ? s.columns.holes! : s.holes!;
-    const from = s instanceof PageSlice ? 2 * s.holeAt : 0;
+  spans.forEach(({ holes, holeAt, holeRuns }, i) => {
+    if (!holeRuns) return;
     v.setUint32(at, i, true);
-    v.setUint32(at + 4, count, true);
+    v.setUint32(at + 4, holeRuns, true);
     at += 8;
-    for (let k = 0; k < 2 * count; k++) v.setUint32(at + 4 * k, runs[from + k]!, true);
-    at += 8 * count;
+    for (let k = 0; k < 2 * holeRuns; k++) v.setUint32(at + 4 * k, holes![holeAt + k]!, true);
+    at += 8 * holeRuns;
   });
   v.setUint32(at, crc32(out.subarray(0, at)), true);
   return out;

@@ -232,23 +232,69 @@ export function pagesOf(bytes: bigint): number {
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * Where a segment's page results lie, read without views: a {@link PageSlice}'s core columns from
+ * its first page, or the segment's own arrays from 0. Its hole runs are the pairs
+ * `holes[holeAt .. holeAt + 2 * holeRuns)`.
+ */
+export interface PageSpan {
+  /** Page hashes; the segment's are `count` from `first`. */
+  readonly hashes: BigUint64Array;
+  /** Zero flags, at the same positions as `hashes`. */
+  readonly zero: Uint8Array;
+  /** Position of the segment's first page in `hashes` and `zero`. */
+  readonly first: number;
+  /** Number of hashed pages. */
+  readonly count: number;
+  /** Hole runs `[firstPage, count]`, the segment's from `holeAt`. */
+  readonly holes: Uint32Array | undefined;
+  /** Position of the segment's first hole run in `holes` (in numbers, not pairs). */
+  readonly holeAt: number;
+  /** Number of the segment's hole runs. */
+  readonly holeRuns: number;
+}
+
+/**
+ * The {@link PageSpan} of `seg`: one small object instead of the views a slice makes on each read of
+ * `hashes`, `zero` or `holes` (70,000 segments read a few times each made hundreds of thousands).
+ */
+export function pageSpan(seg: SegmentDigest): PageSpan {
+  if (seg instanceof PageSlice) {
+    const c = seg.columns;
+    return {
+      hashes: c.hashes,
+      zero: c.zero,
+      first: seg.first,
+      count: seg.pageCount,
+      holes: c.holes,
+      holeAt: 2 * seg.holeAt,
+      holeRuns: seg.holeRuns,
+    };
+  }
+  const hashes = seg.hashes, holes = seg.holes;
+  return {
+    hashes,
+    zero: seg.zero,
+    first: 0,
+    count: hashes.length,
+    holes,
+    holeAt: 0,
+    holeRuns: (holes?.length ?? 0) / 2,
+  };
+}
+
 /** Page counts of `seg` given the core's program header for it. */
 export function pageCounts(seg: SegmentDigest, filesz: bigint, memsz: bigint): PageCounts {
   const saved = pagesOf(filesz);
   const total = pagesOf(memsz > filesz ? memsz : filesz);
-  // A PageSlice counts in its columns: 70,000 segments make no views.
-  let zero = 0, hashed: number;
-  if (seg instanceof PageSlice) {
-    zero = seg.zeroCount();
-    hashed = seg.pageCount;
-  } else {
-    const flags = seg.zero;
-    for (let i = 0; i < flags.length; i++) zero += flags[i]!;
-    hashed = seg.hashes.length;
-  }
+  // Counted in the span: 70,000 segments make no views.
+  const span = pageSpan(seg);
+  let zero = 0;
+  if (seg instanceof PageSlice) zero = seg.zeroCount(); // four flags per step
+  else for (let i = 0; i < span.count; i++) zero += span.zero[i]!;
+  const hashed = span.count;
   let holes = 0;
-  const runs = seg.holes;
-  for (let i = 1; i < (runs?.length ?? 0); i += 2) holes += runs![i]!;
+  for (let r = 0; r < span.holeRuns; r++) holes += span.holes![span.holeAt + 2 * r + 1]!;
   return {
     saved,
     hashed,

@@ -125,14 +125,7 @@ export async function digestPositionalAll(
   }
   const all: Parsed[] = [];
   for (const c of cores) all.push(await parsed(c));
-  const segments = await hashShared(
-    cores.map((c) => c.src),
-    hasher,
-    all.map((p) => p.core.loads),
-    cores,
-    helper,
-    (i, k, memory, at, length) => all[i]!.firstPage(k, memory, at, length),
-  );
+  const segments = await hashShared(cores, all, hasher, helper);
   for (const [i, c] of cores.entries()) out.push(await finished(c, all[i]!, hasher, segments[i]!));
   return out;
 }
@@ -255,16 +248,18 @@ async function readFirstPage(src: PositionalSource, load: LoadShape): Promise<Ui
  * hashes the windows it left unfinished. Then each core's segments, with their hole runs.
  */
 async function hashShared(
-  sources: readonly PositionalSource[],
-  hasher: PageHasher,
-  loads: readonly (readonly LoadShape[])[],
   cores: readonly PositionalCore[],
+  parsed: readonly Parsed[],
+  hasher: PageHasher,
   helper: PageHelper,
-  firstPages: CoreFirstPages,
 ): Promise<PageSlice[][]> {
-  const plans = loads.map((l) => new LoadPlan(l));
+  const sources = cores.map((c) => c.src);
+  const plans = parsed.map((p) => new LoadPlan(p.core.loads));
+  const firstPages: CoreFirstPages = (i, k, memory, at, length) =>
+    parsed[i]!.firstPage(k, memory, at, length);
   const shared = plans.map((plan, i) => ({
-    loads: loads[i]!.map(({ index, offset, available, truncated }) => ({
+    // Plain shapes: a Worker gets a structured clone, which keeps no accessors.
+    loads: plan.loads.map(({ index, offset, available, truncated }) => ({
       index,
       offset,
       available,
