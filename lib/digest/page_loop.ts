@@ -148,8 +148,6 @@ export interface HashLoadsOptions {
   readonly to?: number;
   /** Sees each load's first page as it is hashed (modules and build-ids are read from it). */
   readonly firstPages?: FirstPages;
-  /** The loads laid out already (the same loads). */
-  readonly plan?: LoadPlan;
 }
 
 /**
@@ -286,7 +284,7 @@ export function hashLoads(
   options: HashLoadsOptions = {},
 ): PageSlice[] {
   const { from = 0, to = Number.MAX_SAFE_INTEGER } = options;
-  const plan = options.plan ?? new LoadPlan(loads);
+  const plan = new LoadPlan(loads);
   // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed
   // array of its own per segment costs more than hashing its page).
   const out = options.out ?? {
