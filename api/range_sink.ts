@@ -7,13 +7,19 @@
 
 import type { CollapsedRun, DiffReport, RangeDiff } from "../lib/diff/model.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
-import { packRange } from "./ranges_store.ts";
+import { type LineBytes, writeRange } from "./ranges_store.ts";
+
+/** Largest value whose hex digits are computed with numbers (exact in a double). */
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** ASCII codes of the hex digits. */
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 
 /** A range line's offset is kept for every this many lines. */
 export const INDEX_EVERY = 1024;
 
 /** Buffered synchronous writes to a file (the diff loop that feeds it is synchronous). */
-export class SyncWriter {
+export class SyncWriter implements LineBytes {
   readonly #file: Deno.FsFile;
   readonly #buf = new Uint8Array(256 * 1024);
   readonly #encoder = new TextEncoder();
@@ -57,6 +63,64 @@ export class SyncWriter {
     const { written } = this.#encoder.encodeInto(text, this.#buf.subarray(this.#used));
     this.#used += written;
     this.#written += written;
+  }
+
+  /** Room for `n` more bytes in the buffer (text given to {@link write} goes first). */
+  #room(n: number): void {
+    if (this.#pending) this.#settle();
+    if (this.#used + n > this.#buf.length) this.#drain();
+  }
+
+  /** Takes text of characters below 0x80 as bytes, one per character. */
+  ascii(s: string): void {
+    if (s.length > 4096) return this.write(s);
+    this.#room(s.length);
+    const buf = this.#buf;
+    let at = this.#used;
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    this.#used = at;
+    this.#written += s.length;
+  }
+
+  /** Takes `0x` and the lower-case hex digits of a non-negative value (no string made). */
+  hex(v: bigint): void {
+    if (v > MAX_EXACT || v < 0n) return this.ascii(`0x${v.toString(16)}`);
+    // Two 32-bit halves, their digits by shifts (no division of doubles per digit).
+    const n = Number(v);
+    const hi = Math.floor(n / 0x100000000), lo = n % 0x100000000 >>> 0;
+    const nibbles = (x: number) => (35 - Math.clz32(x)) >> 2;
+    const digits = hi ? 8 + nibbles(hi) : Math.max(1, nibbles(lo));
+    this.#room(digits + 2);
+    const buf = this.#buf;
+    let at = this.#used;
+    buf[at++] = 0x30;
+    buf[at++] = 0x78;
+    for (let k = digits - 1; k >= 0; k--) {
+      const d = k >= 8 ? (hi >>> ((k - 8) * 4)) & 15 : (lo >>> (k * 4)) & 15;
+      buf[at++] = HEX_DIGITS[d]!;
+    }
+    this.#used = at;
+    this.#written += digits + 2;
+  }
+
+  /** Takes a non-negative integer in decimal (no string made). */
+  uint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) return this.ascii(String(n));
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    this.#room(digits);
+    const buf = this.#buf;
+    for (let at = this.#used + digits - 1; at >= this.#used; at--) {
+      buf[at] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.#used += digits;
+    this.#written += digits;
+  }
+
+  /** Takes any text, as UTF-8. */
+  text(s: string): void {
+    this.write(s);
   }
 
   #all(bytes: Uint8Array): void {
@@ -105,7 +169,8 @@ export class RangeSink {
   /** Takes one range (address order). */
   add = (r: RangeDiff): void => {
     if (this.count % INDEX_EVERY === 0) this.index.push(this.#out.written);
-    this.#out.write(packRange(r) + "\n");
+    writeRange(r, this.#out);
+    this.#out.ascii("\n");
     this.count++;
     if (!isQuiet(r)) {
       this.#close();

@@ -9,6 +9,7 @@
  */
 
 import { emptyTally, samePageMap } from "../lib/diff/align.ts";
+import { PAGE_MAP_CELLS } from "../lib/diff/model.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
 import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
@@ -22,32 +23,107 @@ function keyCount(o: object): number {
   return n;
 }
 
-/** A side as `[index,flags,"saved","vaddr","filesz","memsz"]`, or undefined when it has a gap. */
-function packSide(s: RangeSide): string | undefined {
-  if (
-    !s.present || s.index === undefined || s.flags === undefined || !s.segment ||
-    typeof s.saved !== "bigint" || keyCount(s) !== 5
-  ) return undefined;
+/** A side that is stored short: present, with its segment and nothing else. */
+type ShortSide = Required<Pick<RangeSide, "index" | "flags" | "segment">> & { saved: bigint };
+
+/** Whether a side is stored as `[index,flags,"saved","vaddr","filesz","memsz"]`. */
+function isShort(s: RangeSide): s is RangeSide & ShortSide {
+  return s.present && s.index !== undefined && s.flags !== undefined && !!s.segment &&
+    typeof s.saved === "bigint" && keyCount(s) === 5;
+}
+
+/**
+ * Whether a range is stored as a short array: equal in both cores, both sides short, and its page
+ * map the one {@link samePageMap} rebuilds from the count.
+ */
+function isShortRange(r: RangeDiff): boolean {
+  if (!isQuiet(r) || r.runs.length !== 0 || r.runsTotal !== 0) return false;
+  if (!isShort(r.a) || !isShort(r.b)) return false;
+  const p = r.pages;
+  const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
+  if (others !== 0 || keyCount(p) !== 7 || !r.pageMap) return false;
+  const bucket = Math.max(1, Math.ceil(p.same / PAGE_MAP_CELLS));
+  const cells = r.pageMap.cells;
+  return r.pageMap.bucket === bucket && cells.length === Math.ceil(p.same / bucket) &&
+    /^s*$/.test(cells);
+}
+
+function packSide(s: ShortSide): string {
   const g = s.segment;
   return `[${s.index},${s.flags},"${hex(s.saved)}","${hex(g.vaddr)}","${hex(g.filesz)}","${
     hex(g.memsz)
   }"]`;
 }
 
-/** The stored line of one range (no newline); built as text, it runs once per range. */
+/** The stored line of one range (no newline). */
 export function packRange(r: RangeDiff): string {
-  if (isQuiet(r) && r.runs.length === 0 && r.runsTotal === 0) {
-    const a = packSide(r.a), b = packSide(r.b);
-    const p = r.pages;
-    const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
-    if (a && b && others === 0 && keyCount(p) === 7) {
-      const map = samePageMap(p.same);
-      if (r.pageMap?.bucket === map.bucket && r.pageMap.cells === map.cells) {
-        return `["${hex(r.start)}","${hex(r.end)}",${JSON.stringify(r.name)},${a},${b},${p.same}]`;
-      }
-    }
+  if (!isShortRange(r)) return JSON.stringify(r, jsonReplacer);
+  const a = r.a as ShortSide, b = r.b as ShortSide;
+  return `["${hex(r.start)}","${hex(r.end)}",${JSON.stringify(r.name)},${packSide(a)},${
+    packSide(b)
+  },${r.pages.same}]`;
+}
+
+/** Where {@link writeRange} puts a stored line's bytes (`SyncWriter` in `range_sink.ts`). */
+export interface LineBytes {
+  /** Text of characters below 0x80 only. */
+  ascii(s: string): void;
+  /** `0x` and the lower-case hex digits of a non-negative value. */
+  hex(v: bigint): void;
+  /** A non-negative integer in decimal. */
+  uint(n: number): void;
+  /** Any text, as UTF-8. */
+  text(s: string): void;
+}
+
+/** A name that JSON writes as it is, between quotes: printable ASCII but `"` and `\`. */
+function plainName(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
   }
-  return JSON.stringify(r, jsonReplacer);
+  return true;
+}
+
+function writeSide(s: ShortSide, out: LineBytes): void {
+  out.ascii("[");
+  out.uint(s.index);
+  out.ascii(",");
+  out.uint(s.flags);
+  for (const v of [s.saved, s.segment.vaddr, s.segment.filesz, s.segment.memsz]) {
+    out.ascii(',"');
+    out.hex(v);
+    out.ascii('"');
+  }
+  out.ascii("]");
+}
+
+/**
+ * Writes the stored line of one range (no newline), the bytes of {@link packRange}'s text, without
+ * making it: a 70,000-mapping pair stores 70,000 lines, nearly all short.
+ *
+ * @param r the range
+ * @param out where its bytes go
+ */
+export function writeRange(r: RangeDiff, out: LineBytes): void {
+  if (!isShortRange(r)) return out.text(JSON.stringify(r, jsonReplacer));
+  out.ascii('["');
+  out.hex(r.start);
+  out.ascii('","');
+  out.hex(r.end);
+  out.ascii('",');
+  if (plainName(r.name)) {
+    out.ascii('"');
+    out.ascii(r.name);
+    out.ascii('"');
+  } else out.text(JSON.stringify(r.name));
+  out.ascii(",");
+  writeSide(r.a as ShortSide, out);
+  out.ascii(",");
+  writeSide(r.b as ShortSide, out);
+  out.ascii(",");
+  out.uint(r.pages.same);
+  out.ascii("]");
 }
 
 /** One stored line per range, in address order. */

@@ -8,6 +8,7 @@
  * ```sh
  * deno run -A bench/server_memory.ts --a KERNEL_CORE --b GCORE            # 3 requests
  * deno run -A bench/server_memory.ts --a A --b B --requests 5 --v8 '--max-semi-space-size=1' --env ''
+ * deno run -A bench/server_memory.ts --a A --b B --smaps SMAPS --filter 0x33   # with the context
  * ```
  *
  * @module
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
       a: { type: "string" },
       b: { type: "string" },
       requests: { type: "string", default: "3" },
+      smaps: { type: "string" },
+      filter: { type: "string" },
       v8: { type: "string", default: task.v8 },
       env: {
         type: "string",
@@ -86,6 +89,8 @@ async function main(): Promise<void> {
               `a=@${values.a}`,
               "-F",
               `b=@${values.b}`,
+              ...(values.smaps ? ["-F", `smaps=<${values.smaps}`] : []),
+              ...(values.filter ? ["-F", `filter=${values.filter}`] : []),
               `${url}/v1/diff?format=json`,
             ],
             stdout: "piped",
