@@ -8,8 +8,7 @@
  * @module
  */
 
-import { emptyTally, samePageMap } from "../lib/diff/align.ts";
-import { PAGE_MAP_CELLS } from "../lib/diff/model.ts";
+import { emptyTally, isSamePageMap, samePageMap } from "../lib/diff/align.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
 import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
@@ -41,11 +40,7 @@ function isShortRange(r: RangeDiff): boolean {
   if (!isShort(r.a) || !isShort(r.b)) return false;
   const p = r.pages;
   const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
-  if (others !== 0 || keyCount(p) !== 7 || !r.pageMap) return false;
-  const bucket = Math.max(1, Math.ceil(p.same / PAGE_MAP_CELLS));
-  const cells = r.pageMap.cells;
-  return r.pageMap.bucket === bucket && cells.length === Math.ceil(p.same / bucket) &&
-    /^s*$/.test(cells);
+  return others === 0 && keyCount(p) === 7 && !!r.pageMap && isSamePageMap(r.pageMap, p.same);
 }
 
 function packSide(s: ShortSide): string {

@@ -117,8 +117,27 @@ type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missi
  * ```
  */
 export function samePageMap(pages: number): PageMap {
-  const bucket = Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
+  const bucket = sameBucket(pages);
   return { bucket, cells: "s".repeat(Math.ceil(pages / bucket)) };
+}
+
+/** Pages per cell of a range of `pages` pages. */
+const sameBucket = (pages: number) => Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
+
+/**
+ * Whether `map` is {@link samePageMap}`(pages)`, without making it (one test per stored range).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isSamePageMap({ bucket: 1, cells: "sss" }, 3), true);
+ * assert.equal(isSamePageMap({ bucket: 1, cells: "ssn" }, 3), false);
+ * ```
+ */
+export function isSamePageMap(map: PageMap, pages: number): boolean {
+  const bucket = sameBucket(pages);
+  return map.bucket === bucket && map.cells.length === Math.ceil(pages / bucket) &&
+    /^s*$/.test(map.cells);
 }
 
 /** The {@link PAGE_CLASSES} index of one page pair (the worst class of a cell wins). */
