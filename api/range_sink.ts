@@ -118,11 +118,6 @@ export class SyncWriter implements LineBytes {
     this.#written += digits;
   }
 
-  /** Takes any text, as UTF-8. */
-  text(s: string): void {
-    this.write(s);
-  }
-
   #all(bytes: Uint8Array): void {
     for (let at = 0; at < bytes.length;) at += this.#file.writeSync(bytes.subarray(at));
   }

@@ -68,7 +68,7 @@ export interface LineBytes {
   /** A non-negative integer in decimal. */
   uint(n: number): void;
   /** Any text, as UTF-8. */
-  text(s: string): void;
+  write(text: string): void;
 }
 
 /** A name that JSON writes as it is, between quotes: printable ASCII but `"` and `\`. */
@@ -80,16 +80,22 @@ function plainName(s: string): boolean {
   return true;
 }
 
+/** `,"0x…"`: one hex field of a short side. */
+function quotedHex(v: bigint, out: LineBytes): void {
+  out.ascii(',"');
+  out.hex(v);
+  out.ascii('"');
+}
+
 function writeSide(s: ShortSide, out: LineBytes): void {
   out.ascii("[");
   out.uint(s.index);
   out.ascii(",");
   out.uint(s.flags);
-  for (const v of [s.saved, s.segment.vaddr, s.segment.filesz, s.segment.memsz]) {
-    out.ascii(',"');
-    out.hex(v);
-    out.ascii('"');
-  }
+  quotedHex(s.saved, out);
+  quotedHex(s.segment.vaddr, out);
+  quotedHex(s.segment.filesz, out);
+  quotedHex(s.segment.memsz, out);
   out.ascii("]");
 }
 
@@ -101,7 +107,7 @@ function writeSide(s: ShortSide, out: LineBytes): void {
  * @param out where its bytes go
  */
 export function writeRange(r: RangeDiff, out: LineBytes): void {
-  if (!isShortRange(r)) return out.text(JSON.stringify(r, jsonReplacer));
+  if (!isShortRange(r)) return out.write(JSON.stringify(r, jsonReplacer));
   out.ascii('["');
   out.hex(r.start);
   out.ascii('","');
@@ -111,7 +117,7 @@ export function writeRange(r: RangeDiff, out: LineBytes): void {
     out.ascii('"');
     out.ascii(r.name);
     out.ascii('"');
-  } else out.text(JSON.stringify(r.name));
+  } else out.write(JSON.stringify(r.name));
   out.ascii(",");
   writeSide(r.a as ShortSide, out);
   out.ascii(",");

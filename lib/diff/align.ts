@@ -117,12 +117,12 @@ type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missi
  * ```
  */
 export function samePageMap(pages: number): PageMap {
-  const bucket = sameBucket(pages);
+  const bucket = mapBucket(pages);
   return { bucket, cells: "s".repeat(Math.ceil(pages / bucket)) };
 }
 
-/** Pages per cell of a range of `pages` pages. */
-const sameBucket = (pages: number) => Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
+/** Pages per cell of the page map of a range of `pages` pages (at most PAGE_MAP_CELLS cells). */
+const mapBucket = (pages: number) => Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
 
 /**
  * Whether `map` is {@link samePageMap}`(pages)`, without making it (one test per stored range).
@@ -135,7 +135,7 @@ const sameBucket = (pages: number) => Math.max(1, Math.ceil(pages / PAGE_MAP_CEL
  * ```
  */
 export function isSamePageMap(map: PageMap, pages: number): boolean {
-  const bucket = sameBucket(pages);
+  const bucket = mapBucket(pages);
   return map.bucket === bucket && map.cells.length === Math.ceil(pages / bucket) &&
     /^s*$/.test(map.cells);
 }
@@ -248,7 +248,7 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
     runFirst = -1;
   };
   const totalPages = Math.ceil(span / P);
-  const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
+  const bucket = mapBucket(totalPages);
   const cells = new Uint8Array(Math.ceil(totalPages / bucket)).fill(NEITHER);
   let k = 0;
   for (; k * P < limit; k++) {
@@ -337,7 +337,7 @@ export function comparePagesByAddress(r: Aligned, maxRuns = 16): PageComparison 
   const limit = limitRaw < r.end ? limitRaw : r.end;
   // The page map: at most PAGE_MAP_CELLS cells of `bucket` pages, each its worst page class.
   const totalPages = Number((r.end - start + PAGE - 1n) / PAGE);
-  const bucket = Math.max(1, Math.ceil(totalPages / PAGE_MAP_CELLS));
+  const bucket = mapBucket(totalPages);
   const cells = new Array<number>(Math.ceil(totalPages / bucket)).fill(NEITHER);
   let page = 0;
   let addr = start;
