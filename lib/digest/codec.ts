@@ -36,6 +36,7 @@ import {
   pageSpan,
 } from "./model.ts";
 import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
+import { skeletonRuns } from "./identity.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -57,7 +58,9 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   const spans = d.segments.map(pageSpan);
   let size = 64 + 4 + meta.length + 4 + 4 + 4 + 4;
   for (const p of spans) if (p.holeRuns) size += 8 + p.holeRuns * 8;
-  for (const r of d.skeleton) size += 12 + r.bytes.length;
+  // The skeleton as runs (adjacent pieces written as one range: the same bytes as merged ranges).
+  const runs = skeletonRuns(d.skeleton);
+  for (const r of runs) size += 12 + r.length;
   for (const p of spans) size += 8 + p.count * 8 + Math.ceil(p.count / 8);
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
@@ -72,13 +75,16 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   v.setUint32(at, meta.length, true);
   out.set(meta, at + 4);
   at += 4 + meta.length;
-  v.setUint32(at, d.skeleton.length, true);
+  v.setUint32(at, runs.length, true);
   at += 4;
-  for (const r of d.skeleton) {
+  for (const r of runs) {
     v.setBigUint64(at, BigInt(r.offset), true);
-    v.setUint32(at + 8, r.bytes.length, true);
-    out.set(r.bytes, at + 12);
-    at += 12 + r.bytes.length;
+    v.setUint32(at + 8, r.length, true);
+    at += 12;
+    for (const p of r.pieces) {
+      out.set(p, at);
+      at += p.length;
+    }
   }
   v.setUint32(at, d.segments.length, true);
   at += 4;

@@ -30,7 +30,7 @@ import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { ModuleScanner } from "./modules.ts";
 import { PageSink, PageStore, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
-import { coreIdentity, mergeRanges } from "./identity.ts";
+import { coreIdentity, skeletonOf } from "./identity.ts";
 import { digestPositional, recording } from "./positional.ts";
 
 /** Columns of a segment with no hashed page. */
@@ -253,15 +253,15 @@ async function assemble(
     pages.get(s.index)?.result() ?? new PageSlice(s.index, NO_PAGES, 0, 0)
   );
   // Keep only what the parser read (as a positional digest does): same skeleton either way.
-  const parsed = mergeRanges(rec.ranges);
+  const parsed = skeletonOf(rec.ranges);
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
     pageSize: PAGE_SIZE,
     size,
     fileHash: coreIdentity(hasher, size, parsed, segments),
-    // The parser's reads and the merged skeleton are views of the same stored ranges (see
-    // `mergeRanges`): the tables are kept once without parsing again.
+    // The parser's reads and the skeleton are views of the same stored ranges (see `skeletonOf`):
+    // the tables are kept once without parsing again.
     core,
     segments,
     skeleton: parsed,

@@ -3,7 +3,8 @@
  *
  * ```
  * u64 size
- * per range the parser read, in offset order: u64 offset, u64 length, the bytes
+ * per range the parser read (overlapping or adjacent reads merged), in offset order:
+ *   u64 offset, u64 length, the bytes
  * per PT_LOAD in program header order: u32 index, u32 pages, the page hashes (u64 LE each)
  * ```
  *
@@ -19,42 +20,92 @@ import type { PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
 
 /**
- * Merges overlapping or adjacent ranges (sorted by offset, longest first at equal offsets). Two
- * views of one buffer that lie in it as in the file (reads of one stored range) merge into a wider
- * view of it, not a copy.
+ * Merges overlapping or adjacent ranges (sorted by offset, longest first at equal offsets) into
+ * one array each: the form a digest's skeleton is written in (see {@link skeletonRuns}). Two views
+ * of one buffer that lie in it as in the file (reads of one stored range) merge into a wider view
+ * of it, not a copy.
  */
 export function mergeRanges(ranges: readonly StoredRange[]): StoredRange[] {
+  return skeletonRuns(skeletonOf(ranges)).map((run) => {
+    if (run.pieces.length === 1) return { offset: run.offset, bytes: run.pieces[0]! };
+    const bytes = new Uint8Array(run.length);
+    let at = 0;
+    for (const p of run.pieces) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    return { offset: run.offset, bytes };
+  });
+}
+
+/**
+ * A digest's skeleton from the ranges its parser read, without copying a byte: sorted by offset,
+ * each range cut to start where the one before it ends (a view), ranges inside another dropped,
+ * and a range lying in the same buffer right after the one before it widened into one view. The
+ * pieces may touch: adjacent pieces form one run of the stored form ({@link skeletonRuns}), and a
+ * parser reading across them gets the bytes joined (`readStored`). So the parser's tables stay
+ * views of its reads, and a core is parsed once: 70,000 program headers are not copied to be kept.
+ */
+export function skeletonOf(ranges: readonly StoredRange[]): StoredRange[] {
   const sorted = [...ranges].sort((a, b) => a.offset - b.offset || b.bytes.length - a.bytes.length);
   const out: StoredRange[] = [];
+  let end = 0;
   for (const r of sorted) {
     const last = out[out.length - 1];
-    if (last && r.offset <= last.offset + last.bytes.length) {
-      const end = Math.max(last.offset + last.bytes.length, r.offset + r.bytes.length);
-      if (end > last.offset + last.bytes.length) {
-        const a = last.bytes, b = r.bytes;
-        let merged: Uint8Array;
-        if (a.buffer === b.buffer && b.byteOffset - a.byteOffset === r.offset - last.offset) {
-          merged = new Uint8Array(a.buffer, a.byteOffset, end - last.offset);
-        } else {
-          merged = new Uint8Array(end - last.offset);
-          merged.set(a);
-          merged.set(b, r.offset - last.offset);
-        }
-        out[out.length - 1] = { offset: last.offset, bytes: merged };
-      }
-    } else out.push(r);
+    const rEnd = r.offset + r.bytes.length;
+    if (rEnd <= end || r.bytes.length === 0) continue;
+    const from = Math.max(0, end - r.offset);
+    const a = last?.bytes, b = r.bytes;
+    if (
+      last && a!.buffer === b.buffer && r.offset + from === end &&
+      b.byteOffset + from - a!.byteOffset === end - last.offset
+    ) {
+      out[out.length - 1] = {
+        offset: last.offset,
+        bytes: new Uint8Array(a!.buffer, a!.byteOffset, rEnd - last.offset),
+      };
+    } else out.push({ offset: r.offset + from, bytes: from ? b.subarray(from) : b });
+    end = rEnd;
   }
   return out;
 }
 
+/** Adjacent pieces of a skeleton, stored and hashed as one range. */
+export interface SkeletonRun {
+  /** File offset of the first byte. */
+  readonly offset: number;
+  /** Bytes of all pieces. */
+  readonly length: number;
+  /** The pieces, in file order, each starting where the one before ends. */
+  readonly pieces: readonly Uint8Array[];
+}
+
 /**
- * The identity of a core of `size` bytes from the ranges its parser read (merged, see
- * {@link mergeRanges}) and its page hashes.
+ * The runs of a skeleton (see {@link skeletonOf}): pieces that touch, grouped. The stored form and
+ * the identity see one range per run, so a skeleton kept in pieces and the same skeleton merged
+ * give the same bytes.
+ */
+export function skeletonRuns(skeleton: readonly StoredRange[]): SkeletonRun[] {
+  const sorted = [...skeleton].sort((a, b) => a.offset - b.offset);
+  const runs: { offset: number; length: number; pieces: Uint8Array[] }[] = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last.offset + last.length === r.offset) {
+      last.pieces.push(r.bytes);
+      last.length += r.bytes.length;
+    } else runs.push({ offset: r.offset, length: r.bytes.length, pieces: [r.bytes] });
+  }
+  return runs;
+}
+
+/**
+ * The identity of a core of `size` bytes from its skeleton (the ranges its parser read, see
+ * {@link skeletonOf}; merged ranges give the same identity) and its page hashes.
  */
 export function coreIdentity(
   hasher: PageHasher,
   size: number,
-  parsed: readonly StoredRange[],
+  skeleton: readonly StoredRange[],
   segments: readonly SegmentDigest[],
 ): bigint {
   const head = new Uint8Array(16);
@@ -62,11 +113,11 @@ export function coreIdentity(
   hasher.streamReset();
   v.setBigUint64(0, BigInt(size), true);
   hasher.streamUpdate(head.subarray(0, 8));
-  for (const r of parsed) {
-    v.setBigUint64(0, BigInt(r.offset), true);
-    v.setBigUint64(8, BigInt(r.bytes.length), true);
+  for (const run of skeletonRuns(skeleton)) {
+    v.setBigUint64(0, BigInt(run.offset), true);
+    v.setBigUint64(8, BigInt(run.length), true);
     hasher.streamUpdate(head);
-    hasher.streamUpdate(r.bytes);
+    for (const p of run.pieces) hasher.streamUpdate(p);
   }
   const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   // Segment headers and hashes are staged and hashed in large pieces (the same bytes in the same

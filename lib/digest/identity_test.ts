@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mergeRanges } from "./identity.ts";
+import { coreIdentity, mergeRanges, skeletonOf, skeletonRuns } from "./identity.ts";
+import { createPageHasher } from "../../wasm/mod.ts";
 
 Deno.test("mergeRanges: reads of one stored range merge into a view of it; others are copied", () => {
   const stored = Uint8Array.from({ length: 100 }, (_, i) => i);
@@ -30,4 +31,66 @@ Deno.test("mergeRanges: reads of one stored range merge into a view of it; other
     [0, [9, 9, 9, 9, 9, 1, 2, 3]],
     [20, [4]],
   ]);
+});
+
+Deno.test("skeletonOf keeps the reads uncopied; its runs store and hash as the merged ranges", () => {
+  const table = Uint8Array.from({ length: 64 }, (_, i) => i + 1);
+  const header = new Uint8Array(16).fill(7);
+  const notes = new Uint8Array([9, 8, 7, 6]);
+  const again = table.slice(10, 30); // a second read inside the table, into its own buffer
+  const reads = [
+    { offset: 100, bytes: table },
+    { offset: 84, bytes: header },
+    { offset: 110, bytes: again },
+    { offset: 150, bytes: notes }, // overlaps the table's last 14 bytes
+    { offset: 300, bytes: new Uint8Array([5]) },
+    { offset: 300, bytes: new Uint8Array() },
+  ];
+  const skeleton = skeletonOf(reads);
+  assert.deepEqual(skeleton.map((r) => [r.offset, r.bytes.length]), [
+    [84, 16],
+    [100, 64],
+    [300, 1],
+  ]);
+  assert.equal(skeleton[0]!.bytes, header, "kept as read");
+  assert.equal(skeleton[1]!.bytes, table, "kept as read");
+  // Every kept byte is one of the reads' own: nothing was copied.
+  for (const r of skeleton) assert.ok(reads.some((x) => x.bytes.buffer === r.bytes.buffer));
+
+  // A read running past the one before it is cut to a view of its own buffer.
+  const tail = skeletonOf([
+    { offset: 0, bytes: new Uint8Array([1, 2, 3]) },
+    { offset: 2, bytes: notes },
+  ]);
+  assert.deepEqual(tail.map((r) => [r.offset, [...r.bytes]]), [[0, [1, 2, 3]], [3, [8, 7, 6]]]);
+  assert.equal(tail[1]!.bytes.buffer, notes.buffer);
+
+  const runs = skeletonRuns(skeleton);
+  assert.deepEqual(runs.map((r) => [r.offset, r.length, r.pieces.length]), [[84, 80, 2], [
+    300,
+    1,
+    1,
+  ]]);
+  const merged = mergeRanges(reads);
+  assert.deepEqual(merged.map((r) => [r.offset, [...r.bytes]]), [
+    [84, [...header, ...table]],
+    [300, [5]],
+  ]);
+  const segments = [{ index: 0, hashes: new BigUint64Array([1n, 2n]), zero: new Uint8Array(2) }];
+  const hasher = createPageHasher();
+  const pieces = coreIdentity(hasher, 400, skeleton, segments);
+  assert.equal(pieces, coreIdentity(hasher, 400, merged, segments), "pieces hash as merged");
+  assert.notEqual(pieces, coreIdentity(hasher, 400, skeleton.slice(1), segments));
+  // Touching ranges are one range of the identity, not two.
+  const split = [{ offset: 0, bytes: new Uint8Array([1]) }, {
+    offset: 1,
+    bytes: new Uint8Array([2]),
+  }];
+  const apart = [{ offset: 0, bytes: new Uint8Array([1]) }, {
+    offset: 2,
+    bytes: new Uint8Array([2]),
+  }];
+  const one = [{ offset: 0, bytes: new Uint8Array([1, 2]) }];
+  assert.equal(coreIdentity(hasher, 9, split, []), coreIdentity(hasher, 9, one, []));
+  assert.notEqual(coreIdentity(hasher, 9, apart, []), coreIdentity(hasher, 9, one, []));
 });

@@ -26,7 +26,7 @@ import {
 import { parseNotes } from "../elf/note.ts";
 import type { CoreDigest, DigestMeta } from "./model.ts";
 import { recording } from "./positional.ts";
-import { sparseSource, type StoredRange } from "./sparse.ts";
+import { readStored, sparseSource, type StoredRange } from "./sparse.ts";
 
 /** One thread's register set, as a hash. */
 export interface RegisterHash {
@@ -50,16 +50,12 @@ export interface MinimalInfo {
 
 const hash16 = (bytes: Uint8Array) => sha256Hex([bytes]).slice(0, 16);
 
-/** The stored byte at each offset, for synchronous reads. */
+/** The stored bytes of a skeleton, for synchronous reads (undefined when not all are stored). */
 function rangeReader(ranges: readonly StoredRange[]) {
   const sorted = [...ranges].sort((a, b) => a.offset - b.offset);
   return (offset: number, length: number): Uint8Array | undefined => {
-    for (const r of sorted) {
-      if (offset >= r.offset && offset + length <= r.offset + r.bytes.length) {
-        return r.bytes.subarray(offset - r.offset, offset - r.offset + length);
-      }
-    }
-    return undefined;
+    const bytes = readStored(sorted, offset, length);
+    return bytes.length === length ? bytes : undefined;
   };
 }
 

@@ -199,7 +199,11 @@ export interface CoreDigest {
   readonly core: CoreFile;
   /** Page hashes per PT_LOAD, in program header order. */
   readonly segments: SegmentDigest[];
-  /** The non-page bytes the core was parsed from (stored so the digest can be re-parsed). */
+  /**
+   * The non-page bytes the core was parsed from (stored so the digest can be re-parsed): pieces
+   * sorted by offset, not overlapping; pieces that touch are one range of the stored form (see
+   * `skeletonOf` and `skeletonRuns` in `identity.ts`).
+   */
   readonly skeleton: StoredRange[];
   /** How it was made. */
   readonly meta: DigestMeta;

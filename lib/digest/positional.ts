@@ -15,11 +15,11 @@
 import type { ByteSource, DataExtents, PositionalSource } from "../bytes/source.ts";
 import { ModuleScanner } from "./modules.ts";
 import { type CoreFile, parseCore } from "../elf/core.ts";
-import { coreIdentity, mergeRanges } from "./identity.ts";
+import { coreIdentity, skeletonOf } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import type { PageSlice } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
-import { sparseSource, type StoredRange } from "./sparse.ts";
+import type { StoredRange } from "./sparse.ts";
 import { hashLoads, sliceSegments } from "./page_loop.ts";
 import { LoadPlan, type LoadShape } from "./load_plan.ts";
 import {
@@ -133,10 +133,8 @@ export async function digestPositionalAll(
 /** A core parsed for its digest: the reads kept for its skeleton, and its first pages as hashed. */
 interface Parsed {
   readonly rec: ReturnType<typeof recording>;
-  /** The first parse (its tables view the recorded reads). */
+  /** The parse (its tables view the recorded reads, which become the skeleton). */
   readonly core: CoreFile;
-  /** Lets the first parse go (the caller parses again from the skeleton). */
-  release(): void;
   /** Loads whose first page was seen while hashing (1). */
   readonly seen: Uint8Array;
   /** Finds modules and build-ids in the first pages, fed in file order. */
@@ -153,21 +151,17 @@ interface Parsed {
  */
 async function parsed({ src }: PositionalCore): Promise<Parsed> {
   const rec = recording(src);
-  let core: CoreFile | undefined = await parseCore(rec.src);
+  const core = await parseCore(rec.src);
   const seen = new Uint8Array(core.loads.length);
   const modules = new ModuleScanner();
   return {
     rec,
-    get core(): CoreFile {
-      if (!core) throw new Error("the first parse was released");
-      return core;
-    },
-    release: () => core = undefined,
+    core,
     seen,
     modules,
     firstPage(k, memory, at, length) {
       seen[k] = 1;
-      const load = core!.loads[k]!;
+      const load = core.loads[k]!;
       const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
       const n = Math.min(length, saved);
       if (
@@ -188,20 +182,16 @@ async function finished(
 ): Promise<CoreDigest> {
   await scanUnseen(src, p, segments);
   const modules = p.modules.modules(p.core);
-  const skeleton = mergeRanges(p.rec.ranges);
-  const fileHash = coreIdentity(hasher, src.size, skeleton, segments);
-  // Parsed again from the merged skeleton, whose bytes its tables then view (merging copied the
-  // bytes the first parse kept: 70,000 program headers would be kept twice); the first parse and
-  // its reads are let go first, so a collection during the second can take them.
-  p.rec.ranges.length = 0;
-  p.release();
+  // The parser's reads, cut and grouped but not copied: its tables stay views of them, so the
+  // core is parsed once and 70,000 program headers are kept once.
+  const skeleton = skeletonOf(p.rec.ranges);
   return {
     formatVersion: DIGEST_FORMAT_VERSION,
     kernelSha256: hasher.kernelSha256,
     pageSize: PAGE_SIZE,
     size: src.size,
-    fileHash,
-    core: await parseCore(sparseSource(skeleton, src.size)),
+    fileHash: coreIdentity(hasher, src.size, skeleton, segments),
+    core: p.core,
     segments,
     skeleton,
     meta,

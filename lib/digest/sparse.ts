@@ -52,9 +52,64 @@ export class SparseStore {
 }
 
 /**
+ * The stored bytes `[offset, offset + length)`, cut short where the stored bytes stop: a view of
+ * one range, or a copy when the bytes run on across adjacent ranges (a skeleton keeps the pieces its
+ * parser read, see `skeletonOf`). Empty when `offset` is not stored.
+ *
+ * @param sorted stored ranges sorted by offset, not overlapping
+ * @param offset first byte wanted
+ * @param length bytes wanted
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const ranges = [
+ *   { offset: 0, bytes: new Uint8Array([1, 2]) },
+ *   { offset: 2, bytes: new Uint8Array([3]) },
+ *   { offset: 9, bytes: new Uint8Array([4]) },
+ * ];
+ * assert.deepEqual([...readStored(ranges, 1, 5)], [2, 3]);
+ * assert.deepEqual([...readStored(ranges, 9, 1)], [4]);
+ * assert.equal(readStored(ranges, 5, 1).length, 0);
+ * ```
+ */
+export function readStored(
+  sorted: readonly StoredRange[],
+  offset: number,
+  length: number,
+): Uint8Array {
+  // The last range starting at or before `offset`.
+  let lo = 0, hi = sorted.length - 1, i = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.offset <= offset) {
+      i = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const r = sorted[i];
+  if (!r || offset >= r.offset + r.bytes.length) return new Uint8Array();
+  const at = offset - r.offset;
+  const end = offset + length;
+  let stop = r.offset + r.bytes.length;
+  let last = i;
+  while (stop < end && sorted[last + 1]?.offset === stop) stop += sorted[++last]!.bytes.length;
+  if (last === i) return r.bytes.subarray(at, Math.min(r.bytes.length, at + length));
+  const out = new Uint8Array(Math.min(stop, end) - offset);
+  for (let k = i, pos = r.offset; k <= last && pos < end; pos += sorted[k++]!.bytes.length) {
+    const b = sorted[k]!.bytes;
+    const from = Math.max(0, offset - pos);
+    const to = Math.min(b.length, end - pos);
+    out.set(b.subarray(from, to), pos + from - offset);
+  }
+  return out;
+}
+
+/**
  * A {@link ByteSource} of `size` bytes backed by stored ranges. A read returns the stored bytes
- * from `offset` up to the end of its range (fewer than asked when the rest was not stored): views
- * of the ranges, which nobody writes to, so the source is `fresh` (a parser keeps them uncopied).
+ * from `offset` on, up to where the stored bytes stop (fewer than asked when the rest was not
+ * stored; see {@link readStored}): views of the ranges, which nobody writes to, so the source is
+ * `fresh` (a parser keeps them uncopied).
  */
 export function sparseSource(ranges: readonly StoredRange[], size: number): ByteSource {
   const sorted = [...ranges].sort((a, b) => a.offset - b.offset);
@@ -62,13 +117,7 @@ export function sparseSource(ranges: readonly StoredRange[], size: number): Byte
     size,
     fresh: true,
     read(offset: number, length: number): Promise<Uint8Array> {
-      for (const r of sorted) {
-        if (offset >= r.offset && offset < r.offset + r.bytes.length) {
-          const at = offset - r.offset;
-          return Promise.resolve(r.bytes.subarray(at, Math.min(r.bytes.length, at + length)));
-        }
-      }
-      return Promise.resolve(new Uint8Array());
+      return Promise.resolve(readStored(sorted, offset, length));
     },
   };
 }
