@@ -10,7 +10,7 @@ import { type CoreDigest, pageSpan, type SegmentDigest } from "../digest/model.t
 import type { Segment } from "../elf/program_header.ts";
 import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
 import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
-import { boundaryWalk, endOf } from "./boundaries.ts";
+import { AddressOrder, boundaryWalk, endOf } from "./boundaries.ts";
 
 /** Index of `n` (saved in neither) in {@link PAGE_CLASSES}: the best class, a cell's start. */
 const NEITHER = PAGE_CLASSES.length - 1;
@@ -31,25 +31,12 @@ export interface Aligned {
   readonly b?: Side;
 }
 
-function sides(d: CoreDigest): Side[] {
-  // Segments are in load order (a map by index only for a digest that is not).
-  let byIndex: Map<number, SegmentDigest> | undefined;
-  const pagesOf = (seg: Segment, i: number): SegmentDigest | undefined => {
-    const p = d.segments[i];
-    if (p?.index === seg.index) return p;
-    byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
-    return byIndex.get(seg.index);
-  };
-  const out: Side[] = [];
-  d.core.loads.forEach((seg, i) => {
-    if (seg.memsz === 0n && seg.filesz === 0n) return;
-    out.push({
-      seg,
-      pages: pagesOf(seg, i) ??
-        { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() },
-    });
-  });
-  return out.sort((x, y) => (x.seg.vaddr < y.seg.vaddr ? -1 : x.seg.vaddr > y.seg.vaddr ? 1 : 0));
+/** A range being widened by the sweep: positions of its segments in each order (-1: none). */
+interface Pending {
+  start: bigint;
+  end: bigint;
+  a: number;
+  b: number;
 }
 
 /**
@@ -57,28 +44,34 @@ function sides(d: CoreDigest): Side[] {
  * address order, one at a time (linear: a merge of both sides' boundaries, no range list).
  */
 export function* alignSegments(a: CoreDigest, b: CoreDigest): Generator<Aligned> {
-  const sa = sides(a), sb = sides(b);
-  const next = boundaryWalk(sa, sb);
-  let pending: Aligned | undefined;
-  let ia = 0, ib = 0;
-  const cover = (list: Side[], i: number, p: bigint): [number, Side | undefined] => {
-    while (i < list.length && endOf(list[i]!.seg) <= p) i++;
-    const s = list[i];
-    return [i, s && s.seg.vaddr <= p ? s : undefined];
+  const oa = new AddressOrder(a), ob = new AddressOrder(b);
+  const next = boundaryWalk(oa, ob);
+  const aligned = (r: Pending): Aligned => {
+    if (r.b < 0) return { start: r.start, end: r.end, a: oa.side(r.a) };
+    if (r.a < 0) return { start: r.start, end: r.end, b: ob.side(r.b) };
+    return { start: r.start, end: r.end, a: oa.side(r.a), b: ob.side(r.b) };
   };
+  let pending: Pending | undefined;
+  let ia = 0, ib = 0;
+  // The first segment of `o` from `i` on not ending at or before `p`, and whether it covers `p`.
+  const past = (o: AddressOrder, i: number, p: bigint): number => {
+    while (i < o.length && endOf(o.segment(i)) <= p) i++;
+    return i;
+  };
+  const covering = (o: AddressOrder, i: number, p: bigint): number =>
+    i < o.length && o.segment(i).vaddr <= p ? i : -1;
   for (let p = next(), q = next(); p !== undefined && q !== undefined; p = q, q = next()) {
-    let ca, cb;
-    [ia, ca] = cover(sa, ia, p);
-    [ib, cb] = cover(sb, ib, p);
-    if (!ca && !cb) continue;
-    if (pending && pending.end === p && pending.a === ca && pending.b === cb) {
-      pending = { ...pending, end: q };
-    } else {
-      if (pending) yield pending;
-      pending = { start: p, end: q, ...(ca ? { a: ca } : {}), ...(cb ? { b: cb } : {}) };
+    ia = past(oa, ia, p);
+    ib = past(ob, ib, p);
+    const ca = covering(oa, ia, p), cb = covering(ob, ib, p);
+    if (ca < 0 && cb < 0) continue;
+    if (pending && pending.end === p && pending.a === ca && pending.b === cb) pending.end = q;
+    else {
+      if (pending) yield aligned(pending);
+      pending = { start: p, end: q, a: ca, b: cb };
     }
   }
-  if (pending) yield pending;
+  if (pending) yield aligned(pending);
 }
 
 /** The part of `[start, end)` saved by a side, in bytes. */

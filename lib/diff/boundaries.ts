@@ -1,46 +1,45 @@
 /**
- * The boundaries of two cores' aligned segments (each `p_vaddr` and end), walked in ascending
- * order one at a time: the sweep `alignSegments` makes over both sides.
+ * Each core's segments in address order ({@link AddressOrder}) and the boundaries of both cores'
+ * segments (each `p_vaddr` and end), walked in ascending order one at a time: the sweep
+ * `alignSegments` makes over both sides.
  *
  * @module
  */
 
+import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { Side } from "./align.ts";
 
 /** End address of a segment in memory (`p_vaddr` plus the larger of its sizes). */
 export const endOf = (s: Segment): bigint => s.vaddr + (s.memsz > s.filesz ? s.memsz : s.filesz);
 
-/** True when a side's segments (in address order) do not overlap. */
-function disjoint(list: readonly Side[]): boolean {
-  let end: bigint | undefined;
-  for (const s of list) {
-    if (end !== undefined && end > s.seg.vaddr) return false;
-    end = endOf(s.seg);
-  }
-  return true;
-}
-
 /**
  * Every boundary (each `p_vaddr` and end) of both sides once, ascending, one per call (undefined
  * at the end): a merge of both sides' sorted boundaries made as it goes (no list of them), or of a
  * sorted set when a side's segments overlap.
+ *
+ * @param sa one core's segments, in address order
+ * @param sb the other's
  */
-export function boundaryWalk(sa: readonly Side[], sb: readonly Side[]): () => bigint | undefined {
-  if (!disjoint(sa) || !disjoint(sb)) {
+export function boundaryWalk(sa: AddressOrder, sb: AddressOrder): () => bigint | undefined {
+  if (!sa.disjoint || !sb.disjoint) {
     const points = new Set<bigint>();
-    for (const s of [...sa, ...sb]) {
-      points.add(s.seg.vaddr);
-      points.add(endOf(s.seg));
+    for (const o of [sa, sb]) {
+      for (let k = 0; k < o.length; k++) {
+        const s = o.segment(k);
+        points.add(s.vaddr);
+        points.add(endOf(s));
+      }
     }
     const sorted = [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     let k = 0;
     return () => sorted[k++];
   }
   // Boundary k of a side: segment k >> 1's start (k even) or end (k odd).
-  const at = (list: readonly Side[], k: number): bigint | undefined => {
-    const s = list[k >> 1];
-    return s && ((k & 1) === 0 ? s.seg.vaddr : endOf(s.seg));
+  const at = (o: AddressOrder, k: number): bigint | undefined => {
+    if (k >> 1 >= o.length) return undefined;
+    const s = o.segment(k >> 1);
+    return (k & 1) === 0 ? s.vaddr : endOf(s);
   };
   let i = 0, j = 0;
   let pa = at(sa, 0), pb = at(sb, 0);
@@ -59,4 +58,74 @@ export function boundaryWalk(sa: readonly Side[], sb: readonly Side[]): () => bi
     }
     return undefined;
   };
+}
+
+/**
+ * A core's segments with memory in address order, as positions in `core.loads`: no object per
+ * segment (a {@link Side} is made for each range given out, and dropped with it).
+ */
+export class AddressOrder {
+  readonly #d: CoreDigest;
+  readonly #order: Uint32Array;
+  /** True when no two segments overlap. */
+  readonly disjoint: boolean;
+  #byIndex: Map<number, SegmentDigest> | undefined;
+
+  /** @param d the core's digest */
+  constructor(d: CoreDigest) {
+    this.#d = d;
+    const loads = d.core.loads;
+    const order = new Uint32Array(loads.length);
+    let n = 0;
+    // Cores list their loads in address order: one pass checks that (and that they do not
+    // overlap), reading each segment's fields once; a sort only for a core that does not.
+    let sorted = true, disjoint = true;
+    let lastStart = -1n, lastEnd = -1n;
+    for (let i = 0; i < loads.length; i++) {
+      const seg = loads[i]!;
+      const memsz = seg.memsz, filesz = seg.filesz;
+      if (memsz === 0n && filesz === 0n) continue;
+      const start = seg.vaddr;
+      if (start < lastStart) sorted = false;
+      if (start < lastEnd) disjoint = false;
+      lastStart = start;
+      lastEnd = start + (memsz > filesz ? memsz : filesz);
+      order[n++] = i;
+    }
+    this.#order = order.subarray(0, n);
+    if (!sorted) {
+      const vaddr = (i: number) => loads[i]!.vaddr;
+      this.#order = Uint32Array.from(
+        [...this.#order].sort((x, y) => (vaddr(x) < vaddr(y) ? -1 : vaddr(x) > vaddr(y) ? 1 : 0)),
+      );
+    }
+    this.disjoint = sorted && disjoint;
+  }
+
+  /** Number of segments with memory. */
+  get length(): number {
+    return this.#order.length;
+  }
+
+  /** The `k`-th segment in address order. */
+  segment(k: number): Segment {
+    return this.#d.core.loads[this.#order[k]!]!;
+  }
+
+  /** The `k`-th segment with its page hashes. */
+  side(k: number): Side {
+    const i = this.#order[k]!;
+    const d = this.#d;
+    const seg = d.core.loads[i]!;
+    // Segments are in load order (a map by index only for a digest that is not).
+    let pages = d.segments[i];
+    if (pages?.index !== seg.index) {
+      this.#byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
+      pages = this.#byIndex.get(seg.index);
+    }
+    return {
+      seg,
+      pages: pages ?? { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() },
+    };
+  }
 }

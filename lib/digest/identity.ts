@@ -20,25 +20,6 @@ import type { PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
 
 /**
- * Merges overlapping or adjacent ranges (sorted by offset, longest first at equal offsets) into
- * one array each: the form a digest's skeleton is written in (see {@link skeletonRuns}). Two views
- * of one buffer that lie in it as in the file (reads of one stored range) merge into a wider view
- * of it, not a copy.
- */
-export function mergeRanges(ranges: readonly StoredRange[]): StoredRange[] {
-  return skeletonRuns(skeletonOf(ranges)).map((run) => {
-    if (run.pieces.length === 1) return { offset: run.offset, bytes: run.pieces[0]! };
-    const bytes = new Uint8Array(run.length);
-    let at = 0;
-    for (const p of run.pieces) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    return { offset: run.offset, bytes };
-  });
-}
-
-/**
  * A digest's skeleton from the ranges its parser read, without copying a byte: sorted by offset,
  * each range cut to start where the one before it ends (a view), ranges inside another dropped,
  * and a range lying in the same buffer right after the one before it widened into one view. The

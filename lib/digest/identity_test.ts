@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { coreIdentity, mergeRanges, skeletonOf, skeletonRuns } from "./identity.ts";
+import { coreIdentity, skeletonOf, skeletonRuns } from "./identity.ts";
 import { createPageHasher } from "../../wasm/mod.ts";
 
-Deno.test("mergeRanges: reads of one stored range merge into a view of it; others are copied", () => {
+Deno.test("skeletonOf: reads of one stored range widen into a view of it; others stay apart", () => {
   const stored = Uint8Array.from({ length: 100 }, (_, i) => i);
   // A header, a table right after it and a read inside the table, as a parser reads a stored range.
-  const views = mergeRanges([
+  const views = skeletonOf([
     { offset: 1000, bytes: stored.subarray(0, 16) },
     { offset: 1016, bytes: stored.subarray(16, 80) },
     { offset: 1020, bytes: stored.subarray(20, 30) },
@@ -15,22 +15,13 @@ Deno.test("mergeRanges: reads of one stored range merge into a view of it; other
   assert.equal(views[0]!.bytes.buffer, stored.buffer, "a view, not a copy");
   assert.deepEqual([...views[0]!.bytes], [...stored.subarray(0, 80)]);
 
-  // Views of one buffer that do not lie in it as in the file, and separate arrays: copied.
-  const shifted = mergeRanges([
+  // Views of one buffer that do not lie in it as in the file: two pieces of one run.
+  const shifted = skeletonOf([
     { offset: 0, bytes: stored.subarray(0, 10) },
     { offset: 10, bytes: stored.subarray(50, 60) },
   ]);
-  assert.notEqual(shifted[0]!.bytes.buffer, stored.buffer);
-  assert.deepEqual([...shifted[0]!.bytes], [...stored.subarray(0, 10), ...stored.subarray(50, 60)]);
-  const separate = mergeRanges([
-    { offset: 5, bytes: new Uint8Array([1, 2, 3]) },
-    { offset: 0, bytes: new Uint8Array([9, 9, 9, 9, 9, 1]) },
-    { offset: 20, bytes: new Uint8Array([4]) },
-  ]);
-  assert.deepEqual(separate.map((r) => [r.offset, [...r.bytes]]), [
-    [0, [9, 9, 9, 9, 9, 1, 2, 3]],
-    [20, [4]],
-  ]);
+  assert.equal(shifted.length, 2);
+  assert.deepEqual(skeletonRuns(shifted).map((r) => [r.offset, r.length]), [[0, 20]]);
 });
 
 Deno.test("skeletonOf keeps the reads uncopied; its runs store and hash as the merged ranges", () => {
@@ -71,11 +62,10 @@ Deno.test("skeletonOf keeps the reads uncopied; its runs store and hash as the m
     1,
     1,
   ]]);
-  const merged = mergeRanges(reads);
-  assert.deepEqual(merged.map((r) => [r.offset, [...r.bytes]]), [
-    [84, [...header, ...table]],
-    [300, [5]],
-  ]);
+  const merged = [
+    { offset: 84, bytes: new Uint8Array([...header, ...table]) },
+    { offset: 300, bytes: new Uint8Array([5]) },
+  ];
   const segments = [{ index: 0, hashes: new BigUint64Array([1n, 2n]), zero: new Uint8Array(2) }];
   const hasher = createPageHasher();
   const pieces = coreIdentity(hasher, 400, skeleton, segments);
