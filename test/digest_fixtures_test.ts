@@ -79,20 +79,19 @@ async function identityOracle(bytes: Uint8Array): Promise<bigint> {
   };
   const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
   parts.push(u64(bytes.length));
-  // The reads merged by copying, on their own (not by the code under test).
-  const reads = [...rec.ranges].sort((a, b) => a.offset - b.offset);
-  const ranges: { offset: number; bytes: Uint8Array }[] = [];
-  for (const r of reads) {
-    const last = ranges[ranges.length - 1];
-    if (last && r.offset <= last.offset + last.bytes.length) {
-      const end = Math.max(last.offset + last.bytes.length, r.offset + r.bytes.length);
-      const bytes = new Uint8Array(end - last.offset);
-      bytes.set(last.bytes);
-      bytes.set(r.bytes, r.offset - last.offset);
-      last.bytes = bytes;
-    } else ranges.push({ offset: r.offset, bytes: r.bytes });
+  // The bytes the parser read, as maximal runs of the file: marked byte by byte (on their own,
+  // not by the code under test).
+  const read = new Uint8Array(bytes.length + 1);
+  for (const r of rec.ranges) read.fill(1, r.offset, r.offset + r.bytes.length);
+  for (let at = 0; at < bytes.length;) {
+    if (!read[at]) {
+      at++;
+      continue;
+    }
+    const start = at;
+    while (read[at]) at++;
+    parts.push(u64(start), u64(at - start), bytes.subarray(start, at));
   }
-  for (const r of ranges) parts.push(u64(r.offset), u64(r.bytes.length), r.bytes);
   for (const seg of core.loads) {
     const { hashes } = expectedPages(bytes, seg);
     parts.push(u32(seg.index), u32(hashes.length), new Uint8Array(hashes.buffer));
