@@ -8,7 +8,7 @@
  * @module
  */
 
-import { emptyTally, isSamePageMap, samePageMap } from "../lib/diff/align.ts";
+import { emptyTally, isSamePageMap, samePageMap } from "../lib/diff/page_map.ts";
 import { isQuiet } from "../lib/diff/collapse.ts";
 import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
 import { jsonReplacer } from "../lib/report/json.ts";

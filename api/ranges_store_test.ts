@@ -4,7 +4,7 @@ import { isQuiet } from "../lib/diff/collapse.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
 import { digestFile } from "../runtime/digest.ts";
 import { fixturePath } from "../test/_fixtures.ts";
-import { samePageMap } from "../lib/diff/align.ts";
+import { samePageMap } from "../lib/diff/page_map.ts";
 import type { RangeDiff } from "../lib/diff/model.ts";
 import { SyncWriter } from "./range_sink.ts";
 import { packRange, packRanges, unpackRange, writeRange } from "./ranges_store.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { diffCommand } from "../cli/diff.ts";
 import type { RangeDiff } from "../lib/diff/model.ts";
-import { emptyTally, samePageMap } from "../lib/diff/align.ts";
+import { emptyTally, samePageMap } from "../lib/diff/page_map.ts";
 import { capture } from "../test/_cli.ts";
 import { buildCore, prstatusX86_64 } from "../test/_elf_writer.ts";
 import { fixturePath, readFixtureText } from "../test/_fixtures.ts";

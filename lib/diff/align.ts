@@ -8,8 +8,9 @@
 
 import { type CoreDigest, pageSpan, type SegmentDigest } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
-import type { PageMap, PageRun, PageTally, RangeSide } from "./model.ts";
-import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
+import type { PageRun, RangeSide } from "./model.ts";
+import { PAGE_CLASSES } from "./model.ts";
+import { emptyTally, mapBucket, type PageComparison } from "./page_map.ts";
 import { AddressOrder, boundaryWalk, endOf } from "./boundaries.ts";
 
 /** Index of `n` (saved in neither) in {@link PAGE_CLASSES}: the best class, a cell's start. */
@@ -98,41 +99,6 @@ type PageState = { kind: "saved"; hash: bigint; zero: boolean } | { kind: "missi
   kind: "truncated";
 };
 
-/**
- * The page map of a range whose `pages` pages are all the same in both cores (what
- * {@link comparePages} gives for it; the compact range store rebuilds it from the count).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(samePageMap(3), { bucket: 1, cells: "sss" });
- * assert.deepEqual(samePageMap(130), { bucket: 3, cells: "s".repeat(44) });
- * ```
- */
-export function samePageMap(pages: number): PageMap {
-  const bucket = mapBucket(pages);
-  return { bucket, cells: "s".repeat(Math.ceil(pages / bucket)) };
-}
-
-/** Pages per cell of the page map of a range of `pages` pages (at most PAGE_MAP_CELLS cells). */
-const mapBucket = (pages: number) => Math.max(1, Math.ceil(pages / PAGE_MAP_CELLS));
-
-/**
- * Whether `map` is {@link samePageMap}`(pages)`, without making it (one test per stored range).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(isSamePageMap({ bucket: 1, cells: "sss" }, 3), true);
- * assert.equal(isSamePageMap({ bucket: 1, cells: "ssn" }, 3), false);
- * ```
- */
-export function isSamePageMap(map: PageMap, pages: number): boolean {
-  const bucket = mapBucket(pages);
-  return map.bucket === bucket && map.cells.length === Math.ceil(pages / bucket) &&
-    /^s*$/.test(map.cells);
-}
-
 /** The {@link PAGE_CLASSES} index of one page pair (the worst class of a cell wins). */
 function pageClass(pa: PageState, pb: PageState): number {
   if (pa.kind === "truncated" || pb.kind === "truncated") return 1;
@@ -161,24 +127,6 @@ function pageAt(p: SidePages | undefined, addr: bigint): PageState {
   return { kind: "saved", hash: p.hashes[i]!, zero: p.zero[i] === 1 };
 }
 
-/** Page comparison of one aligned range. */
-export interface PageComparison {
-  /** Every page of the range, bucketed. */
-  readonly pageMap: PageMap;
-  readonly tally: PageTally;
-  readonly runs: PageRun[];
-  readonly runsTotal: number;
-  /** Pages missing from one side's truncated file but not the other's (a cut copy of itself: 0). */
-  readonly truncatedOneSide: number;
-  /** Of the differing pages, how many are all zeros in A / in B (holes in a kernel core). */
-  readonly differentZero: { readonly a: number; readonly b: number };
-}
-
-/** A tally with every count at 0. */
-export function emptyTally(): PageTally {
-  return { same: 0, different: 0, zeroVsMissing: 0, onlyA: 0, onlyB: 0, neither: 0, truncated: 0 };
-}
-
 /**
  * Compares the pages of a range. Only pages saved by at least one side are visited; the rest are
  * counted arithmetically, so huge unsaved reservations cost nothing.
@@ -187,6 +135,17 @@ export function emptyTally(): PageTally {
  */
 export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   return comparePagesByIndex(r, maxRuns) ?? comparePagesByAddress(r, maxRuns);
+}
+
+/** 32-bit halves of each column of page hashes (one view per column, kept). */
+const halfViews = new WeakMap<BigUint64Array, Uint32Array>();
+function halves(hashes: BigUint64Array): Uint32Array {
+  let h = halfViews.get(hashes);
+  if (!h) {
+    h = new Uint32Array(hashes.buffer, hashes.byteOffset, hashes.length * 2);
+    halfViews.set(hashes, h);
+  }
+  return h;
 }
 
 /** Largest byte distance handled with numbers (sums of two stay exact in a double). */
@@ -220,7 +179,8 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
   const fileA = Number(fileszA), fileB = Number(fileszB);
   // Each side's pages where they lie (no views per range: a 70,000-mapping pair has 70,000 ranges).
   const spanA = a && pageSpan(a.pages), spanB = b && pageSpan(b.pages);
-  const hashesA = spanA?.hashes, hashesB = spanB?.hashes;
+  // Hashes compared as two 32-bit halves: reading a BigUint64Array makes a bigint per page.
+  const hashesA = spanA && halves(spanA.hashes), hashesB = spanB && halves(spanB.hashes);
   const zeroA = spanA?.zero, zeroB = spanB?.zero;
   const baseA = spanA?.first ?? 0, baseB = spanB?.first ?? 0;
   const nA = spanA?.count ?? 0, nB = spanB?.count ?? 0;
@@ -243,8 +203,39 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
   const totalPages = Math.ceil(span / P);
   const bucket = mapBucket(totalPages);
   const cells = new Uint8Array(Math.ceil(totalPages / bucket)).fill(NEITHER);
+  // Where both sides' pages start on a page of their segment (the rule), page k of the range is
+  // page k + first of each segment, hashed in both below `both`: equal ones are compared in a
+  // tight loop (most pages of a pair are equal), the rest one by one below.
+  const aligned = a && b && offA >= 0 && offA % P === 0 && offB >= 0 && offB % P === 0;
+  const firstA = offA / P, firstB = offB / P;
+  const both = aligned
+    ? Math.min(
+      Math.ceil((fileA - offA) / P),
+      nA - firstA,
+      Math.ceil((fileB - offB) / P),
+      nB - firstB,
+    )
+    : 0;
+  const pages = Math.ceil(limit / P);
   let k = 0;
-  for (; k * P < limit; k++) {
+  while (k < pages) {
+    if (k < both) {
+      const stop = Math.min(both, pages);
+      let ha = 2 * (baseA + firstA + k), hb = 2 * (baseB + firstB + k), j = k;
+      while (j < stop && hashesA![ha] === hashesB![hb] && hashesA![ha + 1] === hashesB![hb + 1]) {
+        j++;
+        ha += 2;
+        hb += 2;
+      }
+      if (j > k) {
+        tally.same += j - k;
+        for (let c = Math.floor(k / bucket); c <= Math.floor((j - 1) / bucket); c++) {
+          if (cells[c]! > 5) cells[c] = 5;
+        }
+        k = j;
+        continue;
+      }
+    }
     let ka = MISSING, kb = MISSING, ia = 0, ib = 0;
     if (a) {
       const off = offA + k * P;
@@ -267,7 +258,8 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
       if (ka !== kb) truncatedOneSide++;
       cls = 1;
     } else if (ka === SAVED && kb === SAVED) {
-      if (hashesA![baseA + ia] === hashesB![baseB + ib]) {
+      const ha = 2 * (baseA + ia), hb = 2 * (baseB + ib);
+      if (hashesA![ha] === hashesB![hb] && hashesA![ha + 1] === hashesB![hb + 1]) {
         tally.same++;
         cls = 5;
       } else {
@@ -301,6 +293,7 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
         runEnd = k + 1;
       }
     }
+    k++;
   }
   close();
   if (span > k * P) tally.neither += Math.ceil((span - k * P) / P);

@@ -55,3 +55,33 @@ Deno.test("comparePages counts a range of 300 pages in buckets like the referenc
   const r: Aligned = { start: 0x400000n, end: 0x400000n + 300n * 4096n, a, b };
   assert.deepEqual(comparePages(r), comparePagesByAddress(r));
 });
+
+Deno.test("comparePages: long runs of equal pages (the tight loop) match the reference", () => {
+  const rnd = random(99);
+  for (let t = 0; t < 400; t++) {
+    const pages = 1 + rnd(400);
+    const base = 0x7f0000000000n + BigInt(rnd(8)) * 4096n;
+    const make = (shift: number): Side => {
+      const hashed = Math.max(0, pages - (rnd(4) === 0 ? rnd(8) : 0));
+      const filesz = BigInt(pages * 4096 - (rnd(4) === 0 ? rnd(4096) : 0));
+      const seg = {
+        index: 1,
+        vaddr: base - BigInt(shift) * 4096n,
+        filesz,
+        memsz: filesz,
+        flags: 6,
+      };
+      // Mostly the same hash at each page in both sides, a few pages differing.
+      const hashes = new BigUint64Array(hashed + shift).map((_, i) =>
+        rnd(20) === 0 ? 7n : BigInt(i - shift)
+      );
+      const zero = new Uint8Array(hashed + shift).map(() => rnd(2));
+      return { seg: seg as unknown as Segment, pages: { index: 1, hashes, zero } };
+    };
+    const a = make(rnd(3)), b = make(rnd(3));
+    const start = base + BigInt(rnd(4) * 4096);
+    const length = Math.max(0, pages - 1 - rnd(4)) * 4096 + 1 + rnd(4095);
+    const r: Aligned = { start, end: start + BigInt(length), a, b };
+    assert.deepEqual(comparePages(r, 4), comparePagesByAddress(r, 4), `case ${t}`);
+  }
+});

@@ -11,7 +11,7 @@
 
 import type { CoreDigest } from "../digest/model.ts";
 import { PF_X } from "../elf/constants.ts";
-import { emptyTally } from "./align.ts";
+import { emptyTally } from "./page_map.ts";
 import { type Mapping, mappingsOf } from "./mappings.ts";
 import type { ReasonCode } from "./reasons.ts";
 import type {

@@ -12,7 +12,8 @@
 
 import { PF_R, PF_W, PF_X } from "../elf/constants.ts";
 import type { MappingPrediction, Outcome, ProducerPrediction } from "../policy/predict.ts";
-import type { Aligned, PageComparison } from "./align.ts";
+import type { Aligned } from "./align.ts";
+import type { PageComparison } from "./page_map.ts";
 import type { Difference, DifferenceKind, Expectation, Reason } from "./model.ts";
 import type { ReasonCode } from "./reasons.ts";
 
