@@ -173,10 +173,21 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     throw new DigestFormatError(metaAt, "meta", `Digest metadata ${why}`);
   }
   const skeleton: StoredRange[] = [];
+  // Written in file order, apart: a range that starts inside the one before is not a digest's.
+  let storedEnd = 0;
   for (let n = body.u32("ranges"), i = 0; i < n; i++) {
+    const offsetAt = body.pos;
     const offset = Number(body.u64("range.offset"));
+    if (offset < storedEnd) {
+      throw new DigestFormatError(
+        offsetAt,
+        "range.offset",
+        `Digest skeleton range ${i} starts at byte ${offset}, inside or before the range before it`,
+      );
+    }
     const length = body.u32("range.length");
     skeleton.push({ offset, bytes: body.bytesOf(length, "range.bytes").slice() });
+    storedEnd = offset + length;
   }
   const segments: PageSlice[] = [];
   const nSegments = body.u32("segments");

@@ -60,6 +60,16 @@ Deno.test("decodeDigest refuses unknown versions, corruption and truncation clea
     DigestFormatError,
   );
   assert.match(e4.message, /Not a coredelta digest/);
+  // Skeleton ranges out of file order or overlapping (a hand-made digest): refused where they lie.
+  const d = await sampleDigest();
+  const first = d.skeleton[0]!;
+  const overlapping = encodeDigest({
+    ...d,
+    skeleton: [first, { offset: first.offset + 1, bytes: first.bytes.slice(1, 3) }],
+  });
+  const e5 = await rejectsWith(decodeDigest(overlapping), DigestFormatError);
+  assert.equal(e5.field, "range.offset");
+  assert.match(e5.message, /range 1 starts at byte 1, inside or before the range before it/);
 });
 
 Deno.test("holes round-trip through the binary form, and holes that do not fit are refused", async () => {
