@@ -110,10 +110,12 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
     return { kind: "spill", reason: "the program header table is not near the start" };
   }
   if (prefix.length < tableEnd) return undefined;
+  // The prefix is the digest's own copy: its table is read in place.
   const segments = parseProgramHeaders(
     prefix.subarray(header.phoff, tableEnd),
     header,
     Number.MAX_SAFE_INTEGER,
+    true,
   );
   const store = new PageStore();
   const loads = segments
@@ -184,22 +186,26 @@ class StreamDigest {
     return this.keep.some(([a, b]) => at >= a && at < b);
   }
 
-  /** Stores `bytes` at `at` that lie outside every PT_LOAD. */
-  #meta(at: number, bytes: Uint8Array): void {
+  /** Stores `bytes` at `at` that lie outside every PT_LOAD (`owned`: kept without a copy). */
+  #meta(at: number, bytes: Uint8Array, owned: boolean): void {
     // Bytes the parser needs are always kept; other gaps (alignment padding, the string table) are
     // kept while the budget lasts.
-    if (this.#kept(at) || this.#kept(at + bytes.length - 1)) this.store.add(at, bytes, true);
-    else this.store.add(at, bytes);
+    const force = this.#kept(at) || this.#kept(at + bytes.length - 1);
+    this.store.add(at, bytes, force, owned);
   }
 
-  push(chunk: Uint8Array): void {
+  /**
+   * Takes the next bytes of the core. `owned`: nobody writes to `chunk` later (the prefix, a copy
+   * already), so what is kept of it is kept without copying.
+   */
+  push(chunk: Uint8Array, owned = false): void {
     let at = 0;
     while (at < chunk.length) {
       const pos = this.pos + at;
       const r = this.loads[this.#next];
       if (!r || pos < r.start) {
         const stop = r ? Math.min(chunk.length, at + (r.start - pos)) : chunk.length;
-        this.#meta(pos, chunk.subarray(at, stop));
+        this.#meta(pos, chunk.subarray(at, stop), owned);
         at = stop;
         continue;
       }
@@ -210,7 +216,7 @@ class StreamDigest {
       this.modules.feed(r.seg, pos - r.start, piece);
       // Notes or tables inside a PT_LOAD range (only in odd files) are kept too.
       if (this.keep.some(([a, b]) => a < pos + piece.length && b > pos)) {
-        this.store.add(pos, piece, true);
+        this.store.add(pos, piece, true, owned);
       }
       at = stop;
       if (pos + piece.length === r.end) {
@@ -351,7 +357,7 @@ export async function digestStream(
       p.keep,
       options.maxMetadataBytes ?? DEFAULT_METADATA,
     );
-    d.push(prefix);
+    d.push(prefix, true);
     while (!eof) {
       const r = await reader.read();
       if (r.done) break;

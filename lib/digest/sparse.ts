@@ -6,7 +6,6 @@
  */
 
 import type { ByteSource } from "../bytes/source.ts";
-import { concat } from "../bytes/streams.ts";
 
 /** A contiguous stored range. */
 export interface StoredRange {
@@ -16,9 +15,12 @@ export interface StoredRange {
   readonly bytes: Uint8Array;
 }
 
-/** Collects byte ranges in file order, coalescing adjacent ones, up to a byte budget. */
+/**
+ * Collects byte ranges in file order, up to a byte budget. The pieces are kept as stored (touching
+ * ones are one range of a digest's skeleton, see `skeletonRuns`), so nothing is joined by copying.
+ */
 export class SparseStore {
-  #ranges: { offset: number; parts: Uint8Array[]; length: number }[] = [];
+  #pieces: StoredRange[] = [];
   #stored = 0;
 
   /** @param budget most bytes kept; bytes past it are dropped unless `force` is set */
@@ -29,25 +31,21 @@ export class SparseStore {
     return this.#stored;
   }
 
-  /** Stores a copy of `bytes` at `offset` (offsets must not decrease). Returns false when dropped. */
-  add(offset: number, bytes: Uint8Array, force = false): boolean {
+  /**
+   * Stores `bytes` at `offset` (offsets must not decrease): a copy, unless `owned` says nobody
+   * writes to them later. Returns false when dropped.
+   */
+  add(offset: number, bytes: Uint8Array, force = false, owned = false): boolean {
     if (bytes.length === 0) return true;
     if (!force && this.#stored + bytes.length > this.budget) return false;
-    const last = this.#ranges[this.#ranges.length - 1];
-    const copy = bytes.slice();
-    if (last && last.offset + last.length === offset) {
-      last.parts.push(copy);
-      last.length += copy.length;
-    } else {
-      this.#ranges.push({ offset, parts: [copy], length: copy.length });
-    }
-    this.#stored += copy.length;
+    this.#pieces.push({ offset, bytes: owned ? bytes : bytes.slice() });
+    this.#stored += bytes.length;
     return true;
   }
 
-  /** The stored ranges, each as one array. */
+  /** The stored pieces, in file order. */
   ranges(): StoredRange[] {
-    return this.#ranges.map((r) => ({ offset: r.offset, bytes: concat(r.parts) }));
+    return this.#pieces;
   }
 }
 
