@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type CoreDigest, pageSpan, type SegmentDigest } from "../digest/model.ts";
+import { type CoreDigest, pageSpan, type SegmentDigest, wordsOf } from "../digest/model.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { PageRun, RangeSide } from "./model.ts";
 import { PAGE_CLASSES } from "./model.ts";
@@ -137,17 +137,6 @@ export function comparePages(r: Aligned, maxRuns = 16): PageComparison {
   return comparePagesByIndex(r, maxRuns) ?? comparePagesByAddress(r, maxRuns);
 }
 
-/** 32-bit halves of each column of page hashes (one view per column, kept). */
-const halfViews = new WeakMap<BigUint64Array, Uint32Array>();
-function halves(hashes: BigUint64Array): Uint32Array {
-  let h = halfViews.get(hashes);
-  if (!h) {
-    h = new Uint32Array(hashes.buffer, hashes.byteOffset, hashes.length * 2);
-    halfViews.set(hashes, h);
-  }
-  return h;
-}
-
 /**
  * How many of the `n` hashes from `a[i]` and `b[j]` on (32-bit halves) are equal before the first
  * that is not: a small function, so V8 optimizes its loop soon.
@@ -194,7 +183,7 @@ function comparePagesByIndex(r: Aligned, maxRuns: number): PageComparison | unde
   // Each side's pages where they lie (no views per range: a 70,000-mapping pair has 70,000 ranges).
   const spanA = a && pageSpan(a.pages), spanB = b && pageSpan(b.pages);
   // Hashes compared as two 32-bit halves: reading a BigUint64Array makes a bigint per page.
-  const hashesA = spanA && halves(spanA.hashes), hashesB = spanB && halves(spanB.hashes);
+  const hashesA = spanA && wordsOf(spanA.hashes), hashesB = spanB && wordsOf(spanB.hashes);
   const zeroA = spanA?.zero, zeroB = spanB?.zero;
   const baseA = spanA?.first ?? 0, baseB = spanB?.first ?? 0;
   const nA = spanA?.count ?? 0, nB = spanB?.count ?? 0;

@@ -49,13 +49,20 @@ export interface PageColumns {
   readonly holes?: Uint32Array;
 }
 
-/** 32-bit words over a column of zero flags (one view per column, kept). */
-const wordViews = new WeakMap<Uint8Array, Uint32Array>();
-function wordsOf(zero: Uint8Array): Uint32Array {
-  let w = wordViews.get(zero);
+const wordViews = new WeakMap<Uint8Array | BigUint64Array, Uint32Array>();
+
+/**
+ * 32-bit words over a page column (zero flags four at a time, or each hash as two halves), whose
+ * bytes start on a multiple of 4: one view per column, kept, so loops over many segments make none.
+ *
+ * @param column a core's column of zero flags or of hashes
+ * @returns the view (a trailing part of a word is left out)
+ */
+export function wordsOf(column: Uint8Array | BigUint64Array): Uint32Array {
+  let w = wordViews.get(column);
   if (!w) {
-    w = new Uint32Array(zero.buffer, zero.byteOffset, zero.byteLength >>> 2);
-    wordViews.set(zero, w);
+    w = new Uint32Array(column.buffer, column.byteOffset, column.byteLength >>> 2);
+    wordViews.set(column, w);
   }
   return w;
 }
