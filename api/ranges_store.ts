@@ -13,8 +13,6 @@ import { isQuiet } from "../lib/diff/collapse.ts";
 import type { RangeDiff, RangeSide } from "../lib/diff/model.ts";
 import { jsonReplacer } from "../lib/report/json.ts";
 
-const hex = (v: bigint) => `0x${v.toString(16)}`;
-
 /** Own enumerable keys of `o`, counted without an array. */
 function keyCount(o: object): number {
   let n = 0;
@@ -41,22 +39,6 @@ function isShortRange(r: RangeDiff): boolean {
   const p = r.pages;
   const others = p.different + p.zeroVsMissing + p.onlyA + p.onlyB + p.neither + p.truncated;
   return others === 0 && keyCount(p) === 7 && !!r.pageMap && isSamePageMap(r.pageMap, p.same);
-}
-
-function packSide(s: ShortSide): string {
-  const g = s.segment;
-  return `[${s.index},${s.flags},"${hex(s.saved)}","${hex(g.vaddr)}","${hex(g.filesz)}","${
-    hex(g.memsz)
-  }"]`;
-}
-
-/** The stored line of one range (no newline). */
-export function packRange(r: RangeDiff): string {
-  if (!isShortRange(r)) return JSON.stringify(r, jsonReplacer);
-  const a = r.a as ShortSide, b = r.b as ShortSide;
-  return `["${hex(r.start)}","${hex(r.end)}",${JSON.stringify(r.name)},${packSide(a)},${
-    packSide(b)
-  },${r.pages.same}]`;
 }
 
 /** Where {@link writeRange} puts a stored line's bytes (`SyncWriter` in `range_sink.ts`). */
@@ -100,8 +82,8 @@ function writeSide(s: ShortSide, out: LineBytes): void {
 }
 
 /**
- * Writes the stored line of one range (no newline), the bytes of {@link packRange}'s text, without
- * making it: a 70,000-mapping pair stores 70,000 lines, nearly all short.
+ * Writes the stored line of one range (no newline), as bytes without making its text: a
+ * 70,000-mapping pair stores 70,000 lines, nearly all short.
  *
  * @param r the range
  * @param out where its bytes go
@@ -125,6 +107,33 @@ export function writeRange(r: RangeDiff, out: LineBytes): void {
   out.ascii(",");
   out.uint(r.pages.same);
   out.ascii("]");
+}
+
+/** A {@link LineBytes} that makes the line as text (numbers by `toString`, not by digits). */
+class LineText implements LineBytes {
+  text = "";
+  ascii(s: string): void {
+    this.text += s;
+  }
+  hex(v: bigint): void {
+    this.text += `0x${v.toString(16)}`;
+  }
+  uint(n: number): void {
+    this.text += String(n);
+  }
+  write(text: string): void {
+    this.text += text;
+  }
+}
+
+/**
+ * The stored line of one range (no newline) as text: what {@link writeRange} writes as bytes, made
+ * with strings (the reference its byte writer is tested against).
+ */
+export function packRange(r: RangeDiff): string {
+  const line = new LineText();
+  writeRange(r, line);
+  return line.text;
 }
 
 /** One stored line per range, in address order. */
