@@ -40,7 +40,7 @@ Deno.test("inspect explains a gzipped real kernel core, as text and as JSON", as
   const j = JSON.parse(b.out.stdout);
   assert.equal(j.schemaVersion, 1);
   assert.equal(j.producer.producer, "kernel");
-  assert.match(j.segments[1].vaddr, /^0x[0-9a-f]+$/);
+  assert.match(j.segments.at(1).vaddr, /^0x[0-9a-f]+$/);
 });
 
 Deno.test("inspect of a non-core or missing file exits 2 naming the field and offset", async () => {

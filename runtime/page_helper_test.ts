@@ -26,7 +26,7 @@ Deno.test("a page Worker hashes every window it claims as this thread would (hol
     const cores = await Promise.all(sources.map((src) => parseCore(src)));
     const plans = cores.map((core) => new LoadPlan(core.loads));
     const shared = plans.map((plan, i) => ({
-      loads: plans[i]!.loads.map(({ index, offset, available, truncated }) => ({
+      loads: Array.from(cores[i]!.loads, ({ index, offset, available, truncated }) => ({
         index,
         offset,
         available,
@@ -50,11 +50,12 @@ Deno.test("a page Worker hashes every window it claims as this thread would (hol
         src.dataExtents!(0, src.size),
       );
       const theirs = sliceSegments(plans[i]!, shared[i]!);
-      assert.ok(mine.some((s) => s.holes?.length), "the sparse copy has holes");
-      theirs.forEach((s, k) => {
-        assert.deepEqual([...s.hashes], [...mine[k]!.hashes], `core ${i} load ${k} hashes`);
-        assert.deepEqual([...s.zero], [...mine[k]!.zero], `core ${i} load ${k} zero flags`);
-        assert.deepEqual([...(s.holes ?? [])], [...(mine[k]!.holes ?? [])], `core ${i} load ${k}`);
+      assert.ok([...mine].some((s) => s.holes?.length), "the sparse copy has holes");
+      [...theirs].forEach((s, k) => {
+        const m = mine.at(k)!;
+        assert.deepEqual([...s.hashes], [...m.hashes], `core ${i} load ${k} hashes`);
+        assert.deepEqual([...s.zero], [...m.zero], `core ${i} load ${k} zero flags`);
+        assert.deepEqual([...(s.holes ?? [])], [...(m.holes ?? [])], `core ${i} load ${k}`);
       });
     }
     // A descriptor that cannot be read: the Worker reports it, the helper rejects.

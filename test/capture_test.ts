@@ -58,7 +58,7 @@ async function assertPredictionHolds(dir: string, label: string): Promise<void> 
 
 async function loadsOf(path: string) {
   const core = await parseCore(bytesSource(await Deno.readFile(path)));
-  return new Map(core.loads.map((l) => [l.vaddr, Number(l.filesz)]));
+  return new Map([...core.loads].map((l) => [l.vaddr, Number(l.filesz)]));
 }
 
 Deno.test({

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { capture } from "./_cli.ts";
 // deno-lint-ignore no-import-prefix
 import { createXXHash3 } from "npm:hash-wasm@4.13.0";
-import { rejectsWith } from "./_assert.ts";
+import { plainDigest, rejectsWith } from "./_assert.ts";
 import { allCores, fixturePath, loadCore } from "./_fixtures.ts";
 import { main } from "../main.ts";
 import { bytesSource } from "../lib/bytes/source.ts";
@@ -159,8 +159,8 @@ for (const [set, name] of cores) {
     assert.equal(d.core.loads.length, parsed.loads.length);
     assert.equal(d.segments.length, parsed.loads.length);
     let pages = 0;
-    parsed.loads.forEach((seg, i) => {
-      const s = d.segments[i]!;
+    [...parsed.loads].forEach((seg, i) => {
+      const s = d.segments.at(i)!;
       assert.equal(s.index, seg.index);
       const want = expectedPages(bytes, seg);
       const saved = Math.ceil(Number(seg.filesz) / PAGE_SIZE);
@@ -217,8 +217,8 @@ Deno.test("chunking: one chunk, 1-byte chunks and seeded random chunks give iden
 Deno.test("truncation: a cut core is marked truncated and only fully present pages are hashed", async () => {
   const { label, bytes } = smallest();
   const parsed = await parseCore(bytesSource(bytes));
-  const note = parsed.segments.find((s) => s.typeName === "PT_NOTE")!;
-  const big = parsed.loads.find((s) => s.filesz >= BigInt(3 * PAGE_SIZE))!;
+  const note = [...parsed.segments].find((s) => s.typeName === "PT_NOTE")!;
+  const big = [...parsed.loads].find((s) => s.filesz >= BigInt(3 * PAGE_SIZE))!;
   const cuts: [string, number][] = [
     ["inside the notes", Number(note.offset + note.filesz / 2n)],
     ["inside a PT_LOAD, mid-page", Number(big.offset) + PAGE_SIZE + 1234],
@@ -232,8 +232,8 @@ Deno.test("truncation: a cut core is marked truncated and only fully present pag
     assert.equal(d.size, cut);
     assert.equal(d.fileHash, await identityOracle(part));
     let hashed = 0;
-    parsed.loads.forEach((seg, i) => {
-      const s = d.segments[i]!;
+    [...parsed.loads].forEach((seg, i) => {
+      const s = d.segments.at(i)!;
       const want = expectedPages(bytes, seg, cut);
       assert.deepEqual(s.hashes, want.hashes, `cut ${where}: PT_LOAD ${seg.index} hashes`);
       assert.deepEqual(s.zero, want.zero, `cut ${where}: PT_LOAD ${seg.index} zero flags`);
@@ -250,7 +250,7 @@ Deno.test("codec: a real digest round-trips losslessly in about 8.1 bytes per pa
   const bytes = loadCore("f03f", "kernel");
   const d = await digestStream(oneChunk(bytes), createPageHasher());
   const bin = encodeDigest(d);
-  assert.deepEqual(await decodeDigest(bin), d);
+  assert.deepEqual(plainDigest(await decodeDigest(bin)), plainDigest(d));
 
   let pages = 0;
   let payload = 0;
@@ -284,10 +284,11 @@ Deno.test("codec: a real digest round-trips losslessly in about 8.1 bytes per pa
 });
 
 /** A digest with its skeleton merged into the ranges of its stored form. */
-const merged = (d: CoreDigest): CoreDigest => ({
-  ...d,
-  skeleton: skeletonRuns(d.skeleton).map((r) => ({ offset: r.offset, bytes: concat(r.pieces) })),
-});
+const merged = (d: CoreDigest): unknown =>
+  plainDigest({
+    ...d,
+    skeleton: skeletonRuns(d.skeleton).map((r) => ({ offset: r.offset, bytes: concat(r.pieces) })),
+  });
 
 Deno.test("digestFile of a plain core (recycled buffers) equals the general stream path", async () => {
   const dir = await Deno.makeTempDir({ prefix: "coredelta-digest-test-" });
@@ -327,7 +328,7 @@ Deno.test("digestFile of a plain core (recycled buffers) equals the general stre
     assert.equal(gz.meta.compression, "gzip");
     assert.equal(gz.fileHash, await identityOracle(loadCore("f023", "kernel")));
     await Deno.writeFile(`${dir}/d.cddg`, encodeDigest(gz));
-    assert.deepEqual(await digestFile(`${dir}/d.cddg`), gz);
+    assert.deepEqual(plainDigest(await digestFile(`${dir}/d.cddg`)), plainDigest(gz));
     await Deno.writeFile(`${dir}/empty`, new Uint8Array());
     await rejectsWith(digestFile(`${dir}/empty`), InputError);
   } finally {

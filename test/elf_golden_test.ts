@@ -47,7 +47,7 @@ for (const [set, name] of allCores()) {
     assert.equal(core.header.phnum, Number(count?.[1]));
     const golden = readelfPhdrs(l);
     assert.equal(golden.length, core.segments.length);
-    core.segments.forEach((s, i) => {
+    [...core.segments].forEach((s, i) => {
       const ours = [
         s.typeName.replace(/^PT_/, ""),
         s.offset,

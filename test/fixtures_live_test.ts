@@ -126,7 +126,7 @@ Deno.test({
         const core = await parseCore(bytesSource(await Deno.readFile(path)));
         assert.equal(core.producer.producer, name);
         assert.deepEqual(
-          core.loads.map((l) => [l.vaddr, l.filesz]),
+          [...core.loads].map((l) => [l.vaddr, l.filesz]),
           (await readelfLoads(path)).map((l) => [l.vaddr, l.filesz]),
         );
         cores[name] = core;
@@ -137,7 +137,7 @@ Deno.test({
       const predicted = predict(parseSmaps(smaps).mappings, parseFilter(filter).value);
       for (const m of predicted.mappings) {
         for (const producer of ["kernel", "gdb"] as const) {
-          const load = cores[producer]!.loads.find((l) => l.vaddr === BigInt(m.start));
+          const load = [...cores[producer]!.loads].find((l) => l.vaddr === BigInt(m.start));
           const actual = { emitted: !!load, p_filesz: Number(load?.filesz ?? 0n) };
           assert.ok(
             isPossible(m[producer]!, actual),

@@ -75,7 +75,7 @@ Deno.test({
         /^\s+LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/gm,
       )].map((m) => m.slice(1, 5).map((x) => BigInt(x!)));
       assert.deepEqual(
-        d.core.loads.map((s) => [s.offset, s.vaddr, s.filesz, s.memsz]),
+        [...d.core.loads].map((s) => [s.offset, s.vaddr, s.filesz, s.memsz]),
         loads,
       );
       const r = diffDigests(d, await digestFile(path), {
@@ -130,7 +130,10 @@ Deno.test({
           const loads = [...(await run("readelf", ["-lW", path])).matchAll(
             /^\s+LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/gm,
           )].map((m) => m.slice(1, 5).map((x) => BigInt(x!)));
-          assert.deepEqual(d.core.loads.map((s) => [s.offset, s.vaddr, s.filesz, s.memsz]), loads);
+          assert.deepEqual(
+            [...d.core.loads].map((s) => [s.offset, s.vaddr, s.filesz, s.memsz]),
+            loads,
+          );
           const r = diffDigests(d, await digestFile(path), {
             context: prepareContext({ expect: "identical" }),
           });

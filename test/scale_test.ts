@@ -40,8 +40,8 @@ async function rawCounts(path: string): Promise<{ phnum: number; shnum: number }
 
 function totals(d: CoreDigest) {
   const t = { saved: 0, zero: 0, holes: 0 };
-  d.segments.forEach((s, i) => {
-    const c = pageCounts(s, d.core.loads[i]!.filesz, d.core.loads[i]!.memsz);
+  [...d.segments].forEach((s, i) => {
+    const c = pageCounts(s, d.core.loads.at(i)!.filesz, d.core.loads.at(i)!.memsz);
     t.saved += c.saved;
     t.zero += c.zero;
     t.holes += c.holes;
@@ -166,9 +166,13 @@ Deno.test({
       const t0 = performance.now();
       const d = await digestFile(kernel);
       const ms = performance.now() - t0;
-      const i = d.core.loads.findIndex((l) => l.filesz === 8n * 1024n ** 3n);
+      const i = [...d.core.loads].findIndex((l) => l.filesz === 8n * 1024n ** 3n);
       assert.ok(i >= 0, "the 8 GiB mapping is saved");
-      const c = pageCounts(d.segments[i]!, d.core.loads[i]!.filesz, d.core.loads[i]!.memsz);
+      const c = pageCounts(
+        d.segments.at(i)!,
+        d.core.loads.at(i)!.filesz,
+        d.core.loads.at(i)!.memsz,
+      );
       // 16 pages written: 8 with a pattern, 8 with zeros (data, not holes); the rest are holes.
       assert.equal(c.holes, c.saved - 16);
       assert.equal(c.zero, c.saved - 8);

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
+import type { CoreDigest } from "../digest/model.ts";
+import { rowForIndex } from "../digest/page_table.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { Side } from "./align.ts";
 
@@ -69,7 +70,6 @@ export class AddressOrder {
   readonly #order: Uint32Array;
   /** True when no two segments overlap. */
   readonly disjoint: boolean;
-  #byIndex: Map<number, SegmentDigest> | undefined;
 
   /** @param d the core's digest */
   constructor(d: CoreDigest) {
@@ -81,8 +81,9 @@ export class AddressOrder {
     // overlap), reading each segment's fields once; a sort only for a core that does not.
     let sorted = true, disjoint = true;
     let lastStart = -1n, lastEnd = -1n;
-    for (let i = 0; i < loads.length; i++) {
-      const seg = loads[i]!;
+    let i = 0;
+    for (const seg of loads) {
+      const at = i++;
       const memsz = seg.memsz, filesz = seg.filesz;
       if (memsz === 0n && filesz === 0n) continue;
       const start = seg.vaddr;
@@ -90,13 +91,14 @@ export class AddressOrder {
       if (start < lastEnd) disjoint = false;
       lastStart = start;
       lastEnd = start + (memsz > filesz ? memsz : filesz);
-      order[n++] = i;
+      order[n++] = at;
     }
     this.#order = order.subarray(0, n);
     if (!sorted) {
-      const vaddr = (i: number) => loads[i]!.vaddr;
-      this.#order = Uint32Array.from(
-        [...this.#order].sort((x, y) => (vaddr(x) < vaddr(y) ? -1 : vaddr(x) > vaddr(y) ? 1 : 0)),
+      const vaddr = new BigUint64Array(loads.length);
+      for (const k of this.#order) vaddr[k] = loads.at(k)!.vaddr;
+      this.#order = this.#order.slice().sort((x, y) =>
+        vaddr[x]! < vaddr[y]! ? -1 : vaddr[x]! > vaddr[y]! ? 1 : x - y
       );
     }
     this.disjoint = sorted && disjoint;
@@ -109,20 +111,16 @@ export class AddressOrder {
 
   /** The `k`-th segment in address order. */
   segment(k: number): Segment {
-    return this.#d.core.loads[this.#order[k]!]!;
+    return this.#d.core.loads.at(this.#order[k]!)!;
   }
 
   /** The `k`-th segment with its page hashes. */
   side(k: number): Side {
     const i = this.#order[k]!;
     const d = this.#d;
-    const seg = d.core.loads[i]!;
-    // Segments are in load order (a map by index only for a digest that is not).
-    let pages = d.segments[i];
-    if (pages?.index !== seg.index) {
-      this.#byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
-      pages = this.#byIndex.get(seg.index);
-    }
+    const seg = d.core.loads.at(i)!;
+    // Segments are in load order (found by index only in a digest that is not).
+    const pages = rowForIndex(d.segments, seg.index, i);
     return {
       seg,
       pages: pages ?? { index: seg.index, hashes: new BigUint64Array(), zero: new Uint8Array() },

@@ -9,7 +9,7 @@ import { isMinimal, withHashedRegisters } from "../digest/minimal.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { pageCounts } from "../digest/model.ts";
 import type { CoreFile } from "../elf/core.ts";
-import type { Segment } from "../elf/program_header.ts";
+import { rowForIndex } from "../digest/page_table.ts";
 import { someLoadAt } from "../elf/by_address.ts";
 import { OptionError } from "../errors.ts";
 import { alignSegments, comparePages, rangeSide } from "./align.ts";
@@ -61,20 +61,16 @@ const PAGE = 4096n;
 
 function memoryOf(d: CoreDigest): MemoryEstimate {
   let nonZero = 0, zero = 0, unsaved = 0;
-  // Segments are in load order (a map by index only for a digest that is not).
-  let byIndex: Map<number, Segment> | undefined;
-  d.segments.forEach((s, i) => {
-    let load = d.core.loads[i];
-    if (load?.index !== s.index) {
-      byIndex ??= new Map(d.core.loads.map((l) => [l.index, l]));
-      load = byIndex.get(s.index);
-    }
-    load = load!;
+  // Segments are in load order (found by index only in a digest that is not).
+  let i = 0;
+  for (const load of d.core.loads) {
+    const s = rowForIndex(d.segments, load.index, i++);
+    if (!s) continue;
     const c = pageCounts(s, load.filesz, load.memsz);
     zero += c.zero;
     nonZero += c.hashed - c.zero;
     unsaved += c.unsaved;
-  });
+  }
   return {
     nonZeroPages: nonZero,
     zeroPages: zero,

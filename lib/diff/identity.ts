@@ -198,8 +198,12 @@ export function smapsFitsCore(
     const loads = byAddress(c.loads);
     const kept = new Uint32Array(loads.length);
     let n = 0;
-    for (let i = 0; i < loads.length; i++) if (loads[i]!.memsz > 0n) kept[n++] = i;
-    probes = { length: n, at: (i) => loads[kept[i]!]!.vaddr };
+    let i = 0;
+    for (const l of loads) {
+      if (l.memsz > 0n) kept[n++] = i;
+      i++;
+    }
+    probes = { length: n, at: (k) => loads.at(kept[k]!)!.vaddr };
   }
   if (probes.length === 0 || t.length === 0) {
     return { fits: true, text: "nothing to compare" };

@@ -8,6 +8,7 @@
  */
 
 import type { CoreDigest, SegmentDigest } from "../digest/model.ts";
+import { rowForIndex } from "../digest/page_table.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
 import type { Segment } from "../elf/program_header.ts";
@@ -67,16 +68,17 @@ function auxv(c: CoreFile, name: string): bigint | undefined {
 export function mappingsOf(d: CoreDigest): Mapping[] {
   const c = d.core;
   const entries = [...(c.files?.entries ?? [])].sort(byStart);
-  const pagesBy = new Map(d.segments.map((s) => [s.index, s]));
   type Draft = { -readonly [K in keyof Mapping]: Mapping[K] };
   const out: Draft[] = [];
   const loadStarts = new Set<bigint>();
+  let k = 0;
   for (const load of c.loads) {
+    const position = k++;
     if (load.memsz === 0n && load.filesz === 0n) continue;
     const end = load.vaddr + (load.memsz > load.filesz ? load.memsz : load.filesz);
     loadStarts.add(load.vaddr);
     const e = entryAt(entries, load.vaddr);
-    const pages = pagesBy.get(load.index);
+    const pages = rowForIndex(d.segments, load.index, position);
     const base = {
       start: load.vaddr,
       end,

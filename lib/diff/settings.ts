@@ -11,7 +11,9 @@
  * @module
  */
 
+import type { Rows } from "../bytes/rows.ts";
 import type { CoreDigest } from "../digest/model.ts";
+import { rowForIndex } from "../digest/page_table.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { Segment } from "../elf/program_header.ts";
 import { byAddress, lowerBound } from "../elf/by_address.ts";
@@ -67,23 +69,23 @@ const COMMON_FILTERS = [0x33, 0x23, 0x3f, 0x7f, 0x37, 0x31, 0x13, 0x1ff, 0x0, 0x
  * What a core holds at each mapping's start, by mapping index (the last `PT_LOAD` in table order at
  * that address): one walk over mappings and loads, both in address order.
  */
-function actualLoads(t: SmapsTable, loads: readonly Segment[]): ActualLoads {
+function actualLoads(t: SmapsTable, loads: Rows<Segment>): ActualLoads {
   const emitted = new Uint8Array(t.length);
   const filesz = new Float64Array(t.length);
   const sorted = byAddress(loads), n = sorted.length;
   const ordered = t.ascending;
   // A load's address is decoded (a bigint made) on each read: each is read about once.
-  const vaddr = (k: number) => (k < n ? sorted[k]!.vaddr : -1n);
+  const vaddr = (k: number) => (k < n ? sorted.at(k)!.vaddr : -1n);
   let j = 0, vj = vaddr(0);
   for (let i = 0; i < t.length; i++) {
     const start = t.start(i);
-    if (!ordered) vj = vaddr(j = lowerBound(n, (k) => sorted[k]!.vaddr, start));
+    if (!ordered) vj = vaddr(j = lowerBound(n, (k) => sorted.at(k)!.vaddr, start));
     else while (j < n && vj < start) vj = vaddr(++j);
     if (j >= n || vj !== start) continue;
     let k = j;
     while (vaddr(k + 1) === start) k++;
     emitted[i] = 1;
-    filesz[i] = Number(sorted[k]!.filesz);
+    filesz[i] = Number(sorted.at(k)!.filesz);
   }
   return { emitted, filesz };
 }
@@ -99,8 +101,8 @@ function actualLoads(t: SmapsTable, loads: readonly Segment[]): ActualLoads {
  */
 export function resolveSettings(
   mappings: SmapsTable | readonly SmapsMapping[],
-  kernelLoads: readonly Segment[],
-  gdbLoads: readonly Segment[],
+  kernelLoads: Rows<Segment>,
+  gdbLoads: Rows<Segment>,
   given: GivenSettings,
 ): ResolvedSettings {
   let profile = given.kernelProfile ?? "kernel";
@@ -354,16 +356,14 @@ export function settingsShownByCores(reasons: readonly Reason[]): InferredSettin
  */
 export function dumpsWrittenAnon(d: CoreDigest): boolean {
   const named = new Set((d.core.files?.entries ?? []).map((e) => e.start));
-  // Segments are in load order (a map by index only for a digest that is not).
-  let byIndex: Map<number, CoreDigest["segments"][number]> | undefined;
-  const pagesOf = (l: Segment, i: number) => {
-    const p = d.segments[i];
-    if (p?.index === l.index) return p;
-    byIndex ??= new Map(d.segments.map((s) => [s.index, s]));
-    return byIndex.get(l.index);
-  };
-  return d.core.loads.some((l, i) =>
-    (l.flags & 2) !== 0 && l.filesz > 0n && l.filesz === l.memsz && !named.has(l.vaddr) &&
-    (pagesOf(l, i)?.zero.some((z) => z === 0) ?? false)
-  );
+  // Segments are in load order (found by index only in a digest that is not).
+  let i = 0;
+  for (const l of d.core.loads) {
+    const k = i++;
+    if ((l.flags & 2) === 0 || l.filesz === 0n || l.filesz !== l.memsz || named.has(l.vaddr)) {
+      continue;
+    }
+    if (rowForIndex(d.segments, l.index, k)?.zero.some((z) => z === 0)) return true;
+  }
+  return false;
 }

@@ -17,6 +17,7 @@
  * @module
  */
 
+import type { Rows } from "../bytes/rows.ts";
 import { byAddress, loadsAt, lowerBound } from "../elf/by_address.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { CoreFile } from "../elf/core.ts";
@@ -64,10 +65,12 @@ export function volatilePlaces(a: CoreFile, b: CoreFile): VolatilePlace[] {
   // looked up by binary search in each, not in a merged list of 140,000.
   const sa = byAddress(a.loads), sb = byAddress(b.loads);
   /** In one core: the last load with memory starting at or below `v`, by address. */
-  const lastAtOrBelow = (s: readonly Segment[], v: bigint): Segment | undefined => {
-    let i = lowerBound(s.length, (k) => s[k]!.vaddr, v + 1n) - 1;
-    while (i >= 0 && s[i]!.memsz === 0n) i--;
-    return i >= 0 ? s[i] : undefined;
+  const lastAtOrBelow = (s: Rows<Segment>, v: bigint): Segment | undefined => {
+    for (let i = lowerBound(s.length, (k) => s.at(k)!.vaddr, v + 1n) - 1; i >= 0; i--) {
+      const l = s.at(i)!;
+      if (l.memsz !== 0n) return l;
+    }
+    return undefined;
   };
   /** The last load starting at or below `v` that covers it (of both cores, B's on a tie). */
   const loadAt = (v: bigint) => {

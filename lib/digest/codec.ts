@@ -31,10 +31,10 @@ import {
   type CoreDigest,
   DIGEST_FORMAT_VERSION,
   type DigestMeta,
-  PageSlice,
   pagesOf,
   pageSpan,
 } from "./model.ts";
+import { PageTable } from "./page_table.ts";
 import { type Module, modulesFromJson, modulesToJson } from "./modules.ts";
 import { skeletonRuns } from "./identity.ts";
 import { sparseSource, type StoredRange } from "./sparse.ts";
@@ -55,7 +55,7 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
     JSON.stringify(d.modules ? { ...d.meta, modules: modulesToJson(d.modules) } : d.meta),
   );
   // Each segment's pages and hole runs where they lie (70,000 segments made seven views each).
-  const spans = d.segments.map(pageSpan);
+  const spans = Array.from(d.segments, pageSpan);
   let size = 64 + 4 + meta.length + 4 + 4 + 4 + 4;
   for (const p of spans) if (p.holeRuns) size += 8 + p.holeRuns * 8;
   // The skeleton as runs (adjacent pieces written as one range: the same bytes as merged ranges).
@@ -88,8 +88,9 @@ export function encodeDigest(d: CoreDigest): Uint8Array {
   }
   v.setUint32(at, d.segments.length, true);
   at += 4;
-  for (const [i, s] of d.segments.entries()) {
-    const { hashes, zero, first, count: n } = spans[i]!;
+  let ordinal = 0;
+  for (const s of d.segments) {
+    const { hashes, zero, first, count: n } = spans[ordinal++]!;
     v.setUint32(at, s.index, true);
     v.setUint32(at + 4, n, true);
     at += 8;
@@ -189,7 +190,6 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     skeleton.push({ offset, bytes: body.bytesOf(length, "range.bytes").slice() });
     storedEnd = offset + length;
   }
-  const segments: PageSlice[] = [];
   const nSegments = body.u32("segments");
   // First pass: the page total, so all segments share one hash array and one zero array.
   const segmentsAt = body.pos;
@@ -210,9 +210,25 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     hashes: allHashes,
     zero: allZero,
   };
+  // The segments as columns (a page slice is made when a row is read).
+  const table = {
+    index: new Uint32Array(nSegments),
+    first: new Float64Array(nSegments),
+    count: new Float64Array(nSegments),
+    holeAt: new Uint32Array(nSegments),
+    holeRuns: new Uint32Array(nSegments),
+  };
   let first = 0;
   for (let i = 0; i < nSegments; i++) {
+    const indexAt = body.offset;
     const index = body.u32("segment.index");
+    if (i > 0 && index <= table.index[i - 1]!) {
+      throw new DigestFormatError(
+        indexAt,
+        "segment.index",
+        `Digest segment ${i} is program header ${index}, not after the segment before it`,
+      );
+    }
     const pages = body.u32("segment.pages");
     const hashes = allHashes.subarray(first, first + pages);
     if (LITTLE_ENDIAN_HOST) {
@@ -224,29 +240,32 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     const bits = body.bytesOf(Math.ceil(pages / 8), "segment.zero");
     const zero = allZero.subarray(first, first + pages);
     for (let k = 0; k < pages; k++) zero[k] = (bits[k >> 3]! >> (k & 7)) & 1;
-    segments.push(new PageSlice(index, columns, first, pages));
+    table.index[i] = index;
+    table.first[i] = first;
+    table.count[i] = pages;
     first += pages;
   }
   // Hole runs of all segments in one column, each segment a slice of it.
   const runsAll: number[] = [];
-  const holed = new Uint8Array(segments.length);
   for (let n = body.u32("holes"), i = 0; i < n; i++) {
     const ordinal = body.u32("holes.segment");
-    const seg = segments[ordinal];
     const runs = body.u32("holes.runs");
     if (runs * 8 > body.remaining) {
       throw new DigestFormatError(body.pos, "holes.run", "Digest is truncated");
     }
     const at = runsAll.length / 2;
     for (let k = 0; k < runs * 2; k++) runsAll.push(body.u32("holes.run"));
+    const known = ordinal < nSegments;
     for (let k = at * 2; k < runsAll.length; k += 2) {
-      if (!seg || holed[ordinal] || runsAll[k]! + runsAll[k + 1]! > seg.hashes.length) {
+      if (
+        !known || table.holeRuns[ordinal] || runsAll[k]! + runsAll[k + 1]! > table.count[ordinal]!
+      ) {
         throw new DigestFormatError(body.pos, "holes", "Digest holes do not fit their segment");
       }
     }
-    if (!seg) throw new DigestFormatError(body.pos, "holes", "Digest holes name no segment");
-    holed[ordinal] = 1;
-    segments[ordinal] = seg.withHoles(at, runs);
+    if (!known) throw new DigestFormatError(body.pos, "holes", "Digest holes name no segment");
+    table.holeAt[ordinal] = at;
+    table.holeRuns[ordinal] = runs;
   }
   columns.holes = Uint32Array.from(runsAll);
   if (body.pos !== crcAt) throw new DigestFormatError(body.pos, "end", "Digest has trailing bytes");
@@ -264,14 +283,18 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     }
     throw e;
   }
-  const loads = new Map(core.loads.map((s) => [s.index, s]));
-  for (const s of segments) {
-    const load = loads.get(s.index);
-    if (!load || s.hashes.length > pagesOf(load.filesz)) {
+  const segments = new PageTable(columns, table);
+  // Both in program header order: one walk pairs each segment with its load.
+  const loads = core.loads[Symbol.iterator]();
+  for (let i = 0; i < nSegments; i++) {
+    const index = table.index[i]!;
+    let load = loads.next().value;
+    while (load && load.index < index) load = loads.next().value;
+    if (!load || load.index !== index || table.count[i]! > pagesOf(load.filesz)) {
       throw new DigestFormatError(
         0,
         "segments",
-        `Digest pages of program header ${s.index} do not match the core`,
+        `Digest pages of program header ${index} do not match the core`,
       );
     }
   }

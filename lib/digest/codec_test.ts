@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
 import { buildCore, prstatusX86_64 } from "../../test/_elf_writer.ts";
-import { rejectsWith } from "../../test/_assert.ts";
+import { plainCore, plainPages, rejectsWith } from "../../test/_assert.ts";
 import { DigestFormatError } from "../errors.ts";
 import { decodeDigest, encodeDigest } from "./codec.ts";
 import { digestStream } from "./digest.ts";
 import { fakeHasher } from "../../test/_fake_hasher.ts";
 import type { SegmentDigest } from "./model.ts";
-
-/** Segment digests as plain values (`hashes` and `zero` of a `PageSlice` are accessors). */
-function plain(segments: readonly SegmentDigest[]) {
-  return segments.map((s) => ({
-    index: s.index,
-    hashes: [...s.hashes],
-    zero: [...s.zero],
-    holes: s.holes && [...s.holes],
-  }));
-}
 
 async function sampleDigest() {
   const data = new Uint8Array(5 * 4096).map((_, i) => (i * 13) & 0xff);
@@ -31,8 +21,8 @@ Deno.test("digest round-trips through its binary form losslessly", async () => {
   const d = await sampleDigest();
   const bin = encodeDigest(d);
   const back = await decodeDigest(bin);
-  assert.deepEqual(plain(back.segments), plain(d.segments));
-  assert.deepEqual(back.core, d.core);
+  assert.deepEqual(plainPages(back.segments), plainPages(d.segments));
+  assert.deepEqual(plainCore(back.core), plainCore(d.core));
   assert.equal(back.fileHash, d.fileHash);
   assert.equal(back.size, d.size);
   assert.deepEqual(back.meta, d.meta);
@@ -74,7 +64,7 @@ Deno.test("decodeDigest refuses unknown versions, corruption and truncation clea
 
 Deno.test("holes round-trip through the binary form, and holes that do not fit are refused", async () => {
   const d = await sampleDigest();
-  const s0 = d.segments[0]!;
+  const s0 = d.segments.at(0)!;
   // Fields named one by one: a spread would not copy accessors (`PageSlice`).
   const withRuns = (runs: number[]): SegmentDigest => ({
     index: s0.index,
@@ -84,17 +74,40 @@ Deno.test("holes round-trip through the binary form, and holes that do not fit a
   });
   const withHoles = {
     ...d,
-    segments: [withRuns([1, 2, 4, 1]), ...d.segments.slice(1)],
+    segments: [withRuns([1, 2, 4, 1]), ...[...d.segments].slice(1)],
   };
   const back = await decodeDigest(encodeDigest(withHoles));
-  assert.deepEqual([...back.segments[0]!.holes!], [1, 2, 4, 1]);
-  assert.equal(back.segments[1]!.holes, undefined);
+  assert.deepEqual([...back.segments.at(0)!.holes!], [1, 2, 4, 1]);
+  assert.equal(back.segments.at(1)!.holes, undefined);
   const bad = {
     ...d,
-    segments: [withRuns([4, 2]), ...d.segments.slice(1)],
+    segments: [withRuns([4, 2]), ...[...d.segments].slice(1)],
   };
   const e = await rejectsWith(decodeDigest(encodeDigest(bad)), DigestFormatError);
   assert.equal(e.field, "holes");
+});
+
+Deno.test("segments out of program header order, or naming no load, are refused", async () => {
+  const d = await sampleDigest();
+  const rows = [...d.segments];
+  assert.ok(rows.length >= 2);
+  const swapped = { ...d, segments: [rows[1]!, rows[0]!, ...rows.slice(2)] };
+  const e = await rejectsWith(decodeDigest(encodeDigest(swapped)), DigestFormatError);
+  assert.equal(e.field, "segment.index");
+  assert.match(e.message, /segment 1 is program header \d+, not after the segment before it/);
+  const stranger = { ...d, segments: [...rows, { ...plainRow(rows[0]!), index: 9999 }] };
+  const e2 = await rejectsWith(decodeDigest(encodeDigest(stranger)), DigestFormatError);
+  assert.equal(e2.field, "segments");
+  // A subset of the loads, in order, is a digest still.
+  const back = await decodeDigest(encodeDigest({ ...d, segments: rows.slice(1) }));
+  assert.deepEqual(plainPages(back.segments), plainPages(rows.slice(1)));
+});
+
+/** A segment's fields as own properties. */
+const plainRow = (s: SegmentDigest): SegmentDigest => ({
+  index: s.index,
+  hashes: s.hashes,
+  zero: s.zero,
 });
 
 Deno.test("a digest whose segments are slices of one core's columns, holes past the first, round-trips", async () => {
@@ -125,9 +138,9 @@ Deno.test("a digest whose segments are slices of one core's columns, holes past 
   ends.push(bytes.length);
   const extents = { starts: Float64Array.from(starts), ends: Float64Array.from(ends) };
   const d = await digestPositional(bytesSource(bytes), fakeHasher(), undefined, extents);
-  assert.deepEqual(d.segments.map((s) => [...(s.holes ?? [])]), [[], [1, 1, 4, 1], [2, 1]]);
+  assert.deepEqual([...d.segments].map((s) => [...(s.holes ?? [])]), [[], [1, 1, 4, 1], [2, 1]]);
   const bin = encodeDigest(d);
   const back = await decodeDigest(bin);
-  assert.deepEqual(plain(back.segments), plain(d.segments));
+  assert.deepEqual(plainPages(back.segments), plainPages(d.segments));
   assert.deepEqual(encodeDigest(back), bin);
 });

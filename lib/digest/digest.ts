@@ -20,21 +20,20 @@
  */
 
 import { concat } from "../bytes/streams.ts";
+import type { Rows } from "../bytes/rows.ts";
 import { CoreFormatError } from "../errors.ts";
 import { MAX_PROGRAM_HEADERS, parseCore } from "../elf/core.ts";
 import { needsSectionZero, parseRawHeader, type RawHeader, resolveHeader } from "../elf/header.ts";
 import { parseProgramHeaders, type Segment } from "../elf/program_header.ts";
 import { PN_XNUM, PT_LOAD, PT_NOTE } from "../elf/constants.ts";
-import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta, PageSlice } from "./model.ts";
+import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { ModuleScanner } from "./modules.ts";
-import { PageSink, PageStore, SegmentPages } from "./pages.ts";
+import { PageSink, SegmentPages } from "./pages.ts";
 import { sparseSource, SparseStore, type StoredRange } from "./sparse.ts";
 import { coreIdentity, skeletonOf } from "./identity.ts";
 import { digestPositional, recording } from "./positional.ts";
 
-/** Columns of a segment with no hashed page. */
-const NO_PAGES = { hashes: new BigUint64Array(), zero: new Uint8Array() } as const;
 import type { Spill, SpillFactory } from "./spill.ts";
 
 /** Options of {@link digestStream}. */
@@ -52,17 +51,21 @@ export interface DigestOptions {
 const DEFAULT_METADATA = 64 * 1024 * 1024;
 const DEFAULT_PREFIX = 64 * 1024 * 1024;
 
-/** A byte range of the file `[start, end)` and what it belongs to. */
-interface Range {
-  readonly start: number;
-  readonly end: number;
-  readonly seg: Segment;
-  readonly pages: SegmentPages;
+/**
+ * The saved bytes of the loads in file order, as columns: load `k` is `[start[k], end[k])` of the
+ * file, program header `index[k]` (no object per load while the stream passes).
+ */
+interface LoadRanges {
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly index: Uint32Array;
+  /** The program headers (a row made when a load's first page is scanned for a module). */
+  readonly segments: Rows<Segment>;
 }
 
 /** What the prefix says about how to proceed. */
 type Plan =
-  | { kind: "stream"; loads: Range[]; keep: [number, number][]; guessedPhnum?: number }
+  | { kind: "stream"; loads: LoadRanges; keep: [number, number][]; guessedPhnum?: number }
   | { kind: "spill"; reason: string };
 
 /** Most bytes of section header table and string table kept when their size is not yet known. */
@@ -117,23 +120,27 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
     Number.MAX_SAFE_INTEGER,
     true,
   );
-  const store = new PageStore();
-  const loads = segments
-    .filter((s) => s.type === PT_LOAD && s.filesz > 0n)
-    .map((seg) => ({
-      start: Number(seg.offset),
-      end: Number(seg.offset + seg.filesz),
-      seg,
-      pages: new SegmentPages(seg.index, store),
-    }))
-    .sort((a, b) => a.start - b.start);
-  for (let i = 1; i < loads.length; i++) {
-    if (loads[i]!.start < loads[i - 1]!.end) {
+  const withData: number[] = [];
+  for (const seg of segments) if (seg.type === PT_LOAD && seg.filesz > 0n) withData.push(seg.index);
+  const n = withData.length;
+  const starts = new Float64Array(n), ends = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const seg = segments.at(withData[k]!)!;
+    starts[k] = Number(seg.offset);
+    ends[k] = Number(seg.offset + seg.filesz);
+  }
+  const order = Uint32Array.from(starts.keys()).sort((a, b) => starts[a]! - starts[b]! || a - b);
+  const loads: LoadRanges = {
+    start: Float64Array.from(order, (k) => starts[k]!),
+    end: Float64Array.from(order, (k) => ends[k]!),
+    index: Uint32Array.from(order, (k) => withData[k]!),
+    segments,
+  };
+  for (let i = 1; i < n; i++) {
+    if (loads.start[i]! < loads.end[i - 1]!) {
       return {
         kind: "spill",
-        reason: `PT_LOAD ${loads[i]!.seg.index} overlaps PT_LOAD ${
-          loads[i - 1]!.seg.index
-        } in the file`,
+        reason: `PT_LOAD ${loads.index[i]} overlaps PT_LOAD ${loads.index[i - 1]} in the file`,
       };
     }
   }
@@ -167,18 +174,22 @@ function prefixNeed(prefix: Uint8Array): number {
 class StreamDigest {
   pos = 0;
   #next = 0;
+  /** The program header of load `#next`, made when its bytes begin. */
+  #seg: Segment | undefined;
   readonly sink: PageSink;
+  readonly pages: SegmentPages;
   readonly store: SparseStore;
   /** Reads build-ids from the first page of each PT_LOAD as it passes. */
   readonly modules: ModuleScanner = new ModuleScanner();
 
   constructor(
     readonly hasher: PageHasher,
-    readonly loads: Range[],
+    readonly loads: LoadRanges,
     readonly keep: [number, number][],
     budget: number,
   ) {
-    this.sink = new PageSink(hasher);
+    this.pages = new SegmentPages(loads.segments.length);
+    this.sink = new PageSink(hasher, this.pages);
     this.store = new SparseStore(budget);
   }
 
@@ -199,27 +210,33 @@ class StreamDigest {
    * already), so what is kept of it is kept without copying.
    */
   push(chunk: Uint8Array, owned = false): void {
+    const { start, end, index } = this.loads;
     let at = 0;
     while (at < chunk.length) {
       const pos = this.pos + at;
-      const r = this.loads[this.#next];
-      if (!r || pos < r.start) {
-        const stop = r ? Math.min(chunk.length, at + (r.start - pos)) : chunk.length;
+      const k = this.#next;
+      if (k >= start.length || pos < start[k]!) {
+        const stop = k < start.length
+          ? Math.min(chunk.length, at + (start[k]! - pos))
+          : chunk.length;
         this.#meta(pos, chunk.subarray(at, stop), owned);
         at = stop;
         continue;
       }
-      const stop = Math.min(chunk.length, at + (r.end - pos));
+      const stop = Math.min(chunk.length, at + (end[k]! - pos));
       const piece = chunk.subarray(at, stop);
-      if (pos === r.start) this.sink.begin(r.pages);
+      if (pos === start[k]) {
+        this.sink.begin(index[k]!);
+        this.#seg = this.loads.segments.at(index[k]!);
+      }
       this.sink.write(piece);
-      this.modules.feed(r.seg, pos - r.start, piece);
+      this.modules.feed(this.#seg!, pos - start[k]!, piece);
       // Notes or tables inside a PT_LOAD range (only in odd files) are kept too.
       if (this.keep.some(([a, b]) => a < pos + piece.length && b > pos)) {
         this.store.add(pos, piece, true, owned);
       }
       at = stop;
-      if (pos + piece.length === r.end) {
+      if (pos + piece.length === end[k]) {
         this.sink.end(true);
         this.#next++;
       }
@@ -227,12 +244,12 @@ class StreamDigest {
     this.pos += chunk.length;
   }
 
-  finish(): Map<number, SegmentPages> {
-    if (this.#next < this.loads.length && this.pos > this.loads[this.#next]!.start) {
-      this.sink.end(false);
-    }
+  /** Ends the stream: the segments' page results. */
+  finish(): SegmentPages {
+    const k = this.#next;
+    if (k < this.loads.start.length && this.pos > this.loads.start[k]!) this.sink.end(false);
     this.sink.finish();
-    return new Map(this.loads.map((r) => [r.seg.index, r.pages]));
+    return this.pages;
   }
 }
 
@@ -240,7 +257,7 @@ async function assemble(
   hasher: PageHasher,
   skeleton: StoredRange[],
   size: number,
-  pages: Map<number, SegmentPages>,
+  pages: SegmentPages,
   meta: DigestMeta,
   scanner: ModuleScanner,
   guessedPhnum?: number,
@@ -255,9 +272,7 @@ async function assemble(
         `first segment's data holds ${guessedPhnum}: this layout cannot be digested from a stream`,
     );
   }
-  const segments = core.loads.map((s) =>
-    pages.get(s.index)?.result() ?? new PageSlice(s.index, NO_PAGES, 0, 0)
-  );
+  const segments = pages.table(core.loads);
   // Keep only what the parser read (as a positional digest does): same skeleton either way.
   const parsed = skeletonOf(rec.ranges);
   return {

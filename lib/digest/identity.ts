@@ -15,6 +15,7 @@
  * @module
  */
 
+import type { Rows } from "../bytes/rows.ts";
 import type { SegmentDigest } from "./model.ts";
 import type { PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
@@ -87,7 +88,7 @@ export function coreIdentity(
   hasher: PageHasher,
   size: number,
   skeleton: readonly StoredRange[],
-  segments: readonly SegmentDigest[],
+  segments: Rows<SegmentDigest>,
 ): bigint {
   const head = new Uint8Array(16);
   const v = new DataView(head.buffer);

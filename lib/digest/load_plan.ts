@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Rows } from "../bytes/rows.ts";
 import { PAGE_SIZE } from "./page_hasher.ts";
 
 /** What the page loop needs of a `PT_LOAD` (plain data, so it can be posted to a Worker). */
@@ -21,15 +22,15 @@ export interface LoadShape {
 }
 
 /** Pages per load (a partial last page counts unless the file ends inside the segment). */
-export function pageCountsOf(loads: readonly LoadShape[]): { counts: Float64Array; total: number } {
+export function pageCountsOf(loads: Rows<LoadShape>): { counts: Float64Array; total: number } {
   const counts = new Float64Array(loads.length);
-  let total = 0;
-  loads.forEach((s, i) => {
+  let total = 0, i = 0;
+  for (const s of loads) {
     const available = Number(s.available);
     counts[i] = Math.floor(available / PAGE_SIZE) +
       (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
-    total += counts[i]!;
-  });
+    total += counts[i++]!;
+  }
   return { counts, total };
 }
 
@@ -54,24 +55,39 @@ export class LoadPlan {
    * when a window first needs it.
    */
   #reach: Float64Array | undefined;
-  /** The core's loads, in program header order. */
-  readonly loads: readonly LoadShape[];
+  /** Program header index of each load. */
+  readonly index: Uint32Array;
+  /** Bytes of `p_filesz` present in the file, of each load. */
+  readonly available: Float64Array;
 
   /**
-   * Lays out `loads`.
+   * Lays out `loads` (read once each: the plan keeps numbers, not the loads).
    *
    * @param loads the core's loads, in program header order
    */
-  constructor(loads: readonly LoadShape[]) {
-    this.loads = loads;
+  constructor(loads: Rows<LoadShape>) {
+    const n = loads.length;
     const { counts, total } = pageCountsOf(loads);
     this.counts = counts;
     this.total = total;
-    this.firsts = new Float64Array(loads.length);
-    for (let i = 1; i < loads.length; i++) this.firsts[i] = this.firsts[i - 1]! + counts[i - 1]!;
-    const offsets = Float64Array.from(loads, (s) => Number(s.offset));
+    this.firsts = new Float64Array(n);
+    for (let i = 1; i < n; i++) this.firsts[i] = this.firsts[i - 1]! + counts[i - 1]!;
+    const offsets = new Float64Array(n);
+    this.index = new Uint32Array(n);
+    this.available = new Float64Array(n);
+    let i = 0;
+    for (const s of loads) {
+      offsets[i] = Number(s.offset);
+      this.index[i] = s.index;
+      this.available[i++] = Number(s.available);
+    }
     this.offsets = offsets;
-    this.order = Uint32Array.from(loads, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+    this.order = Uint32Array.from(offsets.keys()).sort((a, b) => offsets[a]! - offsets[b]!);
+  }
+
+  /** Number of loads. */
+  get length(): number {
+    return this.index.length;
   }
 
   /** Position in `order` of the first load that may hold a page whose first byte is at `at` or later. */
@@ -89,10 +105,10 @@ export class LoadPlan {
   }
 
   #reaches(): Float64Array {
-    const reach = new Float64Array(this.loads.length);
+    const reach = new Float64Array(this.length);
     let most = 0;
     this.order.forEach((k, i) => {
-      most = Math.max(most, this.offsets[k]! + Number(this.loads[k]!.available));
+      most = Math.max(most, this.offsets[k]! + this.available[k]!);
       reach[i] = most;
     });
     return reach;

@@ -56,6 +56,8 @@ export {
   pagesOf,
   type SegmentDigest,
 } from "./model.ts";
+export { PageTable, type PageTableColumns, rowForIndex } from "./page_table.ts";
+export { MadeRows, type Rows, rowsAt, rowsWhere } from "../bytes/rows.ts";
 export {
   type BuildIdSource,
   executableModule,

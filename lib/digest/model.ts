@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { Rows } from "../bytes/rows.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { Module } from "./modules.ts";
 import type { StoredRange } from "./sparse.ts";
@@ -204,8 +205,11 @@ export interface CoreDigest {
   readonly fileHash: bigint;
   /** The parsed core (header, segments, notes, producer). */
   readonly core: CoreFile;
-  /** Page hashes per PT_LOAD, in program header order. */
-  readonly segments: SegmentDigest[];
+  /**
+   * Page hashes per PT_LOAD, in program header order (a `PageTable` when coredelta made or
+   * decoded the digest: rows made when read, compared by field).
+   */
+  readonly segments: Rows<SegmentDigest>;
   /**
    * The non-page bytes the core was parsed from (stored so the digest can be re-parsed): pieces
    * sorted by offset, not overlapping; pieces that touch are one range of the stored form (see

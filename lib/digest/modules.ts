@@ -14,6 +14,7 @@
  */
 
 import { hex } from "../bytes/hex.ts";
+import type { Rows } from "../bytes/rows.ts";
 import type { ByteSource } from "../bytes/source.ts";
 import { isElfMagic, parseElfImage } from "../elf/build_id.ts";
 import type { CoreFile } from "../elf/core.ts";
@@ -126,7 +127,7 @@ function alignUp(v: bigint): bigint {
  * gcore, which leaves unsaved mappings out, so their permissions are unknown) the offset-0 mapping
  * has no segment and the file is also mapped at another offset, as the loader maps segments.
  */
-function looksLikeElf(list: readonly FileEntry[], loads: readonly Segment[]): boolean {
+function looksLikeElf(list: readonly FileEntry[], loads: Rows<Segment>): boolean {
   if (list.some((e) => ((loadAt(loads, e.start)?.flags ?? 0) & PF_X) !== 0)) return true;
   return list.some((e) => e.offset === 0n && !loadAt(loads, e.start)) &&
     list.some((e) => e.offset !== 0n);

@@ -1,13 +1,15 @@
 /**
  * A digest's segments as a few flat arrays, for a structured clone (`postMessage` to or from a
- * Worker): a clone keeps own data properties only, so {@link PageSlice}'s accessors would be lost.
+ * Worker): a clone keeps own data properties only, so a {@link PageTable}'s rows would be lost.
  * Packing copies 9 bytes per page (the columns may be shared with other cores or larger than the
  * pages); the arrays can be transferred, not copied again.
  *
  * @module
  */
 
-import { PageSlice, type SegmentDigest } from "./model.ts";
+import type { Rows } from "../bytes/rows.ts";
+import type { SegmentDigest } from "./model.ts";
+import { PageTable } from "./page_table.ts";
 
 /** Segments packed by {@link packSegments}. */
 export interface PackedSegments {
@@ -26,17 +28,17 @@ export interface PackedSegments {
 }
 
 /** Packs segments into flat arrays (see {@link PackedSegments}). */
-export function packSegments(segments: readonly SegmentDigest[]): PackedSegments {
+export function packSegments(segments: Rows<SegmentDigest>): PackedSegments {
   const n = segments.length;
   const index = new Uint32Array(n), pages = new Uint32Array(n), holeRuns = new Uint32Array(n);
-  let total = 0, runs = 0;
-  segments.forEach((s, i) => {
+  let total = 0, runs = 0, i = 0;
+  for (const s of segments) {
     index[i] = s.index;
     pages[i] = s.hashes.length;
     holeRuns[i] = (s.holes?.length ?? 0) / 2;
     total += pages[i]!;
-    runs += holeRuns[i]!;
-  });
+    runs += holeRuns[i++]!;
+  }
   const hashes = new BigUint64Array(total), zero = new Uint8Array(total);
   const holes = new Uint32Array(runs * 2);
   let at = 0, h = 0;
@@ -61,7 +63,7 @@ export function packedBuffers(p: PackedSegments): ArrayBuffer[] {
 }
 
 /**
- * Segments back from {@link packSegments}: {@link PageSlice}s of the packed arrays.
+ * Segments back from {@link packSegments}: a {@link PageTable} of the packed arrays.
  *
  * @example
  * ```ts
@@ -71,17 +73,18 @@ export function packedBuffers(p: PackedSegments): ArrayBuffer[] {
  * assert.deepEqual([back!.index, [...back!.hashes], [...back!.zero], back!.holes], [3, [1n, 2n], [0, 1], undefined]);
  * ```
  */
-export function unpackSegments(p: PackedSegments): PageSlice[] {
-  const columns = { hashes: p.hashes, zero: p.zero, holes: p.holes };
-  const out: PageSlice[] = [];
-  let first = 0, run = 0;
-  for (let i = 0; i < p.index.length; i++) {
-    const runs = p.holeRuns[i]!;
-    out.push(
-      new PageSlice(p.index[i]!, columns, first, p.pages[i]!, runs ? [run, runs] : undefined),
-    );
-    first += p.pages[i]!;
-    run += runs;
+export function unpackSegments(p: PackedSegments): PageTable {
+  const n = p.index.length;
+  const first = new Float64Array(n), holeAt = new Uint32Array(n);
+  for (let i = 1; i < n; i++) {
+    first[i] = first[i - 1]! + p.pages[i - 1]!;
+    holeAt[i] = holeAt[i - 1]! + p.holeRuns[i - 1]!;
   }
-  return out;
+  return new PageTable({ hashes: p.hashes, zero: p.zero, holes: p.holes }, {
+    index: p.index,
+    first,
+    count: Float64Array.from(p.pages),
+    holeAt,
+    holeRuns: p.holeRuns,
+  });
 }

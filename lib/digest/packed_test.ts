@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { packedBuffers, packSegments, unpackSegments } from "./packed.ts";
-import { PageSlice, type SegmentDigest } from "./model.ts";
-
-/** Segment digests as plain values. */
-function plain(segments: readonly SegmentDigest[]) {
-  return segments.map((s) => ({
-    index: s.index,
-    hashes: [...s.hashes],
-    zero: [...s.zero],
-    holes: s.holes && [...s.holes],
-  }));
-}
+import { PageSlice } from "./model.ts";
+import { plainPages } from "../../test/_assert.ts";
 
 Deno.test("segments survive a structured clone with transfer as packed arrays, holes included", () => {
   const columns = {
@@ -26,7 +17,7 @@ Deno.test("segments survive a structured clone with transfer as packed arrays, h
   ];
   const packed = packSegments(segments);
   const back = unpackSegments(structuredClone(packed, { transfer: packedBuffers(packed) }));
-  assert.deepEqual(plain(back), plain(segments));
-  assert.deepEqual(plain(back)[1]!.holes, [0, 1, 2, 1]);
-  assert.equal(back[0]!.holes, undefined);
+  assert.deepEqual(plainPages(back), plainPages(segments));
+  assert.deepEqual(plainPages(back)[1]!.holes, [0, 1, 2, 1]);
+  assert.equal(back.at(0)!.holes, undefined);
 });

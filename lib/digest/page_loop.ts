@@ -11,7 +11,8 @@
 
 import type { DataExtents, PositionalSource } from "../bytes/source.ts";
 import { CoreFormatError } from "../errors.ts";
-import { PageSlice } from "./model.ts";
+import type { Rows } from "../bytes/rows.ts";
+import { PageTable } from "./page_table.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import { LoadPlan, type LoadShape } from "./load_plan.ts";
 
@@ -174,7 +175,7 @@ function walk(
   to: number,
   firstPages: FirstPages | undefined,
 ): void {
-  const { loads, order, counts, firsts, offsets } = plan;
+  const { available, order, counts, firsts, offsets } = plan;
   const { hashes: allHashes, zero: allZero } = out;
   const zeroHash = extents ? zeroPageHash(hasher) : 0n;
   const batch = new Batch(hasher, allHashes, allZero, firstPages);
@@ -185,7 +186,7 @@ function walk(
     const base = offsets[k]!;
     if (base >= to) break; // file order: no later load has a page in the window
     const n = counts[k]!;
-    const end = base + Number(loads[k]!.available);
+    const end = base + available[k]!;
     // The segment's pages in the window: first byte in [from, to).
     const pFrom = Math.min(n, Math.max(0, Math.ceil((from - base) / PAGE_SIZE)));
     const pTo = Math.min(n, Math.max(0, Math.ceil((to - base) / PAGE_SIZE)));
@@ -236,18 +237,18 @@ function walk(
 }
 
 /**
- * One {@link PageSlice} per load of `plan`, each a slice of the columns `out`, once all their
+ * The {@link PageTable} of `plan`'s loads, each a slice of the columns `out`, once all their
  * pages are hashed: pages marked as holes are listed as the segment's hole runs (one column of runs
  * for the core) and their zero flag set to 1.
  */
-export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): PageSlice[] {
-  const { loads, firsts, counts } = plan;
+export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): PageTable {
+  const { firsts, counts } = plan;
   const zero = out.zero;
   const runs: number[] = [];
   // Per load: its first pair in `runs` and how many it has. The column is in load order, so one
   // forward scan (native `indexOf`) meets each load's holes together.
-  const at = new Uint32Array(loads.length);
-  const count = new Uint32Array(loads.length);
+  const at = new Uint32Array(plan.length);
+  const count = new Uint32Array(plan.length);
   let k = 0;
   for (let g = zero.indexOf(HOLE); g >= 0; g = zero.indexOf(HOLE, g)) {
     while (firsts[k]! + counts[k]! <= g) k++;
@@ -259,30 +260,28 @@ export function sliceSegments(plan: LoadPlan, out: PageColumnsOut): PageSlice[] 
     count[k]!++;
   }
   const columns = { ...out, holes: Uint32Array.from(runs) };
-  return loads.map((s, k) =>
-    new PageSlice(
-      s.index,
-      columns,
-      firsts[k]!,
-      counts[k]!,
-      count[k] ? [at[k]!, count[k]!] : undefined,
-    )
-  );
+  return new PageTable(columns, {
+    index: plan.index,
+    first: firsts,
+    count: counts,
+    holeAt: at,
+    holeRuns: count,
+  });
 }
 
 /**
  * Reads and hashes the saved pages of `loads` in file order, straight into the hasher's memory, and
- * returns one {@link PageSlice} per load (views of one array for all pages). Pages wholly in a
+ * returns their {@link PageTable} (slices of one array for all pages). Pages wholly in a
  * hole of `extents` are neither read nor hashed: they get the zero page's hash and are listed in
  * the segment's `holes`.
  */
 export function hashLoads(
   src: PositionalSource,
   hasher: PageHasher,
-  loads: readonly LoadShape[],
+  loads: Rows<LoadShape>,
   extents: DataExtents | undefined,
   options: HashLoadsOptions = {},
-): PageSlice[] {
+): PageTable {
   const { from = 0, to = Number.MAX_SAFE_INTEGER } = options;
   const plan = new LoadPlan(loads);
   // One array of hashes and one of zero flags for all pages; each segment gets a view (a typed

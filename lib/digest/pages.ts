@@ -6,7 +6,8 @@
  * @module
  */
 
-import { PageSlice } from "./model.ts";
+import type { Rows } from "../bytes/rows.ts";
+import { PageTable } from "./page_table.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 
 /**
@@ -49,36 +50,59 @@ export class PageStore {
   }
 }
 
-/** Per-page results of one segment: a slice of a {@link PageStore}. */
+/**
+ * Per-page results of a core's segments, by program header index: a segment's pages arrive
+ * together, so each is a slice of one {@link PageStore}, kept as two numbers (no object per segment).
+ */
 export class SegmentPages {
-  #first = -1;
-  count = 0;
+  /** Where the results go. */
+  readonly store: PageStore = new PageStore();
+  /** Position of each segment's first page in the store (-1 before its first page). */
+  readonly first: Float64Array;
+  /** Pages of each segment. */
+  readonly count: Float64Array;
 
   /**
-   * @param index program header index of the segment
-   * @param store where the results go (shared by the segments of one core)
+   * Results for a core of `phnum` program headers, none yet.
+   *
+   * @param phnum number of program headers
    */
-  constructor(readonly index: number, readonly store: PageStore = new PageStore()) {}
-
-  /** Appends one page result (pages of a segment must be pushed together). */
-  push(hash: bigint, zero: number): void {
-    this.#took(this.store.push(hash, zero), 1);
+  constructor(phnum: number) {
+    this.first = new Float64Array(phnum).fill(-1);
+    this.count = new Float64Array(phnum);
   }
 
-  /** Appends a run of page results (pages of a segment must be pushed together). */
-  pushMany(hashes: BigUint64Array, zero: Uint8Array): void {
-    this.#took(this.store.pushMany(hashes, zero), hashes.length);
+  /** Appends a run of page results of segment `index` (its pages must be pushed together). */
+  pushMany(index: number, hashes: BigUint64Array, zero: Uint8Array): void {
+    const at = this.store.pushMany(hashes, zero);
+    if (this.first[index]! < 0) this.first[index] = at;
+    else if (at !== this.first[index]! + this.count[index]!) {
+      throw new Error("segment pages interleaved");
+    }
+    this.count[index]! += hashes.length;
   }
 
-  #took(at: number, n: number): void {
-    if (this.#first < 0) this.#first = at;
-    else if (at !== this.#first + this.count) throw new Error("segment pages interleaved");
-    this.count += n;
-  }
-
-  /** Final arrays (views of the store; call after the last push of every segment). */
-  result(): PageSlice {
-    return new PageSlice(this.index, this.store, Math.max(0, this.#first), this.count);
+  /**
+   * The page table of `loads` (call after the last push): a load with no pages gets an empty
+   * slice.
+   */
+  table(loads: Rows<{ readonly index: number }>): PageTable {
+    const n = loads.length;
+    const index = new Uint32Array(n), first = new Float64Array(n), count = new Float64Array(n);
+    let k = 0;
+    for (const l of loads) {
+      index[k] = l.index;
+      first[k] = Math.max(0, this.first[l.index] ?? 0);
+      count[k++] = this.count[l.index] ?? 0;
+    }
+    const { hashes, zero } = this.store;
+    return new PageTable({ hashes, zero }, {
+      index,
+      first,
+      count,
+      holeAt: new Uint32Array(n),
+      holeRuns: new Uint32Array(n),
+    });
   }
 }
 
@@ -86,15 +110,21 @@ export class SegmentPages {
 export class PageSink {
   #slot = 0;
   #fill = 0;
-  #owners: SegmentPages[] = [];
-  #current: SegmentPages | undefined;
+  /** Program header index of the segment each batch slot belongs to. */
+  readonly #owners: Int32Array;
+  #current = -1;
 
-  /** @param hasher the page hasher whose scratch memory is filled */
-  constructor(readonly hasher: PageHasher) {}
+  /**
+   * @param hasher the page hasher whose scratch memory is filled
+   * @param pages where each segment's results go
+   */
+  constructor(readonly hasher: PageHasher, readonly pages: SegmentPages) {
+    this.#owners = new Int32Array(hasher.capacity);
+  }
 
-  /** Starts (or resumes) collecting pages for `seg`. */
-  begin(seg: SegmentPages): void {
-    this.#current = seg;
+  /** Starts (or resumes) collecting pages for the segment at program header `index`. */
+  begin(index: number): void {
+    this.#current = index;
   }
 
   /**
@@ -103,7 +133,7 @@ export class PageSink {
    */
   write(bytes: Uint8Array): void {
     const seg = this.#current;
-    if (!seg) throw new Error("PageSink.write before begin");
+    if (seg < 0) throw new Error("PageSink.write before begin");
     const { input, capacity } = this.hasher;
     let at = 0;
     while (at < bytes.length) {
@@ -126,14 +156,14 @@ export class PageSink {
    */
   end(complete: boolean): void {
     const seg = this.#current;
-    if (seg && this.#fill > 0) {
+    if (seg >= 0 && this.#fill > 0) {
       if (complete) {
         this.#owners[this.#slot] = seg;
         this.#flush(this.#slot + 1, this.#fill);
       }
       this.#fill = 0;
     }
-    this.#current = undefined;
+    this.#current = -1;
   }
 
   /** Hashes whatever is pending. Call once at the end. */
@@ -151,7 +181,7 @@ export class PageSink {
       const owner = owners[i]!;
       let j = i + 1;
       while (j < count && owners[j] === owner) j++;
-      owner.pushMany(hashes.subarray(i, j), zero.subarray(i, j));
+      this.pages.pushMany(owner, hashes.subarray(i, j), zero.subarray(i, j));
       i = j;
     }
     this.#slot = 0;

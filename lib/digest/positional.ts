@@ -17,7 +17,7 @@ import { ModuleScanner } from "./modules.ts";
 import { type CoreFile, parseCore } from "../elf/core.ts";
 import { coreIdentity, skeletonOf } from "./identity.ts";
 import { type CoreDigest, DIGEST_FORMAT_VERSION, type DigestMeta } from "./model.ts";
-import type { PageSlice } from "./model.ts";
+import type { PageTable } from "./page_table.ts";
 import { PAGE_SIZE, type PageHasher } from "./page_hasher.ts";
 import type { StoredRange } from "./sparse.ts";
 import { hashLoads, sliceSegments } from "./page_loop.ts";
@@ -161,7 +161,7 @@ async function parsed({ src }: PositionalCore): Promise<Parsed> {
     modules,
     firstPage(k, memory, at, length) {
       seen[k] = 1;
-      const load = core.loads[k]!;
+      const load = core.loads.at(k)!;
       const saved = load.available < BigInt(PAGE_SIZE) ? Number(load.available) : PAGE_SIZE;
       const n = Math.min(length, saved);
       if (
@@ -178,7 +178,7 @@ async function finished(
   { src, meta = { spilled: false } }: PositionalCore,
   p: Parsed,
   hasher: PageHasher,
-  segments: PageSlice[],
+  segments: PageTable,
 ): Promise<CoreDigest> {
   await scanUnseen(src, p, segments);
   const modules = p.modules.modules(p.core);
@@ -206,18 +206,20 @@ async function finished(
 async function scanUnseen(
   src: PositionalSource,
   p: Parsed,
-  segments: readonly PageSlice[],
+  segments: PageTable,
 ): Promise<void> {
   const loads = p.core.loads;
   const unseen: number[] = [];
+  const { count, holeAt, holeRuns } = segments.table, holes = segments.columns.holes;
   for (let k = 0; k < loads.length; k++) {
-    const s = segments[k]!;
-    if (!p.seen[k] && s.pageCount > 0 && !s.firstPageHole) unseen.push(k);
+    // Its first page hashed, and not a hole (no slice made per segment).
+    const firstPageHole = holeRuns[k]! > 0 && holes?.[2 * holeAt[k]!] === 0;
+    if (!p.seen[k] && count[k]! > 0 && !firstPageHole) unseen.push(k);
   }
-  const offsets = unseen.map((k) => Number(loads[k]!.offset));
+  const offsets = unseen.map((k) => Number(loads.at(k)!.offset));
   const order = unseen.map((_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
   for (const i of order) {
-    const load = loads[unseen[i]!]!;
+    const load = loads.at(unseen[i]!)!;
     p.modules.feed(load, 0, await readFirstPage(src, load));
   }
   for (const l of loads) {
@@ -242,14 +244,14 @@ async function hashShared(
   parsed: readonly Parsed[],
   hasher: PageHasher,
   helper: PageHelper,
-): Promise<PageSlice[][]> {
+): Promise<PageTable[]> {
   const sources = cores.map((c) => c.src);
   const plans = parsed.map((p) => new LoadPlan(p.core.loads));
   const firstPages: CoreFirstPages = (i, k, memory, at, length) =>
     parsed[i]!.firstPage(k, memory, at, length);
   const shared = plans.map((plan, i) => ({
     // Plain shapes: a Worker gets a structured clone, which keeps no accessors.
-    loads: plan.loads.map(({ index, offset, available, truncated }) => ({
+    loads: Array.from(parsed[i]!.core.loads, ({ index, offset, available, truncated }) => ({
       index,
       offset,
       available,

@@ -74,7 +74,7 @@ Deno.test("digestPositional with a helper gives the byte-identical digest whoeve
       assert.ok(windows >= 6, `${windows} windows`);
       assert.equal(Atomics.load(calls[0]!.claims, 0), windows, "every window hashed once");
       assert.deepEqual(encodeDigest(shared), alone, `helper claims ${claims}`);
-      if (extents) assert.ok(shared.segments.some((s) => s.holes?.length));
+      if (extents) assert.ok([...shared.segments].some((s) => s.holes?.length));
     }
   }
 });
@@ -125,7 +125,7 @@ Deno.test("hashLoads: a window takes exactly the data pages whose first byte lie
     available: 10n * 4096n,
     truncated: false,
   }];
-  const all = hashLoads(src, hasher, loads, undefined)[0]!;
+  const all = hashLoads(src, hasher, loads, undefined).at(0)!;
   const out = { hashes: new BigUint64Array(10), zero: new Uint8Array(10) };
   hashLoads(src, hasher, loads, undefined, {
     out,
@@ -204,11 +204,11 @@ Deno.test("holes: a page is a hole exactly when no data extent touches it (rando
       });
       assert.deepEqual(encodeDigest(windowed), encodeDigest(d), `round ${round}, helper ${take}`);
     }
-    d.core.loads.forEach((l, i) => {
+    [...d.core.loads].forEach((l, i) => {
       const base = Number(l.offset);
       const end = base + Number(l.available);
       const expected: number[] = [];
-      for (let q = 0; q < d.segments[i]!.hashes.length; q++) {
+      for (let q = 0; q < d.segments.at(i)!.hashes.length; q++) {
         const a = base + q * 4096;
         const b = Math.min(end, a + 4096);
         const data = starts.some((s, k) => s < b && ends[k]! > a);
@@ -217,9 +217,9 @@ Deno.test("holes: a page is a hole exactly when no data extent touches it (rando
         if (last >= 0 && expected[last]! + expected[last + 1]! === q) expected[last + 1]!++;
         else expected.push(q, 1);
       }
-      assert.deepEqual([...(d.segments[i]!.holes ?? [])], expected, `round ${round} load ${i}`);
+      assert.deepEqual([...(d.segments.at(i)!.holes ?? [])], expected, `round ${round} load ${i}`);
       // Hole pages are zero pages; every flag is 0 or 1.
-      const zero = d.segments[i]!.zero;
+      const zero = d.segments.at(i)!.zero;
       for (let r = 0; r < expected.length; r += 2) {
         for (let q = expected[r]!; q < expected[r]! + expected[r + 1]!; q++) {
           assert.equal(zero[q], 1, `round ${round} load ${i} page ${q}`);

@@ -42,11 +42,12 @@ export interface DigestSummary {
  */
 export function digestSummary(d: CoreDigest): DigestSummary {
   const pages = { saved: 0, hashed: 0, truncated: 0, unsaved: 0, zero: 0, holes: 0 };
-  d.segments.forEach((s, i) => {
-    const load = d.core.loads[i]!;
+  let i = 0;
+  for (const s of d.segments) {
+    const load = d.core.loads.at(i++)!;
     const c = pageCounts(s, load.filesz, load.memsz);
     for (const k of Object.keys(pages) as (keyof PageCounts)[]) pages[k] += c[k];
-  });
+  }
   return {
     formatVersion: d.formatVersion,
     size: d.size,

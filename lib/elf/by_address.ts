@@ -7,25 +7,31 @@
  * @module
  */
 
+import { type Rows, rowsAt } from "../bytes/rows.ts";
 import type { Segment } from "./program_header.ts";
 
-const sorted = new WeakMap<readonly Segment[], readonly Segment[]>();
+const sorted = new WeakMap<Rows<Segment>, Rows<Segment>>();
 
 /**
- * The loads in ascending `p_vaddr` order (the same array when it already is; remembered per array).
+ * The loads in ascending `p_vaddr` order (the same rows when they already are, else rows through
+ * their sorted positions; remembered per rows).
  *
  * @param loads a core's `PT_LOAD`s
  * @returns them by address
  */
-export function byAddress(loads: readonly Segment[]): readonly Segment[] {
+export function byAddress(loads: Rows<Segment>): Rows<Segment> {
   let out = sorted.get(loads);
   if (out) return out;
   out = loads;
-  let previous = loads[0]?.vaddr ?? 0n; // each read once: a segment decodes its fields when read
-  for (let i = 1; i < loads.length; i++) {
-    const vaddr = loads[i]!.vaddr;
-    if (previous > vaddr) {
-      out = [...loads].sort((x, y) => (x.vaddr < y.vaddr ? -1 : x.vaddr > y.vaddr ? 1 : 0));
+  let previous: bigint | undefined; // each read once: a segment decodes its fields when read
+  for (const l of loads) {
+    const vaddr = l.vaddr;
+    if (previous !== undefined && previous > vaddr) {
+      const vaddrs = Array.from(loads, (s) => s.vaddr);
+      const order = Uint32Array.from(vaddrs.keys()).sort((x, y) =>
+        vaddrs[x]! < vaddrs[y]! ? -1 : vaddrs[x]! > vaddrs[y]! ? 1 : x - y
+      );
+      out = rowsAt(loads, order);
       break;
     }
     previous = vaddr;
@@ -58,9 +64,9 @@ export function lowerBound(n: number, key: (i: number) => bigint, at: bigint): n
  * @param vaddr the address
  * @returns that load, or undefined
  */
-export function loadAt(loads: readonly Segment[], vaddr: bigint): Segment | undefined {
+export function loadAt(loads: Rows<Segment>, vaddr: bigint): Segment | undefined {
   const s = byAddress(loads);
-  const l = s[lowerBound(s.length, (i) => s[i]!.vaddr, vaddr)];
+  const l = s.at(lowerBound(s.length, (i) => s.at(i)!.vaddr, vaddr));
   return l && l.vaddr === vaddr ? l : undefined;
 }
 
@@ -72,13 +78,13 @@ export function loadAt(loads: readonly Segment[], vaddr: bigint): Segment | unde
  * @param test the condition
  */
 export function someLoadAt(
-  loads: readonly Segment[],
+  loads: Rows<Segment>,
   vaddr: bigint,
   test: (l: Segment) => boolean,
 ): boolean {
   const s = byAddress(loads);
-  for (let i = lowerBound(s.length, (k) => s[k]!.vaddr, vaddr); i < s.length; i++) {
-    const l = s[i]!;
+  for (let i = lowerBound(s.length, (k) => s.at(k)!.vaddr, vaddr); i < s.length; i++) {
+    const l = s.at(i)!;
     if (l.vaddr !== vaddr) break;
     if (test(l)) return true;
   }
@@ -92,12 +98,13 @@ export function someLoadAt(
  * @param vaddr the address
  * @returns those loads (usually one or none)
  */
-export function loadsAt(loads: readonly Segment[], vaddr: bigint): Segment[] {
+export function loadsAt(loads: Rows<Segment>, vaddr: bigint): Segment[] {
   const s = byAddress(loads);
   const out: Segment[] = [];
-  for (let i = lowerBound(s.length, (k) => s[k]!.vaddr, vaddr); i < s.length; i++) {
-    if (s[i]!.vaddr !== vaddr) break;
-    out.push(s[i]!);
+  for (let i = lowerBound(s.length, (k) => s.at(k)!.vaddr, vaddr); i < s.length; i++) {
+    const l = s.at(i)!;
+    if (l.vaddr !== vaddr) break;
+    out.push(l);
   }
   return out;
 }

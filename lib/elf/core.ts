@@ -7,6 +7,7 @@
  */
 
 import type { ByteSource } from "../bytes/source.ts";
+import { type Rows, rowsWhere } from "../bytes/rows.ts";
 import { CoreFormatError } from "../errors.ts";
 import {
   NT_AUXV,
@@ -82,12 +83,12 @@ export interface CoreFile extends DecodedNotes {
   readonly size: number;
   /** The ELF header. */
   readonly header: ElfHeader;
-  /** Every program header, in table order. */
-  readonly segments: Segment[];
-  /** The PT_LOAD segments, in table order. */
-  readonly loads: Segment[];
-  /** Section headers (empty for kernel cores). */
-  readonly sections: Section[];
+  /** Every program header, in table order (rows made when read: compare them by field). */
+  readonly segments: Rows<Segment>;
+  /** The PT_LOAD segments, in table order (rows made when read). */
+  readonly loads: Rows<Segment>;
+  /** Section headers (empty for kernel cores; rows made when read). */
+  readonly sections: Rows<Section>;
   /** Which program wrote the core, with evidence. */
   readonly producer: ProducerGuess;
   /** True when the file ends before the data its headers describe (RLIMIT_CORE, a cut upload). */
@@ -232,7 +233,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
   const segments = parseProgramHeaders(table, header, src.size, src.fresh);
   const warnings: string[] = [];
 
-  let sections: Section[] = [];
+  let sections: Rows<Section> = [];
   if (header.shoff !== 0 && header.shnum > 0) {
     const bytes = header.shnum * header.shentsize;
     if (bytes > MAX_SECTION_BYTES || header.shoff + bytes > src.size) {
@@ -282,12 +283,11 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     }
   }
   const decoded = decodeNotes(raw, header);
-  const loads = segments.filter((s) => s.type === PT_LOAD);
-  const cut = loads.filter((s) => s.truncated);
-  if (cut.length > 0) {
-    warnings.push(
-      `${cut.length} PT_LOAD segment(s) extend past the end of the file (truncated core)`,
-    );
+  const loads = rowsWhere(segments, (s) => s.type === PT_LOAD);
+  let cut = 0;
+  for (const s of loads) if (s.truncated) cut++;
+  if (cut > 0) {
+    warnings.push(`${cut} PT_LOAD segment(s) extend past the end of the file (truncated core)`);
   }
   const producer = detectProducer({
     header,
@@ -305,7 +305,7 @@ export async function parseCore(src: ByteSource): Promise<CoreFile> {
     sections,
     ...decoded,
     producer,
-    truncated: notesTruncated || cut.length > 0,
+    truncated: notesTruncated || cut > 0,
     warnings,
   };
 }

@@ -34,9 +34,9 @@ Deno.test("parseCore reads segments, threads and NT_FILE of a 64-bit little-endi
   assert.equal(core.header.machineName, "EM_X86_64");
   assert.equal(core.segments.length, 4);
   assert.equal(core.loads.length, 3);
-  assert.equal(core.loads[2]!.vaddr, VSYSCALL);
-  assert.equal(core.loads[1]!.filesz, 0n);
-  assert.equal(core.loads[1]!.unsaved, 0x2000n);
+  assert.equal(core.loads.at(2)!.vaddr, VSYSCALL);
+  assert.equal(core.loads.at(1)!.filesz, 0n);
+  assert.equal(core.loads.at(1)!.unsaved, 0x2000n);
   assert.deepEqual(core.threads.map((t) => t.tid), [100, 101]);
   assert.equal(core.threads[0]!.status.registers.rip, 0x401000n);
   assert.deepEqual(core.threads[0]!.regsets, ["NT_PRFPREG"]);
@@ -175,8 +175,8 @@ Deno.test("parseCore reads a big-endian ELF32 core with 16-bit ids in NT_PRPSINF
   assert.equal(core.process?.fname, "ppcprog");
   assert.equal(core.process?.psargs, "ppcprog -v");
   assert.equal(core.files?.entries[0]?.offset, 0x2000n);
-  assert.equal(core.loads[0]!.filesz, 0x1000n);
-  assert.equal(core.loads[0]!.unsaved, 0xf000n);
+  assert.equal(core.loads.at(0)!.filesz, 0x1000n);
+  assert.equal(core.loads.at(0)!.unsaved, 0xf000n);
 });
 
 Deno.test("parseCore resolves PN_XNUM through sh_info of section header 0", async () => {
@@ -204,9 +204,9 @@ Deno.test("parseCore marks segments of a truncated core instead of throwing", as
   const cut = built.bytes.slice(0, built.dataOffset + 0x800);
   const core = await parse(cut);
   assert.equal(core.truncated, true);
-  assert.equal(core.loads[0]!.truncated, true);
-  assert.equal(core.loads[0]!.available, 0x800n);
-  assert.equal(core.loads[2]!.available, 0n);
+  assert.equal(core.loads.at(0)!.truncated, true);
+  assert.equal(core.loads.at(0)!.available, 0x800n);
+  assert.equal(core.loads.at(2)!.available, 0n);
   assert.match(core.warnings.join("\n"), /2 PT_LOAD segment\(s\) extend past the end/);
 });
 

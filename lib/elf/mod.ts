@@ -7,6 +7,7 @@
 export { type CoreFile, type DecodedNotes, type NoteInfo, parseCore, type Thread } from "./core.ts";
 export type { ElfHeader } from "./header.ts";
 export type { Segment } from "./program_header.ts";
+export { MadeRows, type Rows, rowsAt, rowsWhere } from "../bytes/rows.ts";
 export type { Section } from "./sections.ts";
 export type { FileEntry, FileTable } from "./nt_file.ts";
 export type { AuxvEntry, PrPsInfo, PrStatus, SigInfo } from "./process_notes.ts";

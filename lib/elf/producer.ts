@@ -12,6 +12,7 @@ import type { ElfHeader } from "./header.ts";
 import type { RawNote } from "./note.ts";
 import type { Segment } from "./program_header.ts";
 import type { Section } from "./sections.ts";
+import type { Rows } from "../bytes/rows.ts";
 
 /** The producers coredelta knows. */
 export type Producer = "kernel" | "gdb";
@@ -38,8 +39,8 @@ export interface ProducerGuess {
 /** Inputs of the producer test. */
 export interface LayoutFacts {
   readonly header: ElfHeader;
-  readonly segments: readonly Segment[];
-  readonly sections: readonly Section[];
+  readonly segments: Rows<Segment>;
+  readonly sections: Rows<Section>;
   readonly notes: readonly RawNote[];
   readonly fileTablePageSize?: bigint;
 }
@@ -97,12 +98,33 @@ export function detectProducer(f: LayoutFacts): ProducerGuess {
 function weighLayout(f: LayoutFacts): ProducerGuess {
   const k: string[] = [];
   const g: string[] = [];
-  const loads = f.segments.filter((s) => s.type === PT_LOAD);
-  const note = f.segments.find((s) => s.type === PT_NOTE);
+  let note: Segment | undefined;
+  // The loads' layout in one pass over the table (70,000 rows are made once, not kept).
+  let loads = 0, lastData = 0n, someData = false, allAlign1 = true, allPageAligned = true;
+  let someNotDumped = false, someUnreadable = false;
+  for (const s of f.segments) {
+    if (s.type === PT_NOTE) note ??= s;
+    if (s.type !== PT_LOAD) continue;
+    loads++;
+    const offset = s.offset, filesz = s.filesz, align = s.align;
+    if (offset + filesz > lastData) lastData = offset + filesz;
+    if (filesz > 0n) someData = true;
+    if (align !== 1n) allAlign1 = false;
+    if (align < 0x1000n || offset % 0x1000n !== 0n) allPageAligned = false;
+    if (filesz === 0n && s.memsz > 0n) someNotDumped = true;
+    if ((s.flags & PF_R) === 0) someUnreadable = true;
+  }
   const tableEnd = BigInt(f.header.phoff + f.header.phnum * f.header.phentsize);
 
-  const named = f.sections.filter((s) => s.name !== "");
-  if (named.some((s) => s.name === "note0" || s.name === "load")) {
+  let bfdNames = false;
+  for (const s of f.sections) {
+    const name = s.name;
+    if (name === "note0" || name === "load") {
+      bfdNames = true;
+      break;
+    }
+  }
+  if (bfdNames) {
     g.push("section headers named note0/load (BFD core writer)");
   } else if (f.header.shnum === 0) {
     k.push("no section headers");
@@ -113,27 +135,15 @@ function weighLayout(f: LayoutFacts): ProducerGuess {
     if (note.index === 0 && note.offset === tableEnd) {
       k.push("PT_NOTE is the first segment and starts right after the program headers");
     }
-    const lastData = loads.reduce(
-      (m, s) => (s.offset + s.filesz > m ? s.offset + s.filesz : m),
-      0n,
-    );
-    if (loads.some((s) => s.filesz > 0n) && note.offset >= lastData) {
-      g.push("PT_NOTE data lies after all memory data");
-    }
+    if (someData && note.offset >= lastData) g.push("PT_NOTE data lies after all memory data");
     if (note.flags === 0) k.push("PT_NOTE has p_flags 0");
     else if (note.flags === PF_R) g.push("PT_NOTE has p_flags R");
   }
-  if (loads.length > 0) {
-    if (loads.every((s) => s.align === 1n)) g.push("every PT_LOAD has p_align 1");
-    if (loads.every((s) => s.align >= 0x1000n && s.offset % 0x1000n === 0n)) {
-      k.push("every PT_LOAD is page-aligned in the file");
-    }
-    if (loads.some((s) => s.filesz === 0n && s.memsz > 0n)) {
-      k.push("zero-size PT_LOADs for mappings that were not dumped");
-    }
-    if (loads.some((s) => (s.flags & PF_R) === 0)) {
-      k.push("a PT_LOAD without PF_R (real VMA permissions)");
-    }
+  if (loads > 0) {
+    if (allAlign1) g.push("every PT_LOAD has p_align 1");
+    if (allPageAligned) k.push("every PT_LOAD is page-aligned in the file");
+    if (someNotDumped) k.push("zero-size PT_LOADs for mappings that were not dumped");
+    if (someUnreadable) k.push("a PT_LOAD without PF_R (real VMA permissions)");
   }
   if (f.notes.some((n) => n.owner === "GDB")) g.push("a note owned by GDB (NT_GDB_TDESC)");
   if (f.notes.some((n) => n.owner === "LINUX" && n.type === 0x205)) {
@@ -145,8 +155,7 @@ function weighLayout(f: LayoutFacts): ProducerGuess {
   }
   // Marks only BFD's writer leaves (section names, a GDB-owned note) decide for GDB whatever the
   // layout says: older GDB wrote PT_NOTE first, right after the program headers, as the kernel does.
-  const bfd = named.some((s) => s.name === "note0" || s.name === "load") ||
-    f.notes.some((n) => n.owner === "GDB");
+  const bfd = bfdNames || f.notes.some((n) => n.owner === "GDB");
   const kernelOnly = f.notes.some((n) => n.owner === "LINUX" && n.type === 0x205);
   if (bfd && !kernelOnly) return { producer: "gdb", kernelEvidence: k, gdbEvidence: g };
   const producer: Producer | "unknown" = k.length >= 2 && g.length === 0

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { MadeRows, type Rows } from "../bytes/rows.ts";
 import { CoreFormatError } from "../errors.ts";
 import { nameOf, PT_LOAD, PT_NAMES } from "./constants.ts";
 import type { ElfHeader } from "./header.ts";
@@ -188,8 +189,9 @@ export function plainSegment(s: Segment): Segment {
 }
 
 /**
- * Decodes every program header from the table bytes (read at `h.phoff`). The segments read their
- * fields from `table` (or a copy) when asked (see {@link TableSegment}).
+ * Decodes every program header from the table bytes (read at `h.phoff`). The rows are made when
+ * read, and read their fields from `table` (or a copy) when asked (see {@link TableSegment}): a
+ * few bytes per segment are kept, the table's own.
  *
  * @param table the bytes of the whole table
  * @param h the file header
@@ -201,7 +203,7 @@ export function parseProgramHeaders(
   h: ElfHeader,
   fileSize: number,
   keep = false,
-): Segment[] {
+): Rows<Segment> {
   const size = programHeaderTableSize(h);
   if (h.phoff + size > fileSize || table.length < size) {
     throw new CoreFormatError(
@@ -223,7 +225,6 @@ export function parseProgramHeaders(
     size: fileSize,
   };
   const limit = 1n << BigInt(h.bits);
-  const out: Segment[] = new Array(h.phnum);
   for (let i = 0; i < h.phnum; i++) {
     const s = new TableSegment(t, i);
     if (s.type === PT_LOAD && s.wraps(limit)) {
@@ -234,7 +235,6 @@ export function parseProgramHeaders(
         s.memsz,
       );
     }
-    out[i] = s;
   }
-  return out;
+  return new MadeRows(h.phnum, (i) => new TableSegment(t, i));
 }

@@ -7,6 +7,7 @@
  */
 
 import { ByteReader, cString, toSafeNumber } from "../bytes/reader.ts";
+import { MadeRows, type Rows } from "../bytes/rows.ts";
 import type { ElfHeader } from "./header.ts";
 
 /** One section header, as far as coredelta uses it. */
@@ -132,14 +133,15 @@ class TableSection implements Section {
  * Decodes the `h.shnum` section headers of the table bytes (checked whole by
  * {@link checkSectionTable}) with names from the string table bytes (missing or out-of-range names
  * become ""). The sections read their fields from the table (a copy unless `keep`: nobody writes
- * to the bytes later) when asked (see {@link TableSection}); each distinct name is decoded once.
+ * to the bytes later) when asked (see {@link TableSection}); each distinct name is decoded once. The
+ * rows are made when read: a few bytes per section are kept, the table's own.
  */
 export function parseSections(
   table: Uint8Array,
   h: ElfHeader,
   strtab: Uint8Array | undefined,
   keep = false,
-): Section[] {
+): Rows<Section> {
   const { is64, addr, offset, size } = layout(h);
   // GDB names 70,000 sections "load" from one string table entry: one string per entry.
   const names = new Map<number, string>();
@@ -163,7 +165,5 @@ export function parseSections(
     size,
     name,
   };
-  const out: Section[] = new Array(h.shnum);
-  for (let i = 0; i < h.shnum; i++) out[i] = new TableSection(t, i * h.shentsize);
-  return out;
+  return new MadeRows(h.shnum, (i) => new TableSection(t, i * h.shentsize));
 }

@@ -43,7 +43,7 @@ export function inspectModel(
     process: core.process,
     siginfo: core.siginfo,
     threads: core.threads,
-    segments: core.segments.map((s) => ({
+    segments: Array.from(core.segments, (s) => ({
       ...plainSegment(s),
       file: fileFor(core.files?.entries, s.vaddr)?.name ?? null,
     })),
