@@ -47,7 +47,7 @@ Deno.test(".dockerignore keeps fixtures, git and local data out of the context",
 });
 
 Deno.test("the server runs with the memory settings measured for it, in deno task start and in the image", async () => {
-  // README, Performance: "Memory per segment" (the V8 flags) and "Memory of the API" (glibc's
+  // README, Performance: "Memory of the API" (the V8 flags and glibc's
   // mmap threshold, so one request's multi-MB buffers do not leave the next a larger heap).
   const tasks = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks;
   const flags = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";

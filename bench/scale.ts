@@ -26,8 +26,8 @@ import { followServer, peakRssDuring, processCpuMs, processMemory } from "./_pro
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
-/** The V8 flag the README's `coredelta` alias and `deno task start` run with (see README, Memory). */
-const V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
+/** The V8 flags `deno task start` and the Docker image run the server with (README, "Memory of the API"). */
+const SERVER_V8 = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
 /** The environment `deno task start` and the Docker image give the server (README, "Memory of the API"). */
 const SERVER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" };
 
@@ -132,17 +132,16 @@ async function main(): Promise<void> {
     const m = await make("maps70k", ["maps", "70000"], true, 72_000);
     const xxPair = await best(["xxhsum", "-H3", m.kernel, m.gdb!], tmp, runs);
     const xxK = await best(["xxhsum", "-H3", m.kernel], tmp, runs);
-    const dK = await best([DENO, "run", "-A", V8, "main.ts", "digest", m.kernel], tmp, runs);
+    const dK = await best([DENO, "run", "-A", "main.ts", "digest", m.kernel], tmp, runs);
     row("70k mappings, kernel core", "digest", dK, xxK.best, "");
     const xxG = await best(["xxhsum", "-H3", m.gdb!], tmp, runs);
-    const dG = await best([DENO, "run", "-A", V8, "main.ts", "digest", m.gdb!], tmp, runs);
+    const dG = await best([DENO, "run", "-A", "main.ts", "digest", m.gdb!], tmp, runs);
     row("70k mappings, gcore", "digest", dG, xxG.best, "");
     const plain = await best(
       [
         DENO,
         "run",
         "-A",
-        V8,
         "main.ts",
         "diff",
         m.kernel,
@@ -163,7 +162,6 @@ async function main(): Promise<void> {
         DENO,
         "run",
         "-A",
-        V8,
         "main.ts",
         "diff",
         m.kernel,
@@ -200,7 +198,7 @@ async function main(): Promise<void> {
       args: [
         "run",
         "-A",
-        V8,
+        SERVER_V8,
         `${ROOT}main.ts`,
         "serve",
         "--hostname=127.0.0.1",
@@ -283,7 +281,7 @@ async function main(): Promise<void> {
 
     // 2. 8 GiB sparse mapping, 16 pages touched.
     const s = await make("sparse8g", ["sparse", "8192"], false);
-    const dS = await best([DENO, "run", "-A", V8, "main.ts", "digest", s.kernel], tmp, runs);
+    const dS = await best([DENO, "run", "-A", "main.ts", "digest", s.kernel], tmp, runs);
     row("8 GiB sparse, 16 pages", "digest", dS, undefined, "≤ 0.3 s");
     verdicts.push(
       `sparse 8 GiB digest: ${fmt(dS.best)} ${dS.best <= 300 ? "meets" : "misses"} ≤ 0.3 s`,
@@ -293,7 +291,7 @@ async function main(): Promise<void> {
     // 3. 131,070 one-page segments.
     const o = await make("maps131k", ["maps", "131070"], false, 135_000);
     const xxO = await best(["xxhsum", "-H3", o.kernel], tmp, runs);
-    const dO = await best([DENO, "run", "-A", V8, "main.ts", "digest", o.kernel], tmp, runs);
+    const dO = await best([DENO, "run", "-A", "main.ts", "digest", o.kernel], tmp, runs);
     row("131,070 one-page segments", "digest", dO, xxO.best, "≤ 1.5 s");
     verdicts.push(
       `131k segments digest: ${fmt(dO.best)} ${dO.best <= 1500 ? "meets" : "misses"} ≤ 1.5 s`,

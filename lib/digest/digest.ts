@@ -120,23 +120,24 @@ function plan(prefix: Uint8Array, size: number): Plan | undefined {
     Number.MAX_SAFE_INTEGER,
     true,
   );
-  const withData: number[] = [];
-  for (const seg of segments) if (seg.type === PT_LOAD && seg.filesz > 0n) withData.push(seg.index);
-  const n = withData.length;
-  const starts = new Float64Array(n), ends = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const seg = segments.at(withData[k]!)!;
-    starts[k] = Number(seg.offset);
-    ends[k] = Number(seg.offset + seg.filesz);
+  // The loads with saved bytes, one pass over the table, then in file order.
+  const starts: number[] = [], ends: number[] = [], indices: number[] = [];
+  for (const seg of segments) {
+    if (seg.type !== PT_LOAD) continue;
+    const offset = seg.offset, filesz = seg.filesz;
+    if (filesz === 0n) continue;
+    starts.push(Number(offset));
+    ends.push(Number(offset + filesz));
+    indices.push(seg.index);
   }
   const order = Uint32Array.from(starts.keys()).sort((a, b) => starts[a]! - starts[b]! || a - b);
   const loads: LoadRanges = {
     start: Float64Array.from(order, (k) => starts[k]!),
     end: Float64Array.from(order, (k) => ends[k]!),
-    index: Uint32Array.from(order, (k) => withData[k]!),
+    index: Uint32Array.from(order, (k) => indices[k]!),
     segments,
   };
-  for (let i = 1; i < n; i++) {
+  for (let i = 1; i < order.length; i++) {
     if (loads.start[i]! < loads.end[i - 1]!) {
       return {
         kind: "spill",

@@ -214,3 +214,23 @@ Deno.test("positional digest of a source that shrinks while read: a format error
   assert.equal(err.field, "p_offset");
   assert.match(err.message, /changed while being read/);
 });
+
+Deno.test("a digest keeps its segments as tables, however it was made: rows are made when read", async () => {
+  const { bytes } = sample(false);
+  const { decodeDigest, encodeDigest } = await import("./codec.ts");
+  const { PageTable } = await import("./page_table.ts");
+  const streamed = await digestStream(whole(bytes), fakeHasher());
+  const made = [
+    streamed,
+    await digestPositional(bytesSource(bytes), fakeHasher()),
+    await decodeDigest(encodeDigest(streamed)),
+  ];
+  for (const d of made) {
+    assert.ok(d.segments instanceof PageTable, "page slices as a table");
+    for (const rows of [d.core.segments, d.core.loads, d.segments]) {
+      assert.ok(!Array.isArray(rows), "not an array of objects");
+      assert.notEqual(rows.at(0), rows.at(0), "each read makes its row");
+    }
+    assert.deepEqual(plainPages(d.segments), plainPages(streamed.segments));
+  }
+});
