@@ -6,7 +6,7 @@
  */
 
 import type { PageMap, PageRun, PageTally } from "./model.ts";
-import { PAGE_MAP_CELLS } from "./model.ts";
+import { PAGE_CLASSES, PAGE_MAP_CELLS } from "./model.ts";
 
 /** Page comparison of one aligned range. */
 export interface PageComparison {
@@ -61,4 +61,36 @@ export function isSamePageMap(map: PageMap, pages: number): boolean {
   const bucket = mapBucket(pages);
   return map.bucket === bucket && map.cells.length === Math.ceil(pages / bucket) &&
     /^s*$/.test(map.cells);
+}
+
+/**
+ * The comparison of a range whose first `pages` pages are saved and equal in both cores and whose
+ * other pages are saved in neither: what the page loop gives for it, made without the loop.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const c = sameComparison(2, 3, 1);
+ * assert.deepEqual([c.tally.same, c.tally.neither, c.pageMap.cells], [2, 1, "ssn"]);
+ * ```
+ *
+ * @param pages pages saved and equal in both, from the range's first page
+ * @param totalPages pages of the range
+ * @param bucket pages per cell of its page map ({@link mapBucket} of `totalPages`)
+ */
+export function sameComparison(pages: number, totalPages: number, bucket: number): PageComparison {
+  const tally = emptyTally();
+  tally.same = pages;
+  tally.neither = totalPages - pages;
+  const same = Math.ceil(pages / bucket);
+  const cells = PAGE_CLASSES[5]!.repeat(same) +
+    PAGE_CLASSES[PAGE_CLASSES.length - 1]!.repeat(Math.ceil(totalPages / bucket) - same);
+  return {
+    tally,
+    runs: [],
+    runsTotal: 0,
+    pageMap: { bucket, cells },
+    truncatedOneSide: 0,
+    differentZero: { a: 0, b: 0 },
+  };
 }

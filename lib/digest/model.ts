@@ -70,10 +70,9 @@ export function wordsOf(column: Uint8Array | BigUint64Array): Uint32Array {
 
 /**
  * A {@link SegmentDigest} that is the slice `[first, first + count)` of its core's
- * {@link PageColumns}: about 60 bytes per segment where two typed-array views take about 200 (a
- * core with 70,000 one-page mappings keeps 13 MB less). `hashes` and `zero` are views made when
- * read, so read each once per segment, not once per page. Being accessors, they are not own
- * properties: compare two slices by their contents (`[...s.hashes]`), not by `deepEqual`.
+ * {@link PageColumns}: the row a `PageTable` makes when it is read. `hashes` and `zero` are views
+ * made when read, so read each once per segment, not once per page. Being accessors, they are not
+ * own properties: compare two slices by their contents (`[...s.hashes]`), not by `deepEqual`.
  */
 export class PageSlice implements SegmentDigest {
   /** Index of the program header. */

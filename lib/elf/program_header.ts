@@ -68,10 +68,9 @@ const TWO_32 = 2 ** 32;
 const HIGH_LIMIT = 2 ** 21;
 
 /**
- * A {@link Segment} read from its program header table when a field is asked for: two fields per
- * segment (its index and the shared table) where decoded fields with their bigints take about 180
- * bytes (a core with 70,000 mappings keeps 12 MB less). Fields are accessors, so copy one by
- * naming its fields or with `toJSON()`, not with a spread.
+ * A {@link Segment} read from its program header table when a field is asked for: a row of the
+ * table's rows, made when read (two fields, its index and the shared table). Fields are accessors,
+ * so copy one by naming its fields or with `toJSON()`, not with a spread.
  */
 class TableSegment implements Segment {
   /** Index in the program header table. */

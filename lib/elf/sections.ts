@@ -81,8 +81,8 @@ interface ShdrTable {
 }
 
 /**
- * A {@link Section} read from its table when a field is asked for (two fields per section: GDB
- * writes one per segment, 70,000 for a large process). Fields are accessors: copy one by naming
+ * A {@link Section} read from its table when a field is asked for: a row made when read (GDB writes
+ * one section per segment, 70,000 for a large process). Fields are accessors: copy one by naming
  * its fields or with `toJSON()`, not with a spread.
  */
 class TableSection implements Section {
