@@ -22,7 +22,7 @@ import { predictRoutes } from "./routes/predict.ts";
 import { reportsRoutes } from "./routes/reports.ts";
 
 /** The version `/health` reports by default. */
-export const VERSION = "0.1.0";
+export const VERSION = "0.2.0";
 
 /** Sets the request id and deadline, and writes one JSON log line when the request ends. */
 function requestContext(services: Services, shutdown: AbortSignal | undefined): MiddlewareHandler<

@@ -8,7 +8,7 @@ Deno.test("GET /health answers ok and is checked against the spec", async () => 
   try {
     const r = await call(t.app, "/health");
     assert.equal(r.res.status, 200);
-    assert.deepEqual(r.json, { status: "ok", version: "0.1.0", store: "ok" });
+    assert.deepEqual(r.json, { status: "ok", version: "0.2.0", store: "ok" });
     assert.match(r.res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
   } finally {
     await t.cleanup();

@@ -19,14 +19,6 @@ export class PageStore {
   zero: Uint8Array = new Uint8Array(1024);
   count = 0;
 
-  /** Appends one page result; returns its position. */
-  push(hash: bigint, zero: number): number {
-    this.#room(1);
-    this.hashes[this.count] = hash;
-    this.zero[this.count] = zero;
-    return this.count++;
-  }
-
   /** Appends a run of page results (a block copy, no BigInt per page); returns the first position. */
   pushMany(hashes: BigUint64Array, zero: Uint8Array): number {
     this.#room(hashes.length);
