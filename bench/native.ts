@@ -428,6 +428,20 @@ function summarizeReport(json: string): { reasons: string; problems: string[] } 
   return { reasons, problems };
 }
 
+/** What a pair benchmark runs with. */
+interface PairArgs {
+  /** The benchmark's temporary directory. */
+  readonly tmp: string;
+  /** The compiled `bench/bigcore.c`. */
+  readonly bigcore: string;
+  /** GNU time, when there is one. */
+  readonly time: string | undefined;
+  /** Timed runs of each command. */
+  readonly runs: number;
+  /** GiB of memory the process maps. */
+  readonly gib: number;
+}
+
 /** Results of the pair benchmark, ready to print. */
 interface PairResult {
   rows: string[];
@@ -440,13 +454,7 @@ interface PairResult {
  * sequential, without and with smaps) against `xxhsum -H3` over both files, `cmp` of the kernel core
  * with a copy of itself, and `rdiff` signature + delta on the pair.
  */
-async function pairBench(
-  tmp: string,
-  bigcore: string,
-  time: string | undefined,
-  runs: number,
-  gib: number,
-): Promise<PairResult> {
+async function pairBench({ tmp, bigcore, time, runs, gib }: PairArgs): Promise<PairResult> {
   for (const tool of ["gdb", "rdiff", "cmp", "cp"]) {
     if (!(await which(tool))) throw new Skip(`'${tool}' not found in PATH`);
   }
@@ -586,11 +594,7 @@ async function dropCaches(): Promise<void> {
  * and a half-cached one would favour whichever command ran second). No copy for `cmp`, no `rdiff`.
  */
 async function coldPairBench(
-  tmp: string,
-  bigcore: string,
-  time: string | undefined,
-  runs: number,
-  gib: number,
+  { tmp, bigcore, time, runs, gib }: PairArgs,
 ): Promise<PairResult> {
   if (!(await which("gdb"))) throw new Skip("'gdb' not found in PATH");
   if (await freeBytes(tmp) < gib * GIB * 2.2 + GIB) {
@@ -805,7 +809,7 @@ async function main(): Promise<number> {
       try {
         // Two cores that the page cache cannot hold together are timed cold, not half-cached.
         const cold = 2.2 * pairGib * GIB > Deno.systemMemoryInfo().total * 0.8;
-        pair = await (cold ? coldPairBench : pairBench)(tmp, bigcore, time, runs, pairGib);
+        pair = await (cold ? coldPairBench : pairBench)({ tmp, bigcore, time, runs, gib: pairGib });
       } catch (e) {
         if (!(e instanceof Skip)) throw e;
         log(`skipping the kernel-core-vs-gcore pair: ${e.message}`);
