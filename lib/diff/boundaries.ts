@@ -9,6 +9,7 @@
 import type { CoreDigest } from "../digest/model.ts";
 import { rowForIndex } from "../digest/page_table.ts";
 import type { Segment } from "../elf/program_header.ts";
+import { sortByAddress } from "../elf/by_address.ts";
 import type { Side } from "./align.ts";
 
 /** End address of a segment in memory (`p_vaddr` plus the larger of its sizes). */
@@ -94,13 +95,7 @@ export class AddressOrder {
       order[n++] = at;
     }
     this.#order = order.subarray(0, n);
-    if (!sorted) {
-      const vaddr = new BigUint64Array(loads.length);
-      for (const k of this.#order) vaddr[k] = loads.at(k)!.vaddr;
-      this.#order = this.#order.slice().sort((x, y) =>
-        vaddr[x]! < vaddr[y]! ? -1 : vaddr[x]! > vaddr[y]! ? 1 : x - y
-      );
-    }
+    if (!sorted) this.#order = sortByAddress(loads, this.#order);
     this.disjoint = sorted && disjoint;
   }
 

@@ -21,19 +21,6 @@ export interface LoadShape {
   readonly truncated: boolean;
 }
 
-/** Pages per load (a partial last page counts unless the file ends inside the segment). */
-export function pageCountsOf(loads: Rows<LoadShape>): { counts: Float64Array; total: number } {
-  const counts = new Float64Array(loads.length);
-  let total = 0, i = 0;
-  for (const s of loads) {
-    const available = Number(s.available);
-    counts[i] = Math.floor(available / PAGE_SIZE) +
-      (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
-    total += counts[i++]!;
-  }
-  return { counts, total };
-}
-
 /**
  * The loads of one core laid out once for the page loop: pages per load, each load's place in the
  * columns of all pages, and file order. Many windows of one core share it, so a window costs a
@@ -67,20 +54,24 @@ export class LoadPlan {
    */
   constructor(loads: Rows<LoadShape>) {
     const n = loads.length;
-    const { counts, total } = pageCountsOf(loads);
+    const counts = new Float64Array(n), offsets = new Float64Array(n);
+    this.index = new Uint32Array(n);
+    this.available = new Float64Array(n);
+    let i = 0, total = 0;
+    for (const s of loads) {
+      const available = Number(s.available);
+      offsets[i] = Number(s.offset);
+      this.index[i] = s.index;
+      this.available[i] = available;
+      // A partial last page counts unless the file ends inside the segment.
+      counts[i] = Math.floor(available / PAGE_SIZE) +
+        (available % PAGE_SIZE !== 0 && !s.truncated ? 1 : 0);
+      total += counts[i++]!;
+    }
     this.counts = counts;
     this.total = total;
     this.firsts = new Float64Array(n);
-    for (let i = 1; i < n; i++) this.firsts[i] = this.firsts[i - 1]! + counts[i - 1]!;
-    const offsets = new Float64Array(n);
-    this.index = new Uint32Array(n);
-    this.available = new Float64Array(n);
-    let i = 0;
-    for (const s of loads) {
-      offsets[i] = Number(s.offset);
-      this.index[i] = s.index;
-      this.available[i++] = Number(s.available);
-    }
+    for (let k = 1; k < n; k++) this.firsts[k] = this.firsts[k - 1]! + counts[k - 1]!;
     this.offsets = offsets;
     this.order = Uint32Array.from(offsets.keys()).sort((a, b) => offsets[a]! - offsets[b]!);
   }

@@ -27,17 +27,28 @@ export function byAddress(loads: Rows<Segment>): Rows<Segment> {
   for (const l of loads) {
     const vaddr = l.vaddr;
     if (previous !== undefined && previous > vaddr) {
-      const vaddrs = Array.from(loads, (s) => s.vaddr);
-      const order = Uint32Array.from(vaddrs.keys()).sort((x, y) =>
-        vaddrs[x]! < vaddrs[y]! ? -1 : vaddrs[x]! > vaddrs[y]! ? 1 : x - y
-      );
-      out = rowsAt(loads, order);
+      out = rowsAt(loads, sortByAddress(loads, Uint32Array.from(Array(loads.length).keys())));
       break;
     }
     previous = vaddr;
   }
   sorted.set(loads, out);
   return out;
+}
+
+/**
+ * Positions of loads in ascending `p_vaddr` order, positions of equal addresses in table order
+ * (each load's address read once).
+ *
+ * @param loads a core's `PT_LOAD`s
+ * @param positions the positions in `loads` to order
+ * @returns the same positions, by address
+ */
+export function sortByAddress(loads: Rows<Segment>, positions: Uint32Array): Uint32Array {
+  const vaddr = BigUint64Array.from(positions, (k) => loads.at(k)!.vaddr);
+  return Uint32Array.from(positions.keys())
+    .sort((x, y) => (vaddr[x]! < vaddr[y]! ? -1 : vaddr[x]! > vaddr[y]! ? 1 : x - y))
+    .map((j) => positions[j]!);
 }
 
 /**
