@@ -247,6 +247,7 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
   }
   // Hole runs of all segments in one column, each segment a slice of it.
   const runsAll: number[] = [];
+  const holed = new Uint8Array(nSegments);
   for (let n = body.u32("holes"), i = 0; i < n; i++) {
     const ordinal = body.u32("holes.segment");
     const runs = body.u32("holes.runs");
@@ -258,12 +259,13 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     const known = ordinal < nSegments;
     for (let k = at * 2; k < runsAll.length; k += 2) {
       if (
-        !known || table.holeRuns[ordinal] || runsAll[k]! + runsAll[k + 1]! > table.count[ordinal]!
+        !known || holed[ordinal] || runsAll[k]! + runsAll[k + 1]! > table.count[ordinal]!
       ) {
         throw new DigestFormatError(body.pos, "holes", "Digest holes do not fit their segment");
       }
     }
     if (!known) throw new DigestFormatError(body.pos, "holes", "Digest holes name no segment");
+    holed[ordinal] = 1;
     table.holeAt[ordinal] = at;
     table.holeRuns[ordinal] = runs;
   }

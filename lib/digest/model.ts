@@ -169,11 +169,6 @@ export class PageSlice implements SegmentDigest {
     for (; i < end; i++) n += zero[i]!;
     return n;
   }
-
-  /** The same slice with `runs` hole runs from pair `at` of its columns' `holes`. */
-  withHoles(at: number, runs: number): PageSlice {
-    return new PageSlice(this.index, this.#columns, this.#first, this.#count, [at, runs]);
-  }
 }
 
 /** How the digest was made. */
