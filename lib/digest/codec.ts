@@ -26,7 +26,7 @@
 import { crc32 } from "../bytes/crc32.ts";
 import { ByteReader } from "../bytes/reader.ts";
 import { DigestFormatError, InputError } from "../errors.ts";
-import { parseCore } from "../elf/core.ts";
+import { MAX_PROGRAM_HEADERS, parseCore } from "../elf/core.ts";
 import {
   type CoreDigest,
   DIGEST_FORMAT_VERSION,
@@ -190,7 +190,16 @@ export async function decodeDigest(bytes: Uint8Array): Promise<CoreDigest> {
     skeleton.push({ offset, bytes: body.bytesOf(length, "range.bytes").slice() });
     storedEnd = offset + length;
   }
+  const segmentsCountAt = body.offset;
   const nSegments = body.u32("segments");
+  // A segment per PT_LOAD: a count no core can have is refused before anything is sized by it.
+  if (nSegments > MAX_PROGRAM_HEADERS) {
+    throw new DigestFormatError(
+      segmentsCountAt,
+      "segments",
+      `Digest has ${nSegments} segments, more than a core's ${MAX_PROGRAM_HEADERS} program headers`,
+    );
+  }
   // First pass: the page total, so all segments share one hash array and one zero array.
   const segmentsAt = body.pos;
   let total = 0;

@@ -103,6 +103,32 @@ Deno.test("segments out of program header order, or naming no load, are refused"
   assert.deepEqual(plainPages(back.segments), plainPages(rows.slice(1)));
 });
 
+Deno.test("a segment count no core can have is refused at its offset, before anything is sized by it", async () => {
+  const { crc32 } = await import("../bytes/crc32.ts");
+  const { MAX_PROGRAM_HEADERS } = await import("../elf/core.ts");
+  const d = await sampleDigest();
+  const bin = encodeDigest(d);
+  const v = new DataView(bin.buffer);
+  // The count follows the header, the metadata and the skeleton ranges.
+  let at = 64;
+  at += 4 + v.getUint32(at, true);
+  const ranges = v.getUint32(at, true);
+  at += 4;
+  for (let i = 0; i < ranges; i++) at += 12 + v.getUint32(at + 8, true);
+  assert.equal(v.getUint32(at, true), d.segments.length);
+  for (const count of [MAX_PROGRAM_HEADERS + 1, MAX_PROGRAM_HEADERS]) {
+    const bad = bin.slice();
+    const bv = new DataView(bad.buffer);
+    bv.setUint32(at, count, true);
+    bv.setUint32(bad.length - 4, crc32(bad.subarray(0, bad.length - 4)), true);
+    const e = await rejectsWith(decodeDigest(bad), DigestFormatError);
+    if (count > MAX_PROGRAM_HEADERS) {
+      assert.deepEqual([e.field, e.offset], ["segments", at]);
+      assert.match(e.message, /more than a core's 4000000 program headers/);
+    } else assert.match(`${e.field}: ${e.message}`, /^segment\..*truncated/, "past the count");
+  }
+});
+
 /** A segment's fields as own properties. */
 const plainRow = (s: SegmentDigest): SegmentDigest => ({
   index: s.index,
