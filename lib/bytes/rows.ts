@@ -85,6 +85,34 @@ export function rowsWhere<T>(rows: Rows<T>, test: (row: T) => boolean): Rows<T> 
 }
 
 /**
+ * Position of the first item whose key is at least `at`, in items sorted by key (`n` when none).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const keys = [10n, 20n, 20n, 30n];
+ * assert.deepEqual([5n, 20n, 25n, 31n].map((at) => lowerBound(4, (i) => keys[i]!, at)), [0, 1, 3, 4]);
+ * ```
+ *
+ * @param n number of items
+ * @param key the key of item `i` (numbers or bigints, one kind throughout)
+ * @param at the key looked for
+ */
+export function lowerBound<K extends number | bigint>(
+  n: number,
+  key: (i: number) => K,
+  at: K,
+): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(mid) < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * The rows of `rows` at `positions`, in that order.
  *
  * @param rows the rows

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { lowerBound } from "../bytes/rows.ts";
 import { byAddress } from "../elf/by_address.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { FileEntry } from "../elf/nt_file.ts";
@@ -229,12 +230,7 @@ function countPresent(
     let found = 0;
     for (let k = 0; k < probes.length; k++) {
       const p = probes.at(k);
-      let lo = 0, hi = t.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (t.start(mid) < p) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = lowerBound(t.length, (i) => t.start(i), p);
       if (lo < t.length && t.start(lo) === p) found++;
     }
     return found;

@@ -11,12 +11,12 @@
  * @module
  */
 
-import type { Rows } from "../bytes/rows.ts";
+import { lowerBound, type Rows } from "../bytes/rows.ts";
 import type { CoreDigest } from "../digest/model.ts";
 import { rowForIndex } from "../digest/page_table.ts";
 import type { CoreFile } from "../elf/core.ts";
 import type { Segment } from "../elf/program_header.ts";
-import { byAddress, lowerBound } from "../elf/by_address.ts";
+import { byAddress } from "../elf/by_address.ts";
 import { DEFAULT_FILTER } from "../policy/filter.ts";
 import type { GdbSettings } from "../policy/gdb.ts";
 import { KERNEL_PROFILES, type KernelProfile } from "../policy/kernel.ts";

@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { Rows } from "../bytes/rows.ts";
-import { byAddress, loadsAt, lowerBound } from "../elf/by_address.ts";
+import { lowerBound, type Rows } from "../bytes/rows.ts";
+import { byAddress, loadsAt } from "../elf/by_address.ts";
 import type { Segment } from "../elf/program_header.ts";
 import type { CoreFile } from "../elf/core.ts";
 import { PF_W, PF_X } from "../elf/constants.ts";

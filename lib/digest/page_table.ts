@@ -6,7 +6,7 @@
  * @module
  */
 
-import { MadeRows, type Rows } from "../bytes/rows.ts";
+import { lowerBound, MadeRows, type Rows } from "../bytes/rows.ts";
 import { type PageColumns, PageSlice, type SegmentDigest } from "./model.ts";
 
 /** The per-segment columns of a {@link PageTable}, one number per segment each. */
@@ -115,12 +115,6 @@ export function rowForIndex<T extends SegmentDigest>(
   const key = rows instanceof PageTable
     ? (i: number) => rows.table.index[i]!
     : (i: number) => rows.at(i)!.index;
-  let lo = 0, hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key(mid) < index) lo = mid + 1;
-    else hi = mid;
-  }
-  const found = rows.at(lo);
+  const found = rows.at(lowerBound(rows.length, key, index));
   return found?.index === index ? found : undefined;
 }

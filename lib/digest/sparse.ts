@@ -5,6 +5,7 @@
  * @module
  */
 
+import { lowerBound } from "../bytes/rows.ts";
 import type { ByteSource } from "../bytes/source.ts";
 
 /** A contiguous stored range. */
@@ -76,15 +77,8 @@ export function readStored(
   offset: number,
   length: number,
 ): Uint8Array {
-  // The last range starting at or before `offset`.
-  let lo = 0, hi = sorted.length - 1, i = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]!.offset <= offset) {
-      i = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  // The last range starting at or before `offset` (offsets are whole numbers).
+  const i = lowerBound(sorted.length, (k) => sorted[k]!.offset, offset + 1) - 1;
   const r = sorted[i];
   if (!r || offset >= r.offset + r.bytes.length) return new Uint8Array();
   const at = offset - r.offset;

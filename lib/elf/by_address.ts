@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Rows, rowsAt } from "../bytes/rows.ts";
+import { lowerBound, type Rows, rowsAt } from "../bytes/rows.ts";
 import type { Segment } from "./program_header.ts";
 
 const sorted = new WeakMap<Rows<Segment>, Rows<Segment>>();
@@ -49,23 +49,6 @@ export function sortByAddress(loads: Rows<Segment>, positions: Uint32Array): Uin
   return Uint32Array.from(positions.keys())
     .sort((x, y) => (vaddr[x]! < vaddr[y]! ? -1 : vaddr[x]! > vaddr[y]! ? 1 : x - y))
     .map((j) => positions[j]!);
-}
-
-/**
- * Index of the first item whose key is at least `at`, in items sorted by key.
- *
- * @param n number of items
- * @param key the key of item `i`
- * @param at the address looked for
- */
-export function lowerBound(n: number, key: (i: number) => bigint, at: bigint): number {
-  let lo = 0, hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key(mid) < at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
